@@ -1,0 +1,38 @@
+# Parley: the two commands a user needs are `make run` and `make test`.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+RUN_FLAGS ?=
+
+.PHONY: all build run test unit integration format bootstrap clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap
+
+$(BUILD_DIR)/build.ninja:
+	@bash scripts/bootstrap
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+build: $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/src/app/parleyd $(RUN_FLAGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+integration: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
+
+format:
+	find src client tools tests bench fuzz -name '*.h' -o -name '*.cc' | xargs -r clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,35 @@
+#pragma once
+// Bus: presence and delivery to online sessions (DESIGN "Two deployment
+// modes"). LocalBus serves one process; RedisBus spans gateways.
+//
+// Threads: every method is safe from any thread.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/session.h"
+
+namespace parley::core {
+
+class Bus {
+ public:
+  virtual ~Bus() = default;
+
+  // Marks the session online for the user: it receives what is published to
+  // that user until Detach.
+  virtual void Attach(const std::string& user_id, std::shared_ptr<Session> session) = 0;
+  virtual void Detach(const std::string& user_id, std::uint64_t session_id) = 0;
+
+  // Delivers the packet to every online session of every user listed, except
+  // the session `skip_session_id` (the sender's own connection, which gets
+  // the ack instead). Never blocks.
+  virtual void Publish(std::span<const std::string> user_ids, const OutboundPacket& packet,
+                       std::uint64_t skip_session_id) = 0;
+
+  // Number of sessions attached on this process (metrics, tests).
+  virtual std::size_t LocalSessionCount() const = 0;
+};
+
+}  // namespace parley::core

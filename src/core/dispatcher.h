@@ -1,0 +1,61 @@
+#pragma once
+// Dispatcher: the one entry point of the core for a connection's requests.
+// net/ decodes frames and calls Handle with each packet body; the core never
+// sees a socket.
+//
+// Threads: a ConnectionState belongs to one connection and is only touched
+// from that connection's executor; Dispatcher methods run on it too.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "core/session.h"
+
+namespace parley::core {
+
+class AuthService;
+class MessageService;
+class Bus;
+
+struct ConnectionState {
+  std::shared_ptr<Session> session;  // set by net before the first request
+  std::string user_id;               // empty until authenticated
+};
+
+struct Reply {
+  std::uint16_t cmd = 0;
+  std::string body;  // JSON object text; always has "cmd" and "code"
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(AuthService& auth, MessageService& messages, Bus& bus);
+
+  // Authenticates a connection whose credentials came with the WebSocket
+  // upgrade (?token=, Authorization: Bearer, or ?user_id= with insecure auth).
+  // On success the connection is online for that user.
+  base::Result<void> AuthenticateUpgrade(ConnectionState& state, std::string_view token,
+                                         std::string_view insecure_user_id);
+
+  // Handles one request. `header_cmd` is the TCP frame's cmd (nullopt on
+  // WebSocket, where the body's "cmd" field names the command). The reply is
+  // what to send back; errors are replies too (code != 0).
+  asio::awaitable<Reply> Handle(ConnectionState& state, std::optional<std::uint16_t> header_cmd,
+                                std::string_view body);
+
+  // The connection is gone: it goes offline.
+  void OnDisconnect(ConnectionState& state);
+
+ private:
+  AuthService& auth_;
+  MessageService& messages_;
+  Bus& bus_;
+};
+
+}  // namespace parley::core

@@ -1,0 +1,108 @@
+#pragma once
+// Store: the durable state of Parley, as the core sees it (DESIGN "Data
+// model"). Implemented by store/rocks (embedded) and the cluster backend.
+//
+// Threads: every method may be called from any I/O thread and resumes the
+// calling coroutine on the caller's executor. Implementations never block the
+// calling thread on an fsync or a network round trip.
+//
+// Errors: 404 for a missing user, 409 for a taken user id, 503 when the
+// backend is unavailable, 500 for anything else. Backend types never appear
+// here.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "protocol/message.h"
+
+namespace parley::core {
+
+namespace asio = boost::asio;
+
+struct UserRecord {
+  std::string user_id;
+  std::string password_hash;  // argon2id, libsodium's crypto_pwhash_str format
+  std::int64_t created_at = 0;
+};
+
+struct AppendRequest {
+  // The message to store. `seq` is ignored and assigned by the store;
+  // `send_time` is set by the caller.
+  protocol::Message message;
+  // The conversation's members: each gets the conversation in its list
+  // (ListConversations). The sender's ack position moves to the new seq, so
+  // a user's own messages never count as unread.
+  std::vector<std::string> members;
+};
+
+struct AppendResult {
+  std::int64_t seq = 0;
+  // True when (sender_id, msg_id) was stored before: nothing new was written
+  // and the fields describe the original message.
+  bool duplicate = false;
+  // The stored message's JSON (protocol::SerializeMessage), shared so it can
+  // be pushed to many recipients without another copy.
+  std::shared_ptr<const std::string> message_json;
+};
+
+struct MessagePage {
+  std::vector<std::string> messages;  // serialized message objects
+  bool has_more = false;              // more messages exist past the last one returned
+};
+
+struct ConversationState {
+  std::string conversation_id;
+  std::int64_t max_seq = 0;
+  std::int64_t last_ack_seq = 0;
+  std::string last_message_json;  // empty when the conversation has no message
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // 409 when the id is taken.
+  virtual asio::awaitable<base::Result<void>> CreateUser(UserRecord user) = 0;
+  // 404 when there is no such user.
+  virtual asio::awaitable<base::Result<UserRecord>> FindUser(std::string user_id) = 0;
+
+  // Assigns the next seq of the conversation and stores the message. Completes
+  // only once the message is durable (synced to disk / committed). Appends to
+  // one conversation are assigned seqs in the order the calls were made.
+  virtual asio::awaitable<base::Result<AppendResult>> Append(AppendRequest request) = 0;
+
+  // Messages with seq > after_seq, ascending, at most `limit`.
+  virtual asio::awaitable<base::Result<MessagePage>> ReadAfter(std::string conversation_id,
+                                                               std::int64_t after_seq,
+                                                               std::size_t limit) = 0;
+  // Messages with seq < before_seq (before_seq <= 0: from the newest),
+  // descending, at most `limit`.
+  virtual asio::awaitable<base::Result<MessagePage>> ReadBefore(std::string conversation_id,
+                                                                std::int64_t before_seq,
+                                                                std::size_t limit) = 0;
+
+  // The highest seq of the conversation; 0 when it has no message.
+  virtual asio::awaitable<base::Result<std::int64_t>> MaxSeq(std::string conversation_id) = 0;
+
+  // Moves the user's ack position forward to `seq` (never back) and returns
+  // the resulting position. The caller has checked seq <= MaxSeq.
+  virtual asio::awaitable<base::Result<std::int64_t>> Ack(std::string user_id,
+                                                          std::string conversation_id,
+                                                          std::int64_t seq) = 0;
+
+  // Every conversation the user is a member of and has messages in.
+  virtual asio::awaitable<base::Result<std::vector<ConversationState>>> ListConversations(
+      std::string user_id) = 0;
+
+  // Finishes every accepted Append (their callers get their results), makes
+  // everything durable and releases the backend. Blocks; called once at
+  // shutdown after the gateways stopped reading.
+  virtual void Close() = 0;
+};
+
+}  // namespace parley::core

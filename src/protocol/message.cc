@@ -1,0 +1,71 @@
+#include "protocol/message.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "protocol/packet.h"
+
+namespace parley::protocol {
+namespace json = boost::json;
+
+json::object MessageToJson(const Message& m) {
+  json::object o;
+  o["msg_id"] = m.msg_id;
+  o["conversation_id"] = m.conversation_id;
+  o["seq"] = m.seq;
+  o["sender_id"] = m.sender_id;
+  o["content"] = m.content;
+  o["msg_type"] = m.msg_type;
+  o["send_time"] = m.send_time;
+  return o;
+}
+
+std::string SerializeMessage(const Message& m) { return json::serialize(MessageToJson(m)); }
+
+base::Result<Message> MessageFromJson(const json::object& o) {
+  Message m;
+  PARLEY_ASSIGN_OR_RETURN(auto msg_id, RequiredString(o, "msg_id"));
+  PARLEY_ASSIGN_OR_RETURN(auto conv, RequiredString(o, "conversation_id"));
+  PARLEY_ASSIGN_OR_RETURN(auto seq, RequiredInt(o, "seq"));
+  PARLEY_ASSIGN_OR_RETURN(auto sender, RequiredString(o, "sender_id"));
+  PARLEY_ASSIGN_OR_RETURN(auto content, RequiredString(o, "content"));
+  PARLEY_ASSIGN_OR_RETURN(auto msg_type, RequiredInt(o, "msg_type"));
+  PARLEY_ASSIGN_OR_RETURN(auto send_time, RequiredInt(o, "send_time"));
+  m.msg_id = msg_id;
+  m.conversation_id = conv;
+  m.seq = seq;
+  m.sender_id = sender;
+  m.content = content;
+  m.msg_type = msg_type;
+  m.send_time = send_time;
+  return m;
+}
+
+base::Result<Message> ParseMessage(std::string_view json_text) {
+  auto obj = ParseObject(json_text);
+  if (!obj) return obj.error();
+  return MessageFromJson(*obj);
+}
+
+std::string PushBody(std::string_view message_json) {
+  constexpr std::string_view kPrefix = R"({"cmd":5,"payload":)";
+  std::string out;
+  out.reserve(kPrefix.size() + message_json.size() + 1);
+  out.append(kPrefix).append(message_json).push_back('}');
+  return out;
+}
+
+std::string JsonArrayOf(const std::string* first, std::size_t count) {
+  std::size_t total = 2 + count;
+  for (std::size_t i = 0; i < count; ++i) total += first[i].size();
+  std::string out;
+  out.reserve(total);
+  out.push_back('[');
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(first[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace parley::protocol

@@ -1,0 +1,45 @@
+#pragma once
+// The message object of the protocol:
+//   {"msg_id","conversation_id","seq","sender_id","content","msg_type","send_time"}
+// send_time is in ms since the epoch, set by the server.
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace parley::protocol {
+
+inline constexpr std::int64_t kMsgTypeText = 1;
+// System messages (membership changes) are written by the server itself.
+inline constexpr std::int64_t kMsgTypeSystem = 100;
+
+struct Message {
+  std::string msg_id;
+  std::string conversation_id;
+  std::int64_t seq = 0;
+  std::string sender_id;
+  std::string content;
+  std::int64_t msg_type = kMsgTypeText;
+  std::int64_t send_time = 0;
+
+  bool operator==(const Message&) const = default;
+};
+
+// Compact JSON text of the message object.
+std::string SerializeMessage(const Message& m);
+boost::json::object MessageToJson(const Message& m);
+base::Result<Message> ParseMessage(std::string_view json_text);
+base::Result<Message> MessageFromJson(const boost::json::object& o);
+
+// {"cmd":5,"payload":<message_json>} built by concatenation, so a message
+// serialized once is never serialized again on its way to many recipients.
+std::string PushBody(std::string_view message_json);
+
+// Joins already-serialized message objects into a JSON array text.
+std::string JsonArrayOf(const std::string* first, std::size_t count);
+
+}  // namespace parley::protocol
