@@ -7,6 +7,7 @@
 // from that connection's executor; Dispatcher methods run on it too.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -15,9 +16,12 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/metrics.h"
 #include "core/session.h"
 
 namespace parley::core {
+
+namespace asio = boost::asio;
 
 class AuthService;
 class MessageService;
@@ -35,7 +39,7 @@ struct Reply {
 
 class Dispatcher {
  public:
-  Dispatcher(AuthService& auth, MessageService& messages, Bus& bus);
+  Dispatcher(AuthService& auth, MessageService& messages, Bus& bus, base::Metrics& metrics);
 
   // Authenticates a connection whose credentials came with the WebSocket
   // upgrade (?token=, Authorization: Bearer, or ?user_id= with insecure auth).
@@ -53,9 +57,14 @@ class Dispatcher {
   void OnDisconnect(ConnectionState& state);
 
  private:
+  asio::awaitable<base::Result<std::string>> Login(ConnectionState& state,
+                                                   const boost::json::object& request);
+  void GoOnline(ConnectionState& state, std::string user_id);
+
   AuthService& auth_;
   MessageService& messages_;
   Bus& bus_;
+  base::Metrics& metrics_;
 };
 
 }  // namespace parley::core

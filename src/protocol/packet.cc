@@ -106,6 +106,18 @@ std::string OkResponse(Cmd cmd, const json::object* request, json::object fields
   return json::serialize(out);
 }
 
+void AppendRawField(std::string& object_text, std::string_view key, std::string_view raw_json) {
+  // object_text is our own serializer's output: it ends with '}' and keys
+  // never need escaping (they are literals of this code base).
+  object_text.pop_back();
+  if (object_text.size() > 1) object_text.push_back(',');
+  object_text.push_back('"');
+  object_text.append(key);
+  object_text.append("\":");
+  object_text.append(raw_json);
+  object_text.push_back('}');
+}
+
 std::string ErrorResponse(std::uint16_t cmd, const base::Error& error, const json::object* request) {
   json::object out;
   out["cmd"] = cmd;

@@ -50,6 +50,10 @@ base::Result<const boost::json::object*> RequiredObject(const boost::json::objec
 // `fields` are merged into the response object.
 std::string OkResponse(Cmd cmd, const boost::json::object* request,
                        boost::json::object fields = {});
+// Inserts `"key":<raw_json>` into a serialized object (before its closing
+// brace), so already-serialized messages join a response without a re-parse.
+void AppendRawField(std::string& object_text, std::string_view key, std::string_view raw_json);
+
 std::string ErrorResponse(std::uint16_t cmd, const base::Error& error,
                           const boost::json::object* request);
 

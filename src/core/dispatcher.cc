@@ -1,0 +1,127 @@
+#include "core/dispatcher.h"
+
+#include "base/ids.h"
+#include "core/auth_service.h"
+#include "core/bus.h"
+#include "core/message_service.h"
+#include "protocol/commands.h"
+#include "protocol/packet.h"
+#include "protocol/requests.h"
+
+namespace parley::core {
+namespace json = boost::json;
+using protocol::Cmd;
+
+namespace {
+
+// The cmd an error reply carries when the request's own cmd is unusable:
+// the header's, else the body's integer "cmd" field, else 0.
+std::uint16_t FallbackCmd(std::optional<std::uint16_t> header_cmd, const json::object* body) {
+  if (header_cmd) return *header_cmd;
+  if (body != nullptr) {
+    if (const json::value* v = body->if_contains("cmd"); v && v->is_int64()) {
+      const std::int64_t raw = v->get_int64();
+      if (raw >= 0 && raw <= 0xffff) return static_cast<std::uint16_t>(raw);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(AuthService& auth, MessageService& messages, Bus& bus,
+                       base::Metrics& metrics)
+    : auth_(auth), messages_(messages), bus_(bus), metrics_(metrics) {}
+
+void Dispatcher::GoOnline(ConnectionState& state, std::string user_id) {
+  state.user_id = std::move(user_id);
+  bus_.Attach(state.user_id, state.session);
+}
+
+base::Result<void> Dispatcher::AuthenticateUpgrade(ConnectionState& state, std::string_view token,
+                                                   std::string_view insecure_user_id) {
+  if (!token.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(std::string user_id, auth_.VerifyToken(token));
+    GoOnline(state, std::move(user_id));
+    return {};
+  }
+  if (!auth_.insecure()) {
+    return base::MakeError(base::Code::kUnauthenticated,
+                           "?user_id= is accepted only with --auth=insecure; send a token");
+  }
+  if (!base::IsValidUserId(insecure_user_id)) {
+    return base::MakeError(base::Code::kBadRequest, "user_id is not a valid user id");
+  }
+  GoOnline(state, std::string(insecure_user_id));
+  return {};
+}
+
+void Dispatcher::OnDisconnect(ConnectionState& state) {
+  if (!state.user_id.empty() && state.session) bus_.Detach(state.user_id, state.session->id());
+  state.user_id.clear();
+}
+
+asio::awaitable<base::Result<std::string>> Dispatcher::Login(ConnectionState& state,
+                                                             const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(protocol::LoginRequest login, protocol::ParseLogin(request));
+  std::string user_id;
+  std::string token;
+  if (!login.token.empty()) {
+    PARLEY_CO_ASSIGN_OR_RETURN(user_id, auth_.VerifyToken(login.token));
+    token = auth_.IssueToken(user_id);  // a fresh expiry for a live session
+  } else {
+    PARLEY_CO_ASSIGN_OR_RETURN(token, co_await auth_.Login(login.user_id, login.password));
+    user_id = login.user_id;
+  }
+  if (!state.user_id.empty() && state.user_id != user_id) {
+    co_return base::MakeError(base::Code::kBadRequest,
+                              "this connection is already logged in as " + state.user_id);
+  }
+  if (state.user_id.empty()) GoOnline(state, user_id);
+  co_return protocol::OkResponse(Cmd::kLogin, &request, {{"user_id", user_id}, {"token", token}});
+}
+
+asio::awaitable<Reply> Dispatcher::Handle(ConnectionState& state,
+                                          std::optional<std::uint16_t> header_cmd,
+                                          std::string_view body) {
+  base::Bump(metrics_.requests_total);
+  auto error_reply = [&](std::uint16_t cmd, const base::Error& error, const json::object* request) {
+    base::Bump(metrics_.request_errors_total);
+    return Reply{cmd, protocol::ErrorResponse(cmd, error, request)};
+  };
+
+  auto request = protocol::ParseObject(body);
+  if (!request) co_return error_reply(FallbackCmd(header_cmd, nullptr), request.error(), nullptr);
+  auto cmd = protocol::ResolveCmd(*request, header_cmd);
+  if (!cmd) co_return error_reply(FallbackCmd(header_cmd, &*request), cmd.error(), &*request);
+  const auto cmd_number = static_cast<std::uint16_t>(*cmd);
+
+  if (state.user_id.empty() && *cmd != Cmd::kHeartbeat && *cmd != Cmd::kLogin) {
+    co_return error_reply(cmd_number,
+                          base::MakeError(base::Code::kUnauthenticated, "log in first (cmd 1)"),
+                          &*request);
+  }
+
+  const Caller caller{state.user_id, state.session ? state.session->id() : 0};
+  base::Result<std::string> result = base::MakeError(base::Code::kInternal, "unhandled");
+  switch (*cmd) {
+    case Cmd::kHeartbeat: result = protocol::OkResponse(Cmd::kHeartbeat, &*request); break;
+    case Cmd::kLogin: result = co_await Login(state, *request); break;
+    case Cmd::kChat: result = co_await messages_.Chat(caller, *request); break;
+    case Cmd::kPull: result = co_await messages_.Pull(caller, *request); break;
+    case Cmd::kAck: result = co_await messages_.Ack(caller, *request); break;
+    case Cmd::kHistory: result = co_await messages_.History(caller, *request); break;
+    case Cmd::kConversations: result = co_await messages_.Conversations(caller, *request); break;
+    case Cmd::kSync:
+    case Cmd::kGroup:
+      result = base::MakeError(base::Code::kNotFound,
+                               std::string(protocol::CmdName(*cmd)) + " is not available yet");
+      break;
+    case Cmd::kPush:  // rejected by ResolveCmd
+      break;
+  }
+  if (!result) co_return error_reply(cmd_number, result.error(), &*request);
+  co_return Reply{cmd_number, std::move(*result)};
+}
+
+}  // namespace parley::core

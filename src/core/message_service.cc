@@ -1,0 +1,195 @@
+#include "core/message_service.h"
+
+#include <boost/json/array.hpp>
+
+#include <algorithm>
+
+#include "base/ids.h"
+#include "protocol/commands.h"
+#include "protocol/message.h"
+#include "protocol/packet.h"
+#include "protocol/requests.h"
+
+namespace parley::core {
+namespace json = boost::json;
+using protocol::Cmd;
+
+namespace {
+
+base::Error BadRequest(std::string message) {
+  return base::MakeError(base::Code::kBadRequest, std::move(message));
+}
+
+// The seq of a stored message's JSON; pages are small, so parsing the last
+// message of a page is cheaper than carrying seqs alongside every message.
+std::int64_t SeqOf(const std::string& message_json) {
+  auto parsed = protocol::ParseMessage(message_json);
+  return parsed ? parsed->seq : 0;
+}
+
+std::string PageResponse(Cmd cmd, const json::object& request, const MessagePage& page,
+                         json::object fields) {
+  fields["has_more"] = page.has_more;
+  std::string body = protocol::OkResponse(cmd, &request, std::move(fields));
+  protocol::AppendRawField(body, "payload",
+                           protocol::JsonArrayOf(page.messages.data(), page.messages.size()));
+  return body;
+}
+
+}  // namespace
+
+MessageService::MessageService(Store& store, Bus& bus, const base::Clock& clock,
+                               base::Metrics& metrics, MessageOptions options)
+    : store_(store), bus_(bus), clock_(clock), metrics_(metrics), options_(options) {}
+
+std::size_t MessageService::PageLimit(std::int64_t requested) const {
+  if (requested <= 0) return options_.default_page;
+  return std::min<std::size_t>(static_cast<std::size_t>(requested), options_.max_page);
+}
+
+base::Result<MessageService::Target> MessageService::ResolveConversation(
+    const Caller& caller, std::string_view conversation_id) const {
+  auto ref = base::ParseConversationId(conversation_id);
+  if (!ref) return BadRequest("malformed conversation_id '" + std::string(conversation_id) + "'");
+  if (ref->kind == base::ConversationKind::kGroup) {
+    return base::MakeError(base::Code::kNotFound, "no such group '" + ref->first + "'");
+  }
+  if (caller.user_id != ref->first && caller.user_id != ref->second) {
+    return base::MakeError(base::Code::kForbidden, "not a member of this conversation");
+  }
+  return Target{std::string(conversation_id), {ref->first, ref->second}};
+}
+
+asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& caller,
+                                                                const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(protocol::ChatRequest chat, protocol::ParseChat(request));
+  if (!base::IsValidMsgId(chat.msg_id)) {
+    co_return BadRequest("msg_id must be 1-128 printable ASCII characters");
+  }
+  if (chat.content.size() > options_.max_content) {
+    co_return base::MakeError(base::Code::kTooLarge,
+                              "content exceeds " + std::to_string(options_.max_content) + " bytes");
+  }
+  if (chat.msg_type < 1 || chat.msg_type >= protocol::kMsgTypeSystem) {
+    co_return BadRequest("msg_type must be between 1 and 99");
+  }
+
+  Target target;
+  if (!chat.to.empty() && chat.conversation_id.empty()) {
+    if (!base::IsValidUserId(chat.to)) co_return BadRequest("'to' is not a valid user id");
+    std::string conversation_id = base::PrivateConversationId(caller.user_id, chat.to);
+    PARLEY_CO_ASSIGN_OR_RETURN(target, ResolveConversation(caller, conversation_id));
+  } else {
+    PARLEY_CO_ASSIGN_OR_RETURN(target, ResolveConversation(caller, chat.conversation_id));
+  }
+  if (options_.require_registered_peer) {
+    for (const std::string& member : target.members) {
+      if (member == caller.user_id) continue;
+      auto peer = co_await store_.FindUser(member);
+      if (!peer) {
+        if (peer.error().code == base::Code::kNotFound) {
+          co_return base::MakeError(base::Code::kNotFound, "no such user '" + member + "'");
+        }
+        co_return peer.error();
+      }
+    }
+  }
+
+  AppendRequest append;
+  append.message = protocol::Message{chat.msg_id,      target.conversation_id, 0, caller.user_id,
+                                     std::move(chat.content), chat.msg_type, clock_.NowMs()};
+  append.members = target.members;
+  PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
+
+  std::string conversation_id = target.conversation_id;
+  if (stored.duplicate) {
+    // A retry: answer as the first time, push nothing new.
+    base::Bump(metrics_.messages_duplicate_total);
+    if (auto original = protocol::ParseMessage(*stored.message_json)) {
+      conversation_id = original->conversation_id;
+    }
+  } else {
+    base::Bump(metrics_.messages_stored_total);
+    OutboundPacket push{static_cast<std::uint16_t>(Cmd::kPush),
+                        std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
+    bus_.Publish(target.members, push, caller.session_id);
+  }
+  co_return protocol::OkResponse(Cmd::kChat, &request,
+                                 {{"conversation_id", conversation_id}, {"seq", stored.seq}});
+}
+
+asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& caller,
+                                                                const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(protocol::PullRequest pull, protocol::ParsePull(request));
+  if (pull.cursor_seq < 0) co_return BadRequest("cursor_seq must not be negative");
+  PARLEY_CO_ASSIGN_OR_RETURN(Target target, ResolveConversation(caller, pull.conversation_id));
+  PARLEY_CO_ASSIGN_OR_RETURN(
+      MessagePage page,
+      co_await store_.ReadAfter(target.conversation_id, pull.cursor_seq, PageLimit(pull.limit)));
+  const std::int64_t next = page.messages.empty() ? pull.cursor_seq : SeqOf(page.messages.back());
+  co_return PageResponse(Cmd::kPull, request, page,
+                         {{"conversation_id", target.conversation_id}, {"next_cursor_seq", next}});
+}
+
+asio::awaitable<base::Result<std::string>> MessageService::History(const Caller& caller,
+                                                                   const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(protocol::HistoryRequest history, protocol::ParseHistory(request));
+  PARLEY_CO_ASSIGN_OR_RETURN(Target target, ResolveConversation(caller, history.conversation_id));
+  PARLEY_CO_ASSIGN_OR_RETURN(MessagePage page,
+                             co_await store_.ReadBefore(target.conversation_id, history.before_seq,
+                                                        PageLimit(history.limit)));
+  const std::int64_t next = page.messages.empty() ? 0 : SeqOf(page.messages.back());
+  co_return PageResponse(Cmd::kHistory, request, page,
+                         {{"conversation_id", target.conversation_id}, {"next_before_seq", next}});
+}
+
+asio::awaitable<base::Result<std::string>> MessageService::Ack(const Caller& caller,
+                                                               const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(protocol::AckRequest ack, protocol::ParseAck(request));
+  if (ack.seq < 0) co_return BadRequest("seq must not be negative");
+  PARLEY_CO_ASSIGN_OR_RETURN(Target target, ResolveConversation(caller, ack.conversation_id));
+  PARLEY_CO_ASSIGN_OR_RETURN(std::int64_t max_seq, co_await store_.MaxSeq(target.conversation_id));
+  if (ack.seq > max_seq) {
+    co_return BadRequest("seq " + std::to_string(ack.seq) + " is beyond the conversation's last (" +
+                         std::to_string(max_seq) + ")");
+  }
+  PARLEY_CO_ASSIGN_OR_RETURN(
+      std::int64_t position,
+      co_await store_.Ack(caller.user_id, target.conversation_id, ack.seq));
+  co_return protocol::OkResponse(
+      Cmd::kAck, &request,
+      {{"conversation_id", target.conversation_id}, {"last_ack_seq", position}});
+}
+
+asio::awaitable<base::Result<std::string>> MessageService::Conversations(
+    const Caller& caller, const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(std::vector<ConversationState> states,
+                             co_await store_.ListConversations(caller.user_id));
+  // Most recent activity first, as a chat list shows it.
+  std::vector<std::pair<std::int64_t, json::object>> items;
+  items.reserve(states.size());
+  for (const ConversationState& s : states) {
+    json::object item;
+    item["conversation_id"] = s.conversation_id;
+    item["max_seq"] = s.max_seq;
+    item["last_ack_seq"] = s.last_ack_seq;
+    item["unread"] = std::max<std::int64_t>(0, s.max_seq - s.last_ack_seq);
+    json::value last = nullptr;
+    std::int64_t last_time = 0;
+    if (auto message = protocol::ParseMessage(s.last_message_json)) {
+      last_time = message->send_time;
+      last = protocol::MessageToJson(*message);
+    }
+    item["last_message"] = std::move(last);
+    items.emplace_back(last_time, std::move(item));
+  }
+  std::stable_sort(items.begin(), items.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  json::array list;
+  list.reserve(items.size());
+  for (auto& entry : items) list.push_back(std::move(entry.second));
+  co_return protocol::OkResponse(Cmd::kConversations, &request,
+                                 {{"conversations", std::move(list)}});
+}
+
+}  // namespace parley::core

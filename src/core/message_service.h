@@ -1,0 +1,73 @@
+#pragma once
+// MessageService: CHAT, PULL, ACK, HISTORY and CONVERSATIONS (DESIGN
+// "Commands", "Guarantees"). It checks who may touch which conversation,
+// stores through Store and delivers through Bus. It never sees a socket.
+//
+// Threads: methods run on the calling connection's executor; the service has
+// no mutable state of its own, so any number of connections call it at once.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/metrics.h"
+#include "core/bus.h"
+#include "core/store.h"
+
+namespace parley::core {
+
+struct MessageOptions {
+  std::size_t max_content = 4096;   // bytes of payload.content (--max-content)
+  std::size_t default_page = 50;    // PULL/HISTORY limit when the client gives none
+  std::size_t max_page = 200;       // PULL/HISTORY limit cap
+  bool require_registered_peer = true;  // 1:1 to an unknown user is 404 (off with --auth=insecure)
+};
+
+// Who is asking: the authenticated user and the connection it came on.
+struct Caller {
+  std::string user_id;
+  std::uint64_t session_id = 0;
+};
+
+class MessageService {
+ public:
+  MessageService(Store& store, Bus& bus, const base::Clock& clock, base::Metrics& metrics,
+                 MessageOptions options);
+
+  // Each takes the request object and returns the whole response body (with
+  // req_id/msg_id echoed), or an error the dispatcher turns into one.
+  asio::awaitable<base::Result<std::string>> Chat(const Caller& caller,
+                                                  const boost::json::object& request);
+  asio::awaitable<base::Result<std::string>> Pull(const Caller& caller,
+                                                  const boost::json::object& request);
+  asio::awaitable<base::Result<std::string>> History(const Caller& caller,
+                                                     const boost::json::object& request);
+  asio::awaitable<base::Result<std::string>> Ack(const Caller& caller,
+                                                 const boost::json::object& request);
+  asio::awaitable<base::Result<std::string>> Conversations(const Caller& caller,
+                                                           const boost::json::object& request);
+
+ private:
+  struct Target {
+    std::string conversation_id;
+    std::vector<std::string> members;
+  };
+  // The conversation a request names, if the caller belongs to it: 400 for a
+  // malformed id, 403 when the caller is not a member.
+  base::Result<Target> ResolveConversation(const Caller& caller,
+                                           std::string_view conversation_id) const;
+  std::size_t PageLimit(std::int64_t requested) const;
+
+  Store& store_;
+  Bus& bus_;
+  const base::Clock& clock_;
+  base::Metrics& metrics_;
+  MessageOptions options_;
+};
+
+}  // namespace parley::core
