@@ -1,0 +1,30 @@
+#pragma once
+// The HTTP account API on the WebSocket port (DESIGN "WebSocket"):
+// POST /api/register and POST /api/login with {"user_id","password"},
+// answered by {"user_id","token"}.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "client/endpoint.h"
+
+namespace parley::client {
+
+enum class AuthAction { kRegister, kLogin };
+
+struct AuthReply {
+  std::string user_id;
+  std::string token;
+};
+
+// Blocking: runs on its own io_context on the calling thread, bounded by
+// `timeout` overall. Errors carry the HTTP status when it is a protocol code
+// (409 id taken, 401 wrong password, 400, 429, ...) with the server's "error"
+// text; 503 when the server cannot be reached; 500 for anything unexpected.
+base::Result<AuthReply> HttpAuth(const Endpoint& http, AuthAction action,
+                                 std::string_view user_id, std::string_view password,
+                                 std::chrono::milliseconds timeout);
+
+}  // namespace parley::client

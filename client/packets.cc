@@ -1,0 +1,181 @@
+#include "client/packets.h"
+
+#include "protocol/packet.h"
+
+namespace parley::client {
+namespace json = boost::json;
+namespace {
+
+json::object WithCmd(protocol::Cmd cmd) {
+  json::object o;
+  o["cmd"] = static_cast<std::int64_t>(cmd);
+  return o;
+}
+
+// A malformed answer is the server's fault, not the caller's: 500, not 400.
+base::Error Malformed(const base::Error& e) {
+  return base::MakeError(base::Code::kInternal, "malformed reply: " + e.message);
+}
+
+base::Result<std::vector<protocol::Message>> MessageArray(const json::object& o,
+                                                          std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || !v->is_array()) {
+    return base::MakeError(base::Code::kInternal,
+                           "malformed reply: '" + std::string(key) + "' is not an array");
+  }
+  std::vector<protocol::Message> out;
+  out.reserve(v->get_array().size());
+  for (const json::value& item : v->get_array()) {
+    if (!item.is_object()) return base::MakeError(base::Code::kInternal, "malformed message");
+    auto m = protocol::MessageFromJson(item.get_object());
+    if (!m) return Malformed(m.error());
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+}  // namespace
+
+json::object LoginBody(std::string_view user_id, std::string_view password) {
+  json::object o = WithCmd(protocol::Cmd::kLogin);
+  o["user_id"] = user_id;
+  o["password"] = password;
+  return o;
+}
+
+json::object TokenLoginBody(std::string_view token) {
+  json::object o = WithCmd(protocol::Cmd::kLogin);
+  o["token"] = token;
+  return o;
+}
+
+json::object ChatBody(const Outgoing& m) {
+  json::object o = WithCmd(protocol::Cmd::kChat);
+  o["msg_id"] = m.msg_id;
+  if (m.conversation_id.empty()) {
+    o["to"] = m.to;
+  } else {
+    o["conversation_id"] = m.conversation_id;
+  }
+  o["payload"] = json::object{{"content", m.content}, {"msg_type", m.msg_type}};
+  return o;
+}
+
+json::object PullBody(std::string_view conversation_id, std::int64_t cursor_seq,
+                      std::int64_t limit) {
+  json::object o = WithCmd(protocol::Cmd::kPull);
+  o["conversation_id"] = conversation_id;
+  o["cursor_seq"] = cursor_seq;
+  o["limit"] = limit;
+  return o;
+}
+
+json::object HistoryBody(std::string_view conversation_id, std::int64_t before_seq,
+                         std::int64_t limit) {
+  json::object o = WithCmd(protocol::Cmd::kHistory);
+  o["conversation_id"] = conversation_id;
+  o["before_seq"] = before_seq;
+  o["limit"] = limit;
+  return o;
+}
+
+json::object AckBody(std::string_view conversation_id, std::int64_t seq) {
+  json::object o = WithCmd(protocol::Cmd::kAck);
+  o["conversation_id"] = conversation_id;
+  o["seq"] = seq;
+  return o;
+}
+
+json::object CmdBody(protocol::Cmd cmd) { return WithCmd(cmd); }
+
+std::optional<base::Error> ErrorOf(const json::object& response) {
+  auto code = protocol::OptionalInt(response, "code", 0);
+  if (!code) return Malformed(code.error());
+  if (*code == 0) return std::nullopt;
+  std::string text = "error";
+  if (auto e = protocol::OptionalString(response, "error"); e && *e) text = std::string(**e);
+  return base::MakeError(static_cast<base::Code>(*code), std::move(text));
+}
+
+std::optional<std::int64_t> ReqIdOf(const json::object& packet) {
+  const json::value* v = packet.if_contains("req_id");
+  if (v == nullptr || !v->is_int64()) return std::nullopt;
+  return v->get_int64();
+}
+
+base::Result<LoginReply> ParseLoginReply(const json::object& response) {
+  auto user = protocol::RequiredString(response, "user_id");
+  if (!user) return Malformed(user.error());
+  auto token = protocol::OptionalString(response, "token");
+  if (!token) return Malformed(token.error());
+  return LoginReply{std::string(*user), std::string(token->value_or(""))};
+}
+
+base::Result<SendAck> ParseSendAck(const json::object& response) {
+  auto msg_id = protocol::RequiredString(response, "msg_id");
+  if (!msg_id) return Malformed(msg_id.error());
+  auto conv = protocol::RequiredString(response, "conversation_id");
+  if (!conv) return Malformed(conv.error());
+  auto seq = protocol::RequiredInt(response, "seq");
+  if (!seq) return Malformed(seq.error());
+  return SendAck{std::string(*msg_id), std::string(*conv), *seq};
+}
+
+base::Result<PullPage> ParsePullPage(const json::object& response) {
+  PARLEY_ASSIGN_OR_RETURN(auto messages, MessageArray(response, "payload"));
+  auto next = protocol::RequiredInt(response, "next_cursor_seq");
+  if (!next) return Malformed(next.error());
+  const json::value* more = response.if_contains("has_more");
+  if (more == nullptr || !more->is_bool()) {
+    return base::MakeError(base::Code::kInternal, "malformed reply: 'has_more' is not a bool");
+  }
+  return PullPage{std::move(messages), *next, more->get_bool()};
+}
+
+base::Result<std::vector<protocol::Message>> ParseHistory(const json::object& response) {
+  return MessageArray(response, "payload");
+}
+
+base::Result<std::vector<ConversationInfo>> ParseConversations(const json::object& response) {
+  const json::value* list = response.if_contains("conversations");
+  if (list == nullptr || !list->is_array()) {
+    return base::MakeError(base::Code::kInternal, "malformed reply: no 'conversations' array");
+  }
+  std::vector<ConversationInfo> out;
+  for (const json::value& item : list->get_array()) {
+    if (!item.is_object()) return base::MakeError(base::Code::kInternal, "malformed conversation");
+    const json::object& o = item.get_object();
+    ConversationInfo info;
+    auto id = protocol::RequiredString(o, "conversation_id");
+    auto max_seq = protocol::OptionalInt(o, "max_seq", 0);
+    auto ack = protocol::OptionalInt(o, "last_ack_seq", 0);
+    auto unread = protocol::OptionalInt(o, "unread", 0);
+    if (!id || !max_seq || !ack || !unread) {
+      return base::MakeError(base::Code::kInternal, "malformed conversation entry");
+    }
+    info.conversation_id = *id;
+    info.max_seq = *max_seq;
+    info.last_ack_seq = *ack;
+    info.unread = *unread;
+    if (const json::value* last = o.if_contains("last_message"); last && last->is_object()) {
+      auto m = protocol::MessageFromJson(last->get_object());
+      if (!m) return Malformed(m.error());
+      info.last_message = std::move(*m);
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+base::Result<protocol::Message> ParsePush(const json::object& packet) {
+  const json::value* payload = packet.if_contains("payload");
+  if (payload == nullptr || !payload->is_object()) {
+    return base::MakeError(base::Code::kInternal, "malformed push: no payload object");
+  }
+  auto m = protocol::MessageFromJson(payload->get_object());
+  if (!m) return Malformed(m.error());
+  return m;
+}
+
+}  // namespace parley::client

@@ -1,0 +1,80 @@
+#pragma once
+// The client's side of DESIGN "Commands": request bodies it builds and the
+// typed replies it parses. Pure code: no I/O, no threads.
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "protocol/commands.h"
+#include "protocol/message.h"
+
+namespace parley::client {
+
+struct LoginReply {
+  std::string user_id;
+  std::string token;
+};
+
+// A message to send: to a user (1:1) or into a conversation (exactly one).
+struct Outgoing {
+  std::string to;
+  std::string conversation_id;
+  std::string content;
+  std::string msg_id;  // empty: the client picks a fresh one
+  std::int64_t msg_type = protocol::kMsgTypeText;
+};
+
+struct SendAck {
+  std::string msg_id;
+  std::string conversation_id;
+  std::int64_t seq = 0;
+};
+
+struct PullPage {
+  std::vector<protocol::Message> messages;  // ascending seq
+  std::int64_t next_cursor_seq = 0;
+  bool has_more = false;
+};
+
+struct ConversationInfo {
+  std::string conversation_id;
+  std::int64_t max_seq = 0;
+  std::int64_t last_ack_seq = 0;
+  std::int64_t unread = 0;
+  std::optional<protocol::Message> last_message;
+};
+
+// Request bodies; each carries its "cmd".
+boost::json::object LoginBody(std::string_view user_id, std::string_view password);
+boost::json::object TokenLoginBody(std::string_view token);
+boost::json::object ChatBody(const Outgoing& m);  // m.msg_id must be set
+boost::json::object PullBody(std::string_view conversation_id, std::int64_t cursor_seq,
+                             std::int64_t limit);
+boost::json::object HistoryBody(std::string_view conversation_id, std::int64_t before_seq,
+                                std::int64_t limit);
+boost::json::object AckBody(std::string_view conversation_id, std::int64_t seq);
+boost::json::object CmdBody(protocol::Cmd cmd);
+
+// The error an answer carries ("code" other than 0), or nullopt for success.
+std::optional<base::Error> ErrorOf(const boost::json::object& response);
+// The integer "req_id" of a packet, if any.
+std::optional<std::int64_t> ReqIdOf(const boost::json::object& packet);
+
+// Parsers of successful answers. Errors: 500 for a malformed answer.
+base::Result<LoginReply> ParseLoginReply(const boost::json::object& response);
+base::Result<SendAck> ParseSendAck(const boost::json::object& response);
+base::Result<PullPage> ParsePullPage(const boost::json::object& response);
+// HISTORY's "payload": newest first, as the server sends it.
+base::Result<std::vector<protocol::Message>> ParseHistory(const boost::json::object& response);
+base::Result<std::vector<ConversationInfo>> ParseConversations(
+    const boost::json::object& response);
+// PUSH's "payload".
+base::Result<protocol::Message> ParsePush(const boost::json::object& packet);
+
+}  // namespace parley::client

@@ -1,0 +1,123 @@
+#include "client/sync_client.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <future>
+#include <memory>
+
+namespace parley::client {
+namespace json = boost::json;
+namespace {
+// Beyond the client's own deadlines: only reached if the I/O thread is stuck.
+constexpr std::chrono::seconds kWaitMargin{5};
+}  // namespace
+
+SyncClient::SyncClient(ClientOptions options)
+    : options_(options), client_(io_.get_executor(), std::move(options)) {
+  thread_ = std::thread([this] {
+    auto work = asio::make_work_guard(io_);
+    io_.run();
+  });
+}
+
+SyncClient::~SyncClient() {
+  client_.Close();
+  // Close ends every loop and timer of the client; stopping right after it
+  // (posted behind it, so it runs first) also ends the work guard.
+  asio::post(io_, [this] { io_.stop(); });
+  thread_.join();
+}
+
+template <class T, class Start>
+base::Result<T> SyncClient::Wait(Start start) {
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    return base::MakeError(base::Code::kInternal,
+                           "blocking client call from the client's own thread");
+  }
+  // Shared: if the wait gives up, the late answer still has a promise to fill.
+  auto promise = std::make_shared<std::promise<base::Result<T>>>();
+  std::future<base::Result<T>> answer = promise->get_future();
+  start([promise](base::Result<T> result) { promise->set_value(std::move(result)); });
+  auto limit = std::max(options_.request_timeout, options_.connect_timeout) + kWaitMargin;
+  if (answer.wait_for(limit) != std::future_status::ready) {
+    return base::MakeError(base::Code::kUnavailable, "client thread not responding");
+  }
+  return answer.get();
+}
+
+void SyncClient::SetPushHandler(Client::PushHandler handler) {
+  client_.SetPushHandler(std::move(handler));
+}
+
+void SyncClient::SetStateHandler(Client::StateHandler handler) {
+  client_.SetStateHandler(std::move(handler));
+}
+
+base::Result<LoginReply> SyncClient::Login(std::string_view user_id, std::string_view password) {
+  return Wait<LoginReply>([&](auto done) {
+    client_.Start(Credentials{std::string(user_id), std::string(password), {}}, std::move(done));
+  });
+}
+
+base::Result<LoginReply> SyncClient::LoginWithToken(std::string_view token) {
+  return Wait<LoginReply>([&](auto done) {
+    client_.Start(Credentials{{}, {}, std::string(token)}, std::move(done));
+  });
+}
+
+base::Result<SendAck> SyncClient::Send(Outgoing message) {
+  return Wait<SendAck>([&](auto done) { client_.Send(std::move(message), std::move(done)); });
+}
+
+base::Result<SendAck> SyncClient::SendTo(std::string_view user_id, std::string_view content) {
+  Outgoing m;
+  m.to = user_id;
+  m.content = content;
+  return Send(std::move(m));
+}
+
+base::Result<SendAck> SyncClient::SendToConversation(std::string_view conversation_id,
+                                                     std::string_view content) {
+  Outgoing m;
+  m.conversation_id = conversation_id;
+  m.content = content;
+  return Send(std::move(m));
+}
+
+base::Result<json::object> SyncClient::Request(json::object body) {
+  return Wait<json::object>(
+      [&](auto done) { client_.Request(std::move(body), std::move(done)); });
+}
+
+base::Result<PullPage> SyncClient::Pull(std::string_view conversation_id, std::int64_t cursor_seq,
+                                        std::int64_t limit) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(PullBody(conversation_id, cursor_seq, limit)));
+  return ParsePullPage(answer);
+}
+
+base::Result<std::vector<protocol::Message>> SyncClient::History(std::string_view conversation_id,
+                                                                 std::int64_t before_seq,
+                                                                 std::int64_t limit) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(HistoryBody(conversation_id, before_seq, limit)));
+  return ParseHistory(answer);
+}
+
+base::Result<void> SyncClient::Ack(std::string_view conversation_id, std::int64_t seq) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(AckBody(conversation_id, seq)));
+  return {};
+}
+
+base::Result<std::vector<ConversationInfo>> SyncClient::Conversations() {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(CmdBody(protocol::Cmd::kConversations)));
+  return ParseConversations(answer);
+}
+
+void SyncClient::SetCursor(std::string_view conversation_id, std::int64_t delivered_seq) {
+  client_.SetCursor(std::string(conversation_id), delivered_seq);
+}
+
+void SyncClient::Catchup(std::string_view conversation_id, std::int64_t from_seq) {
+  client_.Catchup(std::string(conversation_id), from_seq);
+}
+
+}  // namespace parley::client

@@ -1,0 +1,163 @@
+// Everything that needs Beast: the WebSocket transport and the HTTP account
+// calls. Kept in one translation unit because Beast dominates compile time.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <optional>
+
+#include "client/http_auth.h"
+#include "client/net_error.h"
+#include "client/ws_transport.h"
+#include "protocol/packet.h"
+
+namespace parley::client {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+std::uint16_t CmdOf(const json::object& body) {
+  const json::value* v = body.if_contains("cmd");
+  if (v != nullptr && v->is_int64() && v->as_int64() >= 0 && v->as_int64() < Inbound::kUnknownCmd) {
+    return static_cast<std::uint16_t>(v->as_int64());
+  }
+  return Inbound::kUnknownCmd;
+}
+
+class WsTransport final : public Transport {
+ public:
+  WsTransport(asio::any_io_executor executor, std::uint32_t max_frame)
+      : ws_(std::move(executor)) {
+    ws_.read_message_max(max_frame);
+  }
+
+  asio::awaitable<base::Result<void>> Connect(const Endpoint& server) override {
+    tcp::resolver resolver(ws_.get_executor());
+    std::string port = std::to_string(server.port);
+    auto [rec, results] = co_await resolver.async_resolve(server.host, port, kNoThrow);
+    if (rec) co_return NetError("resolve " + server.host, rec);
+    auto [cec, endpoint] = co_await beast::get_lowest_layer(ws_).async_connect(results, kNoThrow);
+    if (cec) co_return NetError("connect " + server.ToString(), cec);
+    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    std::string host = server.ToString();
+    auto [hec] = co_await ws_.async_handshake(host, "/ws", kNoThrow);
+    if (hec) co_return NetError("websocket handshake " + server.ToString(), hec);
+    ws_.text(true);
+    co_return base::Result<void>{};
+  }
+
+  asio::awaitable<base::Result<Inbound>> Read() override {
+    for (;;) {
+      buffer_.clear();
+      auto [ec, n] = co_await ws_.async_read(buffer_, kNoThrow);
+      if (ec) co_return NetError("read", ec);
+      auto body = protocol::ParseObject(beast::buffers_to_string(buffer_.data()));
+      if (!body) continue;
+      std::uint16_t cmd = CmdOf(*body);
+      co_return Inbound{cmd, std::move(*body)};
+    }
+  }
+
+  asio::awaitable<base::Result<void>> Write(std::uint16_t, std::string body) override {
+    auto [ec, n] = co_await ws_.async_write(asio::buffer(body), kNoThrow);
+    if (ec) co_return NetError("write", ec);
+    co_return base::Result<void>{};
+  }
+
+  void Close() override { beast::get_lowest_layer(ws_).close(); }
+
+ private:
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+};
+
+base::Error HttpError(unsigned status, const std::string& body) {
+  base::Code code = base::Code::kInternal;
+  switch (status) {
+    case 400: case 401: case 403: case 404: case 409: case 413: case 429: case 503:
+      code = static_cast<base::Code>(status);
+      break;
+    default:
+      break;
+  }
+  std::string message = "HTTP " + std::to_string(status);
+  if (auto parsed = protocol::ParseObject(body)) {
+    if (auto text = protocol::RequiredString(*parsed, "error")) message = std::string(*text);
+  }
+  return base::MakeError(code, std::move(message));
+}
+
+asio::awaitable<base::Result<AuthReply>> PostCredentials(Endpoint server, std::string target,
+                                                         std::string body,
+                                                         std::chrono::milliseconds timeout) {
+  beast::tcp_stream stream(co_await asio::this_coro::executor);
+  // One deadline for the whole exchange: the stream applies it to every step.
+  stream.expires_after(timeout);
+  tcp::resolver resolver(stream.get_executor());
+  std::string port = std::to_string(server.port);
+  auto [rec, results] = co_await resolver.async_resolve(server.host, port, kNoThrow);
+  if (rec) co_return NetError("resolve " + server.host, rec);
+  auto [cec, endpoint] = co_await stream.async_connect(results, kNoThrow);
+  if (cec) co_return NetError("connect " + server.ToString(), cec);
+
+  http::request<http::string_body> request{http::verb::post, target, 11};
+  request.set(http::field::host, server.ToString());
+  request.set(http::field::content_type, "application/json");
+  request.body() = std::move(body);
+  request.prepare_payload();
+  auto [wec, written] = co_await http::async_write(stream, request, kNoThrow);
+  if (wec) co_return NetError("POST " + target, wec);
+
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  auto [rdec, read] = co_await http::async_read(stream, buffer, response, kNoThrow);
+  if (rdec) co_return NetError("POST " + target, rdec);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+
+  if (response.result_int() != 200) co_return HttpError(response.result_int(), response.body());
+  auto reply = protocol::ParseObject(response.body());
+  if (!reply) co_return base::MakeError(base::Code::kInternal, "bad reply: " + reply.error().message);
+  auto user = protocol::RequiredString(*reply, "user_id");
+  auto token = protocol::RequiredString(*reply, "token");
+  if (!user || !token) co_return base::MakeError(base::Code::kInternal, "reply lacks user_id/token");
+  co_return AuthReply{std::string(*user), std::string(*token)};
+}
+
+}  // namespace
+
+std::unique_ptr<Transport> MakeWsTransport(asio::any_io_executor executor,
+                                           std::uint32_t max_frame) {
+  return std::make_unique<WsTransport>(std::move(executor), max_frame);
+}
+
+base::Result<AuthReply> HttpAuth(const Endpoint& http, AuthAction action,
+                                 std::string_view user_id, std::string_view password,
+                                 std::chrono::milliseconds timeout) {
+  std::string target = action == AuthAction::kRegister ? "/api/register" : "/api/login";
+  std::string body = json::serialize(json::object{{"user_id", user_id}, {"password", password}});
+  asio::io_context io;
+  base::Result<AuthReply> out = base::MakeError(base::Code::kInternal, "not run");
+  asio::co_spawn(io, PostCredentials(http, std::move(target), std::move(body), timeout),
+                 [&out](std::exception_ptr e, base::Result<AuthReply> r) {
+                   out = e ? base::Result<AuthReply>(
+                                 base::MakeError(base::Code::kInternal, "HTTP client failed"))
+                           : std::move(r);
+                 });
+  io.run();
+  return out;
+}
+
+}  // namespace parley::client

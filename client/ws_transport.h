@@ -1,0 +1,15 @@
+#pragma once
+// Transport over WebSocket (DESIGN "WebSocket"): ws://host:port/ws, one JSON
+// object per text frame. Implemented in web_io.cc, the one translation unit
+// that compiles Beast, so this header names no Beast type.
+
+#include <memory>
+
+#include "client/transport.h"
+
+namespace parley::client {
+
+std::unique_ptr<Transport> MakeWsTransport(asio::any_io_executor executor,
+                                           std::uint32_t max_frame);
+
+}  // namespace parley::client

@@ -1,0 +1,69 @@
+#include "client/packets.h"
+
+#include <gtest/gtest.h>
+
+#include "client/endpoint.h"
+#include "client/msg_id.h"
+#include "protocol/packet.h"
+
+namespace parley::client {
+namespace {
+
+boost::json::object Parse(std::string_view text) { return *protocol::ParseObject(text); }
+
+TEST(PacketsTest, ChatBodyUsesToOrConversation) {
+  Outgoing m;
+  m.to = "bob";
+  m.content = "hi";
+  m.msg_id = "x";
+  auto body = ChatBody(m);
+  EXPECT_EQ(body.at("cmd").as_int64(), 2);
+  EXPECT_EQ(body.at("to").as_string(), "bob");
+  EXPECT_FALSE(body.contains("conversation_id"));
+  EXPECT_EQ(body.at("payload").at("content").as_string(), "hi");
+  m.conversation_id = "group_g";
+  EXPECT_EQ(ChatBody(m).at("conversation_id").as_string(), "group_g");
+}
+
+TEST(PacketsTest, ErrorOfReadsCodeAndText) {
+  EXPECT_FALSE(ErrorOf(Parse(R"({"cmd":2,"code":0})")));
+  auto error = ErrorOf(Parse(R"({"cmd":2,"code":403,"error":"not a member"})"));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, base::Code::kForbidden);
+  EXPECT_EQ(error->message, "not a member");
+}
+
+TEST(PacketsTest, ParsesPullPageAndConversations) {
+  auto page = ParsePullPage(Parse(
+      R"({"cmd":3,"code":0,"payload":[{"msg_id":"m","conversation_id":"c","seq":4,
+          "sender_id":"a","content":"x","msg_type":1,"send_time":5}],
+          "next_cursor_seq":4,"has_more":true})"));
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->messages.size(), 1u);
+  EXPECT_EQ(page->messages[0].seq, 4);
+  EXPECT_TRUE(page->has_more);
+
+  auto list = ParseConversations(Parse(
+      R"({"conversations":[{"conversation_id":"c","max_seq":3,"last_ack_seq":1,"unread":2,
+          "last_message":null}]})"));
+  ASSERT_TRUE(list) << list.error().message;
+  EXPECT_EQ((*list)[0].unread, 2);
+  EXPECT_FALSE((*list)[0].last_message);
+
+  EXPECT_FALSE(ParsePullPage(Parse(R"({"payload":{}})")));
+}
+
+TEST(PacketsTest, EndpointAndMsgId) {
+  auto e = ParseEndpoint("127.0.0.1:8090");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->host, "127.0.0.1");
+  EXPECT_EQ(e->port, 8090);
+  EXPECT_FALSE(ParseEndpoint("localhost"));
+  EXPECT_FALSE(ParseEndpoint("h:0"));
+  EXPECT_FALSE(ParseEndpoint("h:99999"));
+  EXPECT_NE(NewMsgId(), NewMsgId());
+  EXPECT_EQ(NewMsgId().size(), 32u);
+}
+
+}  // namespace
+}  // namespace parley::client

@@ -1,0 +1,124 @@
+// parley: interactive command-line chat client (DESIGN "Origins": the first
+// origin's CLI). `parley --server HOST:PORT --user alice` opens a REPL;
+// trailing words run one command and exit.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli_commands.h"
+#include "cli_login.h"
+#include "client/sync_client.h"
+#include "terminal.h"
+
+namespace {
+
+using namespace parley;
+
+constexpr std::uint16_t kDefaultHttpPort = 8080;
+
+struct Flags {
+  std::string server = "127.0.0.1:8090";
+  std::string http;  // default: the --server host on 8080, or --server itself with --ws
+  std::string user;
+  std::string password;
+  bool ws = false;
+  std::vector<std::string> command;
+};
+
+int Repl(client::SyncClient& client, const std::string& me, tools::Console& console) {
+  tools::Output out{[&](std::string_view line) { console.Print(line); },
+                    [&](std::string_view line) { console.Print(line); }};
+  if (console.interactive()) console.Print("logged in as " + me + " — type help for commands");
+  while (auto line = console.ReadLine()) {
+    if (line->find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (tools::RunCommand(client, me, *line, out) == tools::CommandStatus::kQuit) break;
+  }
+  return 0;
+}
+
+int OneShot(client::SyncClient& client, const std::string& me,
+            const std::vector<std::string>& words) {
+  std::string line;
+  for (const std::string& word : words) line += (line.empty() ? "" : " ") + word;
+  tools::Output out{[](std::string_view text) { std::cout << text << '\n'; },
+                    [](std::string_view text) { std::cerr << text << '\n'; }};
+  return tools::RunCommand(client, me, line, out) == tools::CommandStatus::kFailed ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{"parley: chat with a Parley server"};
+  app.add_option("--server", flags.server, "server HOST:PORT (TCP, or WebSocket with --ws)")
+      ->capture_default_str();
+  app.add_option("--user", flags.user, "your user id")->required();
+  app.add_option("--password", flags.password, "password (prompted for when omitted)");
+  app.add_flag("--ws", flags.ws, "connect over WebSocket instead of TCP");
+  app.add_option("--http", flags.http,
+                 "HTTP HOST:PORT for registering new users (default: server host, port 8080)");
+  app.add_option("command", flags.command,
+                 "run one command and exit: send USER TEXT..., history USER [N], conversations");
+  // Everything after the first command word belongs to the command.
+  app.prefix_command();
+  CLI11_PARSE(app, argc, argv);
+  for (const std::string& extra : app.remaining()) flags.command.push_back(extra);
+
+  auto server = client::ParseEndpoint(flags.server);
+  if (!server) {
+    std::cerr << tools::FormatError(server.error()) << '\n';
+    return 2;
+  }
+  client::Endpoint http{server->host, flags.ws ? server->port : kDefaultHttpPort};
+  if (!flags.http.empty()) {
+    auto parsed = client::ParseEndpoint(flags.http);
+    if (!parsed) {
+      std::cerr << tools::FormatError(parsed.error()) << '\n';
+      return 2;
+    }
+    http = *parsed;
+  }
+  if (flags.password.empty()) {
+    auto typed = tools::ReadPassword("password for " + flags.user + ": ");
+    if (!typed) {
+      std::cerr << "error: no password given\n";
+      return 2;
+    }
+    flags.password = *typed;
+  }
+
+  client::ClientOptions options;
+  options.server = *server;
+  options.transport = flags.ws ? client::TransportKind::kWebSocket : client::TransportKind::kTcp;
+  client::SyncClient client(options);
+
+  bool interactive = flags.command.empty();
+  tools::Console console(isatty(STDIN_FILENO) != 0);
+  if (interactive) {
+    client.SetPushHandler([&client, &console](const protocol::Message& m) {
+      console.Print(tools::FormatMessage(m));
+      // Shown is read: the ACK keeps unread counts honest. Nothing waits on it.
+      client.Async().Request(client::AckBody(m.conversation_id, m.seq), [](auto) {});
+    });
+    client.SetStateHandler([&console](client::ConnectionState state) {
+      if (state == client::ConnectionState::kReconnecting) {
+        console.Print("(connection lost, reconnecting…)");
+      } else if (state == client::ConnectionState::kOnline) {
+        console.Print("(reconnected)");
+      }
+    });
+  }
+
+  auto login = tools::LoginOrRegister(client, http, flags.user, flags.password);
+  if (!login) {
+    std::cerr << tools::FormatError(login.error()) << '\n';
+    return 1;
+  }
+  return interactive ? Repl(client, login->user_id, console)
+                     : OneShot(client, login->user_id, flags.command);
+}
