@@ -1,0 +1,68 @@
+#pragma once
+// Group commit: one writer thread serves every Append and CreateUser. It takes
+// all writes queued meanwhile (up to max_batch_writes), stages them into one
+// WriteBatch (BatchStager), writes it with sync=true — one fsync for the whole
+// batch — and only then publishes the new seqs and completes every caller.
+//
+// Ordering and durability: a single writer assigns seqs in queue order, and a
+// seq becomes visible through MaxSeq only after the batch holding it (and
+// every earlier seq) is synced. A failed write fails every write of its batch
+// and publishes nothing, so seqs stay dense.
+//
+// Backpressure: the queue holds at most max_pending_writes; beyond that, and
+// after Close, a write completes at once with 503.
+//
+// Threads: Submit from any thread; completions run on each caller's executor.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "base/metrics.h"
+#include "store/rocks/batch_stager.h"
+#include "store/rocks/rocks_options.h"
+#include "store/rocks/write_ops.h"
+
+namespace parley::store {
+
+class GroupCommitWriter {
+ public:
+  GroupCommitWriter(RocksDb& db, SeqCounters& counters, base::Metrics& metrics,
+                    const RocksOptions& options);
+  ~GroupCommitWriter();  // Close()
+  GroupCommitWriter(const GroupCommitWriter&) = delete;
+  GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+
+  void Submit(AnyWriteOp op);
+
+  // Refuses new writes, writes and completes everything queued, joins the
+  // writer thread. Blocks. Idempotent.
+  void Close();
+
+  // While the returned lock is held the writer takes no batch, so a test can
+  // queue writes that will all land in the same batch.
+  std::unique_lock<std::mutex> PauseForTest() { return std::unique_lock(pause_mu_); }
+
+ private:
+  void Run();
+  void Commit(std::vector<AnyWriteOp>& ops);
+
+  RocksDb& db_;
+  base::Metrics& metrics_;
+  const std::size_t max_pending_;
+  const std::size_t max_batch_;
+  BatchStager stager_;  // writer thread only
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<AnyWriteOp> queue_;  // guarded by mu_
+  bool closing_ = false;          // guarded by mu_
+  std::mutex pause_mu_;
+
+  std::thread thread_;  // last: starts once everything above exists
+};
+
+}  // namespace parley::store

@@ -1,0 +1,98 @@
+#include "store/rocks/rocks_db.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace parley::store {
+namespace {
+
+// Same order as enum Cf.
+constexpr const char* kCfNames[RocksDb::kCfCount] = {"messages", "msgid", "users", "user_conv",
+                                                     "conv_meta"};
+
+[[noreturn]] void Fail(const RocksOptions& options, const std::string& why) {
+  throw std::runtime_error("cannot open the RocksDB store in '" + options.data_dir + "': " + why);
+}
+
+rocksdb::ColumnFamilyOptions CfOptions(const RocksOptions& options,
+                                       const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = options.write_buffer_bytes;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Point lookups (msgid, users, the last message) dominate outside paging.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+}  // namespace
+
+std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) Fail(options, ec.message());
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+
+  const auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  const rocksdb::ColumnFamilyOptions cf_options = CfOptions(options, cache);
+  rocksdb::ColumnFamilyOptions user_conv_options = cf_options;
+  // Acks and memberships are merged with a byte-wise max: an ack never moves
+  // back whatever the order of concurrent writers, without a read-modify-write.
+  rocksdb::Status status = rocksdb::MergeOperator::CreateFromString(
+      rocksdb::ConfigOptions(), "max", &user_conv_options.merge_operator);
+  if (!status.ok()) Fail(options, "max merge operator: " + status.ToString());
+  // A sender acks every message it sends: fold its operands at write time so
+  // reads of a busy key do not walk a long operand chain.
+  user_conv_options.max_successive_merges = 16;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (std::size_t i = 0; i < kCfCount; ++i) {
+    const bool is_user_conv = i == static_cast<std::size_t>(Cf::kUserConv);
+    descriptors.emplace_back(kCfNames[i], is_user_conv ? user_conv_options : cf_options);
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  status = rocksdb::DB::Open(db_options, options.data_dir, descriptors, &handles, &raw);
+  if (!status.ok()) Fail(options, status.ToString());
+
+  std::unique_ptr<RocksDb> out(new RocksDb());
+  out->db_.reset(raw);
+  out->default_cf_ = handles[0];
+  for (std::size_t i = 0; i < kCfCount; ++i) out->handles_[i] = handles[i + 1];
+  return out;
+}
+
+RocksDb::~RocksDb() { Close(); }
+
+void RocksDb::Close() {
+  if (!db_) return;
+  // Best effort: a failure here loses at most unsynced acks (messages were
+  // synced when written), and the next Open replays whatever the WAL holds.
+  db_->SyncWAL().PermitUncheckedError();
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  db_->Flush(rocksdb::FlushOptions(), all).PermitUncheckedError();
+  for (auto* handle : all) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  db_->DestroyColumnFamilyHandle(default_cf_).PermitUncheckedError();
+  handles_.fill(nullptr);
+  default_cf_ = nullptr;
+  db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+}  // namespace parley::store

@@ -1,0 +1,45 @@
+#pragma once
+// The opened RocksDB database and its column families (layout: rocks_keys.h).
+//
+// Threads: rocksdb::DB is thread-safe; db() and cf() may be used from any
+// thread between Open and Close.
+
+#include <rocksdb/db.h>
+
+#include <array>
+#include <memory>
+
+#include "store/rocks/rocks_options.h"
+
+namespace parley::store {
+
+enum class Cf { kMessages, kMsgId, kUsers, kUserConv, kConvMeta };
+
+class RocksDb {
+ public:
+  // Creates the directory and the column families if missing. Throws
+  // std::runtime_error naming the data dir when the DB cannot be opened
+  // (e.g. another process holds its lock).
+  static std::unique_ptr<RocksDb> Open(const RocksOptions& options);
+  ~RocksDb();
+  RocksDb(const RocksDb&) = delete;
+  RocksDb& operator=(const RocksDb&) = delete;
+
+  rocksdb::DB& db() { return *db_; }
+  rocksdb::ColumnFamilyHandle* cf(Cf which) { return handles_[static_cast<std::size_t>(which)]; }
+
+  // Syncs the WAL (acks are written unsynced), flushes the memtables so the
+  // next Open has little WAL to replay, and releases the DB. Idempotent.
+  void Close();
+
+  static constexpr std::size_t kCfCount = 5;
+
+ private:
+  RocksDb() = default;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, kCfCount> handles_{};
+};
+
+}  // namespace parley::store

@@ -1,0 +1,83 @@
+#include "store/rocks/rocks_keys.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace parley::store::keys {
+namespace json = boost::json;
+
+bool IsKeySafeId(std::string_view id) {
+  return !id.empty() && id.find('\0') == std::string_view::npos;
+}
+
+base::Error InvalidId(const char* what) {
+  return base::MakeError(base::Code::kBadRequest, std::string("store: invalid ") + what);
+}
+
+std::string EncodeU64(std::uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> DecodeU64(std::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
+  return value;
+}
+
+std::string Prefix(std::string_view id) {
+  std::string out(id);
+  out.push_back('\0');
+  return out;
+}
+
+std::string PrefixEnd(std::string_view id) {
+  std::string out(id);
+  out.push_back('\1');
+  return out;
+}
+
+std::string MessageKey(std::string_view conversation_id, std::int64_t seq) {
+  return Prefix(conversation_id) + EncodeU64(static_cast<std::uint64_t>(seq));
+}
+
+std::optional<std::int64_t> SeqOfMessageKey(std::string_view key) {
+  if (key.size() < 10 || key[key.size() - 9] != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(*DecodeU64(key.substr(key.size() - 8)));
+}
+
+std::string MsgIdKey(std::string_view sender_id, std::string_view msg_id) {
+  return Prefix(sender_id).append(msg_id);
+}
+
+std::string UserConvKey(std::string_view user_id, std::string_view conversation_id) {
+  return Prefix(user_id).append(conversation_id);
+}
+
+std::string EncodeUserRecord(const core::UserRecord& user) {
+  json::object o;
+  o["password_hash"] = user.password_hash;
+  o["created_at"] = user.created_at;
+  return json::serialize(o);
+}
+
+base::Result<core::UserRecord> DecodeUserRecord(std::string_view user_id, std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(bytes, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* hash = o ? o->if_contains("password_hash") : nullptr;
+  const json::value* created = o ? o->if_contains("created_at") : nullptr;
+  if (!hash || !hash->is_string() || !created || !created->is_int64()) {
+    return base::MakeError(base::Code::kInternal, "corrupt user record");
+  }
+  return core::UserRecord{std::string(user_id), std::string(hash->get_string()),
+                          created->get_int64()};
+}
+
+}  // namespace parley::store::keys

@@ -1,0 +1,25 @@
+#pragma once
+// Settings of the embedded RocksDB store. Defaults suit one machine with a
+// few GB of RAM; `parleyd --data-dir` fills data_dir.
+
+#include <cstddef>
+#include <string>
+
+namespace parley::store {
+
+struct RocksOptions {
+  std::string data_dir = "./data";
+  // Appends waiting for the writer thread. Beyond this Append answers 503
+  // "store overloaded" at once: a caller that cannot be served within a few
+  // batches is better told to retry than queued without bound.
+  std::size_t max_pending_writes = 65536;
+  // Most writes committed by one synced WriteBatch. Bounds the batch's memory
+  // and the latency of the first request in it.
+  std::size_t max_batch_writes = 4096;
+  // Memtable size per column family.
+  std::size_t write_buffer_bytes = std::size_t{16} << 20;
+  // Block cache shared by every column family.
+  std::size_t block_cache_bytes = std::size_t{64} << 20;
+};
+
+}  // namespace parley::store

@@ -1,0 +1,170 @@
+#include "store/rocks/rocks_store.h"
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
+
+#include "store/rocks/group_commit_writer.h"
+#include "store/rocks/message_pages.h"
+#include "store/rocks/rocks_db.h"
+#include "store/rocks/rocks_keys.h"
+#include "store/rocks/rocks_status.h"
+#include "store/rocks/seq_counters.h"
+
+namespace parley::store {
+namespace {
+
+base::Error Closed() { return base::MakeError(base::Code::kUnavailable, "store closed"); }
+
+// Queues `op` on the writer and suspends the caller until its batch is
+// durable; the caller resumes on its own executor.
+template <class Op, class T>
+asio::awaitable<base::Result<T>> SubmitWrite(GroupCommitWriter& writer, auto request) {
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(base::Result<T>)>(
+      [&writer](auto handler, auto r) {
+        // The awaitable handler's executor: the caller's. Taken before the
+        // handler's type is erased.
+        const asio::any_io_executor executor = asio::get_associated_executor(handler);
+        writer.Submit(Op(std::move(r), Handler<T>(std::move(handler)), executor));
+      },
+      asio::use_awaitable, std::move(request));
+}
+
+}  // namespace
+
+std::unique_ptr<RocksStore> RocksStore::Open(const RocksOptions& options, base::Metrics* metrics) {
+  if (!metrics) throw std::invalid_argument("RocksStore::Open: metrics is null");
+  if (options.max_pending_writes == 0 || options.max_batch_writes == 0) {
+    throw std::invalid_argument("RocksStore::Open: queue and batch bounds must be positive");
+  }
+  return std::unique_ptr<RocksStore>(new RocksStore(options, *metrics));
+}
+
+RocksStore::RocksStore(const RocksOptions& options, base::Metrics& metrics)
+    : db_(RocksDb::Open(options)), counters_(std::make_unique<SeqCounters>()) {
+  try {
+    counters_->Recover(*db_);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot recover the RocksDB store in '" + options.data_dir +
+                             "': " + e.what());
+  }
+  writer_ = std::make_unique<GroupCommitWriter>(*db_, *counters_, metrics, options);
+}
+
+RocksStore::~RocksStore() { Close(); }
+
+void RocksStore::Close() {
+  if (closed_.exchange(true)) return;
+  writer_->Close();  // completes every queued write first
+  db_->Close();
+}
+
+std::unique_lock<std::mutex> RocksStore::PauseWriterForTest() { return writer_->PauseForTest(); }
+
+asio::awaitable<base::Result<void>> RocksStore::CreateUser(core::UserRecord user) {
+  // Through the writer: the user is durable before the caller hears "created",
+  // and the single writer makes check-then-put atomic without a lock.
+  co_return co_await SubmitWrite<CreateUserOp, void>(*writer_, std::move(user));
+}
+
+asio::awaitable<base::Result<core::AppendResult>> RocksStore::Append(core::AppendRequest request) {
+  co_return co_await SubmitWrite<AppendOp, core::AppendResult>(*writer_, std::move(request));
+}
+
+asio::awaitable<base::Result<core::UserRecord>> RocksStore::FindUser(std::string user_id) {
+  if (closed_) co_return Closed();
+  if (!keys::IsKeySafeId(user_id)) co_return keys::InvalidId("user_id");
+  std::string bytes;
+  const rocksdb::Status status =
+      db_->db().Get(rocksdb::ReadOptions(), db_->cf(Cf::kUsers), user_id, &bytes);
+  if (status.IsNotFound()) co_return base::MakeError(base::Code::kNotFound, "no such user");
+  if (!status.ok()) co_return StatusToError(status, "read user");
+  co_return keys::DecodeUserRecord(user_id, bytes);
+}
+
+asio::awaitable<base::Result<core::MessagePage>> RocksStore::ReadAfter(std::string conversation_id,
+                                                                       std::int64_t after_seq,
+                                                                       std::size_t limit) {
+  if (closed_) co_return Closed();
+  if (!keys::IsKeySafeId(conversation_id)) co_return keys::InvalidId("conversation_id");
+  co_return ReadMessagesAfter(*db_, conversation_id, after_seq, limit);
+}
+
+asio::awaitable<base::Result<core::MessagePage>> RocksStore::ReadBefore(std::string conversation_id,
+                                                                        std::int64_t before_seq,
+                                                                        std::size_t limit) {
+  if (closed_) co_return Closed();
+  if (!keys::IsKeySafeId(conversation_id)) co_return keys::InvalidId("conversation_id");
+  co_return ReadMessagesBefore(*db_, conversation_id, before_seq, limit);
+}
+
+asio::awaitable<base::Result<std::int64_t>> RocksStore::MaxSeq(std::string conversation_id) {
+  if (closed_) co_return Closed();
+  co_return counters_->Get(conversation_id);
+}
+
+asio::awaitable<base::Result<std::int64_t>> RocksStore::Ack(std::string user_id,
+                                                            std::string conversation_id,
+                                                            std::int64_t seq) {
+  co_return AckNow(user_id, conversation_id, seq);
+}
+
+base::Result<std::int64_t> RocksStore::AckNow(const std::string& user_id,
+                                              const std::string& conversation_id,
+                                              std::int64_t seq) {
+  if (closed_) return Closed();
+  if (!keys::IsKeySafeId(user_id)) return keys::InvalidId("user_id");
+  if (!keys::IsKeySafeId(conversation_id)) return keys::InvalidId("conversation_id");
+  if (seq < 0) return keys::InvalidId("seq");
+  const std::string key = keys::UserConvKey(user_id, conversation_id);
+  rocksdb::Status status = db_->db().Merge(rocksdb::WriteOptions(), db_->cf(Cf::kUserConv), key,
+                                           keys::EncodeU64(static_cast<std::uint64_t>(seq)));
+  if (!status.ok()) return StatusToError(status, "write ack");
+  // Read back rather than answer `seq`: a concurrent, higher ack may have won.
+  std::string value;
+  status = db_->db().Get(rocksdb::ReadOptions(), db_->cf(Cf::kUserConv), key, &value);
+  if (!status.ok()) return StatusToError(status, "read ack");
+  const auto position = keys::DecodeU64(value);
+  if (!position) return base::MakeError(base::Code::kInternal, "store: corrupt ack entry");
+  return static_cast<std::int64_t>(*position);
+}
+
+asio::awaitable<base::Result<std::vector<core::ConversationState>>> RocksStore::ListConversations(
+    std::string user_id) {
+  co_return ListNow(user_id);
+}
+
+base::Result<std::vector<core::ConversationState>> RocksStore::ListNow(const std::string& user_id) {
+  if (closed_) return Closed();
+  if (!keys::IsKeySafeId(user_id)) return keys::InvalidId("user_id");
+  const std::string prefix = keys::Prefix(user_id);
+  const std::string end = keys::PrefixEnd(user_id);
+  const rocksdb::Slice lower(prefix);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db().NewIterator(options, db_->cf(Cf::kUserConv)));
+
+  std::vector<core::ConversationState> out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    core::ConversationState state;
+    state.conversation_id = it->key().ToString().substr(prefix.size());
+    // The published counter, not a scan: it only names durable messages.
+    state.max_seq = counters_->Get(state.conversation_id);
+    if (state.max_seq <= 0) continue;
+    const auto ack = keys::DecodeU64(it->value().ToStringView());
+    if (!ack) return base::MakeError(base::Code::kInternal, "store: corrupt ack entry");
+    state.last_ack_seq = static_cast<std::int64_t>(*ack);
+    const rocksdb::Status status = db_->db().Get(
+        rocksdb::ReadOptions(), db_->cf(Cf::kMessages),
+        keys::MessageKey(state.conversation_id, state.max_seq), &state.last_message_json);
+    if (!status.ok()) return StatusToError(status, "read last message");
+    out.push_back(std::move(state));
+  }
+  if (!it->status().ok()) return StatusToError(it->status(), "list conversations");
+  return out;
+}
+
+}  // namespace parley::store

@@ -1,0 +1,76 @@
+#pragma once
+// RocksStore: the embedded (single machine) Store, on RocksDB in a data dir.
+//
+// Writes (Append, CreateUser) go through one group-commit writer thread
+// (group_commit_writer.h): each completes once its batch is synced, on the
+// caller's executor. Reads and Ack run inline on the calling I/O thread — a
+// deliberate deviation from "never block an I/O thread": they are served from
+// the memtable and block cache almost always and never wait for an fsync, and
+// a hop to another thread would cost more than the read itself.
+//
+// Thread contract: every method may be called from any thread, concurrently,
+// until Close(). Close() must not race with calls still in flight other than
+// Append (whose callers are completed); afterwards every method answers 503.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "base/metrics.h"
+#include "core/store.h"
+#include "store/rocks/rocks_options.h"
+
+namespace parley::store {
+
+namespace asio = boost::asio;
+
+class GroupCommitWriter;
+class RocksDb;
+class SeqCounters;
+
+class RocksStore final : public core::Store {
+ public:
+  // Opens (creating if missing) the store in options.data_dir and recovers
+  // the seq counters. Throws std::runtime_error naming the data dir on
+  // failure, e.g. when another process has it open. `metrics` must outlive
+  // the store.
+  static std::unique_ptr<RocksStore> Open(const RocksOptions& options, base::Metrics* metrics);
+  ~RocksStore() override;  // Close() if needed
+
+  asio::awaitable<base::Result<void>> CreateUser(core::UserRecord user) override;
+  asio::awaitable<base::Result<core::UserRecord>> FindUser(std::string user_id) override;
+  asio::awaitable<base::Result<core::AppendResult>> Append(core::AppendRequest request) override;
+  asio::awaitable<base::Result<core::MessagePage>> ReadAfter(std::string conversation_id,
+                                                             std::int64_t after_seq,
+                                                             std::size_t limit) override;
+  asio::awaitable<base::Result<core::MessagePage>> ReadBefore(std::string conversation_id,
+                                                              std::int64_t before_seq,
+                                                              std::size_t limit) override;
+  asio::awaitable<base::Result<std::int64_t>> MaxSeq(std::string conversation_id) override;
+  // Written with sync=false: an ack position is not a message, losing the
+  // last few on power loss only shows a message as unread again. The "max"
+  // merge operator keeps it monotonic under concurrent acks without a lock.
+  asio::awaitable<base::Result<std::int64_t>> Ack(std::string user_id, std::string conversation_id,
+                                                  std::int64_t seq) override;
+  asio::awaitable<base::Result<std::vector<core::ConversationState>>> ListConversations(
+      std::string user_id) override;
+  void Close() override;
+
+  // While held, queued writes wait and then all go into one batch.
+  std::unique_lock<std::mutex> PauseWriterForTest();
+
+ private:
+  RocksStore(const RocksOptions& options, base::Metrics& metrics);
+
+  base::Result<std::int64_t> AckNow(const std::string& user_id, const std::string& conversation_id,
+                                    std::int64_t seq);
+  base::Result<std::vector<core::ConversationState>> ListNow(const std::string& user_id);
+
+  // Destroyed in reverse: the writer stops before the counters and the DB go.
+  std::unique_ptr<RocksDb> db_;
+  std::unique_ptr<SeqCounters> counters_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace parley::store
