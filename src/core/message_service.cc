@@ -78,6 +78,12 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   if (!chat.to.empty() && chat.conversation_id.empty()) {
     if (!base::IsValidUserId(chat.to)) co_return BadRequest("'to' is not a valid user id");
     std::string conversation_id = base::PrivateConversationId(caller.user_id, chat.to);
+    if (!base::ParseConversationId(conversation_id)) {
+      // "a" + "b_c" and "a_b" + "c" spell the same id; serving either pair
+      // would mix two conversations.
+      co_return BadRequest("user ids '" + caller.user_id + "' and '" + chat.to +
+                           "' form an ambiguous conversation id");
+    }
     PARLEY_CO_ASSIGN_OR_RETURN(target, ResolveConversation(caller, conversation_id));
   } else {
     PARLEY_CO_ASSIGN_OR_RETURN(target, ResolveConversation(caller, chat.conversation_id));

@@ -1,0 +1,76 @@
+#include "app/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <thread>
+
+namespace parley::app {
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || value < 0) return std::nullopt;
+  std::string_view unit(end, text.data() + text.size() - end);
+  std::int64_t ms_per_unit = 0;
+  if (unit.empty() || unit == "s") ms_per_unit = 1000;
+  else if (unit == "ms") ms_per_unit = 1;
+  else if (unit == "m") ms_per_unit = 60 * 1000;
+  else if (unit == "h") ms_per_unit = 3600 * 1000;
+  else if (unit == "d") ms_per_unit = 24 * 3600 * 1000;
+  else return std::nullopt;
+  return std::chrono::milliseconds(value * ms_per_unit);
+}
+
+ParseOutcome ParseConfig(int argc, char** argv) {
+  Config c;
+  CLI::App app{"parleyd: the Parley instant-messaging server"};
+  app.set_config("--config", "", "Read flags from a TOML/INI file (flag = value)");
+  // Every flag can also come from PARLEY_<FLAG> (upper case, '-' as '_').
+  auto flag = [&app](const std::string& name, auto& target, const std::string& help) {
+    std::string env = "PARLEY_" + name;
+    for (char& ch : env) ch = ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+    return app.add_option("--" + name, target, help)->envname(env)->capture_default_str();
+  };
+  std::string inbox_retention = "7d";
+  flag("ws-listen", c.ws_listen, "HTTP + WebSocket listen address (port 0: pick a free one)");
+  flag("tcp-listen", c.tcp_listen, "binary TCP protocol listen address");
+  flag("data-dir", c.data_dir, "directory of the embedded store (RocksDB) and the JWT secret");
+  flag("threads", c.threads, "I/O threads (0: one per core)");
+  flag("auth", c.auth, "jwt, or insecure (WebSocket accepts ?user_id=; development only)")
+      ->check(CLI::IsMember({"jwt", "insecure"}));
+  flag("jwt-secret", c.jwt_secret,
+       "HS256 secret, 32+ bytes (default: generated once, kept in DATA_DIR/jwt_secret)");
+  flag("max-frame", c.max_frame, "largest accepted frame in bytes")
+      ->check(CLI::Range(1024u, 16u * 1024 * 1024));
+  flag("max-content", c.max_content, "largest message content in bytes")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024 * 1024}));
+  flag("fanout-threshold", c.fanout_threshold,
+       "groups up to this many members get write diffusion, bigger ones read diffusion");
+  flag("inbox-retention", inbox_retention, "how long inbox entries are kept (e.g. 7d, 12h)");
+  flag("gateway-id", c.gateway_id, "cluster mode: this gateway's id");
+  flag("redis", c.redis, "cluster mode: Redis HOST:PORT");
+  flag("mysql", c.mysql, "cluster mode: mysql://user:pass@host:port/db");
+  flag("allowed-origins", c.allowed_origins,
+       "browser Origins allowed on WebSocket (default: any)")
+      ->delimiter(',');
+  flag("web-root", c.web_root, "directory of static files served at / (default: built-in page)");
+  flag("log-level", c.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return ParseOutcome{std::nullopt, app.exit(e)};
+  }
+  auto retention = ParseDuration(inbox_retention);
+  if (!retention || retention->count() == 0) {
+    std::fprintf(stderr, "--inbox-retention: '%s' is not a duration (e.g. 7d, 12h, 30m)\n",
+                 inbox_retention.c_str());
+    return ParseOutcome{std::nullopt, 2};
+  }
+  c.inbox_retention = std::chrono::duration_cast<std::chrono::seconds>(*retention);
+  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  return ParseOutcome{std::move(c), 0};
+}
+
+}  // namespace parley::app

@@ -1,0 +1,44 @@
+#pragma once
+// parleyd's configuration: flags, a TOML/INI config file (--config) and
+// PARLEY_<FLAG> environment variables, in that order of precedence
+// (DESIGN "Command line").
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::app {
+
+struct Config {
+  std::string ws_listen = "0.0.0.0:8080";
+  std::string tcp_listen = "0.0.0.0:8090";
+  std::string data_dir = "./data";
+  unsigned threads = 0;  // 0: one per core
+  std::string auth = "jwt";
+  std::string jwt_secret;
+  std::uint32_t max_frame = 64 * 1024;
+  std::size_t max_content = 4096;
+  std::size_t fanout_threshold = 500;
+  std::chrono::seconds inbox_retention{7 * 24 * 3600};
+  std::string gateway_id;
+  std::string redis;
+  std::string mysql;
+  std::vector<std::string> allowed_origins;
+  std::string web_root;
+  std::string log_level = "info";
+};
+
+// Parses the command line. Returns the config, or the process exit code when
+// parsing ended the run (--help: 0; a bad flag: non-zero, message printed).
+struct ParseOutcome {
+  std::optional<Config> config;
+  int exit_code = 0;
+};
+ParseOutcome ParseConfig(int argc, char** argv);
+
+// "90s", "15m", "12h", "7d", "500ms" or a plain number of seconds.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+}  // namespace parley::app

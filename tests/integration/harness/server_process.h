@@ -1,0 +1,63 @@
+#pragma once
+// Starts a real parleyd for an integration test: its own temporary data dir,
+// port 0 for both listeners (the "listening ..." lines tell the real ports),
+// stdout/stderr captured to files in the test's temporary directory.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace parley::testing {
+
+// A fresh directory under /tmp, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class ServerProcess {
+ public:
+  // Starts parleyd with --data-dir DATA_DIR, --tcp-listen/--ws-listen on
+  // 127.0.0.1:0, a fixed test JWT secret, and `extra_args`. Waits until both
+  // listeners are up; fails the test (ADD_FAILURE + nullptr) otherwise.
+  static std::unique_ptr<ServerProcess> Start(const std::filesystem::path& data_dir,
+                                              std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+
+  std::uint16_t tcp_port() const { return tcp_port_; }
+  std::uint16_t ws_port() const { return ws_port_; }
+  pid_t pid() const { return pid_; }
+
+  // SIGKILL and reap: the crash of DESIGN's durability guarantee.
+  void Kill9();
+  // SIGTERM, then waits up to `timeout`; returns the exit status (or -1 when
+  // it had to be killed).
+  int Terminate(std::chrono::seconds timeout = std::chrono::seconds(20));
+  // Everything the server wrote to stderr so far (for failure messages).
+  std::string Log() const;
+
+  static constexpr const char* kJwtSecret = "parley-integration-test-secret-0123456789";
+
+ private:
+  ServerProcess() = default;
+
+  pid_t pid_ = -1;
+  std::uint16_t tcp_port_ = 0;
+  std::uint16_t ws_port_ = 0;
+  std::filesystem::path stdout_path_;
+  std::filesystem::path stderr_path_;
+};
+
+}  // namespace parley::testing
