@@ -10,7 +10,9 @@
 #include "cluster/local_bus.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
+#include "core/group_service.h"
 #include "core/message_service.h"
+#include "core/sync_service.h"
 #include "net/server.h"
 #include "store/rocks/rocks_store.h"
 
@@ -50,6 +52,8 @@ Node::Node(const Config& config) : config_(config) {
 
   store::RocksOptions rocks;
   rocks.data_dir = config_.data_dir;
+  rocks.fanout_threshold = config_.fanout_threshold;
+  rocks.inbox_retention = config_.inbox_retention;
   store_ = store::RocksStore::Open(rocks, &metrics_);
   bus_ = std::make_unique<cluster::LocalBus>();
   auth_ = std::make_unique<core::AuthService>(
@@ -61,7 +65,12 @@ Node::Node(const Config& config) : config_(config) {
   message_options.require_registered_peer = !insecure;
   messages_ = std::make_unique<core::MessageService>(*store_, *bus_, clock_, metrics_,
                                                      message_options);
-  dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *bus_, metrics_);
+  core::GroupOptions group_options;
+  group_options.require_registered_members = !insecure;
+  groups_ = std::make_unique<core::GroupService>(*store_, *bus_, clock_, metrics_, group_options);
+  sync_ = std::make_unique<core::SyncService>(*store_);
+  dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *groups_, *sync_, *bus_,
+                                                   metrics_);
 
   std::vector<asio::io_context*> raw;
   for (unsigned i = 0; i < config_.threads; ++i) {

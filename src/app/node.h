@@ -21,6 +21,8 @@ class Store;
 class Bus;
 class AuthService;
 class MessageService;
+class GroupService;
+class SyncService;
 class Dispatcher;
 }  // namespace parley::core
 namespace parley::net {
@@ -52,6 +54,8 @@ class Node {
   boost::asio::thread_pool blocking_pool_{2};
   std::unique_ptr<core::AuthService> auth_;
   std::unique_ptr<core::MessageService> messages_;
+  std::unique_ptr<core::GroupService> groups_;
+  std::unique_ptr<core::SyncService> sync_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;
   std::vector<std::thread> threads_;

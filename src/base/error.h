@@ -51,5 +51,10 @@ using Result = boost::system::result<T, Error>;
   lhs = std::move(*tmp)
 #define PARLEY_ASSIGN_OR_RETURN(lhs, expr) \
   PARLEY_ASSIGN_OR_RETURN_IMPL(PARLEY_CONCAT(parley_result_, __LINE__), lhs, expr, return)
+#define PARLEY_CO_RETURN_IF_ERROR(expr)          \
+  do {                                           \
+    auto parley_status = (expr);                 \
+    if (!parley_status) co_return parley_status.error(); \
+  } while (false)
 #define PARLEY_CO_ASSIGN_OR_RETURN(lhs, expr) \
   PARLEY_ASSIGN_OR_RETURN_IMPL(PARLEY_CONCAT(parley_result_, __LINE__), lhs, expr, co_return)

@@ -3,7 +3,9 @@
 #include "base/ids.h"
 #include "core/auth_service.h"
 #include "core/bus.h"
+#include "core/group_service.h"
 #include "core/message_service.h"
+#include "core/sync_service.h"
 #include "protocol/commands.h"
 #include "protocol/packet.h"
 #include "protocol/requests.h"
@@ -29,9 +31,14 @@ std::uint16_t FallbackCmd(std::optional<std::uint16_t> header_cmd, const json::o
 
 }  // namespace
 
-Dispatcher::Dispatcher(AuthService& auth, MessageService& messages, Bus& bus,
-                       base::Metrics& metrics)
-    : auth_(auth), messages_(messages), bus_(bus), metrics_(metrics) {}
+Dispatcher::Dispatcher(AuthService& auth, MessageService& messages, GroupService& groups,
+                       SyncService& sync, Bus& bus, base::Metrics& metrics)
+    : auth_(auth),
+      messages_(messages),
+      groups_(groups),
+      sync_(sync),
+      bus_(bus),
+      metrics_(metrics) {}
 
 void Dispatcher::GoOnline(ConnectionState& state, std::string user_id) {
   state.user_id = std::move(user_id);
@@ -112,11 +119,8 @@ asio::awaitable<Reply> Dispatcher::Handle(ConnectionState& state,
     case Cmd::kAck: result = co_await messages_.Ack(caller, *request); break;
     case Cmd::kHistory: result = co_await messages_.History(caller, *request); break;
     case Cmd::kConversations: result = co_await messages_.Conversations(caller, *request); break;
-    case Cmd::kSync:
-    case Cmd::kGroup:
-      result = base::MakeError(base::Code::kNotFound,
-                               std::string(protocol::CmdName(*cmd)) + " is not available yet");
-      break;
+    case Cmd::kSync: result = co_await sync_.Sync(caller, *request); break;
+    case Cmd::kGroup: result = co_await groups_.Handle(caller, *request); break;
     case Cmd::kPush:  // rejected by ResolveCmd
       break;
   }

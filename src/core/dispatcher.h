@@ -25,6 +25,8 @@ namespace asio = boost::asio;
 
 class AuthService;
 class MessageService;
+class GroupService;
+class SyncService;
 class Bus;
 
 struct ConnectionState {
@@ -39,7 +41,8 @@ struct Reply {
 
 class Dispatcher {
  public:
-  Dispatcher(AuthService& auth, MessageService& messages, Bus& bus, base::Metrics& metrics);
+  Dispatcher(AuthService& auth, MessageService& messages, GroupService& groups, SyncService& sync,
+             Bus& bus, base::Metrics& metrics);
 
   // Authenticates a connection whose credentials came with the WebSocket
   // upgrade (?token=, Authorization: Bearer, or ?user_id= with insecure auth).
@@ -63,6 +66,8 @@ class Dispatcher {
 
   AuthService& auth_;
   MessageService& messages_;
+  GroupService& groups_;
+  SyncService& sync_;
   Bus& bus_;
   base::Metrics& metrics_;
 };

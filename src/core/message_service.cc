@@ -1,10 +1,12 @@
 #include "core/message_service.h"
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 
 #include "base/ids.h"
+#include "core/conversation_access.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
 #include "protocol/packet.h"
@@ -47,17 +49,32 @@ std::size_t MessageService::PageLimit(std::int64_t requested) const {
   return std::min<std::size_t>(static_cast<std::size_t>(requested), options_.max_page);
 }
 
-base::Result<MessageService::Target> MessageService::ResolveConversation(
-    const Caller& caller, std::string_view conversation_id) const {
-  auto ref = base::ParseConversationId(conversation_id);
-  if (!ref) return BadRequest("malformed conversation_id '" + std::string(conversation_id) + "'");
-  if (ref->kind == base::ConversationKind::kGroup) {
-    return base::MakeError(base::Code::kNotFound, "no such group '" + ref->first + "'");
+base::Result<std::string> MessageService::PrivateConversationOf(const Caller& caller,
+                                                                const std::string& to) const {
+  if (!base::IsValidUserId(to)) return BadRequest("'to' is not a valid user id");
+  std::string conversation_id = base::PrivateConversationId(caller.user_id, to);
+  if (!base::ParseConversationId(conversation_id)) {
+    // "a" + "b_c" and "a_b" + "c" spell the same id; serving either pair
+    // would mix two conversations.
+    return BadRequest("user ids '" + caller.user_id + "' and '" + to +
+                      "' form an ambiguous conversation id");
   }
-  if (caller.user_id != ref->first && caller.user_id != ref->second) {
-    return base::MakeError(base::Code::kForbidden, "not a member of this conversation");
+  return conversation_id;
+}
+
+asio::awaitable<base::Result<void>> MessageService::CheckPeersExist(
+    const Caller& caller, const std::vector<std::string>& members) {
+  if (!options_.require_registered_peer) co_return base::Result<void>{};
+  for (const std::string& member : members) {
+    if (member == caller.user_id) continue;
+    auto peer = co_await store_.FindUser(member);
+    if (peer) continue;
+    if (peer.error().code == base::Code::kNotFound) {
+      co_return base::MakeError(base::Code::kNotFound, "no such user '" + member + "'");
+    }
+    co_return peer.error();
   }
-  return Target{std::string(conversation_id), {ref->first, ref->second}};
+  co_return base::Result<void>{};
 }
 
 asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& caller,
@@ -74,37 +91,19 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     co_return BadRequest("msg_type must be between 1 and 99");
   }
 
-  Target target;
-  if (!chat.to.empty() && chat.conversation_id.empty()) {
-    if (!base::IsValidUserId(chat.to)) co_return BadRequest("'to' is not a valid user id");
-    std::string conversation_id = base::PrivateConversationId(caller.user_id, chat.to);
-    if (!base::ParseConversationId(conversation_id)) {
-      // "a" + "b_c" and "a_b" + "c" spell the same id; serving either pair
-      // would mix two conversations.
-      co_return BadRequest("user ids '" + caller.user_id + "' and '" + chat.to +
-                           "' form an ambiguous conversation id");
-    }
-    PARLEY_CO_ASSIGN_OR_RETURN(target, ResolveConversation(caller, conversation_id));
-  } else {
-    PARLEY_CO_ASSIGN_OR_RETURN(target, ResolveConversation(caller, chat.conversation_id));
+  std::string requested = chat.conversation_id;
+  if (requested.empty()) {
+    PARLEY_CO_ASSIGN_OR_RETURN(requested, PrivateConversationOf(caller, chat.to));
   }
-  if (options_.require_registered_peer) {
-    for (const std::string& member : target.members) {
-      if (member == caller.user_id) continue;
-      auto peer = co_await store_.FindUser(member);
-      if (!peer) {
-        if (peer.error().code == base::Code::kNotFound) {
-          co_return base::MakeError(base::Code::kNotFound, "no such user '" + member + "'");
-        }
-        co_return peer.error();
-      }
-    }
-  }
-
+  PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
+                             co_await ResolveConversation(store_, caller, requested));
   AppendRequest append;
+  if (!target.is_group) {
+    PARLEY_CO_RETURN_IF_ERROR(co_await CheckPeersExist(caller, *target.members));
+    append.members = *target.members;
+  }
   append.message = protocol::Message{chat.msg_id,      target.conversation_id, 0, caller.user_id,
                                      std::move(chat.content), chat.msg_type, clock_.NowMs()};
-  append.members = target.members;
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
 
   std::string conversation_id = target.conversation_id;
@@ -118,7 +117,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     base::Bump(metrics_.messages_stored_total);
     OutboundPacket push{static_cast<std::uint16_t>(Cmd::kPush),
                         std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
-    bus_.Publish(target.members, push, caller.session_id);
+    bus_.Publish(*stored.recipients, push, caller.session_id);
   }
   co_return protocol::OkResponse(Cmd::kChat, &request,
                                  {{"conversation_id", conversation_id}, {"seq", stored.seq}});
@@ -128,7 +127,8 @@ asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& ca
                                                                 const json::object& request) {
   PARLEY_CO_ASSIGN_OR_RETURN(protocol::PullRequest pull, protocol::ParsePull(request));
   if (pull.cursor_seq < 0) co_return BadRequest("cursor_seq must not be negative");
-  PARLEY_CO_ASSIGN_OR_RETURN(Target target, ResolveConversation(caller, pull.conversation_id));
+  PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
+                             co_await ResolveConversation(store_, caller, pull.conversation_id));
   PARLEY_CO_ASSIGN_OR_RETURN(
       MessagePage page,
       co_await store_.ReadAfter(target.conversation_id, pull.cursor_seq, PageLimit(pull.limit)));
@@ -140,7 +140,9 @@ asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& ca
 asio::awaitable<base::Result<std::string>> MessageService::History(const Caller& caller,
                                                                    const json::object& request) {
   PARLEY_CO_ASSIGN_OR_RETURN(protocol::HistoryRequest history, protocol::ParseHistory(request));
-  PARLEY_CO_ASSIGN_OR_RETURN(Target target, ResolveConversation(caller, history.conversation_id));
+  PARLEY_CO_ASSIGN_OR_RETURN(
+      ConversationTarget target,
+      co_await ResolveConversation(store_, caller, history.conversation_id));
   PARLEY_CO_ASSIGN_OR_RETURN(MessagePage page,
                              co_await store_.ReadBefore(target.conversation_id, history.before_seq,
                                                         PageLimit(history.limit)));
@@ -153,7 +155,8 @@ asio::awaitable<base::Result<std::string>> MessageService::Ack(const Caller& cal
                                                                const json::object& request) {
   PARLEY_CO_ASSIGN_OR_RETURN(protocol::AckRequest ack, protocol::ParseAck(request));
   if (ack.seq < 0) co_return BadRequest("seq must not be negative");
-  PARLEY_CO_ASSIGN_OR_RETURN(Target target, ResolveConversation(caller, ack.conversation_id));
+  PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
+                             co_await ResolveConversation(store_, caller, ack.conversation_id));
   PARLEY_CO_ASSIGN_OR_RETURN(std::int64_t max_seq, co_await store_.MaxSeq(target.conversation_id));
   if (ack.seq > max_seq) {
     co_return BadRequest("seq " + std::to_string(ack.seq) + " is beyond the conversation's last (" +
@@ -162,6 +165,15 @@ asio::awaitable<base::Result<std::string>> MessageService::Ack(const Caller& cal
   PARLEY_CO_ASSIGN_OR_RETURN(
       std::int64_t position,
       co_await store_.Ack(caller.user_id, target.conversation_id, ack.seq));
+  // The user's other devices learn of it, so their unread counts agree.
+  json::object notice{{"cmd", static_cast<int>(Cmd::kAck)},
+                      {"code", 0},
+                      {"event", "ack"},
+                      {"conversation_id", target.conversation_id},
+                      {"last_ack_seq", position}};
+  OutboundPacket packet{static_cast<std::uint16_t>(Cmd::kAck),
+                        std::make_shared<const std::string>(json::serialize(notice))};
+  bus_.Publish(std::span<const std::string>(&caller.user_id, 1), packet, caller.session_id);
   co_return protocol::OkResponse(
       Cmd::kAck, &request,
       {{"conversation_id", target.conversation_id}, {"last_ack_seq", position}});

@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/metrics.h"
 #include "core/bus.h"
+#include "core/caller.h"
 #include "core/store.h"
 
 namespace parley::core {
@@ -26,12 +27,6 @@ struct MessageOptions {
   std::size_t default_page = 50;    // PULL/HISTORY limit when the client gives none
   std::size_t max_page = 200;       // PULL/HISTORY limit cap
   bool require_registered_peer = true;  // 1:1 to an unknown user is 404 (off with --auth=insecure)
-};
-
-// Who is asking: the authenticated user and the connection it came on.
-struct Caller {
-  std::string user_id;
-  std::uint64_t session_id = 0;
 };
 
 class MessageService {
@@ -53,14 +48,11 @@ class MessageService {
                                                            const boost::json::object& request);
 
  private:
-  struct Target {
-    std::string conversation_id;
-    std::vector<std::string> members;
-  };
-  // The conversation a request names, if the caller belongs to it: 400 for a
-  // malformed id, 403 when the caller is not a member.
-  base::Result<Target> ResolveConversation(const Caller& caller,
-                                           std::string_view conversation_id) const;
+  // The private conversation of a CHAT with "to".
+  base::Result<std::string> PrivateConversationOf(const Caller& caller, const std::string& to) const;
+  // 404 unless every other member of a private conversation is registered.
+  asio::awaitable<base::Result<void>> CheckPeersExist(const Caller& caller,
+                                                      const std::vector<std::string>& members);
   std::size_t PageLimit(std::int64_t requested) const;
 
   Store& store_;

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,14 +31,48 @@ struct UserRecord {
   std::int64_t created_at = 0;
 };
 
+// A membership change of a group (GROUP cmd 7). It is applied together with
+// its system message (AppendRequest::message) in one atomic write, so the
+// message's seq is the point in the timeline where membership changed.
+enum class GroupOp { kCreate, kJoin, kLeave, kInvite, kKick };
+
+struct GroupChange {
+  GroupOp op = GroupOp::kJoin;
+  std::string group_id;
+  std::string actor;               // the authenticated user asking
+  std::vector<std::string> users;  // create: initial members besides the actor;
+                                   // invite/kick: the targets; join/leave: empty
+  std::string name;                // create only
+};
+
+using MemberList = std::shared_ptr<const std::vector<std::string>>;  // sorted, shared
+
+struct GroupInfo {
+  std::string group_id;
+  std::string name;
+  std::string owner_id;
+  std::int64_t created_at = 0;
+  MemberList members;
+};
+
 struct AppendRequest {
   // The message to store. `seq` is ignored and assigned by the store;
   // `send_time` is set by the caller.
   protocol::Message message;
-  // The conversation's members: each gets the conversation in its list
-  // (ListConversations). The sender's ack position moves to the new seq, so
-  // a user's own messages never count as unread.
+  // Private conversations: the two members; each gets the conversation in its
+  // list (ListConversations). Group conversations ("group_<id>"): ignored,
+  // the store uses the group's membership at the message's seq.
+  // The sender's ack position moves to the new seq, so a user's own messages
+  // never count as unread.
   std::vector<std::string> members;
+  // Set for a membership change; `message` is then its system message.
+  // Errors: create 409 when the group exists; join 409 when already a
+  // member; leave 404 when not a member; invite 403 when the actor is not a
+  // member (targets already in are skipped, 409 if none is left); kick 403
+  // unless the actor is the owner, 404 when a target is not a member, 400 for
+  // kicking oneself. A group that does not exist is 404 for every op but
+  // create.
+  std::optional<GroupChange> group_change;
 };
 
 struct AppendResult {
@@ -48,6 +83,28 @@ struct AppendResult {
   // The stored message's JSON (protocol::SerializeMessage), shared so it can
   // be pushed to many recipients without another copy.
   std::shared_ptr<const std::string> message_json;
+  // Who the message is for, as of its seq: the two members of a private
+  // conversation, or the group's members; for a leave or kick also the users
+  // who left, so they learn of it. Set on success, duplicates included.
+  MemberList recipients;
+  // True when the message went into every recipient's inbox (write
+  // diffusion: at most fanout_threshold recipients).
+  bool inboxed = false;
+};
+
+struct InboxEntry {
+  std::int64_t inbox_seq = 0;
+  std::string message_json;
+};
+
+struct InboxPage {
+  std::vector<InboxEntry> entries;  // inbox_seq > the cursor, ascending
+  bool has_more = false;
+  // The cursor is older than the inbox retention: entries after it were
+  // dropped (or are older than the retention). The device must fall back
+  // to CONVERSATIONS + PULL; `entries` is then empty.
+  bool expired = false;
+  std::int64_t latest_inbox_seq = 0;  // the user's newest inbox_seq
 };
 
 struct MessagePage {
@@ -99,9 +156,21 @@ class Store {
   virtual asio::awaitable<base::Result<std::vector<ConversationState>>> ListConversations(
       std::string user_id) = 0;
 
+  // The group and its current members; 404 when there is no such group.
+  virtual asio::awaitable<base::Result<GroupInfo>> GetGroup(std::string group_id) = 0;
+  // The groups the user is a member of.
+  virtual asio::awaitable<base::Result<std::vector<GroupInfo>>> GroupsOf(std::string user_id) = 0;
+
+  // The user's inbox entries after `after_inbox_seq`, at most `limit`, each
+  // with its message.
+  virtual asio::awaitable<base::Result<InboxPage>> ReadInbox(std::string user_id,
+                                                             std::int64_t after_inbox_seq,
+                                                             std::size_t limit) = 0;
+
   // Finishes every accepted Append (their callers get their results), makes
   // everything durable and releases the backend. Blocks; called once at
-  // shutdown after the gateways stopped reading.
+  // shutdown after the gateways stopped reading. No other method may be
+  // called during or after Close.
   virtual void Close() = 0;
 };
 

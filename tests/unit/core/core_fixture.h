@@ -14,7 +14,9 @@
 #include "cluster/local_bus.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
+#include "core/group_service.h"
 #include "core/message_service.h"
+#include "core/sync_service.h"
 #include "unit/core/memory_store.h"
 
 namespace parley::core::testing {
@@ -41,7 +43,9 @@ class CoreFixture {
       : auth_(store_, clock_, AuthOptions{std::string(32, 'k'), std::chrono::hours(1), false},
               io_.get_executor()),
         messages_(store_, bus_, clock_, metrics_, MessageOptions{}),
-        dispatcher_(auth_, messages_, bus_, metrics_) {}
+        groups_(store_, bus_, clock_, metrics_, GroupOptions{}),
+        sync_(store_),
+        dispatcher_(auth_, messages_, groups_, sync_, bus_, metrics_) {}
 
   template <class T>
   T Run(asio::awaitable<T> task) {
@@ -101,6 +105,8 @@ class CoreFixture {
   cluster::LocalBus bus_;
   AuthService auth_;
   MessageService messages_;
+  GroupService groups_;
+  SyncService sync_;
   Dispatcher dispatcher_;
   std::uint64_t next_session_ = 0;
 };

@@ -1,0 +1,31 @@
+#include "core/conversation_access.h"
+
+#include <algorithm>
+
+#include "base/ids.h"
+
+namespace parley::core {
+
+asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
+    Store& store, const Caller& caller, std::string conversation_id) {
+  auto ref = base::ParseConversationId(conversation_id);
+  if (!ref) {
+    co_return base::MakeError(base::Code::kBadRequest,
+                              "malformed conversation_id '" + conversation_id + "'");
+  }
+  if (ref->kind == base::ConversationKind::kPrivate) {
+    if (caller.user_id != ref->first && caller.user_id != ref->second) {
+      co_return base::MakeError(base::Code::kForbidden, "not a member of this conversation");
+    }
+    auto members = std::make_shared<const std::vector<std::string>>(
+        std::vector<std::string>{ref->first, ref->second});
+    co_return ConversationTarget{std::move(conversation_id), false, std::move(members)};
+  }
+  PARLEY_CO_ASSIGN_OR_RETURN(GroupInfo group, co_await store.GetGroup(ref->first));
+  if (!std::binary_search(group.members->begin(), group.members->end(), caller.user_id)) {
+    co_return base::MakeError(base::Code::kForbidden, "not a member of this group");
+  }
+  co_return ConversationTarget{std::move(conversation_id), true, std::move(group.members)};
+}
+
+}  // namespace parley::core

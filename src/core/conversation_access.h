@@ -1,0 +1,30 @@
+#pragma once
+// Who may touch a conversation (DESIGN "Guarantees", isolation): the two
+// users of a private conversation, the current members of a group.
+//
+// Threads: runs on the caller's executor; no state of its own.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "core/caller.h"
+#include "core/store.h"
+
+namespace parley::core {
+
+struct ConversationTarget {
+  std::string conversation_id;
+  bool is_group = false;
+  // Private: the two users; group: the members when the check ran.
+  MemberList members;
+};
+
+// 400 for a malformed id, 404 for a group that does not exist, 403 when the
+// caller is not a member.
+asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
+    Store& store, const Caller& caller, std::string conversation_id);
+
+}  // namespace parley::core

@@ -1,0 +1,222 @@
+#include "core/group_service.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "base/ids.h"
+#include "protocol/commands.h"
+#include "protocol/message.h"
+#include "protocol/packet.h"
+
+namespace parley::core {
+namespace json = boost::json;
+using protocol::Cmd;
+
+namespace {
+
+constexpr std::size_t kMaxGroupNameBytes = 128;
+
+base::Error BadRequest(std::string message) {
+  return base::MakeError(base::Code::kBadRequest, std::move(message));
+}
+
+// 16 hex digits from a per-thread generator: ids for groups and system
+// messages only need to be unique, not secret.
+std::string RandomHex() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::uint64_t bits = rng();
+  std::string out(16, '0');
+  for (char& c : out) {
+    c = kDigits[bits & 0xf];
+    bits >>= 4;
+  }
+  return out;
+}
+
+const char* EventName(GroupOp op) {
+  switch (op) {
+    case GroupOp::kCreate: return "create";
+    case GroupOp::kJoin: return "join";
+    case GroupOp::kLeave: return "leave";
+    case GroupOp::kInvite: return "invite";
+    case GroupOp::kKick: return "kick";
+  }
+  return "unknown";
+}
+
+std::optional<GroupOp> ChangeOpOf(std::string_view op) {
+  if (op == "create") return GroupOp::kCreate;
+  if (op == "join") return GroupOp::kJoin;
+  if (op == "leave") return GroupOp::kLeave;
+  if (op == "invite") return GroupOp::kInvite;
+  if (op == "kick") return GroupOp::kKick;
+  return std::nullopt;
+}
+
+// "members": an array of valid user ids, without duplicates, at most `max`.
+base::Result<std::vector<std::string>> UserList(const json::object& request, bool required,
+                                                std::size_t max) {
+  std::vector<std::string> users;
+  const json::value* v = request.if_contains("members");
+  if (v == nullptr) {
+    if (required) return BadRequest("field 'members' is missing");
+    return users;
+  }
+  if (!v->is_array()) return BadRequest("field 'members' must be an array of user ids");
+  const json::array& items = v->get_array();
+  if (items.size() > max) {
+    return BadRequest("at most " + std::to_string(max) + " members per request");
+  }
+  for (const json::value& item : items) {
+    if (!item.is_string() || !base::IsValidUserId(item.get_string())) {
+      return BadRequest("field 'members' must hold valid user ids");
+    }
+    users.emplace_back(item.get_string());
+  }
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  if (required && users.empty()) return BadRequest("field 'members' is empty");
+  return users;
+}
+
+std::string SystemContent(const GroupChange& change) {
+  json::array users;
+  for (const std::string& u : change.users) users.emplace_back(u);
+  json::object content{{"event", EventName(change.op)}, {"actor", change.actor},
+                       {"users", std::move(users)}};
+  if (change.op == GroupOp::kCreate) content["name"] = change.name;
+  return json::serialize(content);
+}
+
+}  // namespace
+
+GroupService::GroupService(Store& store, Bus& bus, const base::Clock& clock,
+                           base::Metrics& metrics, GroupOptions options)
+    : store_(store), bus_(bus), clock_(clock), metrics_(metrics), options_(options) {}
+
+asio::awaitable<base::Result<std::string>> GroupService::Handle(const Caller& caller,
+                                                                const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(std::string_view op, protocol::RequiredString(request, "op"));
+  if (op == "members") co_return co_await Members(caller, request);
+  if (op == "mine") co_return co_await Mine(caller, request);
+  std::optional<GroupOp> change_op = ChangeOpOf(op);
+  if (!change_op) {
+    co_return BadRequest("unknown op '" + std::string(op) +
+                         "' (create, join, leave, invite, kick, members, mine)");
+  }
+
+  GroupChange change;
+  change.op = *change_op;
+  change.actor = caller.user_id;
+  PARLEY_CO_ASSIGN_OR_RETURN(auto group_id, protocol::OptionalString(request, "group_id"));
+  if (group_id) {
+    if (!base::IsValidUserId(*group_id)) {
+      co_return BadRequest("group_id must be 1-64 characters of [A-Za-z0-9_.-]");
+    }
+    change.group_id = *group_id;
+  } else if (change.op == GroupOp::kCreate) {
+    change.group_id = "g" + RandomHex();
+  } else {
+    co_return BadRequest("field 'group_id' is missing");
+  }
+  const bool takes_users = change.op == GroupOp::kCreate || change.op == GroupOp::kInvite ||
+                           change.op == GroupOp::kKick;
+  if (takes_users) {
+    PARLEY_CO_ASSIGN_OR_RETURN(change.users,
+                               UserList(request, change.op != GroupOp::kCreate,
+                                        options_.max_members_per_request));
+    std::erase(change.users, caller.user_id);  // the actor is never its own target
+    if (change.op == GroupOp::kKick && change.users.empty()) {
+      co_return BadRequest("you cannot kick yourself; use leave");
+    }
+  }
+  if (change.op == GroupOp::kCreate) {
+    PARLEY_CO_ASSIGN_OR_RETURN(std::string_view name, protocol::RequiredString(request, "name"));
+    if (name.empty() || name.size() > kMaxGroupNameBytes) {
+      co_return BadRequest("name must be 1-128 bytes");
+    }
+    change.name = name;
+  }
+  if (change.op == GroupOp::kCreate || change.op == GroupOp::kInvite) {
+    PARLEY_CO_RETURN_IF_ERROR(co_await CheckUsersExist(change.users));
+  }
+  co_return co_await Change(caller, request, std::move(change));
+}
+
+asio::awaitable<base::Result<void>> GroupService::CheckUsersExist(
+    const std::vector<std::string>& users) {
+  if (!options_.require_registered_members) co_return base::Result<void>{};
+  for (const std::string& user : users) {
+    auto found = co_await store_.FindUser(user);
+    if (found) continue;
+    if (found.error().code == base::Code::kNotFound) {
+      co_return base::MakeError(base::Code::kNotFound, "no such user '" + user + "'");
+    }
+    co_return found.error();
+  }
+  co_return base::Result<void>{};
+}
+
+asio::awaitable<base::Result<std::string>> GroupService::Change(const Caller& caller,
+                                                                const json::object& request,
+                                                                GroupChange change) {
+  const std::string conversation_id = base::GroupConversationId(change.group_id);
+  AppendRequest append;
+  append.message = protocol::Message{"sys-" + RandomHex() + RandomHex(),
+                                     conversation_id,
+                                     0,
+                                     caller.user_id,
+                                     SystemContent(change),
+                                     protocol::kMsgTypeSystem,
+                                     clock_.NowMs()};
+  const std::string group_id = change.group_id;
+  append.group_change = std::move(change);
+  PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
+  base::Bump(metrics_.messages_stored_total);
+  OutboundPacket push{static_cast<std::uint16_t>(Cmd::kPush),
+                      std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
+  bus_.Publish(*stored.recipients, push, caller.session_id);
+  co_return protocol::OkResponse(
+      Cmd::kGroup, &request,
+      {{"group_id", group_id}, {"conversation_id", conversation_id}, {"seq", stored.seq}});
+}
+
+asio::awaitable<base::Result<std::string>> GroupService::Members(const Caller& caller,
+                                                                 const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(std::string_view group_id,
+                             protocol::RequiredString(request, "group_id"));
+  PARLEY_CO_ASSIGN_OR_RETURN(GroupInfo group, co_await store_.GetGroup(std::string(group_id)));
+  if (!std::binary_search(group.members->begin(), group.members->end(), caller.user_id)) {
+    co_return base::MakeError(base::Code::kForbidden, "not a member of this group");
+  }
+  json::array members;
+  members.reserve(group.members->size());
+  for (const std::string& m : *group.members) members.emplace_back(m);
+  co_return protocol::OkResponse(Cmd::kGroup, &request,
+                                 {{"group_id", group.group_id},
+                                  {"name", group.name},
+                                  {"owner_id", group.owner_id},
+                                  {"members", std::move(members)}});
+}
+
+asio::awaitable<base::Result<std::string>> GroupService::Mine(const Caller& caller,
+                                                              const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(std::vector<GroupInfo> groups,
+                             co_await store_.GroupsOf(caller.user_id));
+  json::array list;
+  list.reserve(groups.size());
+  for (const GroupInfo& g : groups) {
+    list.push_back(json::object{{"group_id", g.group_id},
+                                {"name", g.name},
+                                {"owner_id", g.owner_id},
+                                {"member_count", g.members->size()},
+                                {"conversation_id", base::GroupConversationId(g.group_id)}});
+  }
+  co_return protocol::OkResponse(Cmd::kGroup, &request, {{"groups", std::move(list)}});
+}
+
+}  // namespace parley::core
