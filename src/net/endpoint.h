@@ -1,0 +1,22 @@
+#pragma once
+// "ADDR:PORT" <-> TCP endpoint, for the listen flags and the start-up lines.
+// Pure functions, any thread.
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace parley::net {
+
+// Parses "0.0.0.0:8090", "127.0.0.1:0", "[::1]:8080", "localhost:8080"
+// (= 127.0.0.1) or ":8080" (= 0.0.0.0). No DNS lookups: a listen address is
+// an IP literal. Error 400 with a message naming the bad part.
+base::Result<boost::asio::ip::tcp::endpoint> ParseEndpoint(std::string_view text);
+
+// "127.0.0.1:8090" or "[::1]:8090".
+std::string FormatEndpoint(const boost::asio::ip::tcp::endpoint& endpoint);
+
+}  // namespace parley::net

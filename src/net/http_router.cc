@@ -1,0 +1,71 @@
+#include "net/http_router.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "core/http_api.h"
+#include "net/static_files.h"
+#include "net/upgrade_request.h"
+
+namespace parley::net {
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kText = "text/plain; charset=utf-8";
+constexpr std::string_view kPrometheus = "text/plain; version=0.0.4; charset=utf-8";
+
+HttpAnswer MethodNotAllowed(std::string_view allow) {
+  HttpAnswer answer = JsonError(405, "method not allowed");
+  answer.allow = std::string(allow);
+  return answer;
+}
+
+HttpAnswer FromCore(const core::HttpReply& reply) {
+  return HttpAnswer{reply.status, std::string(kJson), reply.body, {}};
+}
+
+}  // namespace
+
+HttpAnswer JsonError(int status, std::string_view message) {
+  return HttpAnswer{status, std::string(kJson),
+                    boost::json::serialize(boost::json::object{{"code", status}, {"error", message}}), {}};
+}
+
+asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view method,
+                                      std::string_view target, std::string body) {
+  const std::string_view path = TargetPath(target);
+  const bool get = method == "GET";
+  const bool post = method == "POST";
+
+  if (path == "/api/register" || path == "/api/login") {
+    if (!post) co_return MethodNotAllowed("POST");
+    // Plain statements around co_await: GCC 12 miscompiles some co_await
+    // sub-expressions (conditions, call arguments).
+    core::HttpReply reply;
+    if (path == "/api/register") {
+      reply = co_await core::HandleRegister(context.auth, std::move(body));
+    } else {
+      reply = co_await core::HandleLogin(context.auth, std::move(body));
+    }
+    co_return FromCore(reply);
+  }
+  if (path == "/healthz") {
+    if (!get) co_return MethodNotAllowed("GET");
+    const bool healthy = !context.healthy || context.healthy();
+    co_return healthy ? HttpAnswer{200, std::string(kText), "ok\n", {}}
+                      : HttpAnswer{503, std::string(kText), "unhealthy\n", {}};
+  }
+  if (path == "/metrics") {
+    if (!get) co_return MethodNotAllowed("GET");
+    co_return HttpAnswer{200, std::string(kPrometheus), context.metrics.RenderPrometheus(), {}};
+  }
+  if (path == "/ws") {
+    co_return JsonError(426, "WebSocket endpoint: send a GET with Upgrade: websocket");
+  }
+  if (!get) co_return MethodNotAllowed("GET");
+  auto file = LoadStaticFile(context.options.web_root, target);
+  if (!file) co_return JsonError(static_cast<int>(file.error().code), file.error().message);
+  co_return HttpAnswer{200, std::move(file->content_type), std::move(file->body), {}};
+}
+
+}  // namespace parley::net

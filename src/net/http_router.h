@@ -1,0 +1,37 @@
+#pragma once
+// The plain HTTP routes of the WebSocket port (DESIGN "WebSocket"), apart
+// from Beast so that the routing reads as a table:
+//
+//   POST /api/register   core::HandleRegister   application/json
+//   POST /api/login      core::HandleLogin      application/json
+//   GET  /healthz        200 "ok" / 503 "unhealthy"
+//   GET  /metrics        Prometheus text
+//   GET  /, /<file>      static files (static_files.h)
+//   GET  /ws             426: only with "Upgrade: websocket" (handled before)
+//   known path, other method: 405 with Allow; anything else: 404.
+//
+// Threads: runs on the HTTP connection's executor.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "net/server_context.h"
+
+namespace parley::net {
+
+struct HttpAnswer {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::string allow;  // the Allow header of a 405, else empty
+};
+
+asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view method,
+                                      std::string_view target, std::string body);
+
+// A JSON error body {"code": status, "error": message}, like core's HTTP API.
+HttpAnswer JsonError(int status, std::string_view message);
+
+}  // namespace parley::net

@@ -1,0 +1,45 @@
+#pragma once
+// Options of the network layer (DESIGN "Command line", "Runtime model").
+// Plain data: filled by app/ from flags, read-only once the Server exists.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parley::net {
+
+struct NetOptions {
+  std::string tcp_listen = "0.0.0.0:8090";  // binary TCP gateway, "ADDR:PORT"
+  std::string ws_listen = "0.0.0.0:8080";   // HTTP + WebSocket gateway, "ADDR:PORT"
+
+  // Largest TCP frame (Length field) and largest WebSocket message.
+  std::uint32_t max_frame = 64 * 1024;
+
+  // A connection that receives nothing for this long is closed.
+  std::chrono::seconds idle_timeout{90};
+  // A write that makes no progress for this long aborts the connection.
+  std::chrono::seconds write_timeout{30};
+  // How long a closing connection may take to finish its in-flight request,
+  // flush its queue and complete the close handshake before it is aborted.
+  std::chrono::seconds close_timeout{10};
+  // Read timeout for one HTTP request (headers and body) on the HTTP port.
+  std::chrono::seconds http_read_timeout{30};
+
+  // Per-connection outbound queue bounds; whichever is hit first makes the
+  // connection a slow consumer, which is disconnected.
+  std::size_t outbound_queue_packets = 4096;
+  std::size_t outbound_queue_bytes = 8 * 1024 * 1024;
+
+  // Accepted values of the Origin header of a WebSocket upgrade, e.g.
+  // "https://chat.example.com". Empty = any origin (and requests without an
+  // Origin header, i.e. non-browser clients, are always accepted).
+  std::vector<std::string> allowed_origins;
+
+  // Directory of static files served at GET / (the browser client). Empty =
+  // a small built-in page saying that Parley is running.
+  std::string web_root;
+};
+
+}  // namespace parley::net

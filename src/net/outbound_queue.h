@@ -1,0 +1,60 @@
+#pragma once
+// The bounded outbound queue of one connection (DESIGN "Backpressure").
+//
+// Producers are the connection's own reader (replies) and any thread of the
+// core (pushes); the consumer is the connection's writer coroutine, which
+// takes everything queued at once and sends it in one gather write.
+//
+// Why a mutex-protected vector rather than a post() per packet: a post costs
+// a handler allocation, a lock of the io_context queue and, across threads, a
+// wake-up of the target thread (an eventfd write). Here a Push is an
+// uncontended lock and a push_back; only the Push that finds the writer idle
+// asks the caller to wake it (PushResult::kQueuedWakeWriter), so a burst of N
+// packets costs one wake-up and leaves in one write.
+//
+// Threads: every method is safe from any thread.
+
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+#include "core/session.h"
+
+namespace parley::net {
+
+class OutboundQueue {
+ public:
+  struct Limits {
+    std::size_t max_packets = 4096;
+    std::size_t max_bytes = 8 * 1024 * 1024;  // bodies plus an 8-byte header each
+  };
+
+  enum class PushResult {
+    kQueued,            // the writer is busy and will find the packet
+    kQueuedWakeWriter,  // the writer is idle: the caller must wake it
+    kOverflow,          // a limit was exceeded: packet dropped, queue closed
+    kClosed,            // the queue was closed before: packet dropped
+  };
+
+  explicit OutboundQueue(Limits limits) : limits_(limits) {}
+
+  PushResult Push(core::OutboundPacket packet);
+
+  // Moves every queued packet into `out` (which must be empty). When there is
+  // none, records that the writer is about to wait, so that the next Push
+  // returns kQueuedWakeWriter.
+  void TakeAll(std::vector<core::OutboundPacket>& out);
+
+  // Drops what is queued; later pushes return kClosed. Idempotent.
+  void Close();
+
+ private:
+  const Limits limits_;
+  std::mutex mutex_;
+  std::vector<core::OutboundPacket> packets_;
+  std::size_t bytes_ = 0;
+  bool writer_waiting_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace parley::net

@@ -1,0 +1,60 @@
+#include "net/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <stdexcept>
+
+#include "net/endpoint.h"
+#include "net/listener.h"
+#include "net/server_context.h"
+#include "net/tcp_connection.h"
+#include "net/ws_http_session.h"
+
+namespace parley::net {
+
+Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dispatcher,
+               core::AuthService& auth, base::Metrics& metrics, std::function<bool()> healthy,
+               NetOptions options) {
+  if (io_contexts.empty()) throw std::invalid_argument("net::Server needs an io_context");
+  context_.reset(new ServerContext{dispatcher, auth, metrics, std::move(healthy),
+                                   std::move(options), std::move(io_contexts), {}, {}});
+}
+
+Server::~Server() = default;
+
+BoundEndpoints Server::Start() {
+  // Both acceptors live on the first I/O thread; accepted sockets are spread
+  // over all of them. Bind both before accepting on either, so that a failure
+  // leaves nothing half-started.
+  const auto executor = context_->io_contexts.front()->get_executor();
+  tcp_listener_ = std::make_shared<Listener>("tcp", context_->options.tcp_listen, executor,
+                                             *context_, StartTcpConnection);
+  ws_listener_ = std::make_shared<Listener>("ws", context_->options.ws_listen, executor,
+                                            *context_, StartHttpSession);
+  BoundEndpoints bound{tcp_listener_->local_endpoint(), ws_listener_->local_endpoint()};
+  // Scripts and tests parse these two lines: keep the format.
+  std::cout << "listening tcp " << FormatEndpoint(bound.tcp) << '\n'
+            << "listening ws " << FormatEndpoint(bound.ws) << std::endl;
+  tcp_listener_->StartAccepting();
+  ws_listener_->StartAccepting();
+  return bound;
+}
+
+void Server::StopAccepting() {
+  if (tcp_listener_) tcp_listener_->Stop();
+  if (ws_listener_) ws_listener_->Stop();
+}
+
+void Server::CloseAll(std::string reason) {
+  spdlog::info("closing {} connections: {}", context_->registry.size(), reason);
+  context_->registry.CloseAll(reason);
+}
+
+bool Server::WaitIdle(std::chrono::milliseconds timeout) {
+  return context_->registry.WaitEmpty(timeout);
+}
+
+std::size_t Server::open_connections() const { return context_->registry.size(); }
+
+}  // namespace parley::net

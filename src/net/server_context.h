@@ -1,0 +1,43 @@
+#pragma once
+// What every listener and connection of one Server shares. Owned by the
+// Server; connections hold a reference, so the Server outlives them (see
+// server.h for the shutdown order).
+//
+// Threads: the references and options are read-only; the registry and the
+// round-robin counter are thread-safe.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+#include "base/metrics.h"
+#include "core/auth_service.h"
+#include "core/dispatcher.h"
+#include "net/connection_registry.h"
+#include "net/options.h"
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+
+struct ServerContext {
+  core::Dispatcher& dispatcher;
+  core::AuthService& auth;
+  base::Metrics& metrics;
+  std::function<bool()> healthy;
+  NetOptions options;
+  std::vector<asio::io_context*> io_contexts;  // one per I/O thread
+  ConnectionRegistry registry;
+  std::atomic<std::size_t> next_io{0};
+
+  // The I/O thread of the next accepted connection: round-robin.
+  asio::any_io_executor NextExecutor() {
+    const std::size_t i = next_io.fetch_add(1, std::memory_order_relaxed);
+    return io_contexts[i % io_contexts.size()]->get_executor();
+  }
+};
+
+}  // namespace parley::net

@@ -1,0 +1,27 @@
+#pragma once
+// The HTTP + WebSocket gateway's connections (DESIGN "WebSocket"). The only
+// translation unit that instantiates Beast, to keep builds fast.
+//
+// An accepted socket starts as an HTTP session (keep-alive; routes in
+// http_router.h). A GET /ws with "Upgrade: websocket" becomes a WebSocket
+// Connection on the same socket and thread:
+//   - Origin not in NetOptions::allowed_origins (when that is non-empty): 403.
+//   - credentials (Authorization: Bearer, ?token=, ?user_id=) present:
+//     Dispatcher::AuthenticateUpgrade; refused: 401 with a JSON error.
+//   - no credentials: accepted; the client's first frame must be LOGIN.
+// Each text message is one request; each reply or push is one text message.
+// A binary message is answered with an error packet (cmd 0, code 400) and the
+// connection goes on: a wrong frame type is bad input, not a broken stream.
+// Close: code 1001 (going away) with the reason, e.g. "server shutting down".
+//
+// Threads: call on the socket's executor (the I/O thread it was accepted for).
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/server_context.h"
+
+namespace parley::net {
+
+void StartHttpSession(asio::ip::tcp::socket socket, ServerContext& context);
+
+}  // namespace parley::net

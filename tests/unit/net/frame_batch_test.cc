@@ -1,0 +1,55 @@
+#include "net/frame_batch.h"
+
+#include <gtest/gtest.h>
+
+namespace parley::net {
+namespace {
+
+std::string Concatenate(const std::vector<boost::asio::const_buffer>& buffers) {
+  std::string out;
+  for (const auto& b : buffers) out.append(static_cast<const char*>(b.data()), b.size());
+  return out;
+}
+
+TEST(FrameBatch, GatherBuffersEncodeEachPacketAsAFrame) {
+  auto shared = std::make_shared<const std::string>(R"({"cmd":5,"payload":{}})");
+  std::vector<core::OutboundPacket> packets = {
+      {0, std::make_shared<const std::string>(R"({"cmd":0,"code":0})")},
+      {5, shared},
+      {5, shared},  // one serialization fanned out twice
+      {7, std::make_shared<const std::string>()},
+  };
+  FrameBatch batch;
+  batch.Assign(packets);
+  EXPECT_TRUE(packets.empty());
+  ASSERT_EQ(batch.packet_count(), 4u);
+  ASSERT_EQ(batch.buffers().size(), 7u);  // the empty body adds no buffer
+
+  const std::string expected = protocol::EncodeFrame(0, R"({"cmd":0,"code":0})") +
+                               protocol::EncodeFrame(5, *shared) +
+                               protocol::EncodeFrame(5, *shared) + protocol::EncodeFrame(7, "");
+  EXPECT_EQ(Concatenate(batch.buffers()), expected);
+
+  // Bodies are referenced, not copied.
+  EXPECT_EQ(batch.buffers()[3].data(), shared->data());
+  EXPECT_EQ(batch.buffers()[5].data(), shared->data());
+}
+
+TEST(FrameBatch, ReusedAcrossBatches) {
+  FrameBatch batch;
+  for (int round = 0; round < 3; ++round) {
+    std::vector<core::OutboundPacket> packets;
+    for (int i = 0; i <= round * 50; ++i) {
+      packets.push_back({2, std::make_shared<const std::string>(std::to_string(i))});
+    }
+    std::string expected;
+    for (const auto& p : packets) expected += protocol::EncodeFrame(2, *p.body);
+    batch.Assign(packets);
+    EXPECT_EQ(Concatenate(batch.buffers()), expected);
+    batch.Clear();
+    EXPECT_TRUE(batch.buffers().empty());
+  }
+}
+
+}  // namespace
+}  // namespace parley::net

@@ -1,0 +1,247 @@
+// net::Server over a real core (in-memory store, LocalBus) on 127.0.0.1:0,
+// driven by raw-byte clients. The full system is covered by the integration
+// tests; these check the gateway's own behaviour.
+
+#include "net/server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "unit/core/core_fixture.h"
+#include "unit/net/test_peer.h"
+
+namespace parley::net {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using testing::TestPeer;
+
+json::object Parse(std::string_view text) { return json::parse(text).as_object(); }
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(NetOptions options = {}) {
+    options.tcp_listen = "127.0.0.1:0";
+    options.ws_listen = "127.0.0.1:0";
+    server_ = std::make_unique<Server>(std::vector{&core_.io_}, core_.dispatcher_, core_.auth_,
+                                       core_.metrics_, [this] { return healthy_.load(); },
+                                       std::move(options));
+    bound_ = server_->Start();
+    core_.io_.restart();  // the fixture's Run may have left it stopped
+    work_.emplace(core_.io_.get_executor());
+    thread_ = std::thread([this] { core_.io_.run(); });
+  }
+
+  void TearDown() override {
+    if (!server_) return;
+    server_->StopAccepting();
+    server_->CloseAll();
+    EXPECT_TRUE(server_->WaitIdle(5s));
+    work_.reset();
+    core_.io_.stop();
+    thread_.join();
+  }
+
+  std::string Token(const std::string& user_id) { return core_.auth_.IssueToken(user_id); }
+
+  std::string Http(const std::string& request_line, const std::string& body = {}) {
+    TestPeer peer(bound_.ws);
+    std::string request = request_line + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
+    if (!body.empty()) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    return peer.Http(request + "\r\n" + body);
+  }
+
+  static std::string Upgrade(const std::string& target, const std::string& extra_headers = {}) {
+    return "GET " + target +
+           " HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+           extra_headers + "\r\n";
+  }
+
+  // Reads the HTTP answer to an upgrade: its head only.
+  static std::string ReadHead(TestPeer& peer) {
+    std::string head;
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      std::string byte = peer.ReadExactly(1);
+      if (byte.empty()) break;
+      head += byte;
+    }
+    return head;
+  }
+
+  core::testing::CoreFixture core_;
+  std::atomic<bool> healthy_{true};
+  std::unique_ptr<Server> server_;
+  BoundEndpoints bound_;
+  // Only while the server runs: the fixture's Run needs io_.run() to return.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+};
+
+TEST_F(ServerTest, TcpLoginChatAndPush) {
+  core_.Register("alice");
+  core_.Register("bob");
+  StartServer();
+
+  TestPeer alice(bound_.tcp);
+  alice.SendFrame(1, R"({"user_id":"alice","password":"pw-alice"})");
+  auto login = alice.ReadFrame();
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->cmd, 1);
+  EXPECT_EQ(Parse(login->body).at("code").as_int64(), 0);
+
+  TestPeer bob(bound_.tcp);
+  bob.SendFrame(1, json::serialize(json::object{{"token", Token("bob")}}));
+  ASSERT_TRUE(bob.ReadFrame());
+
+  alice.SendFrame(2, R"({"msg_id":"m1","to":"bob","payload":{"content":"Hello, Bob!","msg_type":1}})");
+  auto ack = alice.ReadFrame();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->cmd, 2);
+  EXPECT_EQ(Parse(ack->body).at("seq").as_int64(), 1);
+
+  auto push = bob.ReadFrame();
+  ASSERT_TRUE(push);
+  EXPECT_EQ(push->cmd, 5);
+  EXPECT_EQ(Parse(push->body).at("payload").at("content").as_string(), "Hello, Bob!");
+}
+
+TEST_F(ServerTest, TcpRequestsBeforeLoginAreRefusedButTheConnectionGoesOn) {
+  StartServer();
+  TestPeer peer(bound_.tcp);
+  peer.SendFrame(3, R"({"conversation_id":"private_a_b"})");
+  auto refused = peer.ReadFrame();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(Parse(refused->body).at("code").as_int64(), 401);
+  peer.SendFrame(0, "{}");
+  auto heartbeat = peer.ReadFrame();
+  ASSERT_TRUE(heartbeat);
+  EXPECT_EQ(Parse(heartbeat->body).at("code").as_int64(), 0);
+}
+
+TEST_F(ServerTest, TcpFramingErrorGetsAnErrorPacketThenClose) {
+  StartServer();
+  TestPeer peer(bound_.tcp);
+  peer.Write(std::string("\0\0\0\2\0\1\0\0", 8));  // Length 2 < 4
+  auto error = peer.ReadFrame();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->cmd, 0);
+  EXPECT_EQ(Parse(error->body).at("code").as_int64(), 400);
+  EXPECT_TRUE(peer.AtEof());
+  EXPECT_EQ(core_.metrics_.protocol_errors_total.load(), 1u);
+}
+
+TEST_F(ServerTest, CloseAllLetsTheRequestInProgressAnswerFirst) {
+  core_.Register("alice");
+  StartServer();
+  TestPeer alice(bound_.tcp);
+  // Password hashing takes a while: the close arrives while it runs.
+  alice.SendFrame(1, R"({"user_id":"alice","password":"pw-alice"})");
+  std::this_thread::sleep_for(5ms);
+  server_->CloseAll();
+  auto login = alice.ReadFrame();
+  ASSERT_TRUE(login);
+  EXPECT_EQ(Parse(login->body).at("code").as_int64(), 0);
+  EXPECT_TRUE(alice.AtEof());
+  alice.Close();
+  EXPECT_TRUE(server_->WaitIdle(5s));
+  EXPECT_EQ(core_.bus_.LocalSessionCount(), 0u);  // OnDisconnect ran
+}
+
+TEST_F(ServerTest, IdleConnectionIsClosed) {
+  NetOptions options;
+  options.idle_timeout = 1s;
+  StartServer(options);
+  TestPeer peer(bound_.tcp);
+  peer.SendFrame(0, "{}");
+  ASSERT_TRUE(peer.ReadFrame());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(peer.AtEof());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_EQ(core_.metrics_.idle_disconnects_total.load(), 1u);
+}
+
+TEST_F(ServerTest, HttpRoutes) {
+  StartServer();
+  EXPECT_TRUE(Http("GET /healthz").starts_with("HTTP/1.1 200"));
+  healthy_ = false;
+  EXPECT_TRUE(Http("GET /healthz").starts_with("HTTP/1.1 503"));
+
+  const std::string metrics = Http("GET /metrics");
+  EXPECT_TRUE(metrics.starts_with("HTTP/1.1 200"));
+  EXPECT_NE(metrics.find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(metrics.find("parley_connections_total"), std::string::npos);
+
+  EXPECT_NE(Http("GET /").find("Parley is running"), std::string::npos);
+  EXPECT_TRUE(Http("GET /nope").starts_with("HTTP/1.1 404"));
+  EXPECT_TRUE(Http("GET /../etc/passwd").starts_with("HTTP/1.1 400"));
+  EXPECT_TRUE(Http("POST /metrics", "x").starts_with("HTTP/1.1 405"));
+  EXPECT_TRUE(Http("GET /api/login").starts_with("HTTP/1.1 405"));
+
+  const std::string registered =
+      Http("POST /api/register", R"({"user_id":"carol","password":"secret"})");
+  ASSERT_TRUE(registered.starts_with("HTTP/1.1 200")) << registered;
+  EXPECT_NE(registered.find("application/json"), std::string::npos);
+  EXPECT_NE(registered.find("\"token\""), std::string::npos);
+  EXPECT_TRUE(Http("POST /api/login", R"({"user_id":"carol","password":"wrong"})")
+                  .starts_with("HTTP/1.1 401"));
+}
+
+TEST_F(ServerTest, WebSocketWithTokenThenGoingAwayOnCloseAll) {
+  core_.Register("alice");
+  StartServer();
+  TestPeer peer(bound_.ws);
+  peer.Write(Upgrade("/ws?token=" + Token("alice")));
+  ASSERT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 101"));
+
+  peer.SendWs(R"({"cmd":0,"req_id":"r1"})");
+  auto reply = peer.ReadWs();
+  EXPECT_EQ(reply.opcode, 1);
+  EXPECT_EQ(Parse(reply.payload).at("req_id").as_string(), "r1");
+
+  peer.SendWs("\x01\x02", 0x2);  // binary: an error packet, the connection goes on
+  auto binary = peer.ReadWs();
+  EXPECT_EQ(Parse(binary.payload).at("code").as_int64(), 400);
+
+  server_->CloseAll();
+  auto close = peer.ReadWs();
+  ASSERT_EQ(close.opcode, 8);
+  ASSERT_GE(close.payload.size(), 2u);
+  EXPECT_EQ((static_cast<unsigned char>(close.payload[0]) << 8) |
+                static_cast<unsigned char>(close.payload[1]),
+            1001);
+  EXPECT_EQ(close.payload.substr(2), "server shutting down");
+  peer.SendWs(close.payload.substr(0, 2), 0x8);
+  EXPECT_TRUE(peer.AtEof());
+  peer.Close();  // the server waits for our FIN before it closes the socket
+  EXPECT_TRUE(server_->WaitIdle(5s));
+}
+
+TEST_F(ServerTest, WebSocketUpgradeRefusals) {
+  NetOptions options;
+  options.allowed_origins = {"https://chat.example"};
+  StartServer(options);
+  {
+    TestPeer peer(bound_.ws);
+    peer.Write(Upgrade("/ws?token=forged"));
+    EXPECT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 401"));
+  }
+  {
+    TestPeer peer(bound_.ws);
+    peer.Write(Upgrade("/ws", "Origin: https://evil.example\r\n"));
+    EXPECT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 403"));
+  }
+  {
+    TestPeer peer(bound_.ws);
+    peer.Write(Upgrade("/ws", "Origin: https://chat.example\r\n"));
+    EXPECT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 101"));
+  }
+}
+
+}  // namespace
+}  // namespace parley::net
