@@ -55,6 +55,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
        "browser Origins allowed on WebSocket (default: any)")
       ->delimiter(',');
   flag("web-root", c.web_root, "directory of static files served at / (default: built-in page)");
+  flag("password-cost", c.password_cost,
+       "argon2id cost: interactive (libsodium's recommendation), or min for tests and "
+       "benchmarks that register thousands of users (never in production)")
+      ->check(CLI::IsMember({"interactive", "min"}));
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {

@@ -28,6 +28,7 @@ struct Config {
   std::vector<std::string> allowed_origins;
   std::string web_root;
   std::string log_level = "info";
+  std::string password_cost = "interactive";
 };
 
 // Parses the command line. Returns the config, or the process exit code when

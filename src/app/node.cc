@@ -45,6 +45,10 @@ Node::Node(const Config& config) : config_(config) {
   std::filesystem::create_directories(config_.data_dir);
   const std::string secret = LoadOrCreateJwtSecret(config_.jwt_secret, config_.data_dir);
   const bool insecure = config_.auth == "insecure";
+  if (config_.password_cost == "min") {
+    spdlog::warn("--password-cost=min: passwords are hashed at the minimum argon2id cost; "
+                 "for tests and benchmarks only");
+  }
   if (insecure) {
     spdlog::warn("--auth=insecure: WebSocket clients may claim any user id with ?user_id=; "
                  "never run this way in production");
@@ -57,7 +61,9 @@ Node::Node(const Config& config) : config_(config) {
   store_ = store::RocksStore::Open(rocks, &metrics_);
   bus_ = std::make_unique<cluster::LocalBus>();
   auth_ = std::make_unique<core::AuthService>(
-      *store_, clock_, core::AuthOptions{secret, std::chrono::hours(24 * 7), insecure},
+      *store_, clock_,
+      core::AuthOptions{secret, std::chrono::hours(24 * 7), insecure,
+                        config_.password_cost == "min"},
       blocking_pool_.get_executor());
   core::MessageOptions message_options;
   message_options.max_content = config_.max_content;

@@ -27,10 +27,11 @@ base::Error Unauthenticated(std::string message) {
 
 // argon2id with libsodium's "interactive" limits: ~64 MiB and tens of ms,
 // the cost libsodium recommends for online logins.
-std::string HashPassword(const std::string& password) {
+std::string HashPassword(const std::string& password, bool minimum_cost) {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
-                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+  const auto ops = minimum_cost ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  const auto mem = minimum_cost ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return {};  // out of memory
   }
@@ -66,7 +67,9 @@ asio::awaitable<base::Result<std::string>> AuthService::Register(std::string use
   }
   std::string hash = co_await asio::co_spawn(
       blocking_executor_,
-      [&password]() -> asio::awaitable<std::string> { co_return HashPassword(password); },
+      [&]() -> asio::awaitable<std::string> {
+        co_return HashPassword(password, options_.minimum_hash_cost);
+      },
       asio::use_awaitable);
   if (hash.empty()) co_return base::MakeError(base::Code::kInternal, "password hashing failed");
   UserRecord user{user_id, std::move(hash), clock_.NowMs()};

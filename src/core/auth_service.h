@@ -25,6 +25,9 @@ struct AuthOptions {
   std::string jwt_secret;  // HS256 key; at least 32 bytes
   std::chrono::seconds token_ttl{std::chrono::hours(24 * 7)};
   bool insecure = false;  // --auth=insecure: WebSocket may name its user with ?user_id=
+  // libsodium's minimum argon2id cost instead of "interactive": for tests and
+  // benchmarks that register thousands of users, never for production.
+  bool minimum_hash_cost = false;
 };
 
 class AuthService {

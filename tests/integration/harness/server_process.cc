@@ -63,7 +63,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::filesystem::path&
                                    "--tcp-listen", "127.0.0.1:0",
                                    "--ws-listen", "127.0.0.1:0",
                                    "--jwt-secret", kJwtSecret,
-                                   "--threads", "2"};
+                                   "--threads", "2",
+                                   "--password-cost", "min"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
   const pid_t pid = ::fork();

@@ -1,0 +1,201 @@
+// Groups against a real parleyd: mixed transports, membership enforcement,
+// kicks mid-stream, a group above the fan-out threshold with most members
+// offline, threshold crossings, and inbox retention.
+
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "integration/harness/device.h"
+#include "integration/harness/http_post.h"
+#include "integration/harness/raw_tcp_client.h"
+#include "integration/harness/server_process.h"
+#include "integration/harness/tcp_proxy.h"
+
+namespace parley::testing {
+namespace {
+
+namespace json = boost::json;
+
+class GroupsTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<std::string> flags = {}) {
+    flags_ = std::move(flags);
+    server_ = ServerProcess::Start(dir_.path() / "data", flags_);
+    ASSERT_TRUE(server_);
+  }
+  void Restart() {
+    ASSERT_EQ(server_->Terminate(), 0) << server_->Log();
+    server_ = ServerProcess::Start(dir_.path() / "data", flags_);
+    ASSERT_TRUE(server_);
+  }
+  const std::string& Token(const std::string& user) {
+    auto& token = tokens_[user];
+    if (token.empty()) token = RegisterUser(server_->ws_port(), user);
+    EXPECT_FALSE(token.empty()) << user;
+    return token;
+  }
+
+  TempDir dir_;
+  std::vector<std::string> flags_;
+  std::unique_ptr<ServerProcess> server_;
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(GroupsTest, ThreeMembersOnMixedTransportsGetEveryMessageOnceInOrder) {
+  Start();
+  Device alice(server_->tcp_port(), Token("alice"));
+  Device bob(server_->ws_port(), Token("bob"), /*websocket=*/true);
+  Device carol(server_->tcp_port(), Token("carol"));
+  auto group = alice.client().GroupCreate("trio", {"bob", "carol"}, "trio");
+  ASSERT_TRUE(group) << group.error().message;
+
+  for (int i = 0; i < 30; ++i) {
+    Device& sender = i % 3 == 0 ? alice : i % 3 == 1 ? bob : carol;
+    auto ack = sender.client().SendToConversation("group_trio", "m" + std::to_string(i));
+    ASSERT_TRUE(ack) << ack.error().message;
+    EXPECT_EQ(ack->seq, i + 2);  // seq 1 is the creation
+  }
+  for (Device* d : {&alice, &bob, &carol}) {
+    ASSERT_TRUE(d->client().Sync());
+    auto got = d->Received()["group_trio"];
+    // Each member sees everything but its own sends.
+    EXPECT_EQ(got.size(), d == &alice ? 20u : d == &bob ? 21u : 21u);
+    for (std::size_t i = 1; i < got.size(); ++i) EXPECT_LT(got[i - 1].seq, got[i].seq);
+  }
+
+  // A non-member is refused with 403 on send, pull and history.
+  RawTcpClient eve(server_->tcp_port());
+  ASSERT_TRUE(eve.Login(Token("eve")));
+  auto send = eve.Call(2, {{"msg_id", "e1"}, {"conversation_id", "group_trio"},
+                           {"payload", {{"content", "hi"}}}});
+  auto pull = eve.Call(3, {{"conversation_id", "group_trio"}, {"cursor_seq", 0}});
+  auto history = eve.Call(8, {{"conversation_id", "group_trio"}});
+  ASSERT_TRUE(send && pull && history);
+  EXPECT_EQ(send->at("code").as_int64(), 403);
+  EXPECT_EQ(pull->at("code").as_int64(), 403);
+  EXPECT_EQ(history->at("code").as_int64(), 403);
+}
+
+TEST_F(GroupsTest, KickedMemberReceivesNothingSentAfterTheKick) {
+  Start();
+  Device owner(server_->tcp_port(), Token("owner"));
+  Device victim(server_->tcp_port(), Token("victim"));
+  ASSERT_TRUE(owner.client().GroupCreate("g", {"victim"}, "g"));
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  std::thread sender([&] {
+    Device writer(server_->tcp_port(), Token("owner"));
+    while (!stop) {
+      if (writer.client().SendToConversation("group_g", "tick")) ++sent;
+    }
+  });
+  while (sent < 50) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto kick = owner.client().GroupKick("g", {"victim"});
+  ASSERT_TRUE(kick) << kick.error().message;
+  while (sent < 150) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  stop = true;
+  sender.join();
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let late pushes land
+  auto got = victim.Received()["group_g"];
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back().seq, kick->seq) << "the kick is the last thing the victim sees";
+  for (const auto& m : got) EXPECT_LE(m.seq, kick->seq);
+  EXPECT_FALSE(victim.client().SendToConversation("group_g", "let me back"));
+}
+
+TEST_F(GroupsTest, LargeGroupPushesToOnlineMembersAndTheRestCatchUp) {
+  Start();
+  constexpr int kMembers = 2000;
+  constexpr int kOnline = 200;
+  constexpr int kMessages = 20;
+  std::vector<std::string> members;
+  for (int i = 1; i < kMembers; ++i) {
+    members.push_back("m" + std::to_string(i));
+    Token(members.back());
+  }
+  Device owner(server_->tcp_port(), Token("owner"));
+  std::vector<std::unique_ptr<RawTcpClient>> online;
+  for (int i = 0; i < kOnline; ++i) {
+    online.push_back(std::make_unique<RawTcpClient>(server_->tcp_port()));
+    ASSERT_TRUE(online.back()->Login(Token(members[i])));
+  }
+  auto group = owner.client().GroupCreate("everyone", members, "everyone");
+  ASSERT_TRUE(group) << group.error().message;
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_TRUE(owner.client().SendToConversation("group_everyone", "all " + std::to_string(i)));
+  }
+  // Every online member was pushed every message: the creation, then 20, in order.
+  for (auto& c : online) {
+    for (int seq = 1; seq <= kMessages + 1; ++seq) {
+      auto push = c->Read();
+      ASSERT_TRUE(push);
+      ASSERT_EQ(push->at("cmd").as_int64(), 5);
+      ASSERT_EQ(push->at("payload").at("seq").as_int64(), seq);
+    }
+  }
+  // Offline members (read diffusion: nothing in their inbox) catch up by SYNC + PULL.
+  for (const std::string& user : {members[kOnline], members[1000], members.back()}) {
+    Device late(server_->tcp_port(), Token(user));
+    ASSERT_TRUE(late.client().Sync());
+    auto got = late.Received()["group_everyone"];
+    EXPECT_EQ(got.size(), static_cast<std::size_t>(kMessages + 1)) << user;
+    EXPECT_TRUE(Device::IsDense(got));
+  }
+}
+
+TEST_F(GroupsTest, CrossingTheThresholdUpAndDownLosesNothing) {
+  Start({"--fanout-threshold", "4"});
+  TcpProxy offline_proxy(server_->tcp_port());
+  Device owner(server_->tcp_port(), Token("owner"));
+  Device online(server_->tcp_port(), Token("a"));
+  Device offline(offline_proxy.port(), Token("b"));
+  for (const char* u : {"c", "d", "e", "f", "g"}) Token(u);
+  ASSERT_TRUE(owner.client().GroupCreate("flux", {"a", "b"}, "flux"));
+  offline_proxy.SetOnline(false);
+
+  auto burst = [&](int n) {
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(owner.client().SendToConversation("group_flux", "x"));
+  };
+  burst(10);                                                        // 3 members: inbox
+  ASSERT_TRUE(owner.client().GroupInvite("flux", {"c", "d", "e"}));  // 6 members: timeline only
+  burst(10);
+  Restart();
+  offline_proxy.SetUpstream(server_->tcp_port());
+  ASSERT_TRUE(owner.client().GroupKick("flux", {"c", "d", "e"}));    // back to 3: inbox again
+  burst(10);
+  offline_proxy.SetOnline(true);
+
+  for (Device* d : {&online, &offline}) {
+    ASSERT_TRUE(d->client().Sync());
+    auto got = d->Received()["group_flux"];
+    EXPECT_EQ(got.size(), 33u);  // create, invite, kick and 30 messages
+    EXPECT_TRUE(Device::IsDense(got));
+  }
+}
+
+TEST_F(GroupsTest, ExpiredInboxCursorStillConvergesThroughTheFallback) {
+  Start({"--inbox-retention", "1s"});
+  TcpProxy proxy(server_->tcp_port());
+  Device alice(server_->tcp_port(), Token("alice"));
+  Device bob(proxy.port(), Token("bob"));
+  ASSERT_TRUE(alice.client().SendTo("bob", "before"));
+  ASSERT_TRUE(bob.WaitForCount(1));
+  ASSERT_TRUE(bob.client().Sync());
+  proxy.SetOnline(false);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(alice.client().SendTo("bob", "while away"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past the 1 s retention
+  ASSERT_TRUE(alice.client().SendTo("bob", "after"));
+  proxy.SetOnline(true);
+  ASSERT_TRUE(bob.client().Sync());
+  auto got = bob.Received()["private_alice_bob"];
+  EXPECT_EQ(got.size(), 22u);
+  EXPECT_TRUE(Device::IsDense(got));
+}
+
+}  // namespace
+}  // namespace parley::testing
