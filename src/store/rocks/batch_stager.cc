@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/ids.h"
 #include "protocol/message.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
@@ -13,40 +14,63 @@ namespace {
 
 constexpr std::size_t kMaxKnownMembers = std::size_t{1} << 20;
 
+bool AllKeySafe(const std::vector<std::string>& ids) {
+  return std::all_of(ids.begin(), ids.end(), keys::IsKeySafeId);
+}
+
 // The key layout relies on ids without '\0'. The core validates ids; this
 // only keeps a bad one from corrupting the store.
 std::optional<base::Error> CheckIds(const core::AppendRequest& request) {
   if (!keys::IsKeySafeId(request.message.sender_id)) return keys::InvalidId("sender_id");
   if (!keys::IsKeySafeId(request.message.conversation_id))
     return keys::InvalidId("conversation_id");
-  if (!std::all_of(request.members.begin(), request.members.end(), keys::IsKeySafeId)) {
-    return keys::InvalidId("member id");
+  if (!AllKeySafe(request.members)) return keys::InvalidId("member id");
+  if (const auto& change = request.group_change) {
+    if (!keys::IsKeySafeId(change->actor) || !AllKeySafe(change->users)) {
+      return keys::InvalidId("group change user id");
+    }
   }
   return std::nullopt;
 }
 
+// The two members of a private conversation, from its canonical id.
+core::MemberList PrivateMembers(const base::ConversationRef& ref) {
+  std::vector<std::string> members = {ref.first};
+  if (ref.second != ref.first) members.push_back(ref.second);
+  return std::make_shared<const std::vector<std::string>>(std::move(members));
+}
+
 }  // namespace
 
-BatchStager::BatchStager(RocksDb& db, SeqCounters& counters) : db_(db), counters_(counters) {}
+BatchStager::BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
+                         const RocksOptions& options)
+    : db_(db),
+      counters_(counters),
+      groups_(db, groups),
+      inbox_(db),
+      fanout_threshold_(options.fanout_threshold) {}
 
-void BatchStager::Stage(AppendOp& op) {
-  const protocol::Message& m = op.request.message;
-  if (auto error = CheckIds(op.request)) {
-    op.result = std::move(*error);
-    return;
-  }
+void BatchStager::Stage(AppendOp& op) { op.result = StageAppend(op.request); }
+
+base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequest& request) {
+  const protocol::Message& m = request.message;
+  if (auto error = CheckIds(request)) return std::move(*error);
 
   std::string msgid_key = keys::MsgIdKey(m.sender_id, m.msg_id);
   if (auto it = batch_msgids_.find(msgid_key); it != batch_msgids_.end()) {
-    op.result = core::AppendResult{it->second.seq, true, it->second.json};
-    return;
+    core::AppendResult duplicate = it->second;
+    duplicate.duplicate = true;
+    return duplicate;
   }
-  auto original = FindStored(msgid_key);
-  if (!original || *original) {
-    op.result =
-        original ? std::move(**original) : base::Result<core::AppendResult>(original.error());
-    return;
+  PARLEY_ASSIGN_OR_RETURN(auto original, FindStored(msgid_key));
+  if (original) return std::move(*original);
+
+  PARLEY_ASSIGN_OR_RETURN(Audience audience, ResolveAudience(request));
+  const bool inboxed = audience.recipients->size() <= fanout_threshold_;
+  if (inboxed) {
+    if (auto prepared = inbox_.Prepare(*audience.recipients); !prepared) return prepared.error();
   }
+  // Nothing below fails: the Append's writes go into the batch whole.
 
   auto [max_it, inserted] = batch_max_seq_.try_emplace(m.conversation_id, 0);
   if (inserted) max_it->second = counters_.Get(m.conversation_id);
@@ -56,19 +80,70 @@ void BatchStager::Stage(AppendOp& op) {
   stored.seq = seq;
   auto json = std::make_shared<const std::string>(protocol::SerializeMessage(stored));
   const std::string message_key = keys::MessageKey(m.conversation_id, seq);
-
   batch_.Put(db_.cf(Cf::kMessages), message_key, *json);
   batch_.Put(db_.cf(Cf::kMsgId), msgid_key, message_key);
   batch_.Put(db_.cf(Cf::kConvMeta), m.conversation_id, keys::EncodeU64(seq));
-  for (const std::string& member : op.request.members) {
-    if (member != m.sender_id) EnsureMember(keys::UserConvKey(member, m.conversation_id));
-  }
-  const std::string sender_key = keys::UserConvKey(m.sender_id, m.conversation_id);
-  batch_.Merge(db_.cf(Cf::kUserConv), sender_key, keys::EncodeU64(seq));
-  batch_members_.insert(sender_key);
 
-  batch_msgids_.emplace(std::move(msgid_key), Staged{seq, json});
-  op.result = core::AppendResult{seq, false, std::move(json)};
+  const std::string sender_key = keys::UserConvKey(m.sender_id, m.conversation_id);
+  bool sender_left = false;
+  if (audience.change) {
+    groups_.Stage(batch_, m.conversation_id, *audience.change);
+    const auto& removed = audience.change->removed;
+    sender_left = std::binary_search(removed.begin(), removed.end(), m.sender_id);
+  } else if (!audience.is_group) {
+    for (const std::string& member : request.members) {
+      if (member != m.sender_id) EnsureMember(keys::UserConvKey(member, m.conversation_id));
+    }
+    batch_members_.insert(sender_key);
+  }
+  // Not for a user who just left: the entry would list the group again.
+  if (!sender_left) batch_.Merge(db_.cf(Cf::kUserConv), sender_key, keys::EncodeU64(seq));
+
+  if (inboxed) inbox_.Stage(batch_, *audience.recipients, m.conversation_id, seq, m.send_time);
+
+  core::AppendResult result{seq, false, std::move(json), std::move(audience.recipients), inboxed};
+  batch_msgids_.emplace(std::move(msgid_key), result);
+  return result;
+}
+
+base::Result<BatchStager::Audience> BatchStager::ResolveAudience(
+    const core::AppendRequest& request) {
+  const protocol::Message& m = request.message;
+  const auto ref = base::ParseConversationId(m.conversation_id);
+  if (!ref) return keys::InvalidId("conversation_id");
+  const auto& change = request.group_change;
+  if (ref->kind == base::ConversationKind::kPrivate) {
+    if (change) return base::MakeError(base::Code::kBadRequest, "group change in a private chat");
+    return Audience{false, PrivateMembers(*ref), std::nullopt};
+  }
+
+  PARLEY_ASSIGN_OR_RETURN(GroupPtr group, groups_.Find(ref->first));
+  if (change) {
+    if (change->group_id != ref->first) {
+      return base::MakeError(base::Code::kBadRequest, "group change outside its group's chat");
+    }
+    PARLEY_ASSIGN_OR_RETURN(GroupChangeOutcome outcome,
+                            ApplyGroupChange(group.get(), *change, m.send_time));
+    core::MemberList recipients = outcome.recipients;
+    return Audience{true, std::move(recipients), std::move(outcome)};
+  }
+  if (!group) return base::MakeError(base::Code::kNotFound, "no such group");
+  if (!group->IsMember(m.sender_id)) {
+    return base::MakeError(base::Code::kForbidden, "not a member of this group");
+  }
+  return Audience{true, group->info.members, std::nullopt};
+}
+
+// For a duplicate: who the conversation is for now (a group's current
+// members; nobody if the id is not a conversation's).
+base::Result<core::MemberList> BatchStager::CurrentRecipients(std::string_view conversation_id) {
+  const auto ref = base::ParseConversationId(conversation_id);
+  if (ref && ref->kind == base::ConversationKind::kPrivate) return PrivateMembers(*ref);
+  if (ref) {
+    PARLEY_ASSIGN_OR_RETURN(GroupPtr group, groups_.Find(ref->first));
+    if (group) return group->info.members;
+  }
+  return std::make_shared<const std::vector<std::string>>();
 }
 
 void BatchStager::Stage(CreateUserOp& op) {
@@ -95,12 +170,19 @@ void BatchStager::Stage(CreateUserOp& op) {
   }
 }
 
+rocksdb::WriteBatch* BatchStager::Seal() {
+  inbox_.Seal(batch_);
+  return &batch_;
+}
+
 void BatchStager::Finish(bool written) {
   if (written) {
     counters_.Publish(batch_max_seq_);
     if (known_members_.size() + batch_members_.size() > kMaxKnownMembers) known_members_.clear();
     known_members_.merge(batch_members_);
   }
+  groups_.Finish(written);
+  inbox_.Finish(written);
   batch_.Clear();
   batch_max_seq_.clear();
   batch_msgids_.clear();
@@ -124,7 +206,15 @@ base::Result<std::optional<core::AppendResult>> BatchStager::FindStored(
   if (!status.ok()) return StatusToError(status, "read duplicate message");
   const auto seq = keys::SeqOfMessageKey(message_key);
   if (!seq) return base::MakeError(base::Code::kInternal, "store: corrupt msgid entry");
-  return core::AppendResult{*seq, true, std::make_shared<const std::string>(std::move(json))};
+  // The original's conversation, not the retry's: a retry naming another
+  // conversation must not send the original to that conversation's members.
+  PARLEY_ASSIGN_OR_RETURN(core::MemberList recipients,
+                          CurrentRecipients(keys::FirstIdOfKey(message_key)));
+  // Whether the original was inboxed is not stored; this is the decision a
+  // message to these recipients would get now.
+  const bool inboxed = recipients->size() <= fanout_threshold_;
+  return core::AppendResult{*seq, true, std::make_shared<const std::string>(std::move(json)),
+                            std::move(recipients), inboxed};
 }
 
 void BatchStager::EnsureMember(const std::string& user_conv_key) {

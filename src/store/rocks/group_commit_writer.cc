@@ -18,13 +18,14 @@ void CountWritten(base::Metrics&, const CreateUserOp&) {}
 
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(RocksDb& db, SeqCounters& counters, base::Metrics& metrics,
-                                     const RocksOptions& options)
+GroupCommitWriter::GroupCommitWriter(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
+                                     base::Metrics& metrics, const RocksOptions& options)
     : db_(db),
       metrics_(metrics),
       max_pending_(options.max_pending_writes),
       max_batch_(options.max_batch_writes),
-      stager_(db, counters),
+      stager_(db, counters, groups, options),
+      sweeper_(db, options),
       thread_([this] { Run(); }) {}
 
 GroupCommitWriter::~GroupCommitWriter() { Close(); }
@@ -60,23 +61,30 @@ void GroupCommitWriter::Close() {
 
 void GroupCommitWriter::Run() {
   std::vector<AnyWriteOp> ops;
+  bool sweep_under_way = false;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      wake_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // closing and drained
+      const auto idle = sweep_under_way ? std::chrono::milliseconds(0) : sweeper_.interval();
+      wake_.wait_for(lock, idle, [&] { return closing_ || !queue_.empty(); });
+      if (closing_ && queue_.empty()) return;  // drained
     }
-    std::lock_guard pause(pause_mu_);
-    {
-      std::lock_guard lock(mu_);
-      const std::size_t n = std::min(queue_.size(), max_batch_);
-      for (std::size_t i = 0; i < n; ++i) {
-        ops.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+    TakeBatch(ops);
+    if (!ops.empty()) {
+      Commit(ops);
+      ops.clear();
     }
-    Commit(ops);
-    ops.clear();
+    sweep_under_way = sweeper_.Step();
+  }
+}
+
+void GroupCommitWriter::TakeBatch(std::vector<AnyWriteOp>& ops) {
+  std::lock_guard pause(pause_mu_);
+  std::lock_guard lock(mu_);
+  const std::size_t n = std::min(queue_.size(), max_batch_);
+  for (std::size_t i = 0; i < n; ++i) {
+    ops.push_back(std::move(queue_.front()));
+    queue_.pop_front();
   }
 }
 
@@ -87,7 +95,7 @@ void GroupCommitWriter::Commit(std::vector<AnyWriteOp>& ops) {
   if (!stager_.empty()) {
     rocksdb::WriteOptions options;
     options.sync = true;  // durable before any caller hears of it
-    status = db_.db().Write(options, stager_.batch());
+    status = db_.db().Write(options, stager_.Seal());
     base::Bump(metrics_.store_batches_total);
   }
   stager_.Finish(status.ok());

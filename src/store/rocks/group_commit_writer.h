@@ -9,6 +9,10 @@
 // every earlier seq) is synced. A failed write fails every write of its batch
 // and publishes nothing, so seqs stay dense.
 //
+// Between batches (and when idle, once per sweep interval) the same thread
+// sweeps expired inbox entries in bounded steps (InboxSweeper), so sweeping
+// needs no lock against the writes and delays a batch by one step at most.
+//
 // Backpressure: the queue holds at most max_pending_writes; beyond that, and
 // after Close, a write completes at once with 503.
 //
@@ -23,6 +27,7 @@
 
 #include "base/metrics.h"
 #include "store/rocks/batch_stager.h"
+#include "store/rocks/inbox_sweeper.h"
 #include "store/rocks/rocks_options.h"
 #include "store/rocks/write_ops.h"
 
@@ -30,8 +35,8 @@ namespace parley::store {
 
 class GroupCommitWriter {
  public:
-  GroupCommitWriter(RocksDb& db, SeqCounters& counters, base::Metrics& metrics,
-                    const RocksOptions& options);
+  GroupCommitWriter(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
+                    base::Metrics& metrics, const RocksOptions& options);
   ~GroupCommitWriter();  // Close()
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
@@ -48,13 +53,15 @@ class GroupCommitWriter {
 
  private:
   void Run();
+  void TakeBatch(std::vector<AnyWriteOp>& ops);
   void Commit(std::vector<AnyWriteOp>& ops);
 
   RocksDb& db_;
   base::Metrics& metrics_;
   const std::size_t max_pending_;
   const std::size_t max_batch_;
-  BatchStager stager_;  // writer thread only
+  BatchStager stager_;    // writer thread only
+  InboxSweeper sweeper_;  // writer thread only
 
   std::mutex mu_;
   std::condition_variable wake_;

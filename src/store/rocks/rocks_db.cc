@@ -15,8 +15,9 @@ namespace parley::store {
 namespace {
 
 // Same order as enum Cf.
-constexpr const char* kCfNames[RocksDb::kCfCount] = {"messages", "msgid", "users", "user_conv",
-                                                     "conv_meta"};
+constexpr const char* kCfNames[RocksDb::kCfCount] = {
+    "messages", "msgid",        "users",       "user_conv", "conv_meta",
+    "groups",   "group_member", "user_groups", "inbox",     "user_meta"};
 
 [[noreturn]] void Fail(const RocksOptions& options, const std::string& why) {
   throw std::runtime_error("cannot open the RocksDB store in '" + options.data_dir + "': " + why);

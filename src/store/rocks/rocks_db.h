@@ -13,7 +13,18 @@
 
 namespace parley::store {
 
-enum class Cf { kMessages, kMsgId, kUsers, kUserConv, kConvMeta };
+enum class Cf {
+  kMessages,
+  kMsgId,
+  kUsers,
+  kUserConv,
+  kConvMeta,
+  kGroups,
+  kGroupMember,
+  kUserGroups,
+  kInbox,
+  kUserMeta,
+};
 
 class RocksDb {
  public:
@@ -32,7 +43,7 @@ class RocksDb {
   // next Open has little WAL to replay, and releases the DB. Idempotent.
   void Close();
 
-  static constexpr std::size_t kCfCount = 5;
+  static constexpr std::size_t kCfCount = 10;
 
  private:
   RocksDb() = default;

@@ -60,6 +60,31 @@ std::string UserConvKey(std::string_view user_id, std::string_view conversation_
   return Prefix(user_id).append(conversation_id);
 }
 
+std::string GroupMemberKey(std::string_view group_id, std::string_view user_id) {
+  return Prefix(group_id).append(user_id);
+}
+
+std::string UserGroupKey(std::string_view user_id, std::string_view group_id) {
+  return Prefix(user_id).append(group_id);
+}
+
+std::string InboxKey(std::string_view user_id, std::int64_t inbox_seq) {
+  return Prefix(user_id) + EncodeU64(static_cast<std::uint64_t>(inbox_seq));
+}
+
+std::string_view FirstIdOfKey(std::string_view key) { return key.substr(0, key.find('\0')); }
+
+std::string_view SecondPartOfKey(std::string_view key) {
+  const std::size_t nul = key.find('\0');
+  return nul == std::string_view::npos ? std::string_view() : key.substr(nul + 1);
+}
+
+std::optional<std::int64_t> InboxSeqOfKey(std::string_view key) {
+  const auto seq = DecodeU64(SecondPartOfKey(key));
+  if (!seq) return std::nullopt;
+  return static_cast<std::int64_t>(*seq);
+}
+
 std::string EncodeUserRecord(const core::UserRecord& user) {
   json::object o;
   o["password_hash"] = user.password_hash;
@@ -78,6 +103,62 @@ base::Result<core::UserRecord> DecodeUserRecord(std::string_view user_id, std::s
   }
   return core::UserRecord{std::string(user_id), std::string(hash->get_string()),
                           created->get_int64()};
+}
+
+std::string EncodeGroup(const core::GroupInfo& group) {
+  json::object o;
+  o["name"] = group.name;
+  o["owner_id"] = group.owner_id;
+  o["created_at"] = group.created_at;
+  return json::serialize(o);
+}
+
+base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(bytes, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* name = o ? o->if_contains("name") : nullptr;
+  const json::value* owner = o ? o->if_contains("owner_id") : nullptr;
+  const json::value* created = o ? o->if_contains("created_at") : nullptr;
+  if (!name || !name->is_string() || !owner || !owner->is_string() || !created ||
+      !created->is_int64()) {
+    return base::MakeError(base::Code::kInternal, "corrupt group record");
+  }
+  core::GroupInfo group;
+  group.group_id = group_id;
+  group.name = name->get_string();
+  group.owner_id = owner->get_string();
+  group.created_at = created->get_int64();
+  return group;
+}
+
+std::string EncodeMember(bool is_owner, std::int64_t join_time) {
+  json::object o;
+  o["role"] = is_owner ? "owner" : "member";
+  o["join_time"] = join_time;
+  return json::serialize(o);
+}
+
+base::Result<std::int64_t> DecodeJoinTime(std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(bytes, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* join_time = o ? o->if_contains("join_time") : nullptr;
+  if (!join_time || !join_time->is_int64()) {
+    return base::MakeError(base::Code::kInternal, "corrupt group member record");
+  }
+  return join_time->get_int64();
+}
+
+std::string EncodeInboxItem(const InboxItem& item) {
+  return EncodeU64(static_cast<std::uint64_t>(item.seq)) +
+         EncodeU64(static_cast<std::uint64_t>(item.send_time)) + std::string(item.conversation_id);
+}
+
+std::optional<InboxItem> DecodeInboxItem(std::string_view bytes) {
+  if (bytes.size() <= 16) return std::nullopt;
+  return InboxItem{bytes.substr(16), static_cast<std::int64_t>(*DecodeU64(bytes.substr(0, 8))),
+                   static_cast<std::int64_t>(*DecodeU64(bytes.substr(8, 8)))};
 }
 
 }  // namespace parley::store::keys

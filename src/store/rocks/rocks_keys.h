@@ -1,12 +1,25 @@
 #pragma once
 // Key and value encodings of the RocksDB column families (DESIGN "Data model").
 //
-//   messages   conv '\0' be64(seq)        -> message JSON, exactly as
-//                                            protocol::SerializeMessage made it
-//   msgid      sender '\0' msg_id         -> the message's key in `messages`
-//   users      user_id                    -> {"password_hash":…,"created_at":…}
-//   user_conv  user '\0' conv             -> be64(last_ack_seq), merged with "max"
-//   conv_meta  conv                       -> be64(max_seq)
+//   messages     conv '\0' be64(seq)          -> message JSON, exactly as
+//                                                protocol::SerializeMessage made it
+//   msgid        sender '\0' msg_id           -> the message's key in `messages`
+//   users        user_id                      -> {"password_hash":…,"created_at":…}
+//   user_conv    user '\0' conv               -> be64(last_ack_seq), merged with "max";
+//                                                its presence lists conv for the user
+//   conv_meta    conv                         -> be64(max_seq)
+//   groups       group_id                     -> {"name":…,"owner_id":…,"created_at":…};
+//                                                owner_id is "" once everybody left
+//   group_member group_id '\0' user_id        -> {"role":"owner"|"member","join_time":…}
+//   user_groups  user_id '\0' group_id        -> "" (the index of GroupsOf)
+//   inbox        user_id '\0' be64(inbox_seq) -> be64(seq) be64(send_time) conv
+//   user_meta    user_id                      -> be64(the user's newest inbox_seq)
+//
+// Written together: a message, its msgid entry, conv_meta, the sender's
+// user_conv, its inbox entries and user_meta go into one WriteBatch; so do a
+// membership change's groups / group_member / user_groups / user_conv
+// entries and its system message. Only the inbox sweeper deletes alone
+// (expired inbox entries). Times are ms since the epoch.
 //
 // Ids used as a key prefix never contain '\0' (IsKeySafeId), so a prefix
 // `id '\0'` matches exactly one id, and every key of that id sorts in
@@ -43,8 +56,35 @@ std::string MessageKey(std::string_view conversation_id, std::int64_t seq);
 std::optional<std::int64_t> SeqOfMessageKey(std::string_view key);
 std::string MsgIdKey(std::string_view sender_id, std::string_view msg_id);
 std::string UserConvKey(std::string_view user_id, std::string_view conversation_id);
+std::string GroupMemberKey(std::string_view group_id, std::string_view user_id);
+std::string UserGroupKey(std::string_view user_id, std::string_view group_id);
+std::string InboxKey(std::string_view user_id, std::int64_t inbox_seq);
+// The id before the first '\0' of a two-part key (the whole key if none).
+std::string_view FirstIdOfKey(std::string_view key);
+// The part after the first '\0' of a two-part key; empty if none.
+std::string_view SecondPartOfKey(std::string_view key);
+// The inbox_seq of an inbox key; nullopt if `key` is not one.
+std::optional<std::int64_t> InboxSeqOfKey(std::string_view key);
 
 std::string EncodeUserRecord(const core::UserRecord& user);
 base::Result<core::UserRecord> DecodeUserRecord(std::string_view user_id, std::string_view bytes);
+
+// The `groups` value: everything of `group` but its members.
+std::string EncodeGroup(const core::GroupInfo& group);
+// 500 on a corrupt value; `members` is left empty.
+base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string_view bytes);
+
+std::string EncodeMember(bool is_owner, std::int64_t join_time);
+// The join_time of a `group_member` value; 500 on a corrupt value.
+base::Result<std::int64_t> DecodeJoinTime(std::string_view bytes);
+
+struct InboxItem {
+  std::string_view conversation_id;
+  std::int64_t seq = 0;
+  std::int64_t send_time = 0;
+};
+std::string EncodeInboxItem(const InboxItem& item);
+// nullopt on a corrupt value. The result views into `bytes`.
+std::optional<InboxItem> DecodeInboxItem(std::string_view bytes);
 
 }  // namespace parley::store::keys

@@ -2,8 +2,11 @@
 // Settings of the embedded RocksDB store. Defaults suit one machine with a
 // few GB of RAM; `parleyd --data-dir` fills data_dir.
 
+#include <chrono>
 #include <cstddef>
 #include <string>
+
+#include "base/clock.h"
 
 namespace parley::store {
 
@@ -20,6 +23,22 @@ struct RocksOptions {
   std::size_t write_buffer_bytes = std::size_t{16} << 20;
   // Block cache shared by every column family.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
+
+  // A message with at most this many recipients goes into each recipient's
+  // inbox (write diffusion); above it, members read the timeline instead.
+  std::size_t fanout_threshold = 500;
+  // Inbox entries older than this (by their message's send_time) are
+  // reported expired and swept away in the background.
+  std::chrono::milliseconds inbox_retention = std::chrono::hours(24 * 7);
+  // Wall clock for the retention; must outlive the store. Tests pass a
+  // base::FakeClock.
+  const base::Clock* clock = DefaultClock();
+
+ private:
+  static const base::Clock* DefaultClock() {
+    static const base::SystemClock system_clock;
+    return &system_clock;
+  }
 };
 
 }  // namespace parley::store

@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "store/rocks/group_commit_writer.h"
+#include "store/rocks/group_registry.h"
+#include "store/rocks/inbox_reader.h"
 #include "store/rocks/message_pages.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
@@ -38,18 +40,26 @@ std::unique_ptr<RocksStore> RocksStore::Open(const RocksOptions& options, base::
   if (options.max_pending_writes == 0 || options.max_batch_writes == 0) {
     throw std::invalid_argument("RocksStore::Open: queue and batch bounds must be positive");
   }
+  if (!options.clock) throw std::invalid_argument("RocksStore::Open: clock is null");
+  if (options.inbox_retention.count() <= 0) {
+    throw std::invalid_argument("RocksStore::Open: inbox retention must be positive");
+  }
   return std::unique_ptr<RocksStore>(new RocksStore(options, *metrics));
 }
 
 RocksStore::RocksStore(const RocksOptions& options, base::Metrics& metrics)
-    : db_(RocksDb::Open(options)), counters_(std::make_unique<SeqCounters>()) {
+    : clock_(*options.clock),
+      inbox_retention_ms_(options.inbox_retention.count()),
+      db_(RocksDb::Open(options)),
+      counters_(std::make_unique<SeqCounters>()),
+      groups_(std::make_unique<GroupRegistry>(*db_)) {
   try {
     counters_->Recover(*db_);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot recover the RocksDB store in '" + options.data_dir +
                              "': " + e.what());
   }
-  writer_ = std::make_unique<GroupCommitWriter>(*db_, *counters_, metrics, options);
+  writer_ = std::make_unique<GroupCommitWriter>(*db_, *counters_, *groups_, metrics, options);
 }
 
 RocksStore::~RocksStore() { Close(); }
@@ -165,6 +175,56 @@ base::Result<std::vector<core::ConversationState>> RocksStore::ListNow(const std
   }
   if (!it->status().ok()) return StatusToError(it->status(), "list conversations");
   return out;
+}
+
+asio::awaitable<base::Result<core::GroupInfo>> RocksStore::GetGroup(std::string group_id) {
+  co_return GetGroupNow(group_id);
+}
+
+base::Result<core::GroupInfo> RocksStore::GetGroupNow(const std::string& group_id) {
+  if (closed_) return Closed();
+  if (!keys::IsKeySafeId(group_id)) return keys::InvalidId("group_id");
+  PARLEY_ASSIGN_OR_RETURN(GroupPtr group, groups_->Find(group_id));
+  if (!group) return base::MakeError(base::Code::kNotFound, "no such group");
+  return group->info;
+}
+
+asio::awaitable<base::Result<std::vector<core::GroupInfo>>> RocksStore::GroupsOf(
+    std::string user_id) {
+  co_return GroupsOfNow(user_id);
+}
+
+base::Result<std::vector<core::GroupInfo>> RocksStore::GroupsOfNow(const std::string& user_id) {
+  if (closed_) return Closed();
+  if (!keys::IsKeySafeId(user_id)) return keys::InvalidId("user_id");
+  const std::string prefix = keys::Prefix(user_id);
+  const std::string end = keys::PrefixEnd(user_id);
+  const rocksdb::Slice lower(prefix);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db().NewIterator(options, db_->cf(Cf::kUserGroups)));
+
+  std::vector<core::GroupInfo> out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string group_id(keys::SecondPartOfKey(it->key().ToStringView()));
+    PARLEY_ASSIGN_OR_RETURN(GroupPtr group, groups_->Find(group_id));
+    // The index may be ahead of the published records while a batch is
+    // being published; the record decides.
+    if (group && group->IsMember(user_id)) out.push_back(group->info);
+  }
+  if (!it->status().ok()) return StatusToError(it->status(), "list groups");
+  return out;
+}
+
+asio::awaitable<base::Result<core::InboxPage>> RocksStore::ReadInbox(std::string user_id,
+                                                                     std::int64_t after_inbox_seq,
+                                                                     std::size_t limit) {
+  if (closed_) co_return Closed();
+  if (!keys::IsKeySafeId(user_id)) co_return keys::InvalidId("user_id");
+  co_return ReadInboxPage(*db_, user_id, after_inbox_seq, limit,
+                          clock_.NowMs() - inbox_retention_ms_);
 }
 
 }  // namespace parley::store

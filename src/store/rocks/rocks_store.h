@@ -8,6 +8,15 @@
 // the memtable and block cache almost always and never wait for an fsync, and
 // a hop to another thread would cost more than the read itself.
 //
+// Groups: the writer thread is the authority on membership (GroupRegistry,
+// loaded lazily; see group_registry.h); GetGroup and GroupsOf read its
+// published records, so they only ever show durable membership.
+//
+// Inbox: messages with at most options.fanout_threshold recipients go into
+// every recipient's inbox (inbox_stager.h); entries older than
+// options.inbox_retention are reported expired and swept by the writer
+// thread (inbox_sweeper.h).
+//
 // Thread contract: every method may be called from any thread, concurrently,
 // until Close(). Close() must not race with calls still in flight other than
 // Append (whose callers are completed); afterwards every method answers 503.
@@ -25,6 +34,7 @@ namespace parley::store {
 namespace asio = boost::asio;
 
 class GroupCommitWriter;
+class GroupRegistry;
 class RocksDb;
 class SeqCounters;
 
@@ -54,6 +64,12 @@ class RocksStore final : public core::Store {
                                                   std::int64_t seq) override;
   asio::awaitable<base::Result<std::vector<core::ConversationState>>> ListConversations(
       std::string user_id) override;
+  asio::awaitable<base::Result<core::GroupInfo>> GetGroup(std::string group_id) override;
+  asio::awaitable<base::Result<std::vector<core::GroupInfo>>> GroupsOf(
+      std::string user_id) override;
+  asio::awaitable<base::Result<core::InboxPage>> ReadInbox(std::string user_id,
+                                                           std::int64_t after_inbox_seq,
+                                                           std::size_t limit) override;
   void Close() override;
 
   // While held, queued writes wait and then all go into one batch.
@@ -65,10 +81,16 @@ class RocksStore final : public core::Store {
   base::Result<std::int64_t> AckNow(const std::string& user_id, const std::string& conversation_id,
                                     std::int64_t seq);
   base::Result<std::vector<core::ConversationState>> ListNow(const std::string& user_id);
+  base::Result<core::GroupInfo> GetGroupNow(const std::string& group_id);
+  base::Result<std::vector<core::GroupInfo>> GroupsOfNow(const std::string& user_id);
 
-  // Destroyed in reverse: the writer stops before the counters and the DB go.
+  const base::Clock& clock_;
+  const std::int64_t inbox_retention_ms_;
+  // Destroyed in reverse: the writer stops before the counters, groups and
+  // the DB go.
   std::unique_ptr<RocksDb> db_;
   std::unique_ptr<SeqCounters> counters_;
+  std::unique_ptr<GroupRegistry> groups_;
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<bool> closed_{false};
 };

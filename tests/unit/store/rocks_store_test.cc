@@ -1,15 +1,11 @@
-// RocksStore against a real RocksDB in a fresh temporary directory per test.
-// The coroutine API is driven by io_contexts, as the gateways drive it.
+// RocksStore: seqs, idempotency, paging, acks, users, recovery, group commit.
 
 #include "store/rocks/rocks_store.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -18,97 +14,49 @@
 #include <vector>
 
 #include "protocol/message.h"
+#include "unit/store/rocks_store_fixture.h"
 
-namespace parley::store {
+namespace parley::store::testing {
 namespace {
 
-namespace asio = boost::asio;
 using core::AppendRequest;
 using core::AppendResult;
 
-// Runs one awaitable to completion on a private io_context.
-template <class T>
-T RunSync(asio::awaitable<T> awaitable) {
-  asio::io_context io;
-  auto future = asio::co_spawn(io, std::move(awaitable), asio::use_future);
-  io.run();
-  return future.get();
-}
-
-AppendRequest Chat(const std::string& sender, const std::string& conv, const std::string& msg_id,
-                   std::vector<std::string> members = {}) {
-  AppendRequest r;
-  r.message.msg_id = msg_id;
-  r.message.conversation_id = conv;
-  r.message.sender_id = sender;
-  r.message.content = "hello " + msg_id;
-  r.message.send_time = 1700000000000;
-  r.members = members.empty() ? std::vector<std::string>{sender} : std::move(members);
-  return r;
-}
-
-std::int64_t SeqOf(const std::string& json) { return protocol::ParseMessage(json).value().seq; }
-
-class RocksStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/parley_store_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    options_.data_dir = tmpl;
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(options_.data_dir);
-  }
-
-  void Reopen() {
-    store_.reset();
-    store_ = RocksStore::Open(options_, &metrics_);
-  }
-
-  AppendResult Send(AppendRequest request) {
-    return RunSync(store_->Append(std::move(request))).value();
-  }
-
-  RocksOptions options_;
-  base::Metrics metrics_;
-  std::unique_ptr<RocksStore> store_;
-};
+const std::string kAB = "private_alice_bob";
 
 TEST_F(RocksStoreTest, SeqIsDensePerConversation) {
   for (int i = 1; i <= 5; ++i) {
-    EXPECT_EQ(Send(Chat("alice", "group_a", "a" + std::to_string(i))).seq, i);
-    EXPECT_EQ(Send(Chat("bob", "group_b", "b" + std::to_string(i))).seq, i);
+    EXPECT_EQ(Send(Chat("alice", kAB, "a" + std::to_string(i))).seq, i);
+    EXPECT_EQ(Send(Chat("bob", "private_bob_carol", "b" + std::to_string(i))).seq, i);
   }
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_a")).value(), 5);
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_b")).value(), 5);
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_none")).value(), 0);
+  EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).value(), 5);
+  EXPECT_EQ(RunSync(store_->MaxSeq("private_bob_carol")).value(), 5);
+  EXPECT_EQ(RunSync(store_->MaxSeq("private_no_one")).value(), 0);
 }
 
 TEST_F(RocksStoreTest, StoredJsonIsTheSerializedMessageWithSeq) {
-  AppendRequest request = Chat("alice", "group_a", "m1");
+  AppendRequest request = Chat("alice", kAB, "m1");
   AppendResult result = Send(request);
   request.message.seq = 1;
   EXPECT_EQ(*result.message_json, protocol::SerializeMessage(request.message));
-  auto page = RunSync(store_->ReadAfter("group_a", 0, 10)).value();
+  auto page = RunSync(store_->ReadAfter(kAB, 0, 10)).value();
   ASSERT_EQ(page.messages.size(), 1u);
   EXPECT_EQ(page.messages[0], *result.message_json);
 }
 
 TEST_F(RocksStoreTest, RetryReturnsOriginalSeq) {
-  AppendResult first = Send(Chat("alice", "group_a", "m1"));
-  Send(Chat("alice", "group_a", "m2"));
-  AppendRequest retry = Chat("alice", "group_a", "m1");
+  AppendResult first = Send(Chat("alice", kAB, "m1"));
+  Send(Chat("alice", kAB, "m2"));
+  AppendRequest retry = Chat("alice", kAB, "m1");
   retry.message.content = "changed";
   AppendResult second = Send(retry);
   EXPECT_TRUE(second.duplicate);
   EXPECT_FALSE(first.duplicate);
   EXPECT_EQ(second.seq, first.seq);
   EXPECT_EQ(*second.message_json, *first.message_json);
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_a")).value(), 2);
+  EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).value(), 2);
   // Same msg_id from another sender is another message.
-  EXPECT_EQ(Send(Chat("bob", "group_a", "m1")).seq, 3);
+  EXPECT_EQ(Send(Chat("bob", kAB, "m1")).seq, 3);
   EXPECT_EQ(metrics_.messages_duplicate_total.load(), 1u);
   EXPECT_EQ(metrics_.messages_stored_total.load(), 3u);
 }
@@ -119,7 +67,7 @@ TEST_F(RocksStoreTest, RetryInTheSameBatchIsADuplicate) {
   {
     auto pause = store_->PauseWriterForTest();
     for (const char* id : {"x", "m1", "y", "m1", "m1"}) {
-      asio::co_spawn(io, store_->Append(Chat("alice", "group_a", id)),
+      asio::co_spawn(io, store_->Append(Chat("alice", kAB, id)),
                      [&](std::exception_ptr e, base::Result<AppendResult> r) {
                        ASSERT_FALSE(e);
                        results.push_back(r.value());
@@ -139,58 +87,58 @@ TEST_F(RocksStoreTest, RetryInTheSameBatchIsADuplicate) {
     EXPECT_EQ(results[i].seq, 2);
     EXPECT_EQ(results[i].message_json, results[1].message_json);
   }
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_a")).value(), 3);
+  EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).value(), 3);
 }
 
 TEST_F(RocksStoreTest, PagingHasExactHasMore) {
-  for (int i = 1; i <= 5; ++i) Send(Chat("alice", "group_a", std::to_string(i)));
-  Send(Chat("alice", "group_ab", "other"));  // a conversation whose id extends group_a
+  for (int i = 1; i <= 5; ++i) Send(Chat("alice", kAB, std::to_string(i)));
+  Send(Chat("alice", "private_alice_bobby", "other"));  // an id that extends kAB
 
-  auto page = RunSync(store_->ReadAfter("group_a", 0, 2)).value();
+  auto page = RunSync(store_->ReadAfter(kAB, 0, 2)).value();
   ASSERT_EQ(page.messages.size(), 2u);
   EXPECT_EQ(SeqOf(page.messages[0]), 1);
   EXPECT_EQ(SeqOf(page.messages[1]), 2);
   EXPECT_TRUE(page.has_more);
-  page = RunSync(store_->ReadAfter("group_a", 3, 2)).value();
+  page = RunSync(store_->ReadAfter(kAB, 3, 2)).value();
   ASSERT_EQ(page.messages.size(), 2u);
   EXPECT_EQ(SeqOf(page.messages[1]), 5);
   EXPECT_FALSE(page.has_more);
-  page = RunSync(store_->ReadAfter("group_a", 5, 10)).value();
+  page = RunSync(store_->ReadAfter(kAB, 5, 10)).value();
   EXPECT_TRUE(page.messages.empty());
   EXPECT_FALSE(page.has_more);
-  page = RunSync(store_->ReadAfter("group_a", 0, 0)).value();
+  page = RunSync(store_->ReadAfter(kAB, 0, 0)).value();
   EXPECT_TRUE(page.messages.empty());
   EXPECT_TRUE(page.has_more);
 
-  page = RunSync(store_->ReadBefore("group_a", 0, 2)).value();
+  page = RunSync(store_->ReadBefore(kAB, 0, 2)).value();
   ASSERT_EQ(page.messages.size(), 2u);
   EXPECT_EQ(SeqOf(page.messages[0]), 5);
   EXPECT_EQ(SeqOf(page.messages[1]), 4);
   EXPECT_TRUE(page.has_more);
-  page = RunSync(store_->ReadBefore("group_a", 3, 2)).value();
+  page = RunSync(store_->ReadBefore(kAB, 3, 2)).value();
   ASSERT_EQ(page.messages.size(), 2u);
   EXPECT_EQ(SeqOf(page.messages[0]), 2);
   EXPECT_EQ(SeqOf(page.messages[1]), 1);
   EXPECT_FALSE(page.has_more);
-  page = RunSync(store_->ReadBefore("group_a", 1, 10)).value();
+  page = RunSync(store_->ReadBefore(kAB, 1, 10)).value();
   EXPECT_TRUE(page.messages.empty());
   EXPECT_FALSE(page.has_more);
-  page = RunSync(store_->ReadBefore("group_none", 0, 10)).value();
+  page = RunSync(store_->ReadBefore("private_no_one", 0, 10)).value();
   EXPECT_TRUE(page.messages.empty());
 }
 
 TEST_F(RocksStoreTest, AckOnlyMovesForward) {
-  EXPECT_EQ(RunSync(store_->Ack("bob", "group_a", 5)).value(), 5);
-  EXPECT_EQ(RunSync(store_->Ack("bob", "group_a", 3)).value(), 5);
-  EXPECT_EQ(RunSync(store_->Ack("bob", "group_a", 7)).value(), 7);
-  EXPECT_EQ(RunSync(store_->Ack("carol", "group_a", 1)).value(), 1);
+  EXPECT_EQ(RunSync(store_->Ack("bob", kAB, 5)).value(), 5);
+  EXPECT_EQ(RunSync(store_->Ack("bob", kAB, 3)).value(), 5);
+  EXPECT_EQ(RunSync(store_->Ack("bob", kAB, 7)).value(), 7);
+  EXPECT_EQ(RunSync(store_->Ack("carol", kAB, 1)).value(), 1);
 }
 
 TEST_F(RocksStoreTest, ListConversationsShowsLastMessageAndAck) {
   const std::vector<std::string> members = {"alice", "bob"};
   Send(Chat("alice", "private_alice_bob", "m1", members));
   AppendResult last = Send(Chat("bob", "private_alice_bob", "m2", members));
-  Send(Chat("alice", "group_g", "g1", {"alice", "carol"}));
+  Send(Change(core::GroupOp::kCreate, "g", "alice", "g1", {"carol"}));
   RunSync(store_->Ack("bob", "group_empty", 0)).value();  // no messages: not listed
 
   auto alice = RunSync(store_->ListConversations("alice")).value();
@@ -249,13 +197,15 @@ TEST_F(RocksStoreTest, ConcurrentCreateUserHasOneWinner) {
 
 TEST_F(RocksStoreTest, InvalidIdsAreRejected) {
   const std::string with_nul("a\0b", 3);
-  for (AppendRequest bad : {Chat(with_nul, "group_a", "m1"), Chat("alice", with_nul, "m1"),
-                            Chat("alice", "group_a", "m1", {"alice", with_nul})}) {
+  for (AppendRequest bad :
+       {Chat(with_nul, kAB, "m1"), Chat("alice", with_nul, "m1"),
+        Chat("alice", kAB, "m1", {"alice", with_nul}), Chat("alice", "chat_alice_bob", "m1"),
+        Change(core::GroupOp::kInvite, "g", "alice", "m1", {with_nul})}) {
     auto rejected = RunSync(store_->Append(bad));
     ASSERT_FALSE(rejected.has_value());
     EXPECT_EQ(rejected.error().code, base::Code::kBadRequest);
   }
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_a")).value(), 0);
+  EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).value(), 0);
   EXPECT_EQ(RunSync(store_->ReadAfter(std::string("x\0y", 3), 0, 1)).error().code,
             base::Code::kBadRequest);
 }
@@ -293,7 +243,7 @@ TEST_F(RocksStoreTest, SecondOpenOfTheSameDirFailsNamingIt) {
 TEST_F(RocksStoreTest, ConcurrentAppendsGetDenseOrderedSeqs) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2000;
-  const std::vector<std::string> convs = {"group_x", "group_y"};
+  const std::vector<std::string> convs = {"private_user0_user1", "private_user2_user3"};
   // results[t][i]: the seq of thread t's i-th append.
   std::vector<std::vector<std::int64_t>> results(kThreads, std::vector<std::int64_t>(kPerThread));
   std::vector<std::thread> threads;
@@ -351,7 +301,7 @@ TEST_F(RocksStoreTest, FullQueueAnswersOverloaded) {
   {
     auto pause = store_->PauseWriterForTest();
     for (int i = 0; i < 3; ++i) {
-      asio::co_spawn(io, store_->Append(Chat("alice", "group_a", std::to_string(i))),
+      asio::co_spawn(io, store_->Append(Chat("alice", kAB, std::to_string(i))),
                      [&](std::exception_ptr, base::Result<AppendResult> r) {
                        codes.push_back(r ? base::Code::kOk : r.error().code);
                      });
@@ -361,7 +311,7 @@ TEST_F(RocksStoreTest, FullQueueAnswersOverloaded) {
   }
   io.run();
   EXPECT_EQ(codes.size(), 3u);
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_a")).value(), 2);
+  EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).value(), 2);
 }
 
 TEST_F(RocksStoreTest, CloseDrainsQueuedAppends) {
@@ -371,7 +321,7 @@ TEST_F(RocksStoreTest, CloseDrainsQueuedAppends) {
   {
     auto pause = store_->PauseWriterForTest();
     for (int i = 0; i < 50; ++i) {
-      asio::co_spawn(io, store_->Append(Chat("alice", "group_a", std::to_string(i))),
+      asio::co_spawn(io, store_->Append(Chat("alice", kAB, std::to_string(i))),
                      [&](std::exception_ptr, base::Result<AppendResult> r) { ok += r ? 1 : 0; });
     }
     io.poll();
@@ -381,16 +331,16 @@ TEST_F(RocksStoreTest, CloseDrainsQueuedAppends) {
   io.run();
   EXPECT_EQ(ok, 50);
   Reopen();
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_a")).value(), 50);
+  EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).value(), 50);
 }
 
 TEST_F(RocksStoreTest, AppendAfterCloseIsUnavailable) {
   store_->Close();
-  auto r = RunSync(store_->Append(Chat("alice", "group_a", "m1")));
+  auto r = RunSync(store_->Append(Chat("alice", kAB, "m1")));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, base::Code::kUnavailable);
-  EXPECT_EQ(RunSync(store_->MaxSeq("group_a")).error().code, base::Code::kUnavailable);
+  EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).error().code, base::Code::kUnavailable);
 }
 
 }  // namespace
-}  // namespace parley::store
+}  // namespace parley::store::testing

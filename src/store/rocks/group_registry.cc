@@ -1,0 +1,64 @@
+#include "store/rocks/group_registry.h"
+
+#include <rocksdb/snapshot.h>
+
+#include <memory>
+
+#include "store/rocks/rocks_db.h"
+#include "store/rocks/rocks_keys.h"
+#include "store/rocks/rocks_status.h"
+
+namespace parley::store {
+
+base::Result<GroupPtr> GroupRegistry::Find(const std::string& group_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = groups_.find(group_id); it != groups_.end()) return it->second;
+  }
+  PARLEY_ASSIGN_OR_RETURN(GroupPtr loaded, Load(group_id));
+  // Not cached when absent: a creation published meanwhile must not be hidden.
+  if (!loaded) return loaded;
+  std::lock_guard lock(mu_);
+  return groups_.try_emplace(group_id, std::move(loaded)).first->second;
+}
+
+void GroupRegistry::Publish(const Map& changed) {
+  std::lock_guard lock(mu_);
+  for (const auto& [group_id, group] : changed) groups_.insert_or_assign(group_id, group);
+}
+
+// One snapshot for the record and its members, so they match even while a
+// batch changing the group is being applied.
+base::Result<GroupPtr> GroupRegistry::Load(const std::string& group_id) {
+  rocksdb::ManagedSnapshot snapshot(&db_.db());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+
+  std::string bytes;
+  const rocksdb::Status status = db_.db().Get(read, db_.cf(Cf::kGroups), group_id, &bytes);
+  if (status.IsNotFound()) return GroupPtr();
+  if (!status.ok()) return StatusToError(status, "read group");
+  auto group = std::make_shared<GroupRecord>();
+  PARLEY_ASSIGN_OR_RETURN(group->info, keys::DecodeGroup(group_id, bytes));
+
+  const std::string prefix = keys::Prefix(group_id);
+  const std::string end = keys::PrefixEnd(group_id);
+  const rocksdb::Slice lower(prefix);
+  const rocksdb::Slice upper(end);
+  read.iterate_lower_bound = &lower;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_.db().NewIterator(read, db_.cf(Cf::kGroupMember)));
+  auto members = std::make_shared<std::vector<std::string>>();
+  // Keys sort by user id, bytewise like std::string: the list comes out sorted.
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    PARLEY_ASSIGN_OR_RETURN(const std::int64_t join_time,
+                            keys::DecodeJoinTime(it->value().ToStringView()));
+    members->emplace_back(keys::SecondPartOfKey(it->key().ToStringView()));
+    group->join_times.push_back(join_time);
+  }
+  if (!it->status().ok()) return StatusToError(it->status(), "read group members");
+  group->info.members = std::move(members);
+  return GroupPtr(std::move(group));
+}
+
+}  // namespace parley::store

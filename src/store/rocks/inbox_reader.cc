@@ -1,0 +1,102 @@
+#include "store/rocks/inbox_reader.h"
+
+#include <rocksdb/snapshot.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/rocks/rocks_db.h"
+#include "store/rocks/rocks_keys.h"
+#include "store/rocks/rocks_status.h"
+
+namespace parley::store {
+namespace {
+
+// The caller's limit could be huge; reserve no more than this up front.
+constexpr std::size_t kMaxReserve = 256;
+
+base::Error Corrupt() {
+  return base::MakeError(base::Code::kInternal, "store: corrupt inbox entry");
+}
+
+base::Result<std::int64_t> LatestInboxSeq(RocksDb& db, const rocksdb::ReadOptions& read,
+                                          std::string_view user_id) {
+  std::string bytes;
+  const rocksdb::Status status = db.db().Get(read, db.cf(Cf::kUserMeta), user_id, &bytes);
+  if (status.IsNotFound()) return 0;
+  if (!status.ok()) return StatusToError(status, "read inbox counter");
+  const auto latest = keys::DecodeU64(bytes);
+  if (!latest) return base::MakeError(base::Code::kInternal, "store: corrupt user_meta");
+  return static_cast<std::int64_t>(*latest);
+}
+
+}  // namespace
+
+base::Result<core::InboxPage> ReadInboxPage(RocksDb& db, std::string_view user_id,
+                                            std::int64_t after_inbox_seq, std::size_t limit,
+                                            std::int64_t expired_before_ms) {
+  rocksdb::ManagedSnapshot snapshot(&db.db());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+
+  core::InboxPage page;
+  PARLEY_ASSIGN_OR_RETURN(page.latest_inbox_seq, LatestInboxSeq(db, read, user_id));
+  const std::int64_t after = std::max<std::int64_t>(after_inbox_seq, 0);
+  if (after >= page.latest_inbox_seq) return page;
+
+  const std::string lower = keys::InboxKey(user_id, after + 1);
+  const std::string upper = keys::PrefixEnd(user_id);
+  const rocksdb::Slice lower_bound(lower);
+  const rocksdb::Slice upper_bound(upper);
+  rocksdb::ReadOptions scan = read;
+  scan.iterate_lower_bound = &lower_bound;
+  scan.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(scan, db.cf(Cf::kInbox)));
+  it->SeekToFirst();
+
+  // Entries of a user are written in inbox_seq order and swept from the
+  // oldest, so the first entry tells whether the cursor fell behind.
+  if (!it->Valid() || keys::InboxSeqOfKey(it->key().ToStringView()) != after + 1) {
+    if (!it->status().ok()) return StatusToError(it->status(), "read inbox");
+    page.expired = true;
+    return page;
+  }
+  const auto first = keys::DecodeInboxItem(it->value().ToStringView());
+  if (!first) return Corrupt();
+  if (first->send_time < expired_before_ms) {
+    page.expired = true;
+    return page;
+  }
+
+  std::vector<std::string> message_keys;
+  message_keys.reserve(std::min(limit, kMaxReserve));
+  page.entries.reserve(std::min(limit, kMaxReserve));
+  for (; it->Valid() && page.entries.size() < limit; it->Next()) {
+    const auto inbox_seq = keys::InboxSeqOfKey(it->key().ToStringView());
+    const auto item = keys::DecodeInboxItem(it->value().ToStringView());
+    if (!inbox_seq || !item) return Corrupt();
+    message_keys.push_back(keys::MessageKey(item->conversation_id, item->seq));
+    page.entries.push_back(core::InboxEntry{*inbox_seq, {}});
+  }
+  page.has_more = it->Valid();
+  if (!it->status().ok()) return StatusToError(it->status(), "read inbox");
+
+  std::vector<rocksdb::Slice> slices(message_keys.begin(), message_keys.end());
+  std::vector<std::string> messages;
+  const std::vector<rocksdb::Status> statuses = db.db().MultiGet(
+      read, std::vector<rocksdb::ColumnFamilyHandle*>(slices.size(), db.cf(Cf::kMessages)), slices,
+      &messages);
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    // An entry and its message are written in one batch, so a miss is corruption.
+    if (statuses[i].IsNotFound()) {
+      return base::MakeError(base::Code::kInternal, "store: dangling inbox entry");
+    }
+    if (!statuses[i].ok()) return StatusToError(statuses[i], "read inbox message");
+    page.entries[i].message_json = std::move(messages[i]);
+  }
+  return page;
+}
+
+}  // namespace parley::store

@@ -1,0 +1,49 @@
+#pragma once
+// Write diffusion: puts a message into each recipient's inbox under the
+// recipient's next inbox_seq (DESIGN "Data model", key layout in
+// rocks_keys.h).
+//
+// The per-user counters live in memory on the writer thread, loaded lazily
+// from user_meta; a batch's new values go into user_meta in the same
+// WriteBatch as its entries (Seal), so after any crash the counter matches the
+// entries and inbox_seqs are never reused. A failed batch discards its
+// values, like SeqCounters. The cache of published counters is cleared when
+// it grows past a bound: a miss costs one Get, not a wrong answer.
+//
+// Threads: the group-commit writer thread only.
+
+#include <rocksdb/write_batch.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "store/rocks/seq_counters.h"
+
+namespace parley::store {
+
+class RocksDb;
+
+class InboxStager {
+ public:
+  explicit InboxStager(RocksDb& db) : db_(db) {}
+
+  // Reads the counters of `users` not known yet, so that Stage cannot fail
+  // halfway through a message.
+  base::Result<void> Prepare(const std::vector<std::string>& users);
+  // One inbox entry per user (Prepare'd) for the message at `seq`.
+  void Stage(rocksdb::WriteBatch& batch, const std::vector<std::string>& users,
+             std::string_view conversation_id, std::int64_t seq, std::int64_t send_time);
+  // Puts the new counters of this batch into user_meta.
+  void Seal(rocksdb::WriteBatch& batch);
+  void Finish(bool written);
+
+ private:
+  RocksDb& db_;
+  SeqCounters::Map published_;  // user -> durable newest inbox_seq
+  SeqCounters::Map batch_;      // user -> newest inbox_seq staged in this batch
+};
+
+}  // namespace parley::store
