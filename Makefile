@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_FLAGS ?=
 
-.PHONY: all build run test unit integration format bootstrap clean
+.PHONY: all build run test unit integration format bootstrap clean bench bench-micro
 
 all: build
 
@@ -30,6 +30,21 @@ unit: build
 
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
+
+# Load benchmarks (bench/run.sh): fresh Release parleyd + Mosquitto peer,
+# report in bench/results/<date>/. Its own build dir, so it never reuses a
+# Debug tree. BENCH_FLAGS go to bench/run.sh (e.g. --quick).
+BENCH_BUILD_DIR ?= build-bench
+BENCH_FLAGS ?=
+bench:
+	@bash scripts/bootstrap
+	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/run.sh $(BENCH_FLAGS)
+
+bench-micro:
+	@bash scripts/bootstrap
+	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target parley_micro_bench
+	$(BENCH_BUILD_DIR)/bench/micro/parley_micro_bench
 
 format:
 	find src client tools tests bench fuzz -name '*.h' -o -name '*.cc' | xargs -r clang-format -i

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# make bench: builds Release, runs every parley-bench scenario against a fresh
+# parleyd (embedded store, full durability: every ack follows a synced WAL
+# write), runs the same 1:1 workload against Mosquitto, and writes
+# bench/results/<YYYY-MM-DD>/report.md with latency.png.
+#
+#   bash bench/run.sh            # full sizes (< 10 minutes on 2 cores)
+#   bash bench/run.sh --quick    # tiny sizes, to check the pipeline
+#
+# Everything it starts (parleyd, mosquitto) is stopped on exit, even on failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-build-bench}
+case "$BUILD_DIR" in /*) BUILD="$BUILD_DIR" ;; *) BUILD="$ROOT/$BUILD_DIR" ;; esac
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+DATE=$(date +%F)
+OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE}
+WORK=$(mktemp -d /tmp/parley-bench-XXXXXX)
+SERVER_PID=""
+MOSQ_PID=""
+
+stop_pid() {  # SIGTERM, then SIGKILL after 20 s
+  local pid=$1
+  [[ -z "$pid" ]] && return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$SERVER_PID"; SERVER_PID=""
+  stop_pid "$MOSQ_PID"; MOSQ_PID=""
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD" -j "$(nproc)" --target parleyd parley-bench
+fi
+PARLEYD="$BUILD/src/app/parleyd"
+BENCH="$BUILD/tools/bench/parley-bench"
+SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT/commands.txt"
+THREADS=2  # load-generator threads (the machine has 2 cores, shared with parleyd)
+
+if [[ $QUICK == 1 ]]; then
+  CONNECT_N=200; PAIRS=10; DUR=2; WARM=0.5; RATE=2000; MEMBERS=20; SYNC_N=2000; SYNC_C=4; SERIAL_N=200
+else
+  CONNECT_N=16000; PAIRS=200; DUR=15; WARM=3; RATE=50000; MEMBERS=500; SYNC_N=100000; SYNC_C=20; SERIAL_N=5000
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_seconds() {  # utime + stime of a process, in seconds
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+start_parleyd() {
+  rm -rf "$WORK/data"
+  "$PARLEYD" --data-dir "$WORK/data" --tcp-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
+    --jwt-secret "$SECRET" --password-cost min --log-level warn \
+    >"$WORK/parleyd.out" 2>>"$WORK/parleyd.err" &
+  SERVER_PID=$!
+  for _ in $(seq 200); do
+    TCP_PORT=$(sed -n 's/^listening tcp .*:\([0-9]*\)$/\1/p' "$WORK/parleyd.out")
+    WS_PORT=$(sed -n 's/^listening ws .*:\([0-9]*\)$/\1/p' "$WORK/parleyd.out")
+    [[ -n "$TCP_PORT" && -n "$WS_PORT" ]] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "bench: parleyd did not start:" >&2; cat "$WORK/parleyd.err" >&2; exit 1
+}
+
+# run_parley NAME ARGS...: a fresh parleyd, one scenario, its JSON and the
+# server's CPU seconds (server_<NAME>.json).
+run_parley() {
+  local name=$1; shift
+  start_parleyd
+  local args=(--jwt-secret "$SECRET" --tcp-port "$TCP_PORT" --ws-port "$WS_PORT" --threads "$THREADS"
+              --json "$OUT/$name.json" "${@//__SERVER_PID__/$SERVER_PID}")
+  echo "parley-bench ${args[*]}" | sed "s/$SECRET/\$SECRET/; s/--tcp-port $TCP_PORT/--tcp-port \$TCP_PORT/; s/--ws-port $WS_PORT/--ws-port \$WS_PORT/; s/--server-pid $SERVER_PID/--server-pid \$PARLEYD_PID/" >>"$OUT/commands.txt"
+  local load0 load1 rc=0
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  "$BENCH" "${args[@]}" || rc=$?
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  printf '{"server_cpu_s":%s,"loadavg_before":%s,"loadavg_after":%s,"exit":%d}\n' \
+    "$(cpu_seconds "$SERVER_PID")" "$load0" "$load1" "$rc" >"$OUT/server_$name.json"
+  stop_pid "$SERVER_PID"; SERVER_PID=""
+  [[ $rc == 0 ]] || echo "bench: scenario $name exited $rc" >&2
+}
+
+echo "parleyd ${PARLEYD#$ROOT/} --data-dir \$TMP/data --tcp-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 --jwt-secret \$SECRET --password-cost min --log-level warn   # fresh for every scenario" >>"$OUT/commands.txt"
+
+SECONDS=0
+# 1. Idle WebSocket connections (first, on a fresh server, for a clean RSS).
+run_parley connect_ws --scenario connect --transport ws --connections "$CONNECT_N" --hold 5 \
+  --max-per-process 15000 --server-pid __SERVER_PID__
+# 2. One message at a time: send -> ack.
+run_parley serial_tcp --scenario serial --transport tcp --messages "$SERIAL_N"
+# 3. 1:1 closed loop at max (also the Parley side of the Mosquitto comparison).
+run_parley chat_tcp --scenario chat --transport tcp --pairs "$PAIRS" --window 1 --size 200 \
+  --duration "$DUR" --warmup "$WARM"
+run_parley chat_ws --scenario chat --transport ws --pairs "$PAIRS" --window 1 --size 200 \
+  --duration "$DUR" --warmup "$WARM"
+# 4. 1:1 open loop at half the 100,000 msg/s target.
+run_parley chat_tcp_open --scenario chat --transport tcp --pairs "$PAIRS" --rate "$RATE" --size 200 \
+  --duration "$DUR" --warmup "$WARM"
+# 5. Group fan-out to every online member.
+run_parley fanout_tcp --scenario fanout --transport tcp --members "$MEMBERS" --senders 1 --window 16 \
+  --size 200 --duration "$DUR" --warmup "$WARM"
+# 6. A device catching up.
+run_parley sync_tcp --scenario sync --transport tcp --messages "$SYNC_N" --conversations "$SYNC_C"
+
+# 7. The peer: the same 1:1 workload against Mosquitto (QoS 1, persistence on).
+MQTT_PORT=$(free_port)
+mkdir -p "$WORK/mosquitto"
+cat >"$WORK/mosquitto/mosquitto.conf" <<CONF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $WORK/mosquitto/
+max_queued_messages 100000
+log_dest file $WORK/mosquitto/mosquitto.log
+user $(id -un)
+CONF
+/usr/sbin/mosquitto -c "$WORK/mosquitto/mosquitto.conf" 2>/dev/null &
+MOSQ_PID=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$MQTT_PORT") 2>/dev/null && break; sleep 0.05; done
+echo "mosquitto -c mosquitto.conf   # listener \$MQTT_PORT 127.0.0.1, allow_anonymous true, persistence true, persistence_location \$TMP, max_queued_messages 100000" >>"$OUT/commands.txt"
+echo "parley-bench --scenario mqtt-chat --mqtt-port \$MQTT_PORT --threads $THREADS --pairs $PAIRS --window 1 --size 200 --duration $DUR --warmup $WARM --json $OUT/mqtt_chat.json" | sed "s#$ROOT/##" >>"$OUT/commands.txt"
+load0=$(cut -d' ' -f1 /proc/loadavg)
+rc=0
+"$BENCH" --scenario mqtt-chat --mqtt-port "$MQTT_PORT" --threads "$THREADS" --pairs "$PAIRS" --window 1 \
+  --size 200 --duration "$DUR" --warmup "$WARM" --json "$OUT/mqtt_chat.json" || rc=$?
+printf '{"server_cpu_s":%s,"loadavg_before":%s,"loadavg_after":%s,"exit":%d}\n' \
+  "$(cpu_seconds "$MOSQ_PID")" "$load0" "$(cut -d' ' -f1 /proc/loadavg)" "$rc" >"$OUT/server_mqtt_chat.json"
+MOSQ_VERSION=$( (/usr/sbin/mosquitto -h 2>/dev/null || true) | sed -n "s/^mosquitto version \(.*\)$/\1/p" | head -1)
+stop_pid "$MOSQ_PID"; MOSQ_PID=""
+
+# The report.
+sed -i "s#$ROOT/##g" "$OUT/commands.txt"
+python3 - "$OUT/meta.json" <<PY
+import json, os, platform, subprocess, sys
+def sh(c):
+    return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+json.dump({
+  "date": "$DATE",
+  "cpu": sh("lscpu | sed -n 's/^Model name: *//p'"),
+  "cores": os.cpu_count(),
+  "kernel": platform.release(),
+  "memory": sh("free -h | awk '/^Mem:/{print \$2}'"),
+  "commit": sh("git -C '$ROOT' rev-parse --short HEAD"),
+  "dirty": sh("git -C '$ROOT' status --porcelain --untracked-files=no | wc -l"),
+  "mosquitto": "$MOSQ_VERSION",
+  "quick": $QUICK,
+  "total_seconds": $SECONDS,
+  "build": "Release (-O2), $(basename "$BUILD")",
+}, open(sys.argv[1], "w"), indent=1)
+PY
+python3 "$ROOT/bench/render_report.py" "$OUT"
+echo "bench: report in ${OUT#$ROOT/}/report.md (${SECONDS} s)"

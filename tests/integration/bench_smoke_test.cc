@@ -1,0 +1,89 @@
+// Smoke run of every parley-bench scenario at a tiny size against a real
+// parleyd: each must exit 0 and write its JSON. Benchmarks assert nothing
+// about speed here (DESIGN: the figures live in bench/results/).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "integration/harness/server_process.h"
+
+#ifndef PARLEY_BENCH_PATH
+#error "PARLEY_BENCH_PATH must name the parley-bench binary"
+#endif
+
+namespace parley::testing {
+namespace {
+
+class BenchSmokeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = ServerProcess::Start(dir_.path() / "data");
+    ASSERT_NE(server_, nullptr);
+  }
+
+  // Runs one scenario; returns its JSON text (empty when it failed).
+  std::string Run(const std::string& name, const std::string& args) {
+    const std::string json = (dir_.path() / (name + ".json")).string();
+    std::ostringstream cmd;
+    cmd << PARLEY_BENCH_PATH << " --jwt-secret " << ServerProcess::kJwtSecret << " --tcp-port "
+        << server_->tcp_port() << " --ws-port " << server_->ws_port() << " --threads 2 --json "
+        << json << " " << args << " > " << dir_.path().string() << "/" << name << ".out 2>&1";
+    const int status = std::system(cmd.str().c_str());
+    EXPECT_EQ(status, 0) << cmd.str() << "\n" << Slurp(dir_.path() / (name + ".out"))
+                         << "\nserver log:\n" << server_->Log();
+    return Slurp(json);
+  }
+
+  static std::string Slurp(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+constexpr const char* kShort = " --duration 0.5 --warmup 0.2";
+
+TEST_F(BenchSmokeTest, Connect) {
+  // Two load processes, to exercise the split that keeps under the fd cap.
+  const std::string json = Run("connect", "--scenario connect --transport ws --connections 40 "
+                                          "--max-per-process 20 --hold 0.2 --server-pid " +
+                                              std::to_string(server_->pid()));
+  EXPECT_NE(json.find("\"server_bytes_per_connection\""), std::string::npos) << json;
+}
+
+TEST_F(BenchSmokeTest, ChatTcpClosedLoop) {
+  const std::string json = Run("chat", std::string("--scenario chat --pairs 4") + kShort);
+  EXPECT_NE(json.find("\"acked_per_s\""), std::string::npos) << json;
+}
+
+TEST_F(BenchSmokeTest, ChatWsOpenLoop) {
+  const std::string json =
+      Run("chat_ws", std::string("--scenario chat --transport ws --pairs 4 --rate 200") + kShort);
+  EXPECT_NE(json.find("\"delivery_latency\""), std::string::npos) << json;
+}
+
+TEST_F(BenchSmokeTest, Fanout) {
+  const std::string json = Run("fanout", std::string("--scenario fanout --members 6 --window 2") + kShort);
+  EXPECT_NE(json.find("\"deliveries_per_s\""), std::string::npos) << json;
+}
+
+TEST_F(BenchSmokeTest, Sync) {
+  const std::string json = Run("sync", "--scenario sync --messages 700 --conversations 3");
+  EXPECT_NE(json.find("\"messages_per_s\""), std::string::npos) << json;
+}
+
+TEST_F(BenchSmokeTest, Serial) {
+  const std::string json = Run("serial", "--scenario serial --messages 20");
+  EXPECT_NE(json.find("\"ack_latency\""), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace parley::testing

@@ -1,0 +1,253 @@
+#include <jwt.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "tools/bench/bench.h"
+
+namespace parley::bench {
+using asio::ip::tcp;
+
+Loops::Loops(int n) {
+  for (int i = 0; i < std::max(1, n); ++i) ios_.push_back(std::make_unique<asio::io_context>(1));
+  for (auto& io : ios_) {
+    threads_.emplace_back([ctx = io.get()] {
+      auto guard = asio::make_work_guard(*ctx);
+      ctx->run();
+    });
+  }
+}
+
+Loops::~Loops() { Stop(); }
+
+void Loops::RunOnAll(const std::function<void(std::size_t)>& f) {
+  std::atomic<std::size_t> left{ios_.size()};
+  for (std::size_t i = 0; i < ios_.size(); ++i) {
+    Post(i, [&f, &left, i] {
+      f(i);
+      left.fetch_sub(1);
+    });
+  }
+  while (left.load() != 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
+void Loops::Stop() {
+  for (auto& io : ios_) io->stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+std::string UserName(const Options& o, std::string_view role, std::size_t i) {
+  return o.user_prefix + std::string(role) + std::to_string(i);
+}
+
+std::string MintToken(const std::string& secret, const std::string& user) {
+  jwt_t* jwt = nullptr;
+  if (jwt_new(&jwt) != 0) return {};
+  const long now = static_cast<long>(std::time(nullptr));
+  jwt_add_grant(jwt, "sub", user.c_str());
+  jwt_add_grant_int(jwt, "iat", now);
+  jwt_add_grant_int(jwt, "exp", now + 7 * 24 * 3600);
+  jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
+              static_cast<int>(secret.size()));
+  char* encoded = jwt_encode_str(jwt);
+  std::string token = encoded ? encoded : "";
+  std::free(encoded);
+  jwt_free(jwt);
+  return token;
+}
+
+namespace {
+
+// One HTTP/1.1 POST with Connection: close; returns the status code or -1.
+int HttpPost(const Options& o, const std::string& path, const std::string& body) {
+  try {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address(o.host), o.ws_port));
+    std::ostringstream req;
+    req << "POST " << path << " HTTP/1.1\r\nHost: " << o.host << "\r\nContent-Type: application/json"
+        << "\r\nContent-Length: " << body.size() << "\r\nConnection: close\r\n\r\n"
+        << body;
+    asio::write(socket, asio::buffer(req.str()));
+    std::string response;
+    boost::system::error_code ec;
+    asio::read(socket, asio::dynamic_buffer(response), ec);
+    int status = -1;
+    if (response.size() > 12) std::from_chars(response.data() + 9, response.data() + 12, status);
+    return status;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+std::size_t RegisterUsers(const Options& o, const std::vector<std::string>& users) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> failed{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 8; ++t) {
+    workers.emplace_back([&] {
+      for (std::size_t i = next++; i < users.size(); i = next++) {
+        const int status = HttpPost(o, "/api/register",
+                                    R"({"user_id":")" + users[i] + R"(","password":"bench-pw-1"})");
+        if (status != 200 && status != 409) ++failed;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  return failed.load();
+}
+
+Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users)
+    : o_(o), loops_(loops), users_(std::move(users)), logged_(users_.size(), 0),
+      queues_(loops.size()) {
+  const int sources = std::max(1, std::min(o.sources, 250));
+  for (std::size_t i = 0; i < users_.size(); ++i) {
+    Target t;
+    t.transport = o.transport;
+    t.host = o.host;
+    t.port = o.transport == Transport::kTcp ? o.tcp_port : o.ws_port;
+    t.source = asio::ip::address_v4((127u << 24) | static_cast<unsigned>(1 + i % sources));
+    conns_.push_back(MakeConn(loops_.at(LoopOf(i)), t));
+    queues_[LoopOf(i)].todo.push_back(i);
+  }
+}
+
+Fleet::~Fleet() = default;
+
+double Fleet::ConnectAll(int max_in_flight, double timeout_s) {
+  max_in_flight_ = max_in_flight;
+  const std::int64_t start = NowNs();
+  for (std::size_t l = 0; l < loops_.size(); ++l) loops_.Post(l, [this, l] { StartMore(l); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (logged_in_.load() + failed_.load() < conns_.size() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return static_cast<double>(NowNs() - start) / 1e9;
+}
+
+void Fleet::StartMore(std::size_t loop) {
+  LoopQueue& q = queues_[loop];
+  while (q.in_flight < max_in_flight_ && q.next < q.todo.size()) {
+    const std::size_t i = q.todo[q.next++];
+    ++q.in_flight;
+    Conn& c = *conns_[i];
+    c.OnPacket([this, i, loop](std::uint16_t cmd, std::string_view body) {
+      if (logged_[i]) {
+        if (handler_) handler_(i, cmd, body);
+        return;
+      }
+      if (cmd != 1) return;
+      const bool ok = FindInt(body, "code") == 0;
+      logged_[i] = ok ? 1 : 2;
+      if (!ok) std::cerr << "login failed: " << body << "\n";
+      Done(loop, ok);
+    });
+    c.OnClosed([this, i, loop] {
+      ++closed_;
+      if (!logged_[i]) {
+        logged_[i] = 2;
+        Done(loop, false);
+      }
+    });
+    c.Start([this, i, loop](bool ok) {
+      if (!ok) {
+        logged_[i] = 2;
+        Done(loop, false);
+        return;
+      }
+      conns_[i]->Send(1, R"({"cmd":1,"token":")" + MintToken(o_.jwt_secret, users_[i]) + "\"}");
+    });
+  }
+}
+
+void Fleet::Done(std::size_t loop, bool ok) {
+  ++(ok ? logged_in_ : failed_);
+  --queues_[loop].in_flight;
+  StartMore(loop);
+}
+
+std::string ChatBody(std::uint64_t counter, std::int64_t t_ns, std::string_view to_field,
+                     std::string_view to_value, const std::string& content) {
+  std::string b;
+  b.reserve(96 + content.size() + to_value.size());
+  b += R"({"cmd":2,"msg_id":")";
+  b += std::to_string(counter);
+  b += '.';
+  b += std::to_string(t_ns);
+  b += R"(",")";
+  b += to_field;
+  b += R"(":")";
+  b += to_value;
+  b += R"(","payload":{"content":")";
+  b += content;
+  b += R"(","msg_type":1}})";
+  return b;
+}
+
+std::int64_t SendTimeOf(std::string_view body) {
+  const std::string_view id = FindString(body, "msg_id");
+  const std::size_t dot = id.find('.');
+  if (dot == std::string_view::npos) return -1;
+  std::int64_t t = -1;
+  std::from_chars(id.data() + dot + 1, id.data() + id.size(), t);
+  return t;
+}
+
+std::int64_t RssKiB(pid_t pid) {
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return 0;
+}
+
+boost::json::object OptionsJson(const Options& o) {
+  return {{"transport", o.transport == Transport::kTcp ? "tcp" : "ws"},
+          {"threads", o.threads},
+          {"sources", o.sources},
+          {"connections", o.connections},
+          {"hold_s", o.hold_s},
+          {"pairs", o.pairs},
+          {"duration_s", o.duration_s},
+          {"warmup_s", o.warmup_s},
+          {"rate", o.rate},
+          {"window", o.window},
+          {"size", o.size},
+          {"members", o.members},
+          {"senders", o.senders},
+          {"messages", o.messages},
+          {"conversations", o.conversations},
+          {"sync_limit", o.sync_limit}};
+}
+
+void Emit(const Options& o, const boost::json::object& results, const std::string& summary) {
+  std::cout << summary << std::endl;
+  if (o.json_out.empty()) return;
+  boost::json::object doc{{"scenario", o.scenario}, {"options", OptionsJson(o)}, {"results", results}};
+  std::ofstream out(o.json_out);
+  out << boost::json::serialize(doc) << "\n";
+}
+
+void SleepS(double s) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(s));
+}
+
+}  // namespace parley::bench

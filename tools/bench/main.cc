@@ -1,0 +1,62 @@
+// parley-bench: the load generator (DESIGN "tools/"). One scenario per run,
+// chosen by --scenario; each prints a one-line summary and writes JSON.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <ctime>
+#include <iostream>
+
+#include "tools/bench/bench.h"
+
+int main(int argc, char** argv) {
+  using namespace parley::bench;
+  ::signal(SIGPIPE, SIG_IGN);
+  Options o;
+  CLI::App app{"parley-bench: load generator for parleyd"};
+  std::string transport = "tcp";
+  app.add_option("--scenario", o.scenario, "connect | chat | fanout | sync | serial | mqtt-chat")
+      ->required()
+      ->check(CLI::IsMember({"connect", "chat", "fanout", "sync", "serial", "mqtt-chat"}));
+  app.add_option("--transport", transport, "tcp | ws")->check(CLI::IsMember({"tcp", "ws"}));
+  app.add_option("--host", o.host, "server address");
+  app.add_option("--tcp-port", o.tcp_port, "parleyd binary TCP port");
+  app.add_option("--ws-port", o.ws_port, "parleyd WebSocket + HTTP port");
+  app.add_option("--jwt-secret", o.jwt_secret, "parleyd's --jwt-secret (tokens are minted with it)");
+  app.add_option("--threads", o.threads, "load-generator I/O threads");
+  app.add_option("--sources", o.sources, "spread connections over 127.0.0.1..N");
+  app.add_option("--user-prefix", o.user_prefix, "user id prefix (default: unique per run)");
+  app.add_option("--json", o.json_out, "write results here");
+  app.add_option("--connections", o.connections, "connect: idle connections");
+  app.add_option("--hold", o.hold_s, "connect: seconds to hold before measuring server RSS");
+  app.add_option("--max-per-process", o.max_per_process, "connect: connections per process");
+  app.add_option("--server-pid", o.server_pid, "connect: parleyd's pid (for its RSS)");
+  app.add_option("--pairs", o.pairs, "chat, mqtt-chat: sender/receiver pairs");
+  app.add_option("--duration", o.duration_s, "measured seconds");
+  app.add_option("--warmup", o.warmup_s, "seconds before measuring");
+  app.add_option("--rate", o.rate, "open loop at this total msg/s (0: closed loop)");
+  app.add_option("--window", o.window, "closed loop: messages in flight per sender");
+  app.add_option("--size", o.size, "content bytes per message");
+  app.add_option("--members", o.members, "fanout: group members, all online");
+  app.add_option("--senders", o.senders, "fanout: members that send");
+  app.add_option("--messages", o.messages, "sync: messages to catch up; serial: messages");
+  app.add_option("--conversations", o.conversations, "sync: conversations they span");
+  app.add_option("--sync-limit", o.sync_limit, "sync: page size");
+  app.add_option("--mqtt-port", o.mqtt_port, "mqtt-chat: broker port");
+  CLI11_PARSE(app, argc, argv);
+  o.transport = transport == "ws" ? Transport::kWs : Transport::kTcp;
+  if (o.user_prefix.empty()) {
+    o.user_prefix = "b" + std::to_string(::getpid()) + "t" + std::to_string(std::time(nullptr) % 1000000) + "-";
+  }
+  if (o.jwt_secret.empty() && o.scenario != "mqtt-chat") {
+    std::cerr << "parley-bench: --jwt-secret is required (the server's secret)\n";
+    return 2;
+  }
+  if (o.scenario == "connect") return RunConnect(o);
+  if (o.scenario == "chat") return RunChat(o);
+  if (o.scenario == "fanout") return RunFanout(o);
+  if (o.scenario == "sync") return RunSync(o);
+  if (o.scenario == "serial") return RunSerial(o);
+  return RunMqttChat(o);
+}
