@@ -28,7 +28,8 @@ Client::Client(asio::any_io_executor executor, ClientOptions options)
       write_signal_(strand_),
       backoff_timer_(strand_),
       jitter_(std::random_device{}()),
-      tracker_(options_.max_buffered_per_conversation) {}
+      tracker_(options_.max_buffered_per_conversation,
+               options_.catch_up_unknown_conversations) {}
 
 void Client::Start(Credentials credentials, LoginHandler done) {
   asio::post(strand_, [this, credentials = std::move(credentials), done = std::move(done)]() mutable {
@@ -60,7 +61,9 @@ void Client::Shutdown(const base::Error& reason) {
   backoff_timer_.cancel();
   write_signal_.cancel();
   if (login_done_) std::exchange(login_done_, nullptr)(reason);
+  pull_backlog_.clear();
   while (!pending_.empty()) Complete(pending_.begin()->first, reason);
+  while (!sync_waiters_.empty()) FinishSyncWaiter(sync_waiters_.begin()->first, reason);
   if (was_running && state_handler_) state_handler_(ConnectionState::kClosed);
 }
 
@@ -153,9 +156,7 @@ void Client::OnOnline(const LoginReply& reply) {
     state_handler_(ConnectionState::kOnline);
   }
   for (auto& entry : pending_) Transmit(entry.second);
-  if (!first) {
-    for (const PullCursor& cursor : tracker_.OnReconnect()) IssuePull(cursor);
-  }
+  StartCatchup();
 }
 
 void Client::OnOffline() {

@@ -11,8 +11,15 @@
 // - Pushes go through a DeliveryTracker: the push handler sees each message
 //   once, in seq order, gaps filled by PULL (see delivery_tracker.h).
 // - A dropped connection is retried with jittered exponential backoff; the
-//   client logs in again with its token (or password) and PULLs every known
-//   conversation from its delivered cursor.
+//   client logs in again with its token (or password).
+// - After every login it catches up (client_sync.cc): SYNC from its inbox
+//   cursor, page by page; inbox messages go through the tracker like pushes;
+//   then every conversation the server lists with a max_seq beyond what was
+//   delivered is PULLed (read-diffusion groups are not in the inbox). When the
+//   server no longer holds the cursor's inbox ("expired"), CONVERSATIONS lists
+//   every conversation and each is PULLed from its delivered position.
+//   PULLs run at most max_concurrent_pulls at a time; the rest wait in a
+//   backlog of at most one entry per conversation.
 //
 // Thread contract: public methods may be called from any thread; each posts
 // its work to the client's strand. Every handler runs on that strand, so
@@ -26,12 +33,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -54,7 +63,13 @@ struct ClientOptions {
   std::chrono::milliseconds backoff_max{5000};
   std::size_t max_pending_requests = 4096;  // beyond: 429 at once
   std::size_t max_buffered_per_conversation = 1024;
-  std::int64_t pull_limit = 100;  // page size of gap-filling PULLs
+  std::int64_t pull_limit = 200;  // page size of catch-up and gap-filling PULLs
+  std::size_t max_concurrent_pulls = 32;
+  std::int64_t sync_limit = 200;  // inbox entries per SYNC page
+  std::chrono::milliseconds sync_timeout{120000};  // bound of one Sync() call
+  // A conversation first seen (push, SYNC inbox entry, SYNC/CONVERSATIONS
+  // listing, own send) is delivered from seq 1; false: from what was seen on.
+  bool catch_up_unknown_conversations = true;
   std::uint32_t max_frame = protocol::kDefaultMaxFrame;
 };
 
@@ -75,6 +90,9 @@ class Client {
   using SendHandler = std::function<void(base::Result<SendAck>)>;
   using PushHandler = std::function<void(const protocol::Message&)>;
   using StateHandler = std::function<void(ConnectionState)>;
+  using AckHandler =
+      std::function<void(const std::string& conversation_id, std::int64_t last_ack_seq)>;
+  using SyncHandler = std::function<void(base::Result<void>)>;
 
   Client(asio::any_io_executor executor, ClientOptions options);
   Client(const Client&) = delete;
@@ -84,6 +102,8 @@ class Client {
   void SetPushHandler(PushHandler handler) { push_handler_ = std::move(handler); }
   // Called when an established session goes offline, comes back, or closes.
   void SetStateHandler(StateHandler handler) { state_handler_ = std::move(handler); }
+  // Called when another device of this user ACKs a conversation.
+  void SetAckHandler(AckHandler handler) { ack_handler_ = std::move(handler); }
 
   // Connects and logs in. `done` gets the LOGIN answer or the first failure
   // (then Start may be called again, e.g. after registering). Once logged in,
@@ -101,6 +121,19 @@ class Client {
   // Delivery positions (see DeliveryTracker::SetCursor and Catchup).
   void SetCursor(std::string conversation_id, std::int64_t delivered_seq);
   void Catchup(std::string conversation_id, std::int64_t from_seq);
+
+  // Catches up now (see the top of this file) and calls `done` once the SYNC
+  // pages are read and every PULL in flight has ended: from then on the push
+  // handler has seen everything the server held when the SYNC was answered.
+  // Errors: the first failed SYNC, CONVERSATIONS or PULL of the run; 503 after
+  // sync_timeout or when the client closes.
+  void Sync(SyncHandler done);
+
+  // Inspection. inbox_cursor: safe from any thread. Delivered: `done` gets
+  // the conversation's delivered seq (nullopt: never seen) on the strand.
+  std::int64_t inbox_cursor() const { return inbox_cursor_.load(); }
+  void Delivered(std::string conversation_id,
+                 std::function<void(std::optional<std::int64_t>)> done);
 
   // Fails every pending request with 503 and stops reconnecting. Idempotent.
   void Close();
@@ -137,12 +170,24 @@ class Client {
   void Complete(std::int64_t req_id, base::Result<boost::json::object> result);
   void OnPacket(Inbound packet);
   void Apply(DeliveryStep step);
-  void IssuePull(const PullCursor& cursor);
+  void IssuePull(PullCursor cursor);
+  void IssueBacklog();
+
+  // Catch-up (client_sync.cc).
+  void StartCatchup();
+  void RequestSyncPage();
+  void OnSyncPage(SyncPage page);
+  void FallBackToConversations(std::optional<std::int64_t> then_sync_from);
+  void EndPaging(std::optional<base::Error> error);
+  bool CatchingUp() const;
+  void MaybeFinishSync();
+  void FinishSyncWaiter(std::uint64_t id, base::Result<void> outcome);
 
   ClientOptions options_;
   asio::strand<asio::any_io_executor> strand_;
   PushHandler push_handler_;
   StateHandler state_handler_;
+  AckHandler ack_handler_;
 
   Phase phase_ = Phase::kIdle;
   Credentials credentials_;
@@ -160,6 +205,22 @@ class Client {
   std::int64_t next_req_id_ = 1;
   std::map<std::int64_t, PendingRequest> pending_;  // by req_id: resent in order
   DeliveryTracker tracker_;
+
+  std::size_t pulls_in_flight_ = 0;
+  std::deque<PullCursor> pull_backlog_;  // at most one per conversation
+  bool issuing_backlog_ = false;
+
+  struct SyncWaiter {
+    SyncHandler done;
+    std::unique_ptr<asio::steady_timer> deadline;
+  };
+  std::atomic<std::int64_t> inbox_cursor_{0};
+  bool paging_ = false;      // a SYNC (or CONVERSATIONS fallback) is in flight
+  bool page_again_ = false;  // a catch-up was asked for during paging
+  bool fell_back_ = false;   // this paging round used the fallback already
+  std::optional<base::Error> catchup_error_;  // first failure since the round began
+  std::uint64_t next_waiter_id_ = 1;
+  std::map<std::uint64_t, SyncWaiter> sync_waiters_;
 };
 
 }  // namespace parley::client

@@ -80,10 +80,12 @@ void Client::StartRequest(json::object body, ResponseHandler done) {
       cmd_value->as_int64() > protocol::kMaxCmd) {
     return done(base::MakeError(base::Code::kBadRequest, "request needs a valid \"cmd\""));
   }
+  // Read before adding "req_id": inserting may move the object's storage.
+  auto cmd = static_cast<std::uint16_t>(cmd_value->as_int64());
   std::int64_t req_id = next_req_id_++;
   body["req_id"] = req_id;
   PendingRequest request;
-  request.cmd = static_cast<std::uint16_t>(cmd_value->as_int64());
+  request.cmd = cmd;
   request.resend_after_reconnect = Idempotent(request.cmd, body);
   request.body = std::move(body);
   request.done = std::move(done);
@@ -119,7 +121,12 @@ void Client::OnPacket(Inbound packet) {
     if (auto error = ErrorOf(packet.body)) return Complete(*req_id, std::move(*error));
     return Complete(*req_id, std::move(packet.body));
   }
-  if (packet.cmd != static_cast<std::uint16_t>(protocol::Cmd::kPush)) return;  // notices
+  if (packet.cmd == static_cast<std::uint16_t>(protocol::Cmd::kAck)) {
+    auto notice = ParseAckNotice(packet.body);
+    if (notice && ack_handler_) ack_handler_(notice->conversation_id, notice->last_ack_seq);
+    return;
+  }
+  if (packet.cmd != static_cast<std::uint16_t>(protocol::Cmd::kPush)) return;  // other notices
   auto message = ParsePush(packet.body);
   if (message) Apply(tracker_.OnPush(std::move(*message)));
 }
@@ -131,15 +138,43 @@ void Client::Apply(DeliveryStep step) {
   if (step.pull) IssuePull(*step.pull);
 }
 
-void Client::IssuePull(const PullCursor& cursor) {
+// A catch-up may open a PULL chain for each of thousands of conversations;
+// the limit keeps them within max_pending_requests and spreads the load.
+void Client::IssuePull(PullCursor cursor) {
+  if (pulls_in_flight_ >= options_.max_concurrent_pulls) {
+    pull_backlog_.push_back(std::move(cursor));
+    return;
+  }
+  ++pulls_in_flight_;
   StartRequest(PullBody(cursor.conversation_id, cursor.cursor_seq, options_.pull_limit),
                [this, id = cursor.conversation_id](base::Result<json::object> answer) {
+                 --pulls_in_flight_;
                  base::Result<PullPage> page =
                      answer ? ParsePullPage(*answer) : base::Result<PullPage>(answer.error());
-                 if (!page) return tracker_.OnPullFailed(id);
-                 Apply(tracker_.OnPullPage(id, std::move(page->messages), page->next_cursor_seq,
-                                           page->has_more));
+                 if (page) {
+                   Apply(tracker_.OnPullPage(id, std::move(page->messages),
+                                             page->next_cursor_seq, page->has_more));
+                 } else {
+                   tracker_.OnPullFailed(id);
+                   if (!catchup_error_) catchup_error_ = page.error();
+                 }
+                 IssueBacklog();
+                 MaybeFinishSync();
                });
+}
+
+void Client::IssueBacklog() {
+  // A PULL can fail at once (429, closed) and land back here from inside the
+  // loop; the flag keeps that from recursing once per backlog entry.
+  if (issuing_backlog_) return;
+  issuing_backlog_ = true;
+  while (phase_ != Phase::kClosed && pulls_in_flight_ < options_.max_concurrent_pulls &&
+         !pull_backlog_.empty()) {
+    PullCursor next = std::move(pull_backlog_.front());
+    pull_backlog_.pop_front();
+    IssuePull(std::move(next));
+  }
+  issuing_backlog_ = false;
 }
 
 }  // namespace parley::client

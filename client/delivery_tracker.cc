@@ -4,8 +4,16 @@
 
 namespace parley::client {
 
-DeliveryTracker::DeliveryTracker(std::size_t max_buffered_per_conversation)
-    : max_buffered_(max_buffered_per_conversation) {}
+DeliveryTracker::DeliveryTracker(std::size_t max_buffered_per_conversation,
+                                 bool catch_up_unknown)
+    : max_buffered_(max_buffered_per_conversation), catch_up_unknown_(catch_up_unknown) {}
+
+DeliveryTracker::Conversation& DeliveryTracker::Find(std::string_view id,
+                                                     std::int64_t first_seen_delivered) {
+  auto [it, inserted] = conversations_.try_emplace(std::string(id));
+  if (inserted) it->second.delivered = catch_up_unknown_ ? 0 : first_seen_delivered;
+  return it->second;
+}
 
 DeliveryStep DeliveryTracker::SetCursor(std::string_view conversation_id,
                                         std::int64_t delivered_seq) {
@@ -38,12 +46,23 @@ DeliveryStep DeliveryTracker::OnSent(protocol::Message message) {
 }
 
 DeliveryStep DeliveryTracker::Accept(protocol::Message message, bool silent) {
-  auto [it, inserted] = conversations_.try_emplace(message.conversation_id);
-  Conversation& conv = it->second;
-  if (inserted) conv.delivered = message.seq - 1;
+  std::string id = message.conversation_id;
+  Conversation& conv = Find(id, message.seq - 1);
   DeliveryStep step;
   Place(conv, std::move(message), silent, step);
-  if (!conv.buffered.empty() && !conv.pulling) step.pull = StartPull(it->first, conv);
+  if (!conv.buffered.empty() && !conv.pulling) step.pull = StartPull(id, conv);
+  return step;
+}
+
+DeliveryStep DeliveryTracker::OnServerMax(std::string_view conversation_id,
+                                          std::int64_t max_seq) {
+  Conversation& conv = Find(conversation_id, max_seq);
+  // A PULL chain in flight sees the raised max_seen when it ends and runs on.
+  conv.max_seen = std::max(conv.max_seen, max_seq);
+  DeliveryStep step;
+  if (conv.delivered < conv.max_seen && !conv.pulling) {
+    step.pull = StartPull(conversation_id, conv);
+  }
   return step;
 }
 
@@ -90,10 +109,10 @@ void DeliveryTracker::OnPullFailed(std::string_view conversation_id) {
   if (it != conversations_.end()) it->second.pulling = false;
 }
 
-std::vector<PullCursor> DeliveryTracker::OnReconnect() {
+std::vector<PullCursor> DeliveryTracker::ResumeGaps() {
   std::vector<PullCursor> pulls;
   for (auto& [id, conv] : conversations_) {
-    if (!conv.pulling) pulls.push_back(*StartPull(id, conv));
+    if (!conv.pulling && conv.delivered < conv.max_seen) pulls.push_back(*StartPull(id, conv));
   }
   return pulls;
 }

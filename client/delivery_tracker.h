@@ -12,6 +12,10 @@
 //   ... 7  8  9 | 10 11 __ __ 14 __ 16
 //                 ^ PULL cursor_seq=9 fetches 10.. in order
 //
+// A conversation first seen (by a push, a sent message or a server listing)
+// starts either at seq 1 (`catch_up_unknown`: its whole history is fetched) or
+// at what was seen (older history is the application's to ask for).
+//
 // Pure logic: no I/O, no threads. The caller issues the PULLs it returns and
 // must not run two PULL chains for one conversation (the tracker asks for a
 // new one only when none is in flight).
@@ -44,7 +48,8 @@ struct DeliveryStep {
 
 class DeliveryTracker {
  public:
-  explicit DeliveryTracker(std::size_t max_buffered_per_conversation = 1024);
+  explicit DeliveryTracker(std::size_t max_buffered_per_conversation = 1024,
+                           bool catch_up_unknown = true);
 
   // The application's known position: messages up to `delivered_seq` are not
   // delivered again and nothing is fetched now. Buffered messages at or below
@@ -54,8 +59,7 @@ class DeliveryTracker {
   // SetCursor, then fetch everything after `from_seq`.
   DeliveryStep Catchup(std::string_view conversation_id, std::int64_t from_seq);
 
-  // A pushed message. A conversation first seen here starts at this message:
-  // older history is the application's to ask for (Catchup).
+  // A pushed message, or one read from the SYNC inbox.
   DeliveryStep OnPush(protocol::Message message);
 
   // A message this client sent and the server acknowledged: it advances the
@@ -68,12 +72,17 @@ class DeliveryTracker {
                           bool has_more);
 
   // The PULL failed (timeout, error reply). The gap stays; the next push past
-  // it or the next reconnect asks again.
+  // it or the next catch-up (ResumeGaps) asks again.
   void OnPullFailed(std::string_view conversation_id);
 
-  // After a reconnect: a PULL for each known conversation with none in flight,
-  // to fetch whatever was pushed while the connection was down.
-  std::vector<PullCursor> OnReconnect();
+  // The server says the conversation holds messages up to `max_seq` (a SYNC
+  // or CONVERSATIONS listing): fetch what is missing. A conversation first
+  // seen here without `catch_up_unknown` starts after `max_seq`.
+  DeliveryStep OnServerMax(std::string_view conversation_id, std::int64_t max_seq);
+
+  // A PULL for each conversation with an open gap and no PULL in flight (an
+  // earlier PULL failed), so the next catch-up closes it.
+  std::vector<PullCursor> ResumeGaps();
 
   std::optional<std::int64_t> Delivered(std::string_view conversation_id) const;
 
@@ -99,7 +108,10 @@ class DeliveryTracker {
   void Drain(Conversation& conv, DeliveryStep& step);
   std::optional<PullCursor> StartPull(std::string_view id, Conversation& conv);
 
+  Conversation& Find(std::string_view id, std::int64_t first_seen_delivered);
+
   std::size_t max_buffered_;
+  bool catch_up_unknown_;
   std::map<std::string, Conversation, std::less<>> conversations_;
 };
 

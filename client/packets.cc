@@ -35,6 +35,47 @@ base::Result<std::vector<protocol::Message>> MessageArray(const json::object& o,
   return out;
 }
 
+base::Result<bool> RequiredBool(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || !v->is_bool()) {
+    return base::MakeError(base::Code::kInternal,
+                           "malformed reply: '" + std::string(key) + "' is not a bool");
+  }
+  return v->get_bool();
+}
+
+// "conversations": CONVERSATIONS lists every conversation, SYNC the groups.
+base::Result<std::vector<ConversationInfo>> ConversationArray(const json::object& response) {
+  const json::value* list = response.if_contains("conversations");
+  if (list == nullptr || !list->is_array()) {
+    return base::MakeError(base::Code::kInternal, "malformed reply: no 'conversations' array");
+  }
+  std::vector<ConversationInfo> out;
+  for (const json::value& item : list->get_array()) {
+    if (!item.is_object()) return base::MakeError(base::Code::kInternal, "malformed conversation");
+    const json::object& o = item.get_object();
+    ConversationInfo info;
+    auto id = protocol::RequiredString(o, "conversation_id");
+    auto max_seq = protocol::OptionalInt(o, "max_seq", 0);
+    auto ack = protocol::OptionalInt(o, "last_ack_seq", 0);
+    auto unread = protocol::OptionalInt(o, "unread", 0);
+    if (!id || !max_seq || !ack || !unread) {
+      return base::MakeError(base::Code::kInternal, "malformed conversation entry");
+    }
+    info.conversation_id = *id;
+    info.max_seq = *max_seq;
+    info.last_ack_seq = *ack;
+    info.unread = *unread;
+    if (const json::value* last = o.if_contains("last_message"); last && last->is_object()) {
+      auto m = protocol::MessageFromJson(last->get_object());
+      if (!m) return Malformed(m.error());
+      info.last_message = std::move(*m);
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 }  // namespace
 
 json::object LoginBody(std::string_view user_id, std::string_view password) {
@@ -87,6 +128,13 @@ json::object AckBody(std::string_view conversation_id, std::int64_t seq) {
   return o;
 }
 
+json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit) {
+  json::object o = WithCmd(protocol::Cmd::kSync);
+  o["inbox_seq"] = inbox_seq;
+  o["limit"] = limit;
+  return o;
+}
+
 json::object CmdBody(protocol::Cmd cmd) { return WithCmd(cmd); }
 
 std::optional<base::Error> ErrorOf(const json::object& response) {
@@ -126,11 +174,8 @@ base::Result<PullPage> ParsePullPage(const json::object& response) {
   PARLEY_ASSIGN_OR_RETURN(auto messages, MessageArray(response, "payload"));
   auto next = protocol::RequiredInt(response, "next_cursor_seq");
   if (!next) return Malformed(next.error());
-  const json::value* more = response.if_contains("has_more");
-  if (more == nullptr || !more->is_bool()) {
-    return base::MakeError(base::Code::kInternal, "malformed reply: 'has_more' is not a bool");
-  }
-  return PullPage{std::move(messages), *next, more->get_bool()};
+  PARLEY_ASSIGN_OR_RETURN(bool has_more, RequiredBool(response, "has_more"));
+  return PullPage{std::move(messages), *next, has_more};
 }
 
 base::Result<std::vector<protocol::Message>> ParseHistory(const json::object& response) {
@@ -138,34 +183,38 @@ base::Result<std::vector<protocol::Message>> ParseHistory(const json::object& re
 }
 
 base::Result<std::vector<ConversationInfo>> ParseConversations(const json::object& response) {
-  const json::value* list = response.if_contains("conversations");
-  if (list == nullptr || !list->is_array()) {
-    return base::MakeError(base::Code::kInternal, "malformed reply: no 'conversations' array");
+  return ConversationArray(response);
+}
+
+base::Result<SyncPage> ParseSyncPage(const json::object& response) {
+  const json::value* payload = response.if_contains("payload");
+  if (payload == nullptr || !payload->is_array()) {
+    return base::MakeError(base::Code::kInternal, "malformed reply: 'payload' is not an array");
   }
-  std::vector<ConversationInfo> out;
-  for (const json::value& item : list->get_array()) {
-    if (!item.is_object()) return base::MakeError(base::Code::kInternal, "malformed conversation");
-    const json::object& o = item.get_object();
-    ConversationInfo info;
-    auto id = protocol::RequiredString(o, "conversation_id");
-    auto max_seq = protocol::OptionalInt(o, "max_seq", 0);
-    auto ack = protocol::OptionalInt(o, "last_ack_seq", 0);
-    auto unread = protocol::OptionalInt(o, "unread", 0);
-    if (!id || !max_seq || !ack || !unread) {
-      return base::MakeError(base::Code::kInternal, "malformed conversation entry");
+  SyncPage page;
+  for (const json::value& item : payload->get_array()) {
+    const json::object* entry = item.if_object();
+    const json::value* message = entry ? entry->if_contains("message") : nullptr;
+    if (message == nullptr || !message->is_object()) {
+      return base::MakeError(base::Code::kInternal, "malformed inbox entry");
     }
-    info.conversation_id = *id;
-    info.max_seq = *max_seq;
-    info.last_ack_seq = *ack;
-    info.unread = *unread;
-    if (const json::value* last = o.if_contains("last_message"); last && last->is_object()) {
-      auto m = protocol::MessageFromJson(last->get_object());
-      if (!m) return Malformed(m.error());
-      info.last_message = std::move(*m);
-    }
-    out.push_back(std::move(info));
+    auto inbox_seq = protocol::RequiredInt(*entry, "inbox_seq");
+    if (!inbox_seq) return Malformed(inbox_seq.error());
+    auto m = protocol::MessageFromJson(message->get_object());
+    if (!m) return Malformed(m.error());
+    page.entries.push_back(InboxEntry{*inbox_seq, std::move(*m)});
   }
-  return out;
+  auto next = protocol::RequiredInt(response, "next_inbox_seq");
+  if (!next) return Malformed(next.error());
+  page.next_inbox_seq = *next;
+  PARLEY_ASSIGN_OR_RETURN(page.has_more, RequiredBool(response, "has_more"));
+  // Older servers may leave out what does not apply.
+  const json::value* expired = response.if_contains("expired");
+  page.expired = expired != nullptr && expired->is_bool() && expired->get_bool();
+  if (response.contains("conversations")) {
+    PARLEY_ASSIGN_OR_RETURN(page.conversations, ConversationArray(response));
+  }
+  return page;
 }
 
 base::Result<protocol::Message> ParsePush(const json::object& packet) {
@@ -176,6 +225,15 @@ base::Result<protocol::Message> ParsePush(const json::object& packet) {
   auto m = protocol::MessageFromJson(payload->get_object());
   if (!m) return Malformed(m.error());
   return m;
+}
+
+std::optional<AckNotice> ParseAckNotice(const json::object& packet) {
+  auto event = protocol::OptionalString(packet, "event");
+  if (!event || !*event || **event != "ack" || packet.contains("req_id")) return std::nullopt;
+  auto id = protocol::RequiredString(packet, "conversation_id");
+  auto seq = protocol::RequiredInt(packet, "last_ack_seq");
+  if (!id || !seq) return std::nullopt;
+  return AckNotice{std::string(*id), *seq};
 }
 
 }  // namespace parley::client

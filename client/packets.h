@@ -50,6 +50,31 @@ struct ConversationInfo {
   std::optional<protocol::Message> last_message;
 };
 
+// One SYNC inbox entry: a message of a write-diffusion conversation.
+struct InboxEntry {
+  std::int64_t inbox_seq = 0;
+  protocol::Message message;
+};
+
+// A SYNC answer. `expired`: the cursor is older than the server keeps the
+// inbox; `entries` is empty and `next_inbox_seq` is the newest inbox_seq.
+// `conversations` lists the user's group conversations with their max_seq
+// (read-diffusion messages are not in the inbox).
+struct SyncPage {
+  std::vector<InboxEntry> entries;  // ascending inbox_seq
+  std::int64_t next_inbox_seq = 0;
+  bool has_more = false;
+  bool expired = false;
+  std::vector<ConversationInfo> conversations;
+};
+
+// {"cmd":4,"event":"ack",...} without req_id: another device of this user
+// acknowledged up to `last_ack_seq`.
+struct AckNotice {
+  std::string conversation_id;
+  std::int64_t last_ack_seq = 0;
+};
+
 // Request bodies; each carries its "cmd".
 boost::json::object LoginBody(std::string_view user_id, std::string_view password);
 boost::json::object TokenLoginBody(std::string_view token);
@@ -59,6 +84,7 @@ boost::json::object PullBody(std::string_view conversation_id, std::int64_t curs
 boost::json::object HistoryBody(std::string_view conversation_id, std::int64_t before_seq,
                                 std::int64_t limit);
 boost::json::object AckBody(std::string_view conversation_id, std::int64_t seq);
+boost::json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit);
 boost::json::object CmdBody(protocol::Cmd cmd);
 
 // The error an answer carries ("code" other than 0), or nullopt for success.
@@ -74,7 +100,10 @@ base::Result<PullPage> ParsePullPage(const boost::json::object& response);
 base::Result<std::vector<protocol::Message>> ParseHistory(const boost::json::object& response);
 base::Result<std::vector<ConversationInfo>> ParseConversations(
     const boost::json::object& response);
+base::Result<SyncPage> ParseSyncPage(const boost::json::object& response);
 // PUSH's "payload".
 base::Result<protocol::Message> ParsePush(const boost::json::object& packet);
+// The ack notice a packet carries, if it is one.
+std::optional<AckNotice> ParseAckNotice(const boost::json::object& packet);
 
 }  // namespace parley::client

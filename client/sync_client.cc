@@ -29,7 +29,7 @@ SyncClient::~SyncClient() {
 }
 
 template <class T, class Start>
-base::Result<T> SyncClient::Wait(Start start) {
+base::Result<T> SyncClient::Wait(Start start, std::optional<std::chrono::milliseconds> limit) {
   if (std::this_thread::get_id() == thread_.get_id()) {
     return base::MakeError(base::Code::kInternal,
                            "blocking client call from the client's own thread");
@@ -38,8 +38,8 @@ base::Result<T> SyncClient::Wait(Start start) {
   auto promise = std::make_shared<std::promise<base::Result<T>>>();
   std::future<base::Result<T>> answer = promise->get_future();
   start([promise](base::Result<T> result) { promise->set_value(std::move(result)); });
-  auto limit = std::max(options_.request_timeout, options_.connect_timeout) + kWaitMargin;
-  if (answer.wait_for(limit) != std::future_status::ready) {
+  auto bound = limit.value_or(std::max(options_.request_timeout, options_.connect_timeout));
+  if (answer.wait_for(bound + kWaitMargin) != std::future_status::ready) {
     return base::MakeError(base::Code::kUnavailable, "client thread not responding");
   }
   return answer.get();
@@ -51,6 +51,10 @@ void SyncClient::SetPushHandler(Client::PushHandler handler) {
 
 void SyncClient::SetStateHandler(Client::StateHandler handler) {
   client_.SetStateHandler(std::move(handler));
+}
+
+void SyncClient::SetAckHandler(Client::AckHandler handler) {
+  client_.SetAckHandler(std::move(handler));
 }
 
 base::Result<LoginReply> SyncClient::Login(std::string_view user_id, std::string_view password) {
@@ -110,6 +114,56 @@ base::Result<void> SyncClient::Ack(std::string_view conversation_id, std::int64_
 base::Result<std::vector<ConversationInfo>> SyncClient::Conversations() {
   PARLEY_ASSIGN_OR_RETURN(auto answer, Request(CmdBody(protocol::Cmd::kConversations)));
   return ParseConversations(answer);
+}
+
+base::Result<GroupReply> SyncClient::GroupRequest(json::object body) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(std::move(body)));
+  return ParseGroupReply(answer);
+}
+
+base::Result<GroupReply> SyncClient::GroupCreate(std::string_view name,
+                                                 const std::vector<std::string>& members,
+                                                 std::string_view group_id) {
+  return GroupRequest(GroupCreateBody(name, members, group_id));
+}
+
+base::Result<GroupReply> SyncClient::GroupJoin(std::string_view group_id) {
+  return GroupRequest(GroupBody("join", group_id));
+}
+
+base::Result<GroupReply> SyncClient::GroupLeave(std::string_view group_id) {
+  return GroupRequest(GroupBody("leave", group_id));
+}
+
+base::Result<GroupReply> SyncClient::GroupInvite(std::string_view group_id,
+                                                 const std::vector<std::string>& members) {
+  return GroupRequest(GroupMembersBody("invite", group_id, members));
+}
+
+base::Result<GroupReply> SyncClient::GroupKick(std::string_view group_id,
+                                               const std::vector<std::string>& members) {
+  return GroupRequest(GroupMembersBody("kick", group_id, members));
+}
+
+base::Result<GroupMembersInfo> SyncClient::GroupMembers(std::string_view group_id) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(GroupBody("members", group_id)));
+  return ParseGroupMembers(answer);
+}
+
+base::Result<std::vector<GroupSummary>> SyncClient::MyGroups() {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(GroupMineBody()));
+  return ParseMyGroups(answer);
+}
+
+base::Result<void> SyncClient::Sync() {
+  return Wait<void>([&](auto done) { client_.Sync(std::move(done)); }, options_.sync_timeout);
+}
+
+std::optional<std::int64_t> SyncClient::Delivered(std::string_view conversation_id) {
+  auto delivered = Wait<std::optional<std::int64_t>>([&](auto done) {
+    client_.Delivered(std::string(conversation_id), std::move(done));
+  });
+  return delivered ? *delivered : std::nullopt;
 }
 
 void SyncClient::SetCursor(std::string_view conversation_id, std::int64_t delivered_seq) {

@@ -10,12 +10,14 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "client/client.h"
+#include "client/group_packets.h"
 
 namespace parley::client {
 
@@ -29,6 +31,7 @@ class SyncClient {
   // Handlers run on the client's thread; set them before logging in.
   void SetPushHandler(Client::PushHandler handler);
   void SetStateHandler(Client::StateHandler handler);
+  void SetAckHandler(Client::AckHandler handler);
 
   // LOGIN with a password (may be retried after a failure, e.g. once the
   // user is registered) or with a token.
@@ -53,15 +56,45 @@ class SyncClient {
   // Any request (the body carries "cmd"); the answer when its code is 0.
   base::Result<boost::json::object> Request(boost::json::object body);
 
+  // GROUP. Not resent after a reconnect (not idempotent): a dropped
+  // connection fails them with 503. Server errors: 400, 403 (not a member /
+  // not the owner), 404 (no such group), 409 (exists / already a member).
+  // An empty `group_id` lets the server choose one.
+  base::Result<GroupReply> GroupCreate(std::string_view name,
+                                       const std::vector<std::string>& members,
+                                       std::string_view group_id = {});
+  base::Result<GroupReply> GroupJoin(std::string_view group_id);
+  base::Result<GroupReply> GroupLeave(std::string_view group_id);
+  base::Result<GroupReply> GroupInvite(std::string_view group_id,
+                                       const std::vector<std::string>& members);
+  base::Result<GroupReply> GroupKick(std::string_view group_id,
+                                     const std::vector<std::string>& members);
+  base::Result<GroupMembersInfo> GroupMembers(std::string_view group_id);
+  base::Result<std::vector<GroupSummary>> MyGroups();
+
+  // Catches up now and returns once it is done (Client::Sync): afterwards the
+  // push handler has seen every message the server held at the SYNC. Waits
+  // up to ClientOptions::sync_timeout.
+  base::Result<void> Sync();
+
   void SetCursor(std::string_view conversation_id, std::int64_t delivered_seq);
   void Catchup(std::string_view conversation_id, std::int64_t from_seq);
+
+  // Where delivery stands: the SYNC inbox cursor, and the highest seq handed
+  // to the push handler per conversation (nullopt: never seen, or the client
+  // thread did not answer).
+  std::int64_t InboxCursor() const { return client_.inbox_cursor(); }
+  std::optional<std::int64_t> Delivered(std::string_view conversation_id);
 
   // The asynchronous client, for fire-and-forget calls from handlers.
   Client& Async() { return client_; }
 
  private:
+  // Runs `start(done)` and waits for `done`, at most `limit` (default: the
+  // request and connect timeouts).
   template <class T, class Start>
-  base::Result<T> Wait(Start start);
+  base::Result<T> Wait(Start start, std::optional<std::chrono::milliseconds> limit = {});
+  base::Result<GroupReply> GroupRequest(boost::json::object body);
 
   ClientOptions options_;
   boost::asio::io_context io_;

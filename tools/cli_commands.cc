@@ -3,72 +3,29 @@
 #include <algorithm>
 #include <charconv>
 
-#include "base/ids.h"
+#include "cli_args.h"
+#include "cli_format.h"
+#include "cli_group_commands.h"
 
 namespace parley::tools {
 namespace {
 
 constexpr std::string_view kHelp =
     "commands:\n"
-    "  send USER TEXT...      send a direct message (send #GROUP TEXT for a group)\n"
-    "  history USER [N]       the last N messages with USER or #GROUP (default 20)\n"
-    "  conversations          your conversations with unread counts\n"
-    "  help                   this text\n"
-    "  quit                   leave (Ctrl-D works too)";
-
-constexpr std::string_view kGroupPrefix = "group_";
-
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
-}
-
-std::string_view TrimRight(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// Splits off the first word; `rest` keeps the remaining text as typed.
-std::string_view NextWord(std::string_view& rest) {
-  rest = TrimLeft(rest);
-  std::size_t end = rest.find_first_of(" \t");
-  std::string_view word = rest.substr(0, end);
-  rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-  return word;
-}
-
-// "bob" -> private conversation with `me`; "#team" -> group_team.
-base::Result<std::string> ConversationOf(const std::string& me, std::string_view target) {
-  bool group = target.starts_with('#');
-  std::string_view id = group ? target.substr(1) : target;
-  if (!base::IsValidUserId(id)) {
-    return base::MakeError(base::Code::kBadRequest, "not a valid user or group id: '" +
-                                                        std::string(target) + "'");
-  }
-  return group ? base::GroupConversationId(id) : base::PrivateConversationId(me, id);
-}
-
-// How a conversation is named to the user: the peer, or #group.
-std::string DisplayName(const std::string& me, const std::string& conversation_id) {
-  if (conversation_id.starts_with(kGroupPrefix)) {
-    return "#" + conversation_id.substr(kGroupPrefix.size());
-  }
-  if (auto ref = base::ParseConversationId(conversation_id)) {
-    return ref->first == me ? ref->second : ref->first;
-  }
-  return conversation_id;
-}
-
-CommandStatus Fail(const Output& out, const base::Error& error) {
-  out.error(FormatError(error));
-  return CommandStatus::kFailed;
-}
-
-CommandStatus Usage(const Output& out, std::string_view usage) {
-  return Fail(out, base::MakeError(base::Code::kBadRequest, "usage: " + std::string(usage)));
-}
+    "  send USER TEXT...            send a direct message\n"
+    "  send #GROUP TEXT...          send to a group\n"
+    "  history USER|#GROUP [N]      the last N messages (default 20)\n"
+    "  conversations                your conversations with unread counts\n"
+    "  unread                       show unread messages and mark them read\n"
+    "  group create NAME [USER...]  create a group with these members; prints its id\n"
+    "  group join ID                join a group\n"
+    "  group leave ID               leave a group\n"
+    "  group invite ID USER...      add members\n"
+    "  group kick ID USER...        remove members (owner only)\n"
+    "  group members ID             a group's name, owner and members\n"
+    "  group mine                   the groups you belong to\n"
+    "  help                         this text\n"
+    "  quit                         leave (Ctrl-D works too)";
 
 CommandStatus Send(client::SyncClient& client, const std::string& me, std::string_view args,
                    const Output& out) {
@@ -108,33 +65,41 @@ CommandStatus History(client::SyncClient& client, const std::string& me, std::st
   return CommandStatus::kOk;
 }
 
-CommandStatus Conversations(client::SyncClient& client, const std::string& me,
-                            const Output& out) {
+CommandStatus Conversations(client::SyncClient& client, const Output& out) {
   auto list = client.Conversations();
   if (!list) return Fail(out, list.error());
   if (list->empty()) out.line("(no conversations)");
+  for (const client::ConversationInfo& c : *list) out.line(FormatConversation(c));
+  return CommandStatus::kOk;
+}
+
+// The newest unread messages of each conversation, oldest first; an ACK marks
+// them read, on every device of the user.
+CommandStatus Unread(client::SyncClient& client, const Output& out) {
+  constexpr std::int64_t kShownPerConversation = 20;
+  auto list = client.Conversations();
+  if (!list) return Fail(out, list.error());
+  bool any = false;
   for (const client::ConversationInfo& c : *list) {
-    std::string line = DisplayName(me, c.conversation_id);
-    line += c.unread > 0 ? "  (" + std::to_string(c.unread) + " unread)" : "  (read)";
-    if (c.last_message) line += "  last: " + FormatMessage(*c.last_message);
-    out.line(line);
+    if (c.unread <= 0) continue;
+    any = true;
+    std::int64_t from = std::max(c.last_ack_seq, c.max_seq - kShownPerConversation);
+    if (from > c.last_ack_seq) {
+      out.line("(" + std::to_string(from - c.last_ack_seq) + " older unread in " +
+               c.conversation_id + ": see history)");
+    }
+    auto page = client.Pull(c.conversation_id, from, kShownPerConversation);
+    if (!page) return Fail(out, page.error());
+    for (const protocol::Message& m : page->messages) out.line(FormatMessage(m));
+    if (page->messages.empty()) continue;
+    auto acked = client.Ack(c.conversation_id, page->messages.back().seq);
+    if (!acked) return Fail(out, acked.error());
   }
+  if (!any) out.line("(no unread messages)");
   return CommandStatus::kOk;
 }
 
 }  // namespace
-
-std::string FormatMessage(const protocol::Message& m) {
-  std::string who = m.sender_id;
-  if (m.conversation_id.starts_with(kGroupPrefix)) {
-    who += " #" + m.conversation_id.substr(kGroupPrefix.size());
-  }
-  return "[" + who + "] → " + m.content + " (seq " + std::to_string(m.seq) + ")";
-}
-
-std::string FormatError(const base::Error& error) {
-  return "error " + std::to_string(static_cast<int>(error.code)) + ": " + error.message;
-}
 
 CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
                          std::string_view command_line, const Output& out) {
@@ -142,7 +107,9 @@ CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
   std::string_view command = NextWord(args);
   if (command == "send") return Send(client, me, args, out);
   if (command == "history") return History(client, me, args, out);
-  if (command == "conversations") return Conversations(client, me, out);
+  if (command == "conversations") return Conversations(client, out);
+  if (command == "unread") return Unread(client, out);
+  if (command == "group") return RunGroupCommand(client, args, out);
   if (command == "quit" || command == "exit") return CommandStatus::kQuit;
   if (command == "help") {
     out.line(kHelp);

@@ -1,6 +1,7 @@
 #pragma once
 // The commands of the parley CLI, shared by the REPL and one-shot mode:
-//   send USER|#GROUP TEXT...   history USER|#GROUP [N]   conversations   help   quit
+//   send USER|#GROUP TEXT...   history USER|#GROUP [N]   conversations   unread
+//   group ... (cli_group_commands.h)   help   quit
 
 #include <functional>
 #include <string>
@@ -21,10 +22,5 @@ struct Output {
 // Runs one command line as user `me`. Errors are printed as "error CODE: text".
 CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
                          std::string_view command_line, const Output& out);
-
-// "[alice] → Hello, Bob! (seq 3)"; group messages also name the group.
-std::string FormatMessage(const protocol::Message& m);
-
-std::string FormatError(const base::Error& error);
 
 }  // namespace parley::tools

@@ -1,16 +1,26 @@
 // parley: interactive command-line chat client (DESIGN "Origins": the first
 // origin's CLI). `parley --server HOST:PORT --user alice` opens a REPL;
 // trailing words run one command and exit.
+//
+// What the REPL shows: at start, the unread messages of every conversation
+// (then marked read, as the first origin's offline box was emptied at login);
+// afterwards every new message as it arrives, including what a reconnect's
+// catch-up fetches. The CLI keeps no state between runs, so it turns off
+// ClientOptions::catch_up_unknown_conversations: a conversation first seen
+// starts where it was seen instead of replaying its whole history, and the
+// catch-up at login runs silently (the unread listing replaces it).
 
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "cli_commands.h"
+#include "cli_format.h"
 #include "cli_login.h"
 #include "client/sync_client.h"
 #include "terminal.h"
@@ -30,10 +40,16 @@ struct Flags {
   std::vector<std::string> command;
 };
 
-int Repl(client::SyncClient& client, const std::string& me, tools::Console& console) {
+int Repl(client::SyncClient& client, const std::string& me, tools::Console& console,
+         std::atomic<bool>& live) {
   tools::Output out{[&](std::string_view line) { console.Print(line); },
                     [&](std::string_view line) { console.Print(line); }};
   if (console.interactive()) console.Print("logged in as " + me + " — type help for commands");
+  // The login's catch-up ran silently; what it brought that is unread is
+  // listed once here. From now on pushes are printed as they come.
+  if (auto synced = client.Sync(); !synced) out.error(tools::FormatError(synced.error()));
+  live = true;
+  tools::RunCommand(client, me, "unread", out);
   while (auto line = console.ReadLine()) {
     if (line->find_first_not_of(" \t\r") == std::string::npos) continue;
     if (tools::RunCommand(client, me, *line, out) == tools::CommandStatus::kQuit) break;
@@ -63,7 +79,8 @@ int main(int argc, char** argv) {
   app.add_option("--http", flags.http,
                  "HTTP HOST:PORT for registering new users (default: server host, port 8080)");
   app.add_option("command", flags.command,
-                 "run one command and exit: send USER TEXT..., history USER [N], conversations");
+                 "run one command and exit (see help): send USER TEXT..., history USER [N], "
+                 "conversations, unread, group ...");
   // Everything after the first command word belongs to the command.
   app.prefix_command();
   CLI11_PARSE(app, argc, argv);
@@ -94,13 +111,16 @@ int main(int argc, char** argv) {
 
   client::ClientOptions options;
   options.server = *server;
+  options.catch_up_unknown_conversations = false;  // see the top of this file
   options.transport = flags.ws ? client::TransportKind::kWebSocket : client::TransportKind::kTcp;
   client::SyncClient client(options);
 
   bool interactive = flags.command.empty();
   tools::Console console(isatty(STDIN_FILENO) != 0);
+  std::atomic<bool> live{false};
   if (interactive) {
-    client.SetPushHandler([&client, &console](const protocol::Message& m) {
+    client.SetPushHandler([&client, &console, &live](const protocol::Message& m) {
+      if (!live) return;
       console.Print(tools::FormatMessage(m));
       // Shown is read: the ACK keeps unread counts honest. Nothing waits on it.
       client.Async().Request(client::AckBody(m.conversation_id, m.seq), [](auto) {});
@@ -119,6 +139,6 @@ int main(int argc, char** argv) {
     std::cerr << tools::FormatError(login.error()) << '\n';
     return 1;
   }
-  return interactive ? Repl(client, login->user_id, console)
+  return interactive ? Repl(client, login->user_id, console, live)
                      : OneShot(client, login->user_id, flags.command);
 }

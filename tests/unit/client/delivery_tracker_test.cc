@@ -33,8 +33,17 @@ std::vector<std::int64_t> Seqs(const DeliveryStep& step) {
 
 using Seq = std::vector<std::int64_t>;
 
-TEST(DeliveryTrackerTest, FirstPushStartsTheConversationWithoutBackfill) {
+TEST(DeliveryTrackerTest, FirstPushStartsTheConversationAtSeqOne) {
   DeliveryTracker t;
+  DeliveryStep step = t.OnPush(Msg(7));
+  EXPECT_EQ(Seqs(step), Seq{});
+  ASSERT_TRUE(step.pull);
+  EXPECT_EQ(*step.pull, (PullCursor{kConv, 0}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(1, 7), 7, false)), Seq({1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(DeliveryTrackerTest, WithoutCatchUpFirstPushStartsThereWithoutBackfill) {
+  DeliveryTracker t(1024, /*catch_up_unknown=*/false);
   DeliveryStep step = t.OnPush(Msg(7));
   EXPECT_EQ(Seqs(step), Seq({7}));
   EXPECT_FALSE(step.pull);
@@ -159,14 +168,51 @@ TEST(DeliveryTrackerTest, OwnSentMessagesAdvanceSilently) {
   EXPECT_EQ(Seqs(t.OnPush(Msg(3))), Seq({3}));
 }
 
-TEST(DeliveryTrackerTest, ReconnectPullsEveryIdleConversation) {
+TEST(DeliveryTrackerTest, ServerMaxPullsWhatIsMissing) {
   DeliveryTracker t;
-  t.OnPush(Msg(2, "group_a"));
+  EXPECT_FALSE(t.OnServerMax(kConv, 0).pull);  // empty conversation: nothing to fetch
+  EXPECT_EQ(t.Delivered(kConv), 0);
+  DeliveryStep unknown = t.OnServerMax("group_a", 4);
+  ASSERT_TRUE(unknown.pull);
+  EXPECT_EQ(*unknown.pull, (PullCursor{"group_a", 0}));
+
   t.OnPush(Msg(1));
-  ASSERT_TRUE(t.OnPush(Msg(3)).pull);  // kConv has a PULL in flight
-  std::vector<PullCursor> pulls = t.OnReconnect();
+  EXPECT_FALSE(t.OnServerMax(kConv, 1).pull);  // up to date
+  DeliveryStep behind = t.OnServerMax(kConv, 3);
+  ASSERT_TRUE(behind.pull);
+  EXPECT_EQ(*behind.pull, (PullCursor{kConv, 1}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(2, 3), 3, false)), Seq({2, 3}));
+}
+
+TEST(DeliveryTrackerTest, ServerMaxDuringAPullExtendsTheChain) {
+  DeliveryTracker t;
+  t.OnPush(Msg(1));
+  ASSERT_TRUE(t.OnPush(Msg(3)).pull);
+  EXPECT_FALSE(t.OnServerMax(kConv, 5).pull);  // one chain per conversation
+  DeliveryStep page = t.OnPullPage(kConv, Range(2, 3), 3, false);
+  EXPECT_EQ(Seqs(page), Seq({2, 3}));
+  ASSERT_TRUE(page.pull);
+  EXPECT_EQ(*page.pull, (PullCursor{kConv, 3}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(4, 5), 5, false)), Seq({4, 5}));
+}
+
+TEST(DeliveryTrackerTest, WithoutCatchUpAnUnknownListedConversationStartsAtItsMax) {
+  DeliveryTracker t(1024, /*catch_up_unknown=*/false);
+  EXPECT_FALSE(t.OnServerMax("group_a", 9).pull);
+  EXPECT_EQ(t.Delivered("group_a"), 9);
+  EXPECT_EQ(Seqs(t.OnPush(Msg(10, "group_a"))), Seq({10}));
+}
+
+TEST(DeliveryTrackerTest, ResumeGapsRetriesFailedPullsOnly) {
+  DeliveryTracker t;
+  t.OnPush(Msg(1, "group_a"));
+  t.OnPush(Msg(1));
+  ASSERT_TRUE(t.OnPush(Msg(3)).pull);
+  EXPECT_TRUE(t.ResumeGaps().empty());  // the PULL for kConv is still in flight
+  t.OnPullFailed(kConv);
+  std::vector<PullCursor> pulls = t.ResumeGaps();
   ASSERT_EQ(pulls.size(), 1u);
-  EXPECT_EQ(pulls[0], (PullCursor{"group_a", 2}));
+  EXPECT_EQ(pulls[0], (PullCursor{kConv, 1}));
 }
 
 }  // namespace

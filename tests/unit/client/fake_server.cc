@@ -3,7 +3,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <future>
 
 #include "base/ids.h"
@@ -16,13 +15,6 @@ namespace json = boost::json;
 using asio::ip::tcp;
 using protocol::Cmd;
 
-struct FakeServer::Session {
-  explicit Session(tcp::socket s) : socket(std::move(s)) {}
-  tcp::socket socket;
-  protocol::FrameDecoder decoder;
-  std::string user;
-};
-
 FakeServer::FakeServer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
   port_ = acceptor_.local_endpoint().port();
   Accept();
@@ -34,6 +26,7 @@ FakeServer::~FakeServer() {
   thread_.join();
 }
 
+// Every public method lives in this file, so only it needs Call.
 template <class F>
 auto FakeServer::Call(F f) const {
   if (io_.get_executor().running_in_this_thread()) return f();
@@ -55,23 +48,22 @@ void FakeServer::Accept() {
 
 void FakeServer::Serve(std::shared_ptr<Session> session) {
   auto space = session->decoder.WritableSpace();
-  session->socket.async_read_some(
-      asio::buffer(space.data(), space.size()),
-      [this, session](boost::system::error_code ec, std::size_t n) {
-        if (ec) return std::erase(sessions_, session), void();
-        session->decoder.Commit(n);
-        for (;;) {
-          auto frame = session->decoder.Next();
-          if (!frame || !*frame) break;
-          auto body = protocol::ParseObject((*frame)->body);
-          if (body) Handle(*session, (*frame)->cmd, *body);
-        }
-        if (session->socket.is_open()) {
-          Serve(session);
-        } else {
-          std::erase(sessions_, session);
-        }
-      });
+  session->socket.async_read_some(asio::buffer(space.data(), space.size()),
+                                  [this, session](boost::system::error_code ec, std::size_t n) {
+                                    if (ec) return std::erase(sessions_, session), void();
+                                    session->decoder.Commit(n);
+                                    for (;;) {
+                                      auto frame = session->decoder.Next();
+                                      if (!frame || !*frame) break;
+                                      auto body = protocol::ParseObject((*frame)->body);
+                                      if (body) Handle(*session, (*frame)->cmd, *body);
+                                    }
+                                    if (session->socket.is_open()) {
+                                      Serve(session);
+                                    } else {
+                                      std::erase(sessions_, session);
+                                    }
+                                  });
 }
 
 void FakeServer::Write(Session& session, std::uint16_t cmd, const std::string& body) {
@@ -79,13 +71,17 @@ void FakeServer::Write(Session& session, std::uint16_t cmd, const std::string& b
   asio::write(session.socket, asio::buffer(protocol::EncodeFrame(cmd, body)), ignored);
 }
 
+void FakeServer::Reply(Session& s, std::uint16_t cmd, const json::object& request,
+                       json::object fields) {
+  Write(s, cmd, protocol::OkResponse(static_cast<Cmd>(cmd), &request, std::move(fields)));
+}
+
+void FakeServer::Fail(Session& s, std::uint16_t cmd, const json::object& request, base::Code code,
+                      std::string text) {
+  Write(s, cmd, protocol::ErrorResponse(cmd, base::MakeError(code, std::move(text)), &request));
+}
+
 void FakeServer::Handle(Session& s, std::uint16_t raw_cmd, const json::object& body) {
-  auto reply = [&](json::object fields = {}) {
-    Write(s, raw_cmd, protocol::OkResponse(static_cast<Cmd>(raw_cmd), &body, std::move(fields)));
-  };
-  auto fail = [&](base::Code code, std::string text) {
-    Write(s, raw_cmd, protocol::ErrorResponse(raw_cmd, base::MakeError(code, std::move(text)), &body));
-  };
   Cmd cmd = static_cast<Cmd>(raw_cmd);
   if (cmd == Cmd::kLogin) {
     auto token = protocol::OptionalString(body, "token");
@@ -97,45 +93,26 @@ void FakeServer::Handle(Session& s, std::uint16_t raw_cmd, const json::object& b
     } else if (user && *user && password && *password && **password == "pw") {
       s.user = std::string(**user);
     } else {
-      return fail(base::Code::kUnauthenticated, "wrong password");
+      return Fail(s, raw_cmd, body, base::Code::kUnauthenticated, "wrong password");
     }
     ++logins_;
-    return reply({{"user_id", s.user}, {"token", "tok-" + s.user}});
+    return Reply(s, raw_cmd, body, {{"user_id", s.user}, {"token", "tok-" + s.user}});
   }
-  if (s.user.empty()) return fail(base::Code::kUnauthenticated, "log in first");
+  if (s.user.empty()) return Fail(s, raw_cmd, body, base::Code::kUnauthenticated, "log in first");
+  ++requests_[{s.user, cmd}];
   if (mute_) return;
 
   switch (cmd) {
     case Cmd::kHeartbeat:
+      return Reply(s, raw_cmd, body);
+    case Cmd::kChat:
+      return HandleChat(s, body);
     case Cmd::kAck:
-      return reply();
-    case Cmd::kChat: {
-      auto to = protocol::OptionalString(body, "to");
-      std::string conv = to && *to ? base::PrivateConversationId(s.user, **to)
-                                   : std::string(*protocol::RequiredString(body, "conversation_id"));
-      std::string msg_id(*protocol::RequiredString(body, "msg_id"));
-      const json::object& payload = **protocol::RequiredObject(body, "payload");
-      std::string key = s.user + "/" + msg_id;
-      std::int64_t seq;
-      if (auto it = sent_msg_ids_.find(key); it != sent_msg_ids_.end()) {
-        seq = it->second;
-      } else {
-        seq = AppendSilently(conv, s.user, std::string(*protocol::RequiredString(payload, "content")));
-        timelines_[conv].back().msg_id = msg_id;
-        sent_msg_ids_[key] = seq;
-        if (auto ref = base::ParseConversationId(conv)) {
-          PushTo(ref->first == s.user ? ref->second : ref->first, conv, seq);
-        }
-      }
-      if (std::exchange(drop_next_chat_answer_, false)) {
-        boost::system::error_code ignored;
-        s.socket.close(ignored);
-        return;
-      }
-      return reply({{"conversation_id", conv}, {"seq", seq}});
-    }
+      return HandleAck(s, body);
     case Cmd::kPull: {
       std::string conv(*protocol::RequiredString(body, "conversation_id"));
+      if (!Members(conv).contains(s.user))
+        return Fail(s, raw_cmd, body, base::Code::kForbidden, "not a member");
       std::int64_t cursor = *protocol::RequiredInt(body, "cursor_seq");
       std::int64_t limit = *protocol::OptionalInt(body, "limit", 100);
       const auto& timeline = timelines_[conv];
@@ -148,7 +125,8 @@ void FakeServer::Handle(Session& s, std::uint16_t raw_cmd, const json::object& b
         next = m.seq;
       }
       bool has_more = !timeline.empty() && timeline.back().seq > next;
-      return reply({{"payload", page}, {"next_cursor_seq", next}, {"has_more", has_more}});
+      return Reply(s, raw_cmd, body,
+                   {{"payload", page}, {"next_cursor_seq", next}, {"has_more", has_more}});
     }
     case Cmd::kHistory: {
       std::string conv(*protocol::RequiredString(body, "conversation_id"));
@@ -161,38 +139,84 @@ void FakeServer::Handle(Session& s, std::uint16_t raw_cmd, const json::object& b
         if (static_cast<std::int64_t>(page.size()) == limit) break;
         page.push_back(protocol::MessageToJson(*it));
       }
-      return reply({{"payload", page}});
+      return Reply(s, raw_cmd, body, {{"payload", page}});
     }
-    case Cmd::kConversations: {
-      json::array list;
-      for (const auto& [id, timeline] : timelines_) {
-        auto ref = base::ParseConversationId(id);
-        if (!ref || (ref->first != s.user && ref->second != s.user) || timeline.empty()) continue;
-        std::int64_t max_seq = timeline.back().seq;
-        list.push_back(json::object{{"conversation_id", id}, {"max_seq", max_seq},
-                                    {"last_ack_seq", 0}, {"unread", max_seq},
-                                    {"last_message", protocol::MessageToJson(timeline.back())}});
-      }
-      return reply({{"conversations", list}});
-    }
+    case Cmd::kConversations:
+      return HandleConversations(s, body);
+    case Cmd::kGroup:
+      return HandleGroup(s, body);
+    case Cmd::kSync:
+      if (sync_disabled_) return Fail(s, raw_cmd, body, base::Code::kNotFound, "no SYNC here");
+      return HandleSync(s, body);
     default:
-      return fail(base::Code::kBadRequest, "unsupported");
+      return Fail(s, raw_cmd, body, base::Code::kBadRequest, "unsupported");
   }
+}
+
+void FakeServer::HandleChat(Session& s, const json::object& body) {
+  constexpr auto kCmd = static_cast<std::uint16_t>(Cmd::kChat);
+  auto to = protocol::OptionalString(body, "to");
+  std::string conv = to && *to ? base::PrivateConversationId(s.user, **to)
+                               : std::string(*protocol::RequiredString(body, "conversation_id"));
+  std::set<std::string> members = Members(conv);
+  if (!members.contains(s.user)) return Fail(s, kCmd, body, base::Code::kForbidden, "not a member");
+  std::string msg_id(*protocol::RequiredString(body, "msg_id"));
+  const json::object& payload = **protocol::RequiredObject(body, "payload");
+  std::string key = s.user + "/" + msg_id;
+  std::int64_t seq;
+  if (auto it = sent_msg_ids_.find(key); it != sent_msg_ids_.end()) {
+    seq = it->second;
+  } else {
+    seq = Append(conv, s.user, std::string(*protocol::RequiredString(payload, "content")),
+                 protocol::kMsgTypeText);
+    timelines_[conv].back().msg_id = msg_id;
+    sent_msg_ids_[key] = seq;
+    for (const std::string& member : members) {
+      if (member != s.user) PushTo(member, conv, seq);
+    }
+  }
+  if (std::exchange(drop_next_chat_answer_, false)) {
+    boost::system::error_code ignored;
+    s.socket.close(ignored);
+    return;
+  }
+  Reply(s, kCmd, body, {{"conversation_id", conv}, {"seq", seq}});
+}
+
+void FakeServer::HandleAck(Session& s, const json::object& body) {
+  constexpr auto kCmd = static_cast<std::uint16_t>(Cmd::kAck);
+  std::string conv(*protocol::RequiredString(body, "conversation_id"));
+  std::int64_t& ack = acks_[s.user + "/" + conv];
+  ack = std::max(ack, *protocol::RequiredInt(body, "seq"));
+  Reply(s, kCmd, body);
+  std::string notice = json::serialize(json::object{
+      {"cmd", 4}, {"code", 0}, {"event", "ack"}, {"conversation_id", conv}, {"last_ack_seq", ack}});
+  for (auto& other : sessions_) {
+    if (other.get() != &s && other->user == s.user) Write(*other, kCmd, notice);
+  }
+}
+
+void FakeServer::HandleConversations(Session& s, const json::object& body) {
+  json::array list;
+  for (const auto& [id, timeline] : timelines_) {
+    if (timeline.empty() || !Members(id).contains(s.user)) continue;
+    json::object entry = ConversationEntry(s.user, id);
+    entry["last_message"] = protocol::MessageToJson(timeline.back());
+    list.push_back(std::move(entry));
+  }
+  Reply(s, static_cast<std::uint16_t>(Cmd::kConversations), body, {{"conversations", list}});
 }
 
 std::int64_t FakeServer::AppendSilently(const std::string& conversation_id,
                                         const std::string& sender, const std::string& content) {
-  return Call([&] {
-    auto& timeline = timelines_[conversation_id];
-    protocol::Message m;
-    m.seq = static_cast<std::int64_t>(timeline.size()) + 1;
-    m.msg_id = "srv-" + std::to_string(m.seq);
-    m.conversation_id = conversation_id;
-    m.sender_id = sender;
-    m.content = content;
-    m.send_time = 1700000000000;
-    timeline.push_back(m);
-    return m.seq;
+  return Call([&] { return Append(conversation_id, sender, content, protocol::kMsgTypeText); });
+}
+
+void FakeServer::ExpireInbox(const std::string& user) {
+  Call([&] {
+    Inbox& inbox = inboxes_[user];
+    inbox.entries.clear();
+    inbox.expired_up_to = inbox.last_seq;
   });
 }
 
@@ -229,6 +253,18 @@ void FakeServer::DropNextChatAnswer() {
 }
 void FakeServer::SetMute(bool mute) {
   Call([&] { mute_ = mute; });
+}
+void FakeServer::DisableSync() {
+  Call([&] { sync_disabled_ = true; });
+}
+void FakeServer::SetFanoutThreshold(std::size_t members) {
+  Call([&] { fanout_threshold_ = members; });
+}
+int FakeServer::Requests(const std::string& user, Cmd cmd) const {
+  return Call([&] {
+    auto it = requests_.find({user, cmd});
+    return it == requests_.end() ? 0 : it->second;
+  });
 }
 int FakeServer::logins() const {
   return Call([&] { return logins_; });

@@ -53,6 +53,46 @@ TEST(PacketsTest, ParsesPullPageAndConversations) {
   EXPECT_FALSE(ParsePullPage(Parse(R"({"payload":{}})")));
 }
 
+TEST(PacketsTest, ParsesSyncPages) {
+  EXPECT_EQ(SyncBody(7, 50).at("cmd").as_int64(), 6);
+  EXPECT_EQ(SyncBody(7, 50).at("inbox_seq").as_int64(), 7);
+  auto page = ParseSyncPage(Parse(
+      R"({"cmd":6,"code":0,"payload":[{"inbox_seq":8,"message":{"msg_id":"m",
+          "conversation_id":"c","seq":2,"sender_id":"a","content":"x","msg_type":1,
+          "send_time":5}}],"next_inbox_seq":8,"has_more":true,"expired":false,
+          "conversations":[{"conversation_id":"group_g","max_seq":9,"last_ack_seq":4,
+          "unread":5}]})"));
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->entries.size(), 1u);
+  EXPECT_EQ(page->entries[0].inbox_seq, 8);
+  EXPECT_EQ(page->entries[0].message.seq, 2);
+  EXPECT_EQ(page->next_inbox_seq, 8);
+  EXPECT_TRUE(page->has_more);
+  EXPECT_FALSE(page->expired);
+  ASSERT_EQ(page->conversations.size(), 1u);
+  EXPECT_EQ(page->conversations[0].max_seq, 9);
+
+  auto expired = ParseSyncPage(
+      Parse(R"({"payload":[],"next_inbox_seq":40,"has_more":false,"expired":true})"));
+  ASSERT_TRUE(expired) << expired.error().message;
+  EXPECT_TRUE(expired->expired);
+  EXPECT_TRUE(expired->conversations.empty());
+
+  EXPECT_FALSE(ParseSyncPage(Parse(R"({"payload":[{"inbox_seq":1}],"next_inbox_seq":1,
+                                       "has_more":false})")));
+  EXPECT_FALSE(ParseSyncPage(Parse(R"({"payload":[],"has_more":false})")));
+}
+
+TEST(PacketsTest, RecognisesAckNotices) {
+  auto notice = ParseAckNotice(
+      Parse(R"({"cmd":4,"code":0,"event":"ack","conversation_id":"c","last_ack_seq":3})"));
+  ASSERT_TRUE(notice);
+  EXPECT_EQ(notice->conversation_id, "c");
+  EXPECT_EQ(notice->last_ack_seq, 3);
+  EXPECT_FALSE(ParseAckNotice(Parse(R"({"cmd":4,"code":0,"req_id":5})")));
+  EXPECT_FALSE(ParseAckNotice(Parse(R"({"cmd":4,"event":"ack","conversation_id":"c"})")));
+}
+
 TEST(PacketsTest, EndpointAndMsgId) {
   auto e = ParseEndpoint("127.0.0.1:8090");
   ASSERT_TRUE(e);

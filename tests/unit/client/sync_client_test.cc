@@ -5,11 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
 #include <mutex>
 
 #include "base/ids.h"
-#include "fake_server.h"
+#include "client_fixture.h"
 
 namespace parley::client {
 namespace {
@@ -18,47 +17,9 @@ using namespace std::chrono_literals;
 
 const std::string kAliceBob = base::PrivateConversationId("alice", "bob");
 
-// Collects what the push handler delivers, for the test thread to wait on.
-class Inbox {
- public:
-  void Add(const protocol::Message& m) {
-    std::lock_guard lock(mu_);
-    seqs_.push_back(m.seq);
-    cv_.notify_all();
-  }
-  // The delivered seqs once at least `n` arrived (or after 5 s).
-  std::vector<std::int64_t> WaitFor(std::size_t n) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, 5s, [&] { return seqs_.size() >= n; });
-    return seqs_;
-  }
+using Inbox = testing::DeliveryLog;
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::int64_t> seqs_;
-};
-
-class SyncClientTest : public ::testing::Test {
- protected:
-  ClientOptions Options() {
-    ClientOptions o;
-    o.server = Endpoint{"127.0.0.1", server_.port()};
-    o.request_timeout = 2s;
-    o.backoff_initial = 10ms;
-    o.backoff_max = 50ms;
-    return o;
-  }
-  std::unique_ptr<SyncClient> LoggedIn(const std::string& user, Inbox* inbox = nullptr) {
-    auto c = std::make_unique<SyncClient>(Options());
-    if (inbox != nullptr) c->SetPushHandler([inbox](const protocol::Message& m) { inbox->Add(m); });
-    auto login = c->Login(user, "pw");
-    EXPECT_TRUE(login) << login.error().message;
-    return c;
-  }
-
-  testing::FakeServer server_;
-};
+using SyncClientTest = testing::ClientFixture;
 
 TEST_F(SyncClientTest, LoginSendPushAndHistory) {
   Inbox bob_inbox;
@@ -98,7 +59,7 @@ TEST_F(SyncClientTest, WrongPasswordThenRetry) {
 
 TEST_F(SyncClientTest, ServerErrorsComeBackAsValues) {
   auto alice = LoggedIn("alice");
-  auto answer = alice->Request(CmdBody(protocol::Cmd::kGroup));
+  auto answer = alice->Request(CmdBody(protocol::Cmd::kPush));
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().code, base::Code::kBadRequest);
   EXPECT_EQ(answer.error().message, "unsupported");

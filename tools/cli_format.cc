@@ -1,0 +1,69 @@
+#include "cli_format.h"
+
+#include <algorithm>
+
+namespace parley::tools {
+namespace {
+
+constexpr std::string_view kGroupPrefix = "group_";
+
+std::string Join(const std::vector<std::string>& users) {
+  std::string out;
+  for (const std::string& u : users) out += (out.empty() ? "" : ", ") + u;
+  return out;
+}
+
+// The event line of a system message, or its raw content when it is not one
+// this client understands (a newer server may add events).
+std::string SystemText(const protocol::Message& m) {
+  auto event = client::ParseGroupEvent(m);
+  return "* " + (event ? FormatGroupEvent(*event) : m.content);
+}
+
+// "[bob] hi" or "* bob joined": a message without its conversation.
+std::string Brief(const protocol::Message& m) {
+  if (m.msg_type == protocol::kMsgTypeSystem) return SystemText(m);
+  return "[" + m.sender_id + "] " + m.content;
+}
+
+}  // namespace
+
+std::string FormatGroupEvent(const client::GroupEvent& e) {
+  std::vector<std::string> others = e.users;
+  std::erase(others, e.actor);  // "alice created Team with alice, bob" reads oddly
+  if (e.event == "create") {
+    std::string text = e.actor + " created \"" + e.name + "\"";
+    return others.empty() ? text : text + " with " + Join(others);
+  }
+  // The server names who joined or left as the actor; users may be empty.
+  std::string subject = e.users.empty() ? e.actor : Join(e.users);
+  if (e.event == "join") return subject + " joined";
+  if (e.event == "leave") return subject + " left";
+  if (e.event == "invite") return e.actor + " added " + Join(e.users);
+  if (e.event == "kick") {
+    return Join(e.users) + (e.users.size() == 1 ? " was" : " were") + " removed by " + e.actor;
+  }
+  return e.actor + " " + e.event + " " + Join(e.users);
+}
+
+std::string FormatMessage(const protocol::Message& m) {
+  if (!m.conversation_id.starts_with(kGroupPrefix)) {
+    return "[" + m.sender_id + "] → " + m.content + " (seq " + std::to_string(m.seq) + ")";
+  }
+  std::string group = "#" + m.conversation_id.substr(kGroupPrefix.size());
+  if (m.msg_type == protocol::kMsgTypeSystem) return "[" + group + "] " + SystemText(m);
+  return "[" + group + " " + m.sender_id + "] → " + m.content + " (seq " + std::to_string(m.seq) +
+         ")";
+}
+
+std::string FormatConversation(const client::ConversationInfo& c) {
+  std::string line = c.conversation_id + "  unread " + std::to_string(c.unread);
+  if (c.last_message) line += "  last: " + Brief(*c.last_message);
+  return line;
+}
+
+std::string FormatError(const base::Error& error) {
+  return "error " + std::to_string(static_cast<int>(error.code)) + ": " + error.message;
+}
+
+}  // namespace parley::tools

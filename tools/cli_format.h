@@ -1,0 +1,27 @@
+#pragma once
+// How the parley CLI prints messages, membership events, conversations and
+// errors. Pure functions.
+
+#include <string>
+
+#include "base/error.h"
+#include "client/group_packets.h"
+#include "client/packets.h"
+#include "protocol/message.h"
+
+namespace parley::tools {
+
+// "[alice] → Hello, Bob! (seq 3)"; in a group "[#team alice] → hi (seq 4)";
+// a membership event "[#team] * alice added bob, carol".
+std::string FormatMessage(const protocol::Message& m);
+
+// "alice added bob, carol", "bob joined", "carol was removed by alice".
+std::string FormatGroupEvent(const client::GroupEvent& event);
+
+// "private_alice_bob  unread 3  last: [bob] hi".
+std::string FormatConversation(const client::ConversationInfo& c);
+
+// "error 404: no such group".
+std::string FormatError(const base::Error& error);
+
+}  // namespace parley::tools
