@@ -70,7 +70,10 @@ struct ClientOptions {
   // A conversation first seen (push, SYNC inbox entry, SYNC/CONVERSATIONS
   // listing, own send) is delivered from seq 1; false: from what was seen on.
   bool catch_up_unknown_conversations = true;
-  std::uint32_t max_frame = protocol::kDefaultMaxFrame;
+  // Largest packet accepted FROM the server. Far above the server's own
+  // --max-frame (which bounds what clients send): a page of 200 messages of
+  // 4 KiB each is ~1 MiB.
+  std::uint32_t max_frame = 16 * 1024 * 1024;
 };
 
 // Who to log in as: a token, or user_id + password. With both, the token is
