@@ -4,8 +4,10 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -18,6 +20,25 @@ namespace {
 constexpr const char* kCfNames[RocksDb::kCfCount] = {
     "messages", "msgid",        "users",       "user_conv", "conv_meta",
     "groups",   "group_member", "user_groups", "inbox",     "user_meta"};
+
+// The insert hint of the memtable: every key of Parley is `id '\0' rest` (one
+// id's keys sort together, usually appended in order: a conversation's seqs,
+// a user's inbox_seqs) or a single id overwritten again and again (conv_meta,
+// user_meta, a sender's user_conv). Keeping the last insert position per
+// prefix turns most skiplist inserts from a search from the top (~20 levels
+// of key compares, the largest CPU cost of a batch) into a few compares next
+// to the previous key of the same id. Writes only: reads and iteration order
+// do not change (this is not `prefix_extractor`).
+class IdPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "parley.IdPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), '\0', key.size());
+    if (!nul) return key;
+    return rocksdb::Slice(key.data(), static_cast<const char*>(nul) - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
 
 [[noreturn]] void Fail(const RocksOptions& options, const std::string& why) {
   throw std::runtime_error("cannot open the RocksDB store in '" + options.data_dir + "': " + why);
@@ -32,6 +53,12 @@ rocksdb::ColumnFamilyOptions CfOptions(const RocksOptions& options,
   // Point lookups (msgid, users, the last message) dominate outside paging.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<IdPrefix>();
+  // A whole-key Bloom filter in front of the memtable: the point lookups of
+  // the write path mostly miss (a new msg_id, a user_conv entry not yet
+  // written), and a miss then skips the skiplist search.
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  cf.memtable_whole_key_filtering = true;
   return cf;
 }
 
