@@ -4,10 +4,13 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
+#include <charconv>
 #include <filesystem>
+#include <future>
 
 #include "app/jwt_secret.h"
 #include "cluster/local_bus.h"
+#include "cluster/redis_bus.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
 #include "core/group_service.h"
@@ -15,6 +18,11 @@
 #include "core/sync_service.h"
 #include "net/server.h"
 #include "store/rocks/rocks_store.h"
+#if __has_include("store/cluster/redis_mysql_store.h")
+#include "mysql/options.h"
+#include "store/cluster/redis_mysql_store.h"
+#define PARLEY_HAVE_CLUSTER_STORE 1
+#endif
 
 namespace parley::app {
 namespace asio = boost::asio;
@@ -24,6 +32,54 @@ namespace {
 // Time a draining connection gets before WaitIdle gives up on it: the net
 // layer aborts stragglers after its close timeout; this adds a margin.
 constexpr std::chrono::seconds kDrainTimeout{15};
+
+// How long a clean stop waits for the bus to remove this gateway's presence.
+constexpr std::chrono::seconds kBusStopTimeout{5};
+
+// True for cluster mode, false for embedded; throws when only some of the
+// three cluster flags are given.
+bool ClusterMode(const Config& config) {
+  const int given = !config.redis.empty() + !config.mysql.empty() + !config.gateway_id.empty();
+  if (given == 0) return false;
+  if (given < 3) {
+    throw std::runtime_error(
+        "cluster mode needs all three of --redis HOST:PORT, --mysql URL and --gateway-id ID "
+        "(missing: " +
+        std::string(config.redis.empty() ? "--redis " : "") +
+        (config.mysql.empty() ? "--mysql " : "") +
+        (config.gateway_id.empty() ? "--gateway-id" : "") + ")");
+  }
+  if (config.jwt_secret.empty()) {
+    throw std::runtime_error(
+        "cluster mode needs --jwt-secret (or PARLEY_JWT_SECRET), the same on every gateway: "
+        "a token issued by one gateway must be accepted by the others");
+  }
+  return true;
+}
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// "HOST:PORT" ("[::1]:6379" for IPv6); throws with the flag's name.
+HostPort ParseHostPort(const std::string& text, const char* flag) {
+  const std::size_t colon = text.rfind(':');
+  std::uint16_t port = 0;
+  if (colon != std::string::npos && colon > 0) {
+    const char* first = text.data() + colon + 1;
+    const char* last = text.data() + text.size();
+    auto [end, ec] = std::from_chars(first, last, port);
+    if (ec == std::errc() && end == last && port != 0) {
+      std::string host = text.substr(0, colon);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+      }
+      return HostPort{std::move(host), port};
+    }
+  }
+  throw std::runtime_error(std::string(flag) + ": '" + text + "' is not HOST:PORT");
+}
 
 net::NetOptions NetOptionsFrom(const Config& config) {
   net::NetOptions options;
@@ -38,11 +94,9 @@ net::NetOptions NetOptionsFrom(const Config& config) {
 }  // namespace
 
 Node::Node(const Config& config) : config_(config) {
-  if (!config_.redis.empty() || !config_.mysql.empty() || !config_.gateway_id.empty()) {
-    throw std::runtime_error(
-        "cluster mode (--redis/--mysql/--gateway-id) is not available in this build yet");
-  }
-  std::filesystem::create_directories(config_.data_dir);
+  const bool cluster = ClusterMode(config_);
+  // Cluster mode keeps nothing on local disk (the JWT secret is a flag).
+  if (!cluster) std::filesystem::create_directories(config_.data_dir);
   const std::string secret = LoadOrCreateJwtSecret(config_.jwt_secret, config_.data_dir);
   const bool insecure = config_.auth == "insecure";
   if (config_.password_cost == "min") {
@@ -54,12 +108,20 @@ Node::Node(const Config& config) : config_(config) {
                  "never run this way in production");
   }
 
-  store::RocksOptions rocks;
-  rocks.data_dir = config_.data_dir;
-  rocks.fanout_threshold = config_.fanout_threshold;
-  rocks.inbox_retention = config_.inbox_retention;
-  store_ = store::RocksStore::Open(rocks, &metrics_);
-  bus_ = std::make_unique<cluster::LocalBus>();
+  if (cluster) {
+    OpenCluster();
+  } else {
+    OpenEmbedded();
+  }
+  try {
+    Wire(secret, insecure, cluster);
+  } catch (...) {
+    Teardown();
+    throw;
+  }
+}
+
+void Node::Wire(const std::string& secret, bool insecure, bool cluster) {
   auth_ = std::make_unique<core::AuthService>(
       *store_, clock_,
       core::AuthOptions{secret, std::chrono::hours(24 * 7), insecure,
@@ -83,18 +145,107 @@ Node::Node(const Config& config) : config_(config) {
     io_contexts_.push_back(std::make_unique<asio::io_context>(1));
     raw.push_back(io_contexts_.back().get());
   }
-  server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, nullptr,
+  std::function<bool()> healthy;
+  if (cluster) healthy = [this] { return ClusterHealthy(); };
+  server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, std::move(healthy),
                                           NetOptionsFrom(config_));
   server_->Start();
-  spdlog::info("parleyd started: {} I/O threads, data dir {}", config_.threads, config_.data_dir);
+  if (cluster) {
+    spdlog::info("parleyd started: cluster mode, gateway {}, redis {}, {} I/O threads",
+                 config_.gateway_id, config_.redis, config_.threads);
+  } else {
+    spdlog::info("parleyd started: {} I/O threads, data dir {}", config_.threads,
+                 config_.data_dir);
+  }
 }
 
-Node::~Node() {
+void Node::OpenEmbedded() {
+  store::RocksOptions rocks;
+  rocks.data_dir = config_.data_dir;
+  rocks.fanout_threshold = config_.fanout_threshold;
+  rocks.inbox_retention = config_.inbox_retention;
+  store_ = store::RocksStore::Open(rocks, &metrics_);
+  bus_ = std::make_unique<cluster::LocalBus>();
+}
+
+void Node::OpenCluster() {
+  const HostPort redis = ParseHostPort(config_.redis, "--redis");
+  backend_io_ = std::make_unique<asio::io_context>(1);
+  backend_thread_ = std::thread([io = backend_io_.get()] {
+    auto guard = asio::make_work_guard(*io);
+    io->run();
+  });
+  try {
+#ifdef PARLEY_HAVE_CLUSTER_STORE
+    auto mysql = mysql::ParseUrl(config_.mysql);
+    if (!mysql) throw std::runtime_error("--mysql: " + mysql.error().message);
+    store::ClusterStoreOptions options;
+    options.redis_host = redis.host;
+    options.redis_port = redis.port;
+    options.mysql = std::move(*mysql);
+    options.fanout_threshold = config_.fanout_threshold;
+    options.inbox_retention = config_.inbox_retention;
+    auto opened = store::RedisMysqlStore::Open(options, backend_io_->get_executor(), &metrics_);
+    cluster_store_ = opened.get();
+    store_ = std::move(opened);
+#else
+    throw std::runtime_error("cluster mode: this build has no cluster store (src/store/cluster)");
+#endif
+
+    cluster::RedisBusOptions bus_options;
+    bus_options.gateway_id = config_.gateway_id;
+    bus_options.redis_host = redis.host;
+    bus_options.redis_port = redis.port;
+    auto bus = cluster::RedisBus::Open(bus_options, backend_io_->get_executor());
+    if (!bus) throw std::runtime_error("cluster bus: " + bus.error().message);
+    redis_bus_ = bus->get();
+    bus_ = std::move(*bus);
+  } catch (...) {
+    // Nothing else runs yet: close what opened, then stop the backend.
+    bus_.reset();
+    redis_bus_ = nullptr;
+    if (store_) store_->Close();
+    StopBackend();
+    store_.reset();
+    cluster_store_ = nullptr;
+    throw;
+  }
+}
+
+bool Node::ClusterHealthy() const {
+#ifdef PARLEY_HAVE_CLUSTER_STORE
+  if (cluster_store_ && !cluster_store_->Healthy()) return false;
+#endif
+  return redis_bus_ == nullptr || redis_bus_->Healthy();
+}
+
+void Node::StopBackend() {
+  if (!backend_io_) return;
+  backend_io_->stop();
+  if (backend_thread_.joinable()) backend_thread_.join();
+}
+
+Node::~Node() { Teardown(); }
+
+void Node::Teardown() {
   for (auto& io : io_contexts_) io->stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  threads_.clear();
   server_.reset();
+  // The bus and store hold timers and sockets of the backend io_context:
+  // destroy them while it still exists, then stop it.
+  dispatcher_.reset();
+  sync_.reset();
+  groups_.reset();
+  messages_.reset();
+  auth_.reset();
+  bus_.reset();
+  redis_bus_ = nullptr;
+  store_.reset();
+  cluster_store_ = nullptr;
+  StopBackend();
 }
 
 void Node::Run() {
@@ -111,6 +262,10 @@ void Node::Shutdown() {
   server_->CloseAll("server shutting down");
   if (!server_->WaitIdle(kDrainTimeout)) {
     spdlog::warn("{} connections did not close in time", server_->open_connections());
+  }
+  // Other gateways stop routing to this one: its presence goes first.
+  if (redis_bus_ && !redis_bus_->Shutdown(kBusStopTimeout)) {
+    spdlog::warn("redis bus: clean stop timed out; this gateway's presence expires by TTL");
   }
   store_->Close();  // every accepted message is durable before we exit
   for (auto& io : io_contexts_) io->stop();

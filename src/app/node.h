@@ -3,12 +3,21 @@
 // gateways, wired together from a Config. main() builds one and waits for a
 // signal.
 //
+// Two modes (DESIGN "Two deployment modes"): embedded (RocksStore +
+// LocalBus) by default; cluster (RedisMysqlStore + RedisBus) when --redis,
+// --mysql and --gateway-id are all given. In cluster mode the store and the
+// bus do their Redis/MySQL work on a dedicated "backend" io_context with one
+// thread of its own, started before they open (their Open blocks on it) and
+// stopped after they closed: their strands never compete with connections
+// for an I/O thread, and Shutdown can wait for them from the main thread.
+//
 // Threads: construct, Run and Shutdown from the main thread.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -28,6 +37,12 @@ class Dispatcher;
 namespace parley::net {
 class Server;
 }
+namespace parley::cluster {
+class RedisBus;
+}
+namespace parley::store {
+class RedisMysqlStore;
+}
 
 namespace parley::app {
 
@@ -46,11 +61,27 @@ class Node {
   void Shutdown();
 
  private:
+  void OpenEmbedded();
+  // The core services and the gateways over the store and bus.
+  void Wire(const std::string& secret, bool insecure, bool cluster);
+  // What the destructor does; also undoes a constructor that failed midway.
+  void Teardown();
+  void OpenCluster();
+  void StopBackend();
+  bool ClusterHealthy() const;  // GET /healthz in cluster mode: Redis and MySQL reachable
+
   Config config_;
   base::Metrics metrics_;
   base::SystemClock clock_;
   std::unique_ptr<core::Store> store_;
   std::unique_ptr<core::Bus> bus_;
+  // Cluster mode only: the backend io_context and its thread, and the
+  // concrete store and bus (also held as store_ and bus_) for health and
+  // shutdown.
+  std::unique_ptr<boost::asio::io_context> backend_io_;
+  std::thread backend_thread_;
+  store::RedisMysqlStore* cluster_store_ = nullptr;
+  cluster::RedisBus* redis_bus_ = nullptr;
   boost::asio::thread_pool blocking_pool_{2};
   std::unique_ptr<core::AuthService> auth_;
   std::unique_ptr<core::MessageService> messages_;
