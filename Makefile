@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_FLAGS ?=
 
-.PHONY: all build run test unit integration format bootstrap clean bench bench-micro
+.PHONY: all build run test unit integration format bootstrap clean bench bench-micro cluster cluster-stop
 
 all: build
 
@@ -45,6 +45,14 @@ bench-micro:
 	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target parley_micro_bench
 	$(BENCH_BUILD_DIR)/bench/micro/parley_micro_bench
+
+# A three-gateway cluster on loopback (scripts/cluster.sh): redis-server,
+# mariadbd and parleyd gw1..gw3, data and logs in ./cluster-data.
+cluster: build
+	BUILD_DIR=$(BUILD_DIR) bash scripts/cluster.sh start
+
+cluster-stop:
+	BUILD_DIR=$(BUILD_DIR) bash scripts/cluster.sh stop
 
 format:
 	find src client tools tests bench fuzz -name '*.h' -o -name '*.cc' | xargs -r clang-format -i

@@ -18,10 +18,10 @@
 #include "core/sync_service.h"
 #include "net/server.h"
 #include "store/rocks/rocks_store.h"
-#if __has_include("store/cluster/redis_mysql_store.h")
+// Defined by src/app/CMakeLists.txt when the cluster store library exists.
+#ifdef PARLEY_HAVE_CLUSTER_STORE
 #include "mysql/options.h"
 #include "store/cluster/redis_mysql_store.h"
-#define PARLEY_HAVE_CLUSTER_STORE 1
 #endif
 
 namespace parley::app {
@@ -185,7 +185,8 @@ void Node::OpenCluster() {
     options.mysql = std::move(*mysql);
     options.fanout_threshold = config_.fanout_threshold;
     options.inbox_retention = config_.inbox_retention;
-    auto opened = store::RedisMysqlStore::Open(options, backend_io_->get_executor(), &metrics_);
+    // The store runs its Redis and group-commit work on a thread of its own.
+    auto opened = store::RedisMysqlStore::Open(std::move(options), &metrics_);
     cluster_store_ = opened.get();
     store_ = std::move(opened);
 #else

@@ -5,11 +5,12 @@
 //
 // Two modes (DESIGN "Two deployment modes"): embedded (RocksStore +
 // LocalBus) by default; cluster (RedisMysqlStore + RedisBus) when --redis,
-// --mysql and --gateway-id are all given. In cluster mode the store and the
-// bus do their Redis/MySQL work on a dedicated "backend" io_context with one
-// thread of its own, started before they open (their Open blocks on it) and
-// stopped after they closed: their strands never compete with connections
-// for an I/O thread, and Shutdown can wait for them from the main thread.
+// --mysql and --gateway-id are all given. In cluster mode the bus does its
+// Redis work on a dedicated "backend" io_context with one thread of its own
+// (the store has its own likewise), started before the bus opens (Open
+// blocks on it) and stopped after it closed: its strand never competes with
+// connections for an I/O thread, and Shutdown can wait for it from the main
+// thread.
 //
 // Threads: construct, Run and Shutdown from the main thread.
 
