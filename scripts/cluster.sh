@@ -76,24 +76,38 @@ stop_one() {
   rm -f "$pid_file"
 }
 
+# port_busy PORT: something already listens on 127.0.0.1:PORT.
+port_busy() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# need_free_port PORT WHAT: refuses to start WHAT where another process
+# listens (its readiness check would talk to that process instead).
+need_free_port() {
+  if port_busy "$1"; then die "port $1 for $2 is taken by another process (set its *_PORT/*_BASE)"; fi
+}
+
 mysql_root() {
   mariadb --no-defaults -uroot --socket="$MYSQL_SOCKET" "$@"
 }
 
 start_redis() {
   if alive redis; then say "redis already running"; return; fi
+  need_free_port "$REDIS_PORT" redis
   mkdir -p "$CLUSTER_DIR/redis"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$CLUSTER_DIR/redis" \
     --appendonly yes --appendfsync everysec --daemonize yes \
     --pidfile "$PIDS/redis.pid" --logfile "$CLUSTER_DIR/redis/redis.log"
   wait_for 20 redis redis-cli -p "$REDIS_PORT" ping ||
     die "redis-server did not start; see $CLUSTER_DIR/redis/redis.log"
-  wait_for 5 "redis pid file" test -s "$PIDS/redis.pid" || true
+  wait_for 5 "redis pid file" test -s "$PIDS/redis.pid" ||
+    die "redis-server wrote no pid file; see $CLUSTER_DIR/redis/redis.log"
   say "redis on 127.0.0.1:$REDIS_PORT (AOF in $CLUSTER_DIR/redis)"
 }
 
 start_mysql() {
   if alive mysql; then say "mariadb already running"; return; fi
+  need_free_port "$MYSQL_PORT" mariadb
   local data=$CLUSTER_DIR/mysql/data
   if [ ! -d "$data/mysql" ]; then
     say "initialising a MariaDB data dir (first run)"
@@ -130,7 +144,12 @@ start_gateway() {
   local n=$1 name=gw$1
   if alive "$name"; then say "$name already running"; return; fi
   local dir=$CLUSTER_DIR/$name tcp=$((TCP_BASE + n)) ws=$((WS_BASE + n))
+  need_free_port "$tcp" "$name (tcp)"
+  need_free_port "$ws" "$name (ws)"
   mkdir -p "$dir"
+  # Not truncated by the launch below, which runs asynchronously: the
+  # readiness check must not find the previous run's line.
+  rm -f "$dir/stdout.log"
   # shellcheck disable=SC2086  # PARLEYD_FLAGS is a list of flags
   nohup "$PARLEYD" --gateway-id "$name" --redis "127.0.0.1:$REDIS_PORT" \
     --mysql "mysql://$MYSQL_USER:$MYSQL_PASSWORD@127.0.0.1:$MYSQL_PORT/$MYSQL_DB" \
