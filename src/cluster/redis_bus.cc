@@ -199,6 +199,19 @@ asio::awaitable<base::Result<void>> RedisBus::State::Connect() {
   if (!client) co_return client.error();
   client_ = std::move(*client);
 
+  // Two gateways with one id would both receive, and deliver, every packet
+  // meant for either: refuse to start while another one listens.
+  redis::Args numsub{"PUBSUB", "NUMSUB", channel_};
+  base::Result<redis::Reply> listeners = co_await client_->Command(std::move(numsub));
+  if (!listeners) co_return listeners.error();
+  const std::vector<redis::Reply>& counts = listeners->elements();
+  if (listeners->IsArray() && counts.size() == 2 && counts[1].IsInteger() &&
+      counts[1].integer() > 0) {
+    co_return base::MakeError(base::Code::kConflict,
+                              "redis bus: another gateway with id '" + options_.gateway_id +
+                                  "' is running (it subscribes to " + channel_ + ")");
+  }
+
   // Callbacks hold the state weakly: the subscriber lives until Close, which
   // may be after the bus is gone.
   std::weak_ptr<State> weak = weak_from_this();
@@ -276,8 +289,11 @@ asio::awaitable<void> RedisBus::State::CleanShutdown(std::shared_ptr<State> self
   (void)unsubscribed;  // closing anyway
   client_->Close();
   subscriber_->Close();
-  spdlog::info("redis bus: gateway {} stopped ({} users' presence removed)", options_.gateway_id,
-               removed);
+  const RedisBusStats stats = Stats();
+  spdlog::info("redis bus: gateway {} stopped ({} presence entries removed); routed {}, "
+               "published {}, received {}, dropped {}, route errors {}",
+               options_.gateway_id, removed, stats.publishes_routed, stats.remote_publishes,
+               stats.remote_received, stats.publishes_dropped, stats.route_errors);
 }
 
 // ---- routing ----

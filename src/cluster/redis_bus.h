@@ -81,7 +81,8 @@ struct RedisBusStats {
 class RedisBus final : public core::Bus {
  public:
   // Connects the client (fails fast, 503, when Redis is unreachable) and
-  // subscribes to this gateway's channel (waiting up to a few seconds).
+  // subscribes to this gateway's channel (waiting up to a few seconds). 409
+  // when a live gateway already uses the id.
   static base::Result<std::unique_ptr<RedisBus>> Open(RedisBusOptions options,
                                                       boost::asio::any_io_executor executor);
   static boost::asio::awaitable<base::Result<std::unique_ptr<RedisBus>>> Start(

@@ -368,6 +368,19 @@ TEST_F(RedisBusTest, QueueIsBoundedWhileRedisStalls) {
   }));
 }
 
+TEST_F(RedisBusTest, ASecondGatewayWithTheSameIdIsRefused) {
+  auto gw1 = Open("gw1");
+  ASSERT_TRUE(gw1);
+  auto twin = RedisBus::Open(Options("gw1"), backend_.executor());
+  ASSERT_FALSE(twin);
+  EXPECT_EQ(twin.error().code, base::Code::kConflict);
+  // Once the first one is gone, the id is free again.
+  EXPECT_TRUE(gw1->Shutdown(milliseconds(3000)));
+  gw1.reset();
+  auto again = Open("gw1");
+  EXPECT_TRUE(again);
+}
+
 TEST_F(RedisBusTest, OpenFailsFastWithoutRedisAndNeedsAGatewayId) {
   RedisBusOptions options = Options("");
   auto no_id = RedisBus::Open(options, backend_.executor());
