@@ -36,10 +36,14 @@ MYSQL_SOCKET=$CLUSTER_DIR/mysql/mysqld.sock
 say() { echo "cluster: $*"; }
 die() { echo "cluster: $*" >&2; exit 1; }
 
-# alive NAME: the process of pids/NAME.pid runs.
+# alive NAME: the process of pids/NAME.pid runs (a zombie does not: a
+# daemonised redis that died may wait for a reaper that never comes).
 alive() {
   local pid_file=$PIDS/$1.pid
-  [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null
+  [ -f "$pid_file" ] || return 1
+  local state
+  state=$(ps -o stat= -p "$(cat "$pid_file")" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "${state:0:1}" != Z ]
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s.
@@ -60,14 +64,14 @@ stop_one() {
   [ -f "$pid_file" ] || return 0
   local pid
   pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$name"; then
     kill -TERM "$pid"
     local tries=$((seconds * 10))
-    while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
+    while alive "$name" && [ "$tries" -gt 0 ]; do
       sleep 0.1
       tries=$((tries - 1))
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$name"; then
       say "$name did not stop in ${seconds}s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
