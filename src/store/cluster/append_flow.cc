@@ -1,0 +1,558 @@
+// RedisMysqlStore::Append: the Redis half (one script per message), the
+// membership-change path, duplicates, and re-seeding Redis from MySQL.
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <map>
+#include <random>
+
+#include "base/ids.h"
+#include "mysql/pool.h"
+#include "redis/client.h"
+#include "redis/script.h"
+#include "store/cluster/group_committer.h"
+#include "store/cluster/redis_mysql_store.h"
+#include "store/cluster/sql_reads.h"
+#include "store/rocks/group_changes.h"
+
+namespace parley::store {
+namespace {
+
+// Re-seeds and lost races an Append may go through before it gives up.
+constexpr int kMaxAttempts = 6;
+
+base::Error BadRequest(const char* what) {
+  return base::MakeError(base::Code::kBadRequest, std::string("invalid ") + what);
+}
+base::Error Unavailable(std::string why) {
+  return base::MakeError(base::Code::kUnavailable, "store unavailable: " + std::move(why));
+}
+
+std::string RandomToken() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token(24, '0');
+  for (char& c : token) c = kHex[rng() % 16];
+  return token;
+}
+
+bool AllValid(const std::vector<std::string>& ids) {
+  return std::all_of(ids.begin(), ids.end(), [](const std::string& id) {
+    return base::IsValidUserId(id);
+  });
+}
+
+// The core validates everything; this keeps bad input from reaching SQL or
+// Redis keys (user ids never hold ':', which the msgid key relies on).
+std::optional<base::Error> Validate(const core::AppendRequest& request) {
+  const protocol::Message& m = request.message;
+  if (!base::IsValidUserId(m.sender_id)) return BadRequest("sender_id");
+  if (!base::IsValidMsgId(m.msg_id)) return BadRequest("msg_id");
+  const auto ref = base::ParseConversationId(m.conversation_id);
+  if (!ref) return BadRequest("conversation_id");
+  if (!AllValid(request.members)) return BadRequest("member id");
+  if (const auto& change = request.group_change) {
+    if (ref->kind != base::ConversationKind::kGroup) {
+      return base::MakeError(base::Code::kBadRequest, "group change in a private chat");
+    }
+    if (change->group_id != ref->first) {
+      return base::MakeError(base::Code::kBadRequest, "group change outside its group's chat");
+    }
+    if (!base::IsValidUserId(change->actor) || !AllValid(change->users)) {
+      return BadRequest("group change user id");
+    }
+  }
+  return std::nullopt;
+}
+
+core::MemberList PrivateMembers(const base::ConversationRef& ref) {
+  std::vector<std::string> members = {ref.first};
+  if (ref.second != ref.first) members.push_back(ref.second);
+  return std::make_shared<const std::vector<std::string>>(std::move(members));
+}
+
+std::map<std::string, std::string> HashOf(const redis::Reply& reply) {
+  std::map<std::string, std::string> out;
+  const auto& e = reply.elements();
+  for (std::size_t i = 0; i + 1 < e.size(); i += 2) out[e[i].str()] = e[i + 1].str();
+  return out;
+}
+
+std::int64_t ToInt(const std::string& text) {
+  try {
+    return std::stoll(text);
+  } catch (...) {
+    return 0;
+  }
+}
+
+// The group as a hash pair read from Redis; null for a "no such group" marker.
+GroupPtr RecordOf(const std::string& group_id, const std::map<std::string, std::string>& meta,
+                  const std::map<std::string, std::string>& members) {
+  auto exists = meta.find("exists");
+  if (exists == meta.end() || exists->second != "1") return nullptr;
+  auto group = std::make_shared<GroupRecord>();
+  group->info.group_id = group_id;
+  auto field = [&meta](const char* name) {
+    auto it = meta.find(name);
+    return it == meta.end() ? std::string() : it->second;
+  };
+  group->info.name = field("name");
+  group->info.owner_id = field("owner");
+  group->info.created_at = ToInt(field("created_at"));
+  auto list = std::make_shared<std::vector<std::string>>();
+  for (const auto& [user, join_time] : members) {  // std::map: sorted by id
+    list->push_back(user);
+    group->join_times.push_back(ToInt(join_time));
+  }
+  group->info.members = std::move(list);
+  return group;
+}
+
+// Fire-and-forget Redis writes; a free function so the detached coroutine
+// owns its arguments.
+asio::awaitable<void> SendAndForget(std::shared_ptr<redis::Client> redis, redis::Args command) {
+  base::Result<redis::Reply> ignored = co_await redis->Command(std::move(command));
+  (void)ignored;  // a stale entry expires, or is corrected by MySQL
+}
+
+}  // namespace
+
+asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Append(
+    core::AppendRequest request) {
+  if (closed_) co_return base::MakeError(base::Code::kUnavailable, "store closed");
+  if (auto error = Validate(request)) co_return std::move(*error);
+  if (request.group_change) {
+    base::Result<core::AppendResult> changed = co_await AppendChange(std::move(request));
+    co_return changed;
+  }
+  base::Result<core::AppendResult> appended = co_await AppendMessage(std::move(request));
+  co_return appended;
+}
+
+asio::awaitable<base::Result<redis::Reply>> RedisMysqlStore::RunScript(
+    redis::Script& script, std::vector<std::string> args) {
+  std::vector<std::string> no_keys;
+  auto run = script.Run(*redis_, std::move(no_keys), std::move(args));
+  base::Result<redis::Reply> reply = co_await std::move(run);
+  if (!reply) co_return reply.error();
+  if (reply->IsError()) {
+    const std::string& text = reply->str();
+    const bool transient = text.starts_with("LOADING") || text.starts_with("BUSY") ||
+                           text.starts_with("OOM") || text.starts_with("READONLY") ||
+                           text.starts_with("MASTERDOWN");
+    co_return base::MakeError(transient ? base::Code::kUnavailable : base::Code::kInternal,
+                              "redis script: " + text);
+  }
+  co_return reply;
+}
+
+asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage(
+    core::AppendRequest request) {
+  const protocol::Message& m = request.message;
+  const base::ConversationRef ref = *base::ParseConversationId(m.conversation_id);
+  const bool group = ref.kind == base::ConversationKind::kGroup;
+  const std::string group_id = group ? ref.first : std::string();
+  const core::MemberList private_members = group ? nullptr : PrivateMembers(ref);
+
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::string known;
+    core::MemberList cached;
+    if (group) {
+      std::lock_guard lock(cache_mu_);
+      if (auto it = member_cache_.find(group_id); it != member_cache_.end()) {
+        known = it->second.token;
+        cached = it->second.members;
+      }
+    }
+    std::vector<std::string> args = {keys_.prefix(),
+                                     m.conversation_id,
+                                     m.sender_id,
+                                     m.msg_id,
+                                     std::to_string(m.send_time),
+                                     std::to_string(options_.fanout_threshold),
+                                     std::to_string(options_.inbox_retention.count()),
+                                     std::to_string(options_.pending_ttl.count()),
+                                     std::to_string(options_.max_inbox_entries),
+                                     group_id,
+                                     known};
+    if (!group) args.insert(args.end(), private_members->begin(), private_members->end());
+    base::Result<redis::Reply> reply = co_await RunScript(*append_script_, std::move(args));
+    if (!reply) co_return reply.error();
+    if (!reply->IsArray() || reply->elements().empty()) {
+      co_return base::MakeError(base::Code::kInternal,
+                                "redis script: unexpected reply " + reply->DebugString());
+    }
+    const auto& e = reply->elements();
+    const std::string tag = e[0].str();
+
+    if (tag == "ok" && e.size() >= 4) {
+      const std::int64_t seq = e[1].integer();
+      const bool inboxed = e[2].integer() != 0;
+      const std::string& token = e[3].str();
+      core::MemberList recipients = private_members;
+      if (group) {
+        if (cached && token == known) {
+          recipients = cached;
+        } else {
+          auto list = std::make_shared<std::vector<std::string>>();
+          for (std::size_t i = 4; i < e.size(); ++i) list->push_back(e[i].str());
+          std::sort(list->begin(), list->end());
+          recipients = std::move(list);
+          CacheMembers(group_id, token, recipients);
+        }
+      }
+      base::Result<core::AppendResult> done =
+          co_await Finish(request, seq, std::move(recipients), inboxed, std::nullopt, true);
+      co_return done;
+    }
+    if (tag == "dup" && e.size() >= 2) {
+      const std::optional<MsgIdEntry> entry = ParseMsgIdEntry(e[1].str());
+      base::Result<core::AppendResult> dup =
+          co_await Duplicate(m.sender_id, m.msg_id, entry && entry->committed);
+      co_return dup;
+    }
+    if (tag == "nogroup") co_return base::MakeError(base::Code::kNotFound, "no such group");
+    if (tag == "notmember") {
+      co_return base::MakeError(base::Code::kForbidden, "not a member of this group");
+    }
+    base::Result<void> seeded = co_await Seed(tag, m.conversation_id, group_id);
+    if (!seeded) co_return seeded.error();
+  }
+  co_return Unavailable("redis state keeps changing, retry");
+}
+
+asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
+    const core::AppendRequest& request, std::int64_t seq, core::MemberList recipients,
+    bool inboxed, std::optional<GroupChangeRows> change, bool sender_ack) {
+  const protocol::Message& m = request.message;
+  const bool is_change = change.has_value();
+  const std::string group_id = is_change ? change->group_id : std::string();
+  CommitItem item;
+  item.message = m;
+  item.message.seq = seq;
+  if (base::ParseConversationId(m.conversation_id)->kind == base::ConversationKind::kPrivate) {
+    item.members = request.members;
+  }
+  item.sender_ack = sender_ack;
+  item.change = std::move(change);
+  protocol::Message stored = item.message;
+
+  base::Result<ItemOutcome> outcome = co_await committer_->Commit(std::move(item));
+  // What Redis holds for this append when MySQL did not take it: the pending
+  // msgid entry (so a retry is not answered 503 until it expires) and, for a
+  // change, the group's membership, which must be re-read from MySQL.
+  std::vector<std::string> stale = {keys_.MsgId(m.sender_id, m.msg_id)};
+  if (is_change) {
+    stale.push_back(keys_.Group(group_id));
+    stale.push_back(keys_.Members(group_id));
+  }
+  if (!outcome) {
+    Note(outcome);
+    Forget(std::move(stale));
+    co_return outcome.error();
+  }
+  mysql_ok_ = true;
+  switch (outcome->kind) {
+    case ItemOutcome::Kind::kStored: {
+      MarkCommitted(m.sender_id, m.msg_id, MsgIdEntry{true, seq, m.conversation_id});
+      auto json = std::make_shared<const std::string>(protocol::SerializeMessage(stored));
+      co_return core::AppendResult{seq, false, std::move(json), std::move(recipients), inboxed};
+    }
+    case ItemOutcome::Kind::kDuplicate: {
+      const protocol::Message& original = *outcome->original;
+      if (is_change) Forget({keys_.Group(group_id), keys_.Members(group_id)});
+      MarkCommitted(m.sender_id, m.msg_id,
+                    MsgIdEntry{true, original.seq, original.conversation_id});
+      base::Result<core::MemberList> now = co_await CurrentRecipients(original.conversation_id);
+      if (!now) co_return now.error();
+      const bool now_inboxed = (*now)->size() <= options_.fanout_threshold;
+      co_return core::AppendResult{
+          original.seq, true,
+          std::make_shared<const std::string>(protocol::SerializeMessage(original)),
+          std::move(*now), now_inboxed};
+    }
+    case ItemOutcome::Kind::kSeqTaken:
+      Forget(std::move(stale));
+      co_return Unavailable("seq " + std::to_string(seq) + " was taken meanwhile, retry");
+  }
+  co_return base::MakeError(base::Code::kInternal, "store: unknown commit outcome");
+}
+
+asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Duplicate(std::string sender_id,
+                                                                             std::string msg_id,
+                                                                             bool committed) {
+  auto find = [&](mysql::Session& s) { return sql::FindMessage(s, sender_id, msg_id); };
+  base::Result<std::optional<protocol::Message>> found = co_await pool_->Run(std::move(find));
+  Note(found);
+  if (!found) co_return found.error();
+  if (!*found) {
+    // Pending: the first attempt is still committing (or failed and its
+    // gateway died before cleaning up; the entry then expires). The client
+    // retries, and is never told "stored" for a message that is not durable.
+    if (!committed) co_return Unavailable("message pending, retry");
+    Forget({keys_.MsgId(sender_id, msg_id)});
+    co_return Unavailable("stale idempotency entry, retry");
+  }
+  const protocol::Message& original = **found;
+  base::Result<core::MemberList> recipients = co_await CurrentRecipients(original.conversation_id);
+  if (!recipients) co_return recipients.error();
+  const bool inboxed = (*recipients)->size() <= options_.fanout_threshold;
+  co_return core::AppendResult{
+      original.seq, true, std::make_shared<const std::string>(protocol::SerializeMessage(original)),
+      std::move(*recipients), inboxed};
+}
+
+// For a duplicate: who the original's conversation is for now.
+asio::awaitable<base::Result<core::MemberList>> RedisMysqlStore::CurrentRecipients(
+    std::string conversation_id) {
+  const auto ref = base::ParseConversationId(conversation_id);
+  if (ref && ref->kind == base::ConversationKind::kPrivate) co_return PrivateMembers(*ref);
+  core::MemberList none = std::make_shared<const std::vector<std::string>>();
+  if (!ref) co_return none;
+  auto load = [group_id = ref->first](mysql::Session& s) { return sql::LoadGroup(s, group_id); };
+  base::Result<GroupPtr> group = co_await pool_->Run(std::move(load));
+  Note(group);
+  if (!group) co_return group.error();
+  if (!*group) co_return none;
+  co_return (*group)->info.members;
+}
+
+// ---- membership changes ---------------------------------------------------
+
+asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendChange(
+    core::AppendRequest request) {
+  // One change per group at a time across gateways: the change is computed
+  // from the state read below, and its MySQL commit must land before the
+  // next change of the group is computed.
+  const std::string lock_key = keys_.GroupLock(request.group_change->group_id);
+  const std::string token = RandomToken();
+  const auto executor = co_await asio::this_coro::executor;
+  const auto deadline = std::chrono::steady_clock::now() + options_.group_lock_wait;
+  for (;;) {
+    redis::Args set = {"SET", lock_key, token, "NX", "PX",
+                       std::to_string(options_.group_lock_ttl.count())};
+    base::Result<redis::Reply> locked = co_await redis_->Command(std::move(set));
+    if (!locked) co_return locked.error();
+    if (locked->IsStatus() || locked->IsString()) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      co_return Unavailable("group busy with another change, retry");
+    }
+    asio::steady_timer timer(executor, std::chrono::milliseconds(10));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  base::Result<core::AppendResult> result = co_await ChangeLocked(request);
+  std::vector<std::string> lock_keys = {lock_key};
+  std::vector<std::string> lock_args = {token};
+  auto unlock = unlock_script_->Run(*redis_, std::move(lock_keys), std::move(lock_args));
+  base::Result<redis::Reply> unlocked = co_await std::move(unlock);
+  (void)unlocked;  // a lock we could not release expires by itself
+  co_return result;
+}
+
+asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
+    core::AppendRequest& request) {
+  const core::GroupChange& change = *request.group_change;
+  const protocol::Message& m = request.message;
+  const std::string& group_id = change.group_id;
+
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::vector<redis::Args> reads = {{"GET", keys_.MsgId(m.sender_id, m.msg_id)},
+                                      {"HGETALL", keys_.Group(group_id)},
+                                      {"HGETALL", keys_.Members(group_id)}};
+    base::Result<std::vector<redis::Reply>> state = co_await redis_->Pipeline(std::move(reads));
+    if (!state) co_return state.error();
+    if ((*state)[0].IsString()) {
+      const std::optional<MsgIdEntry> entry = ParseMsgIdEntry((*state)[0].str());
+      base::Result<core::AppendResult> dup =
+          co_await Duplicate(m.sender_id, m.msg_id, entry && entry->committed);
+      co_return dup;
+    }
+    const std::map<std::string, std::string> meta = HashOf((*state)[1]);
+    if (meta.empty()) {
+      base::Result<void> seeded = co_await SeedGroup(group_id);
+      if (!seeded) co_return seeded.error();
+      continue;
+    }
+    const GroupPtr before = RecordOf(group_id, meta, HashOf((*state)[2]));
+    base::Result<GroupChangeOutcome> outcome = ApplyGroupChange(before.get(), change, m.send_time);
+    if (!outcome) {
+      // A retry whose idempotency entry is gone is refused by the rules
+      // (e.g. "already a member") although it was stored: MySQL knows.
+      base::Result<core::AppendResult> dup = co_await Duplicate(m.sender_id, m.msg_id, true);
+      if (dup) co_return dup;
+      co_return outcome.error();
+    }
+    const GroupRecord& after = *outcome->group;
+    const auto token_it = meta.find("token");
+    const std::string expected = token_it == meta.end() ? std::string() : token_it->second;
+    const std::string new_token = RandomToken();
+
+    std::vector<std::string> args = {keys_.prefix(),
+                                     m.conversation_id,
+                                     m.sender_id,
+                                     m.msg_id,
+                                     std::to_string(m.send_time),
+                                     std::to_string(options_.fanout_threshold),
+                                     std::to_string(options_.inbox_retention.count()),
+                                     std::to_string(options_.pending_ttl.count()),
+                                     std::to_string(options_.max_inbox_entries),
+                                     group_id,
+                                     expected,
+                                     new_token,
+                                     after.info.name,
+                                     after.info.owner_id,
+                                     std::to_string(after.info.created_at),
+                                     std::to_string(outcome->added.size())};
+    GroupChangeRows rows;
+    rows.group_id = group_id;
+    rows.create = change.op == core::GroupOp::kCreate;
+    rows.name = after.info.name;
+    rows.owner_id = after.info.owner_id;
+    rows.created_at = after.info.created_at;
+    rows.owner_changed = outcome->owner_changed;
+    rows.removed = outcome->removed;
+    for (const std::string& user : outcome->added) {
+      const std::int64_t join_time = after.JoinTimeOf(user);
+      args.push_back(user);
+      args.push_back(std::to_string(join_time));
+      rows.added.emplace_back(user, join_time);
+    }
+    args.push_back(std::to_string(outcome->removed.size()));
+    args.insert(args.end(), outcome->removed.begin(), outcome->removed.end());
+    args.push_back(std::to_string(outcome->recipients->size()));
+    args.insert(args.end(), outcome->recipients->begin(), outcome->recipients->end());
+
+    base::Result<redis::Reply> reply = co_await RunScript(*change_script_, std::move(args));
+    if (!reply) co_return reply.error();
+    if (!reply->IsArray() || reply->elements().empty()) {
+      co_return base::MakeError(base::Code::kInternal,
+                                "redis script: unexpected reply " + reply->DebugString());
+    }
+    const auto& e = reply->elements();
+    const std::string tag = e[0].str();
+    if (tag == "ok" && e.size() >= 3) {
+      const std::int64_t seq = e[1].integer();
+      const bool inboxed = e[2].integer() != 0;
+      const bool sender_left = std::binary_search(outcome->removed.begin(),
+                                                  outcome->removed.end(), m.sender_id);
+      base::Result<core::AppendResult> done = co_await Finish(
+          request, seq, outcome->recipients, inboxed, std::move(rows), !sender_left);
+      if (done && !done->duplicate) CacheMembers(group_id, new_token, after.info.members);
+      co_return done;
+    }
+    if (tag == "dup" && e.size() >= 2) {
+      const std::optional<MsgIdEntry> entry = ParseMsgIdEntry(e[1].str());
+      base::Result<core::AppendResult> dup =
+          co_await Duplicate(m.sender_id, m.msg_id, entry && entry->committed);
+      co_return dup;
+    }
+    if (tag == "stale") continue;  // the group changed since it was read (lock expired)
+    base::Result<void> seeded = co_await Seed(tag, m.conversation_id, group_id);
+    if (!seeded) co_return seeded.error();
+  }
+  co_return Unavailable("group state keeps changing, retry");
+}
+
+// ---- re-seeding Redis from MySQL -----------------------------------------
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::Seed(const std::string& what,
+                                                          const std::string& conversation_id,
+                                                          const std::string& group_id) {
+  if (what == "seed_seq") {
+    base::Result<void> seeded = co_await SeedSeq(conversation_id);
+    co_return seeded;
+  }
+  if (what == "seed_group" && !group_id.empty()) {
+    base::Result<void> seeded = co_await SeedGroup(group_id);
+    co_return seeded;
+  }
+  if (what == "seed_floor") {
+    base::Result<void> seeded = co_await SeedInboxFloor();
+    co_return seeded;
+  }
+  co_return base::MakeError(base::Code::kInternal, "redis script: unexpected answer " + what);
+}
+
+// The counter continues after the highest seq MySQL holds (holes included),
+// so no seq of a committed message is ever handed out again. NX: another
+// gateway may have seeded (and used) it meanwhile.
+asio::awaitable<base::Result<void>> RedisMysqlStore::SeedSeq(std::string conversation_id) {
+  auto read = [&](mysql::Session& s) { return sql::MaxAssignedSeq(s, conversation_id); };
+  base::Result<std::int64_t> max = co_await pool_->Run(std::move(read));
+  Note(max);
+  if (!max) co_return max.error();
+  redis::Args set = {"SET", keys_.Seq(conversation_id), std::to_string(*max), "NX"};
+  base::Result<redis::Reply> reply = co_await redis_->Command(std::move(set));
+  if (!reply) co_return reply.error();
+  co_return base::Result<void>{};
+}
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::SeedGroup(std::string group_id) {
+  auto load = [&](mysql::Session& s) { return sql::LoadGroup(s, group_id); };
+  base::Result<GroupPtr> group = co_await pool_->Run(std::move(load));
+  Note(group);
+  if (!group) co_return group.error();
+  const GroupPtr& g = *group;
+  // A "no such group" marker expires soon, so it cannot hide a group for long
+  // if something ever writes MySQL without Redis.
+  constexpr std::int64_t kMarkerTtlMs = 60000;
+  std::vector<std::string> args = {keys_.prefix(),
+                                   group_id,
+                                   g ? "1" : "0",
+                                   RandomToken(),
+                                   g ? g->info.name : std::string(),
+                                   g ? g->info.owner_id : std::string(),
+                                   g ? std::to_string(g->info.created_at) : std::string("0"),
+                                   std::to_string(kMarkerTtlMs)};
+  if (g) {
+    for (std::size_t i = 0; i < g->info.members->size(); ++i) {
+      args.push_back((*g->info.members)[i]);
+      args.push_back(std::to_string(g->join_times[i]));
+    }
+  }
+  base::Result<redis::Reply> reply = co_await RunScript(*seed_group_script_, std::move(args));
+  if (!reply) co_return reply.error();
+  co_return base::Result<void>{};
+}
+
+// Where a lost inbox_seq restarts. A fresh cluster (no message yet) starts
+// at 0. After Redis lost its data, at the wall clock in µs: every inbox_seq
+// handed out before was at most the previous floor plus the user's entries
+// since, which stays below it unless a user got over 1000 entries per ms on
+// average. So no device's cursor is ever ahead of its new inbox_seq, and old
+// cursors read as expired (the device falls back to CONVERSATIONS + PULL).
+asio::awaitable<base::Result<void>> RedisMysqlStore::SeedInboxFloor() {
+  auto read = [](mysql::Session& s) { return sql::AnyMessage(s); };
+  base::Result<bool> any = co_await pool_->Run(std::move(read));
+  Note(any);
+  if (!any) co_return any.error();
+  const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  redis::Args set = {"SET", keys_.InboxFloor(), std::to_string(*any ? now_us : 0), "NX"};
+  base::Result<redis::Reply> reply = co_await redis_->Command(std::move(set));
+  if (!reply) co_return reply.error();
+  co_return base::Result<void>{};
+}
+
+void RedisMysqlStore::Forget(std::vector<std::string> keys) {
+  redis::Args del = {"DEL"};
+  del.insert(del.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
+  asio::co_spawn(backend_, SendAndForget(redis_, std::move(del)), asio::detached);
+}
+
+void RedisMysqlStore::MarkCommitted(const std::string& sender_id, const std::string& msg_id,
+                                    const MsgIdEntry& entry) {
+  redis::Args set = {"SET", keys_.MsgId(sender_id, msg_id), MsgIdEntryValue(entry), "PX",
+                     std::to_string(options_.msgid_ttl.count())};
+  asio::co_spawn(backend_, SendAndForget(redis_, std::move(set)), asio::detached);
+}
+
+}  // namespace parley::store

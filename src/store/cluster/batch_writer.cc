@@ -1,0 +1,190 @@
+#include "store/cluster/batch_writer.h"
+
+#include <map>
+
+#include "store/cluster/sql_rows.h"
+
+namespace parley::store {
+namespace {
+
+using mysql::Param;
+
+// A user's state row for a conversation, as the batch leaves it.
+struct StateChange {
+  bool reset = false;    // deleted at some point of the batch
+  bool present = false;  // exists at the end of the batch
+  std::int64_t ack = 0;
+};
+using StateChanges = std::map<std::pair<std::string, std::string>, StateChange>;
+
+void Touch(StateChanges& changes, const std::string& user, const std::string& conv,
+           std::int64_t ack) {
+  StateChange& c = changes[{user, conv}];
+  c.present = true;
+  c.ack = std::max(c.ack, ack);
+}
+
+void Remove(StateChanges& changes, const std::string& user, const std::string& conv) {
+  StateChange& c = changes[{user, conv}];
+  c.reset = true;
+  c.present = false;
+  c.ack = 0;
+}
+
+base::Result<std::uint64_t> InsertMessages(mysql::Session& session,
+                                           const std::vector<const CommitItem*>& items) {
+  std::vector<Param> params;
+  params.reserve(items.size() * 7);
+  for (const CommitItem* item : items) {
+    const protocol::Message& m = item->message;
+    params.emplace_back(m.conversation_id);
+    params.emplace_back(m.seq);
+    params.emplace_back(m.msg_id);
+    params.emplace_back(m.sender_id);
+    params.emplace_back(m.content);
+    params.emplace_back(m.msg_type);
+    params.emplace_back(m.send_time);
+  }
+  std::uint64_t inserted = 0;
+  // The no-op update makes a duplicate key "affect" 0 rows instead of failing
+  // the whole batch; the caller then finds out which rows were not ours.
+  PARLEY_TRY(sql::RunChunked(
+                   session,
+                   "INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, "
+                   "content, msg_type, send_time) VALUES ",
+                   7, " ON DUPLICATE KEY UPDATE status = status", params,
+                   [&](mysql::QueryResult& r) { inserted += r.affected_rows; }));
+  return inserted;
+}
+
+// The slow path: which appends' rows are really theirs.
+base::Result<std::vector<ItemOutcome>> Verify(mysql::Session& session,
+                                              const std::vector<const CommitItem*>& items) {
+  std::vector<Param> params;
+  for (const CommitItem* item : items) {
+    params.emplace_back(item->message.sender_id);
+    params.emplace_back(item->message.msg_id);
+  }
+  std::map<std::pair<std::string, std::string>, protocol::Message> found;
+  base::Result<void> parsed;
+  PARLEY_TRY(sql::RunChunked(session,
+                               "SELECT " + std::string(sql::kMessageColumns) +
+                                   " FROM timeline_message WHERE (sender_id, msg_id) IN (",
+                               2, ")", params, [&](mysql::QueryResult& r) {
+                                 for (const mysql::Row& row : r.rows) {
+                                   auto m = sql::MessageFromRow(row);
+                                   if (!m) {
+                                     parsed = m.error();
+                                     continue;
+                                   }
+                                   auto key = std::make_pair(m->sender_id, m->msg_id);
+                                   found.insert_or_assign(std::move(key), std::move(*m));
+                                 }
+                               }));
+  if (!parsed) return parsed.error();
+
+  std::vector<ItemOutcome> out(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const protocol::Message& m = items[i]->message;
+    auto it = found.find({m.sender_id, m.msg_id});
+    if (it == found.end()) {
+      out[i].kind = ItemOutcome::Kind::kSeqTaken;
+    } else if (it->second.conversation_id != m.conversation_id || it->second.seq != m.seq) {
+      out[i].kind = ItemOutcome::Kind::kDuplicate;
+      out[i].original = it->second;
+      // Our seq will never hold a message: mark it so readers skip it at once.
+      const std::vector<Param> hole = {m.conversation_id, m.seq, m.send_time};
+      auto written = session.Execute(
+          "INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, content, "
+          "msg_type, status, send_time) VALUES (?, ?, NULL, '', '', 0, 1, ?) "
+          "ON DUPLICATE KEY UPDATE status = status",
+          hole);
+      if (!written) return written.error();
+    }
+  }
+  return out;
+}
+
+base::Result<void> WriteChange(mysql::Session& session, const std::string& conv,
+                               const GroupChangeRows& change, StateChanges& states) {
+  const std::string& gid = change.group_id;
+  if (change.create) {
+    const std::vector<Param> row = {gid, change.name, change.owner_id, change.created_at};
+    PARLEY_TRY(session.Execute("INSERT INTO `groups` (group_id, name, owner_id, created_at) "
+                        "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name), "
+                        "owner_id = VALUES(owner_id), created_at = VALUES(created_at)",
+                        row));
+  } else if (change.owner_changed) {
+    const std::vector<Param> row = {change.owner_id, gid};
+    PARLEY_TRY(session.Execute("UPDATE `groups` SET owner_id = ? WHERE group_id = ?", row));
+  }
+  for (const auto& [user, join_time] : change.added) {
+    const std::vector<Param> row = {gid, user, join_time};
+    PARLEY_TRY(session.Execute("INSERT INTO group_member (group_id, user_id, role, join_time) "
+                                    "VALUES (?, ?, 0, ?) ON DUPLICATE KEY UPDATE "
+                                    "join_time = VALUES(join_time)",
+                                    row));
+    Touch(states, user, conv, 0);
+  }
+  for (const std::string& user : change.removed) {
+    const std::vector<Param> row = {gid, user};
+    PARLEY_TRY(session.Execute("DELETE FROM group_member WHERE group_id = ? AND user_id = ?", row));
+    Remove(states, user, conv);
+  }
+  if (change.create || change.owner_changed) {
+    const std::vector<Param> row = {change.owner_id, gid};
+    PARLEY_TRY(session.Execute("UPDATE group_member SET role = (user_id = ?) WHERE group_id = ?", row));
+  }
+  return {};
+}
+
+base::Result<void> WriteStates(mysql::Session& session, const StateChanges& states) {
+  std::vector<Param> upserts;
+  for (const auto& [key, change] : states) {
+    if (change.reset) {
+      const std::vector<Param> row = {key.first, key.second};
+      PARLEY_TRY(session.Execute(
+              "DELETE FROM user_conversation_state WHERE user_id = ? AND conversation_id = ?",
+              row));
+    }
+    if (change.present) {
+      upserts.emplace_back(key.first);
+      upserts.emplace_back(key.second);
+      upserts.emplace_back(change.ack);
+    }
+  }
+  if (upserts.empty()) return {};
+  return sql::RunChunked(session,
+                         "INSERT INTO user_conversation_state (user_id, conversation_id, "
+                         "last_ack_seq) VALUES ",
+                         3,
+                         " ON DUPLICATE KEY UPDATE last_ack_seq = "
+                         "GREATEST(last_ack_seq, VALUES(last_ack_seq))",
+                         upserts, nullptr);
+}
+
+}  // namespace
+
+base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
+                                                  const std::vector<const CommitItem*>& items) {
+  PARLEY_ASSIGN_OR_RETURN(const std::uint64_t inserted, InsertMessages(session, items));
+  std::vector<ItemOutcome> outcomes(items.size());
+  if (inserted != items.size()) {
+    PARLEY_ASSIGN_OR_RETURN(outcomes, Verify(session, items));
+  }
+  StateChanges states;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (outcomes[i].kind != ItemOutcome::Kind::kStored) continue;
+    const CommitItem& item = *items[i];
+    const protocol::Message& m = item.message;
+    for (const std::string& member : item.members) Touch(states, member, m.conversation_id, 0);
+    if (item.change) {
+      PARLEY_TRY(WriteChange(session, m.conversation_id, *item.change, states));
+    }
+    if (item.sender_ack) Touch(states, m.sender_id, m.conversation_id, m.seq);
+  }
+  PARLEY_TRY(WriteStates(session, states));
+  return outcomes;
+}
+
+}  // namespace parley::store

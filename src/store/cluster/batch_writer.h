@@ -1,0 +1,70 @@
+#pragma once
+// The MySQL side of one group-commit batch: every row of every append in it,
+// written inside one transaction (the caller's Pool::Transaction).
+//
+// Per append, in batch order:
+//   - its timeline_message row (multi-row INSERT; a row whose (conversation,
+//     seq) or (sender, msg_id) already exists is left alone, not an error);
+//   - user_conversation_state: a private chat's members get a row (ack 0),
+//     the sender's ack moves to the seq (GREATEST), unless it just left;
+//   - a membership change's rows: groups, group_member (role 1 = owner), and
+//     the state rows that list the group for added members and drop it for
+//     removed ones.
+// State rows are merged over the batch and written in key order (one lock
+// order for every gateway, so concurrent batches do not deadlock on them).
+//
+// The fast path checks nothing more: when the INSERT inserted every row, all
+// appends are stored. Otherwise (Redis lost its data, or a msgid cache entry
+// expired) the batch looks up each append's (sender, msg_id):
+//   - found at its own seq: stored;
+//   - found at another seq: a duplicate of that message; its own seq gets a
+//     hole row (status 1) so readers do not wait for it;
+//   - not found: its seq was taken by another message (a re-seeded counter
+//     handed it out twice); the append fails (503, the client retries).
+// Only stored appends write state and group rows.
+//
+// Thread contract: runs on a mysql worker thread, inside a transaction.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/error.h"
+#include "mysql/session.h"
+#include "protocol/message.h"
+
+namespace parley::store {
+
+// The MySQL rows of a membership change.
+struct GroupChangeRows {
+  std::string group_id;
+  bool create = false;
+  std::string name;
+  std::string owner_id;
+  std::int64_t created_at = 0;
+  bool owner_changed = false;
+  std::vector<std::pair<std::string, std::int64_t>> added;  // user, join_time
+  std::vector<std::string> removed;
+};
+
+struct CommitItem {
+  protocol::Message message;  // seq assigned
+  // Users who must have a state row for the conversation (ack 0 if new):
+  // the members of a private chat.
+  std::vector<std::string> members;
+  bool sender_ack = true;  // false when the sender just left the group
+  std::optional<GroupChangeRows> change;
+};
+
+struct ItemOutcome {
+  enum class Kind { kStored, kDuplicate, kSeqTaken };
+  Kind kind = Kind::kStored;
+  std::optional<protocol::Message> original;  // kDuplicate: the stored message
+};
+
+base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
+                                                  const std::vector<const CommitItem*>& items);
+
+}  // namespace parley::store

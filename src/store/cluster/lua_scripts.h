@@ -1,0 +1,45 @@
+#pragma once
+// The Lua scripts of the cluster store. Each runs atomically in Redis, so
+// one round trip checks and assigns together: no other append can slip
+// between the idempotency check, the membership check and INCR.
+//
+// Every script makes all its checks before its first write, so an answer
+// asking for a re-seed ("seed_seq", "seed_group", "seed_floor") or refusing
+// ("nogroup", "notmember", "stale") leaves Redis unchanged.
+//
+// Numbers are formatted with string.format('%d'): Lua 5.1's own tostring
+// keeps only 14 digits, too few for inbox_seqs seeded from the clock.
+
+#include <string>
+
+namespace parley::store::lua {
+
+// A message (private or group). ARGV: prefix, conv, sender, msg_id,
+// send_time, fanout_threshold, retention_ms, pending_ttl_ms,
+// max_inbox_entries, group_id ("" for a private chat), known_token, then a
+// private chat's members.
+// Answers {"dup", msgid_value} | {"seed_seq"} | {"seed_group"} |
+// {"seed_floor"} | {"nogroup"} | {"notmember"} |
+// {"ok", seq, inboxed, token, members...} where members are listed only for
+// a group whose token differs from known_token.
+const std::string& AppendScript();
+
+// A membership change computed by the caller from the state it read (under
+// the group's lock). ARGV: prefix, conv, sender, msg_id, send_time,
+// fanout_threshold, retention_ms, pending_ttl_ms, max_inbox_entries,
+// group_id, expected_token, new_token, name, owner, created_at, n_added,
+// (user, join_time) * n_added, n_removed, user * n_removed, n_recipients,
+// user * n_recipients.
+// Answers {"dup", value} | {"seed_seq"} | {"seed_group"} | {"seed_floor"} |
+// {"stale"} | {"ok", seq, inboxed}.
+const std::string& ChangeScript();
+
+// Writes a group loaded from MySQL, unless the group key exists meanwhile.
+// ARGV: prefix, group_id, exists ("1"/"0"), token, name, owner, created_at,
+// marker_ttl_ms, then (user, join_time) pairs.
+const std::string& SeedGroupScript();
+
+// Deletes KEYS[1] if it holds ARGV[1] (releases a lock we own).
+const std::string& UnlockScript();
+
+}  // namespace parley::store::lua

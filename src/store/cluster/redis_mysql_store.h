@@ -1,0 +1,177 @@
+#pragma once
+// RedisMysqlStore: the cluster-mode Store (DESIGN "Two deployment modes").
+// Redis is the index and the cache (seq counters, inboxes, the idempotency
+// cache, group membership as of the newest seq); MySQL is the truth
+// (messages, users, groups, ack positions). Every Redis key is re-seeded
+// from MySQL when Redis has lost it (cluster_keys.h).
+//
+// Append, the hot path:
+//   1. ONE Redis round trip (lua_scripts.h): idempotency check, membership
+//      check, seq = INCR, "pending" msgid entry, inbox entries;
+//   2. group commit (group_committer.h): the row goes into MySQL with every
+//      other append of the moment, in one transaction;
+//   3. the caller hears "stored" only after the COMMIT; the msgid entry then
+//      becomes "committed" in the background.
+// Membership changes take a per-group Redis lock, read the group, apply the
+// embedded store's rules (store/rocks/group_changes.h, the same function),
+// then a script writes the new membership and assigns the seq together, so
+// a message's recipients are exactly the members at its seq.
+//
+// Seq holes: a seq is assigned before its row is durable. When the row's
+// batch fails (MySQL down), the append answers 503 and its seq stays
+// unused: the timeline has a hole there. Readers stop before a missing seq
+// younger than hole_timeout (it may be committing on another gateway) and
+// skip older ones (sql_reads.h); a duplicate found at commit time writes an
+// explicit hole row. So seqs are unique and ordered, but dense only while
+// MySQL stays up.
+//
+// Thread contract: every method may be called from any thread and resumes
+// the caller on its own executor. Blocking MySQL calls run on the pool's
+// threads; the Redis connection and the group-commit writer run on the
+// store's own backend thread. Close() blocks; call it once, from a thread
+// that is not the backend's, after the gateways stopped; afterwards every
+// method answers 503.
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "base/metrics.h"
+#include "core/store.h"
+#include "store/cluster/batch_writer.h"
+#include "store/cluster/cluster_keys.h"
+#include "store/cluster/cluster_options.h"
+
+namespace parley::mysql {
+class Pool;
+}
+namespace parley::redis {
+class Client;
+class Reply;
+class Script;
+}  // namespace parley::redis
+
+namespace parley::store {
+
+namespace asio = boost::asio;
+
+class GroupCommitter;
+struct MsgIdEntry;
+struct GroupRecord;
+
+class RedisMysqlStore final : public core::Store {
+ public:
+  // Connects to Redis (must answer within options.redis.connect_timeout) and
+  // MySQL, and creates the schema if missing (schema.h). Throws
+  // std::runtime_error naming the failed step. `metrics` must outlive the
+  // store.
+  static std::unique_ptr<RedisMysqlStore> Open(ClusterStoreOptions options,
+                                               base::Metrics* metrics);
+  ~RedisMysqlStore() override;  // Close() if needed
+
+  asio::awaitable<base::Result<void>> CreateUser(core::UserRecord user) override;
+  asio::awaitable<base::Result<core::UserRecord>> FindUser(std::string user_id) override;
+  asio::awaitable<base::Result<core::AppendResult>> Append(core::AppendRequest request) override;
+  asio::awaitable<base::Result<core::MessagePage>> ReadAfter(std::string conversation_id,
+                                                             std::int64_t after_seq,
+                                                             std::size_t limit) override;
+  asio::awaitable<base::Result<core::MessagePage>> ReadBefore(std::string conversation_id,
+                                                              std::int64_t before_seq,
+                                                              std::size_t limit) override;
+  asio::awaitable<base::Result<std::int64_t>> MaxSeq(std::string conversation_id) override;
+  asio::awaitable<base::Result<std::int64_t>> Ack(std::string user_id, std::string conversation_id,
+                                                  std::int64_t seq) override;
+  asio::awaitable<base::Result<std::vector<core::ConversationState>>> ListConversations(
+      std::string user_id) override;
+  asio::awaitable<base::Result<core::GroupInfo>> GetGroup(std::string group_id) override;
+  asio::awaitable<base::Result<std::vector<core::GroupInfo>>> GroupsOf(
+      std::string user_id) override;
+  asio::awaitable<base::Result<core::InboxPage>> ReadInbox(std::string user_id,
+                                                           std::int64_t after_inbox_seq,
+                                                           std::size_t limit) override;
+  void Close() override;
+
+  // Both Redis and MySQL answered recently (MySQL is probed every second).
+  // For /healthz; any thread.
+  bool Healthy() const;
+
+ private:
+  explicit RedisMysqlStore(ClusterStoreOptions options, base::Metrics& metrics);
+
+  // append_flow.cc
+  asio::awaitable<base::Result<core::AppendResult>> AppendMessage(core::AppendRequest request);
+  asio::awaitable<base::Result<core::AppendResult>> AppendChange(core::AppendRequest request);
+  asio::awaitable<base::Result<core::AppendResult>> ChangeLocked(core::AppendRequest& request);
+  asio::awaitable<base::Result<core::AppendResult>> Duplicate(std::string sender_id,
+                                                              std::string msg_id,
+                                                              bool committed);
+  // Commits an append whose seq Redis assigned, and answers it.
+  asio::awaitable<base::Result<core::AppendResult>> Finish(
+      const core::AppendRequest& request, std::int64_t seq, core::MemberList recipients,
+      bool inboxed, std::optional<GroupChangeRows> change, bool sender_ack);
+  asio::awaitable<base::Result<core::MemberList>> CurrentRecipients(std::string conversation_id);
+  // Answers a script's "seed_*" request; an error ends the Append.
+  asio::awaitable<base::Result<void>> Seed(const std::string& what,
+                                           const std::string& conversation_id,
+                                           const std::string& group_id);
+  asio::awaitable<base::Result<void>> SeedSeq(std::string conversation_id);
+  asio::awaitable<base::Result<void>> SeedGroup(std::string group_id);
+  asio::awaitable<base::Result<void>> SeedInboxFloor();
+  asio::awaitable<base::Result<redis::Reply>> RunScript(redis::Script& script,
+                                                        std::vector<std::string> args);
+  // Background Redis writes after a commit or a failure (not awaited).
+  void Forget(std::vector<std::string> keys);
+  void MarkCommitted(const std::string& sender_id, const std::string& msg_id,
+                     const MsgIdEntry& entry);
+
+  // Member lists by group token (lua_scripts.h), so a script need not
+  // return a group's members with every message.
+  void CacheMembers(const std::string& group_id, const std::string& token,
+                    core::MemberList members);
+
+  asio::awaitable<void> ProbeMysql();
+  // Keeps mysql_ok_ current from the outcome of every MySQL call.
+  template <class T>
+  void Note(const base::Result<T>& result) {
+    if (result) {
+      mysql_ok_ = true;
+    } else if (result.error().code == base::Code::kUnavailable) {
+      mysql_ok_ = false;
+    }
+  }
+
+  ClusterStoreOptions options_;
+  base::Metrics& metrics_;
+  const ClusterKeys keys_;
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> mysql_ok_{true};
+
+  // The backend thread: Redis connection strands, the commit writer, probes.
+  asio::io_context backend_;
+  asio::executor_work_guard<asio::io_context::executor_type> backend_work_;
+  std::thread backend_thread_;
+
+  std::shared_ptr<redis::Client> redis_;
+  std::unique_ptr<mysql::Pool> pool_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<redis::Script> append_script_;
+  std::unique_ptr<redis::Script> change_script_;
+  std::unique_ptr<redis::Script> seed_group_script_;
+  std::unique_ptr<redis::Script> unlock_script_;
+
+  struct CachedGroup {
+    std::string token;
+    core::MemberList members;
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedGroup> member_cache_;  // guarded by cache_mu_
+};
+
+}  // namespace parley::store

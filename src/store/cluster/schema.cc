@@ -1,0 +1,70 @@
+#include "store/cluster/schema.h"
+
+namespace parley::store {
+
+const std::vector<std::string_view>& SchemaStatements() {
+  // status: 0 a message, 1 a hole (a seq whose append failed after it was
+  // assigned, written so readers need not wait; msg_id is then NULL, which
+  // the unique key allows any number of times).
+  // created_at: the server's insert time, used to tell a hole (old) from a
+  // seq still being committed by another gateway (young).
+  static const std::vector<std::string_view> statements = {
+      R"sql(CREATE TABLE IF NOT EXISTS timeline_message (
+  conversation_id VARCHAR(160) NOT NULL,
+  seq BIGINT NOT NULL,
+  msg_id VARCHAR(128) NULL,
+  sender_id VARCHAR(64) NOT NULL,
+  content MEDIUMTEXT NOT NULL,
+  msg_type INT NOT NULL,
+  status TINYINT NOT NULL DEFAULT 0,
+  send_time BIGINT NOT NULL,
+  created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (conversation_id, seq),
+  UNIQUE KEY uk_sender_msg (sender_id, msg_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      R"sql(CREATE TABLE IF NOT EXISTS `user` (
+  user_id VARCHAR(64) NOT NULL,
+  nickname VARCHAR(255) NOT NULL DEFAULT '',
+  password_hash VARCHAR(255) NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      R"sql(CREATE TABLE IF NOT EXISTS `groups` (
+  group_id VARCHAR(64) NOT NULL,
+  name TEXT NOT NULL,
+  owner_id VARCHAR(64) NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (group_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      R"sql(CREATE TABLE IF NOT EXISTS group_member (
+  group_id VARCHAR(64) NOT NULL,
+  user_id VARCHAR(64) NOT NULL,
+  role TINYINT NOT NULL DEFAULT 0,
+  join_time BIGINT NOT NULL,
+  PRIMARY KEY (group_id, user_id),
+  KEY k_user (user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      R"sql(CREATE TABLE IF NOT EXISTS user_conversation_state (
+  user_id VARCHAR(64) NOT NULL,
+  conversation_id VARCHAR(160) NOT NULL,
+  last_ack_seq BIGINT NOT NULL DEFAULT 0,
+  updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (user_id, conversation_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+  };
+  return statements;
+}
+
+std::string SchemaSqlFile() {
+  std::string out =
+      "-- Parley cluster mode: the MySQL/MariaDB schema (DESIGN \"Data model\").\n"
+      "-- Generated from src/store/cluster/schema.cc, which parleyd runs at start;\n"
+      "-- a test keeps the two identical. role: 1 owner, 0 member. status: 0 message,\n"
+      "-- 1 hole (a seq whose append failed). Times are ms since the epoch.\n";
+  for (std::string_view statement : SchemaStatements()) {
+    out.append("\n").append(statement).append(";\n");
+  }
+  return out;
+}
+
+}  // namespace parley::store

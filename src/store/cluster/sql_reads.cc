@@ -1,0 +1,312 @@
+#include "store/cluster/sql_reads.h"
+
+#include <algorithm>
+#include <map>
+
+#include "store/cluster/sql_rows.h"
+
+namespace parley::store::sql {
+namespace {
+
+using mysql::Param;
+
+// A page is sized by the caller's limit, which a bad request could make huge.
+constexpr std::size_t kMaxPage = 10000;
+
+// Timeline rows: the message columns, then status and age in microseconds.
+const std::string& TimelineSelect() {
+  static const std::string select =
+      "SELECT " + std::string(kMessageColumns) +
+      ", status, TIMESTAMPDIFF(MICROSECOND, created_at, NOW(6)) FROM timeline_message ";
+  return select;
+}
+
+struct TimelineRow {
+  protocol::Message message;
+  bool hole = false;
+  std::int64_t age_us = 0;
+};
+
+base::Result<std::vector<TimelineRow>> QueryTimeline(mysql::Session& session,
+                                                     const std::string& where,
+                                                     std::vector<Param> params) {
+  PARLEY_ASSIGN_OR_RETURN(mysql::QueryResult result,
+                          session.Execute(TimelineSelect() + where, params));
+  std::vector<TimelineRow> rows;
+  rows.reserve(result.rows.size());
+  for (const mysql::Row& row : result.rows) {
+    TimelineRow r;
+    PARLEY_ASSIGN_OR_RETURN(r.message, MessageFromRow(row));
+    PARLEY_ASSIGN_OR_RETURN(const std::int64_t status, IntAt(row, kMessageColumnCount));
+    PARLEY_ASSIGN_OR_RETURN(r.age_us, IntAt(row, kMessageColumnCount + 1));
+    r.hole = status != 0;
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+bool Old(const TimelineRow& row, std::chrono::milliseconds hole_timeout) {
+  return row.age_us > std::chrono::duration_cast<std::chrono::microseconds>(hole_timeout).count();
+}
+
+}  // namespace
+
+base::Result<TimelinePage> ReadAfter(mysql::Session& session, const std::string& conv,
+                                     std::int64_t after_seq, std::size_t limit,
+                                     std::chrono::milliseconds hole_timeout) {
+  TimelinePage out;
+  if (after_seq == std::numeric_limits<std::int64_t>::max()) return out;
+  const std::int64_t after = std::max<std::int64_t>(after_seq, 0);
+  const std::size_t want = std::min(limit, kMaxPage);
+  // One more than asked, so has_more is exact when no hole is in the way.
+  PARLEY_ASSIGN_OR_RETURN(
+      std::vector<TimelineRow> rows,
+      QueryTimeline(session, "WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    {conv, after, static_cast<std::int64_t>(want + 1)}));
+  std::int64_t expected = after + 1;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const TimelineRow& row = rows[i];
+    if (row.message.seq != expected && !Old(row, hole_timeout)) {
+      out.stopped_at_gap = true;
+      out.page.has_more = true;
+      return out;
+    }
+    expected = row.message.seq + 1;
+    if (row.hole) continue;
+    if (out.page.messages.size() == want) {
+      out.page.has_more = true;
+      return out;
+    }
+    out.page.messages.push_back(protocol::SerializeMessage(row.message));
+  }
+  // Rows that were all holes may hide more: say so and let the caller go on.
+  out.page.has_more = rows.size() > want;
+  return out;
+}
+
+base::Result<TimelinePage> ReadBefore(mysql::Session& session, const std::string& conv,
+                                      std::int64_t before_seq, std::size_t limit,
+                                      std::chrono::milliseconds hole_timeout) {
+  TimelinePage out;
+  const std::size_t want = std::min(limit, kMaxPage);
+  const std::int64_t before =
+      before_seq <= 0 ? std::numeric_limits<std::int64_t>::max() : before_seq;
+  PARLEY_ASSIGN_OR_RETURN(
+      std::vector<TimelineRow> rows,
+      QueryTimeline(session, "WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                    {conv, before, static_cast<std::int64_t>(want + 1)}));
+  // Newest first: a young gap below rows already taken means those rows are
+  // not readable yet; drop them and go on below the gap.
+  std::vector<const TimelineRow*> taken;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const TimelineRow& row = rows[i];
+    if (i > 0 && rows[i - 1].message.seq != row.message.seq + 1 && !Old(rows[i - 1], hole_timeout)) {
+      taken.clear();
+      out.stopped_at_gap = true;
+    }
+    if (row.hole) continue;
+    if (taken.size() == want) {
+      out.page.has_more = true;
+      break;
+    }
+    taken.push_back(&row);
+  }
+  if (!out.page.has_more) out.page.has_more = rows.size() > want;
+  for (const TimelineRow* row : taken) {
+    out.page.messages.push_back(protocol::SerializeMessage(row->message));
+  }
+  return out;
+}
+
+base::Result<std::int64_t> MaxSeq(mysql::Session& session, const std::string& conv) {
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT COALESCE(MAX(seq), 0) FROM timeline_message "
+                      "WHERE conversation_id = ? AND status = 0",
+                      {conv}));
+  if (r.rows.empty()) return 0;
+  return IntAt(r.rows[0], 0);
+}
+
+base::Result<std::int64_t> MaxAssignedSeq(mysql::Session& session, const std::string& conv) {
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute(
+          "SELECT COALESCE(MAX(seq), 0) FROM timeline_message WHERE conversation_id = ?", {conv}));
+  if (r.rows.empty()) return 0;
+  return IntAt(r.rows[0], 0);
+}
+
+base::Result<bool> AnyMessage(mysql::Session& session) {
+  PARLEY_ASSIGN_OR_RETURN(mysql::QueryResult r,
+                          session.Execute("SELECT 1 FROM timeline_message LIMIT 1"));
+  return !r.rows.empty();
+}
+
+base::Result<std::optional<protocol::Message>> FindMessage(mysql::Session& session,
+                                                           const std::string& sender_id,
+                                                           const std::string& msg_id) {
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT " + std::string(kMessageColumns) +
+                          " FROM timeline_message WHERE sender_id = ? AND msg_id = ?",
+                      {sender_id, msg_id}));
+  if (r.rows.empty()) return std::nullopt;
+  PARLEY_ASSIGN_OR_RETURN(protocol::Message m, MessageFromRow(r.rows[0]));
+  return m;
+}
+
+base::Result<std::vector<FetchedMessage>> FetchMessages(
+    mysql::Session& session, const std::vector<std::pair<std::string, std::int64_t>>& keys) {
+  std::vector<Param> params;
+  params.reserve(keys.size() * 2);
+  for (const auto& [conv, seq] : keys) {
+    params.emplace_back(conv);
+    params.emplace_back(seq);
+  }
+  std::vector<FetchedMessage> out;
+  base::Result<void> parsed;
+  PARLEY_TRY(RunChunked(session,
+                        "SELECT " + std::string(kMessageColumns) +
+                            ", status FROM timeline_message WHERE (conversation_id, seq) IN (",
+                        2, ")", params, [&](mysql::QueryResult& r) {
+                          for (const mysql::Row& row : r.rows) {
+                            auto m = MessageFromRow(row);
+                            auto status = IntAt(row, kMessageColumnCount);
+                            if (m && status) {
+                              out.push_back(FetchedMessage{std::move(*m), *status != 0});
+                            } else {
+                              parsed = m ? status.error() : m.error();
+                            }
+                          }
+                        }));
+  if (!parsed) return parsed.error();
+  return out;
+}
+
+base::Result<std::int64_t> Ack(mysql::Session& session, const std::string& user,
+                               const std::string& conv, std::int64_t seq) {
+  PARLEY_TRY(session.Execute(
+      "INSERT INTO user_conversation_state (user_id, conversation_id, last_ack_seq) "
+      "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_ack_seq = GREATEST(last_ack_seq, "
+      "VALUES(last_ack_seq))",
+      {user, conv, seq}));
+  // Read back rather than answer `seq`: a concurrent, higher ack may have won.
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT last_ack_seq FROM user_conversation_state "
+                      "WHERE user_id = ? AND conversation_id = ?",
+                      {user, conv}));
+  if (r.rows.empty()) return base::MakeError(base::Code::kInternal, "store: ack row vanished");
+  return IntAt(r.rows[0], 0);
+}
+
+base::Result<std::vector<core::ConversationState>> ListConversations(mysql::Session& session,
+                                                                     const std::string& user) {
+  // One query: each listed conversation with its newest message. The inner
+  // join leaves out conversations without a message.
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT s.last_ack_seq, t.conversation_id, t.seq, t.msg_id, t.sender_id, "
+                      "t.content, t.msg_type, t.send_time "
+                      "FROM user_conversation_state s JOIN timeline_message t "
+                      "ON t.conversation_id = s.conversation_id AND t.seq = "
+                      "(SELECT MAX(x.seq) FROM timeline_message x "
+                      "WHERE x.conversation_id = s.conversation_id AND x.status = 0) "
+                      "WHERE s.user_id = ? ORDER BY s.conversation_id",
+                      {user}));
+  std::vector<core::ConversationState> out;
+  out.reserve(r.rows.size());
+  for (const mysql::Row& row : r.rows) {
+    core::ConversationState state;
+    PARLEY_ASSIGN_OR_RETURN(state.last_ack_seq, IntAt(row, 0));
+    PARLEY_ASSIGN_OR_RETURN(protocol::Message m, MessageFromRow(row, 1));
+    state.conversation_id = m.conversation_id;
+    state.max_seq = m.seq;
+    state.last_message_json = protocol::SerializeMessage(m);
+    out.push_back(std::move(state));
+  }
+  return out;
+}
+
+base::Result<GroupPtr> LoadGroup(mysql::Session& session, const std::string& group_id) {
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult g,
+      session.Execute("SELECT name, owner_id, created_at FROM `groups` WHERE group_id = ?",
+                      {group_id}));
+  if (g.rows.empty()) return GroupPtr();
+  auto group = std::make_shared<GroupRecord>();
+  group->info.group_id = group_id;
+  group->info.name = StringAt(g.rows[0], 0);
+  group->info.owner_id = StringAt(g.rows[0], 1);
+  PARLEY_ASSIGN_OR_RETURN(group->info.created_at, IntAt(g.rows[0], 2));
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult m,
+      session.Execute("SELECT user_id, join_time FROM group_member WHERE group_id = ? "
+                      "ORDER BY user_id",
+                      {group_id}));
+  auto members = std::make_shared<std::vector<std::string>>();
+  members->reserve(m.rows.size());
+  for (const mysql::Row& row : m.rows) {
+    members->push_back(StringAt(row, 0));
+    PARLEY_ASSIGN_OR_RETURN(const std::int64_t join_time, IntAt(row, 1));
+    group->join_times.push_back(join_time);
+  }
+  group->info.members = std::move(members);
+  return GroupPtr(std::move(group));
+}
+
+base::Result<std::vector<core::GroupInfo>> GroupsOf(mysql::Session& session,
+                                                    const std::string& user) {
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT g.group_id, g.name, g.owner_id, g.created_at, m.user_id "
+                      "FROM `groups` g JOIN group_member m ON m.group_id = g.group_id "
+                      "WHERE g.group_id IN (SELECT group_id FROM group_member WHERE user_id = ?) "
+                      "ORDER BY g.group_id, m.user_id",
+                      {user}));
+  std::vector<core::GroupInfo> out;
+  std::shared_ptr<std::vector<std::string>> members;
+  for (const mysql::Row& row : r.rows) {
+    const std::string group_id = StringAt(row, 0);
+    if (out.empty() || out.back().group_id != group_id) {
+      core::GroupInfo info;
+      info.group_id = group_id;
+      info.name = StringAt(row, 1);
+      info.owner_id = StringAt(row, 2);
+      PARLEY_ASSIGN_OR_RETURN(info.created_at, IntAt(row, 3));
+      members = std::make_shared<std::vector<std::string>>();
+      info.members = members;
+      out.push_back(std::move(info));
+    }
+    members->push_back(StringAt(row, 4));
+  }
+  return out;
+}
+
+base::Result<void> CreateUser(mysql::Session& session, const core::UserRecord& user) {
+  auto inserted = session.Execute(
+      "INSERT INTO `user` (user_id, password_hash, created_at) VALUES (?, ?, ?)",
+      {user.user_id, user.password_hash, user.created_at});
+  if (!inserted) {
+    if (inserted.error().code == base::Code::kConflict) {
+      return base::MakeError(base::Code::kConflict, "user id taken");
+    }
+    return inserted.error();
+  }
+  return {};
+}
+
+base::Result<core::UserRecord> FindUser(mysql::Session& session, const std::string& user_id) {
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT password_hash, created_at FROM `user` WHERE user_id = ?", {user_id}));
+  if (r.rows.empty()) return base::MakeError(base::Code::kNotFound, "no such user");
+  core::UserRecord user;
+  user.user_id = user_id;
+  user.password_hash = StringAt(r.rows[0], 0);
+  PARLEY_ASSIGN_OR_RETURN(user.created_at, IntAt(r.rows[0], 1));
+  return user;
+}
+
+}  // namespace parley::store::sql

@@ -1,0 +1,72 @@
+#include "store/cluster/sql_rows.h"
+
+#include <charconv>
+
+namespace parley::store::sql {
+namespace {
+
+base::Error Malformed(const char* what) {
+  return base::MakeError(base::Code::kInternal, std::string("store: malformed row: ") + what);
+}
+
+}  // namespace
+
+std::string Tuple(std::size_t columns) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < columns; ++i) out.append(i ? ",?" : "?");
+  out.append(")");
+  return out;
+}
+
+base::Result<void> RunChunked(mysql::Session& session, std::string_view head, std::size_t columns,
+                              std::string_view tail, const std::vector<mysql::Param>& params,
+                              const std::function<void(mysql::QueryResult&)>& on_result) {
+  const std::size_t rows = params.size() / columns;
+  const std::string tuple = Tuple(columns);
+  std::size_t done = 0;
+  while (done < rows) {
+    std::size_t chunk = kMaxChunk;
+    while (chunk > rows - done) chunk /= 2;
+    std::string sql(head);
+    for (std::size_t i = 0; i < chunk; ++i) {
+      if (i) sql.append(",");
+      sql.append(tuple);
+    }
+    sql.append(tail);
+    const auto first = params.begin() + static_cast<std::ptrdiff_t>(done * columns);
+    const std::vector<mysql::Param> part(first, first + static_cast<std::ptrdiff_t>(chunk * columns));
+    base::Result<mysql::QueryResult> result = session.Execute(sql, part);
+    if (!result) return result.error();
+    if (on_result) on_result(*result);
+    done += chunk;
+  }
+  return {};
+}
+
+base::Result<std::int64_t> IntAt(const mysql::Row& row, std::size_t index) {
+  if (index >= row.size() || !row[index]) return Malformed("missing integer");
+  std::int64_t value = 0;
+  const std::string& text = *row[index];
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return Malformed("not an integer");
+  return value;
+}
+
+std::string StringAt(const mysql::Row& row, std::size_t index) {
+  return index < row.size() && row[index] ? *row[index] : std::string();
+}
+
+base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_t first) {
+  if (row.size() < first + kMessageColumnCount) return Malformed("too few columns");
+  protocol::Message m;
+  m.conversation_id = StringAt(row, first);
+  PARLEY_ASSIGN_OR_RETURN(m.seq, IntAt(row, first + 1));
+  m.msg_id = StringAt(row, first + 2);
+  m.sender_id = StringAt(row, first + 3);
+  m.content = StringAt(row, first + 4);
+  PARLEY_ASSIGN_OR_RETURN(m.msg_type, IntAt(row, first + 5));
+  PARLEY_ASSIGN_OR_RETURN(m.send_time, IntAt(row, first + 6));
+  return m;
+}
+
+}  // namespace parley::store::sql

@@ -1,0 +1,55 @@
+#pragma once
+// Small helpers shared by the cluster store's SQL: multi-row statements in
+// power-of-two chunks, and rows of timeline_message as protocol::Message.
+//
+// Why chunks: mysql::Session caches one prepared statement per SQL text, so
+// "VALUES (?,?),(?,?),..." for every batch size would thrash its cache. Sizes
+// 1, 2, 4, ..., kMaxChunk give a handful of statements per shape.
+//
+// Thread contract: pure functions; the ones taking a Session run on a mysql
+// worker thread (inside Pool::Run / Pool::Transaction).
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "mysql/query_result.h"
+#include "mysql/session.h"
+#include "protocol/message.h"
+
+// Returns the error of a base::Result (of any T) from the enclosing function.
+#define PARLEY_TRY(expr)                          \
+  do {                                            \
+    auto parley_try_result = (expr);              \
+    if (!parley_try_result) return parley_try_result.error(); \
+  } while (false)
+
+namespace parley::store::sql {
+
+inline constexpr std::size_t kMaxChunk = 256;
+
+// "(?,?,?)" for `columns` placeholders.
+std::string Tuple(std::size_t columns);
+
+// Runs `head + tuple * n (comma-separated) + tail` over `rows` (each row a
+// parameter list of `columns` values) in chunks; calls `on_result` for each.
+base::Result<void> RunChunked(mysql::Session& session, std::string_view head, std::size_t columns,
+                              std::string_view tail, const std::vector<mysql::Param>& params,
+                              const std::function<void(mysql::QueryResult&)>& on_result);
+
+// The columns that make a message, in the order MessageFromRow reads them.
+inline constexpr std::string_view kMessageColumns =
+    "conversation_id, seq, msg_id, sender_id, content, msg_type, send_time";
+inline constexpr std::size_t kMessageColumnCount = 7;
+
+// Reads the message columns starting at row[first]. 500 on a malformed row.
+base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_t first = 0);
+
+base::Result<std::int64_t> IntAt(const mysql::Row& row, std::size_t index);
+std::string StringAt(const mysql::Row& row, std::size_t index);  // "" for NULL
+
+}  // namespace parley::store::sql

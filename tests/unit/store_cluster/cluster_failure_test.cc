@@ -1,0 +1,129 @@
+// RedisMysqlStore when its backends fail: Redis losing its data, Redis or
+// MySQL dying and coming back, and holes left by failed appends.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "redis/client.h"
+#include "unit/store_cluster/cluster_store_fixture.h"
+
+namespace parley::store::testing {
+namespace {
+
+using core::GroupOp;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+const std::string kAB = "private_alice_bob";
+const std::string kG = base::GroupConversationId("g");
+
+class ClusterFailureTest : public ClusterStoreTest {
+ protected:
+  void RedisCommand(redis::Args args) {
+    auto client = Run(redis::Client::Connect(caller_.executor(), redis_->host(), redis_->port(), {}));
+    ASSERT_TRUE(client);
+    auto reply = Run((*client)->Command(std::move(args)));
+    EXPECT_TRUE(reply);
+    (*client)->Close();
+  }
+  // Sends until the store answers (it reconnects in the background).
+  core::AppendResult SendEventually(core::AppendRequest request) {
+    const auto deadline = Clock::now() + 15s;
+    for (;;) {
+      auto r = Run(store_->Append(request));
+      if (r || Clock::now() > deadline) return r.value();
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+};
+
+TEST_F(ClusterFailureTest, RedisLosingItsDataNeverRepeatsASeq) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  for (int i = 1; i <= 3; ++i) Send(Chat("alice", kAB, "a" + std::to_string(i), {"alice", "bob"}));
+  Send(Chat("bob", kG, "g1"));
+  std::this_thread::sleep_for(100ms);  // the background "committed" writes
+  RedisCommand({"FLUSHALL"});
+
+  EXPECT_EQ(Send(Chat("bob", kAB, "a4", {"alice", "bob"})).seq, 4);
+  auto group_message = Send(Chat("alice", kG, "g2"));
+  EXPECT_EQ(group_message.seq, 3);
+  EXPECT_EQ(*group_message.recipients, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(Try(Chat("carol", kG, "g3")), base::Code::kForbidden) << "membership re-seeded";
+  auto retry = Send(Chat("alice", kAB, "a2", {"alice", "bob"}));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.seq, 2);
+  EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 2, 3, 4}));
+
+  // Inbox: a cursor from before the loss reads as expired, never as "nothing new".
+  auto page = Run(store_->ReadInbox("bob", 4, 10)).value();
+  EXPECT_TRUE(page.expired);
+  EXPECT_GT(page.latest_inbox_seq, 4);
+  // Since the loss: a4, g2, and the retry of a2 (a duplicate found at
+  // commit: its entry points at a hole and is skipped).
+  auto fresh = Run(store_->ReadInbox("bob", page.latest_inbox_seq - 3, 10)).value();
+  ASSERT_EQ(fresh.entries.size(), 2u);
+  EXPECT_EQ(SeqOf(fresh.entries[0].message_json), 4);
+  EXPECT_EQ(SeqOf(fresh.entries[1].message_json), 3);
+  EXPECT_FALSE(fresh.has_more);
+}
+
+TEST_F(ClusterFailureTest, RedisDownAnswers503QuicklyAndRecovers) {
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  redis_->Kill9();
+  const auto start = Clock::now();
+  EXPECT_EQ(Try(Chat("alice", kAB, "m2", {"alice", "bob"})), base::Code::kUnavailable);
+  EXPECT_LT(Clock::now() - start, 1500ms);
+  EXPECT_FALSE(store_->Healthy());
+  EXPECT_EQ(Run(store_->ReadAfter(kAB, 0, 10)).value().messages.size(), 1u) << "MySQL still reads";
+
+  redis_->Restart();
+  EXPECT_EQ(SendEventually(Chat("alice", kAB, "m2", {"alice", "bob"})).seq, 2);
+  EXPECT_TRUE(store_->Healthy());
+}
+
+TEST_F(ClusterFailureTest, MysqlDownAnswers503LeavesNothingAndRecovers) {
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  mysql_->Kill9();
+  const auto start = Clock::now();
+  EXPECT_EQ(Try(Chat("alice", kAB, "m2", {"alice", "bob"})), base::Code::kUnavailable);
+  EXPECT_LT(Clock::now() - start, 1500ms);
+  // The retry during the outage is not told "stored" either.
+  EXPECT_EQ(Try(Chat("alice", kAB, "m2", {"alice", "bob"})), base::Code::kUnavailable);
+
+  mysql_->Restart();
+  auto stored = SendEventually(Chat("alice", kAB, "m2", {"alice", "bob"}));
+  EXPECT_FALSE(stored.duplicate);
+  // The failed attempts' seqs are holes: readers skip them once they are old.
+  options_.hole_timeout = 0ms;
+  Reopen();
+  std::this_thread::sleep_for(10ms);
+  auto seqs = Seqs(kAB);
+  ASSERT_EQ(seqs.size(), 2u) << "nothing half-written became visible";
+  EXPECT_EQ(seqs[0], 1);
+  EXPECT_EQ(seqs[1], stored.seq);
+  EXPECT_EQ(Run(store_->MaxSeq(kAB)).value(), stored.seq);
+}
+
+TEST_F(ClusterFailureTest, ReadersStopBeforeAYoungHole) {
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  RedisCommand({"INCR", "im:seq:" + kAB});  // seq 2 assigned, its append still "committing"
+  Send(Chat("alice", kAB, "m3", {"alice", "bob"}));
+  auto page = Run(store_->ReadAfter(kAB, 0, 10)).value();
+  ASSERT_EQ(page.messages.size(), 1u) << "seq 3 waits for seq 2";
+  EXPECT_TRUE(page.has_more);
+  page = Run(store_->ReadAfter(kAB, 1, 10)).value();
+  EXPECT_TRUE(page.messages.empty());
+  EXPECT_TRUE(page.has_more);
+  auto history = Run(store_->ReadBefore(kAB, 0, 10)).value();
+  ASSERT_EQ(history.messages.size(), 1u);
+  EXPECT_EQ(SeqOf(history.messages[0]), 1);
+
+  options_.hole_timeout = 0ms;  // the hole has been there long enough
+  Reopen();
+  EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 3}));
+}
+
+}  // namespace
+}  // namespace parley::store::testing
