@@ -1,5 +1,7 @@
 #include "integration/harness/server_process.h"
 
+#include "integration/harness/backend.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -51,6 +53,21 @@ TempDir::~TempDir() {
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(const std::filesystem::path& data_dir,
                                                     std::vector<std::string> extra_args) {
+  if (ClusterBackend()) return StartGateway(data_dir.parent_path(), "gw1", std::move(extra_args));
+  return Launch(data_dir, std::move(extra_args));
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::StartGateway(const std::filesystem::path& deployment,
+                                                           const std::string& gateway_id,
+                                                           std::vector<std::string> extra_args) {
+  std::vector<std::string> flags = DepsFor(deployment).GatewayFlags(gateway_id);
+  flags.insert(flags.end(), extra_args.begin(), extra_args.end());
+  // Each gateway keeps its JWT secret file and logs in a dir of its own.
+  return Launch(deployment / ("gateway-" + gateway_id), std::move(flags));
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::Launch(const std::filesystem::path& data_dir,
+                                                     std::vector<std::string> extra_args) {
   std::unique_ptr<ServerProcess> server(new ServerProcess());
   std::filesystem::create_directories(data_dir);
   // Logs live beside the data dir, so a restart on the same dir appends.

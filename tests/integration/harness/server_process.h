@@ -32,8 +32,15 @@ class ServerProcess {
   // Starts parleyd with --data-dir DATA_DIR, --tcp-listen/--ws-listen on
   // 127.0.0.1:0, a fixed test JWT secret, and `extra_args`. Waits until both
   // listeners are up; fails the test (ADD_FAILURE + nullptr) otherwise.
+  // With the cluster backend (backend.h) it runs as gateway "gw1" of the
+  // deployment keyed by `data_dir`'s parent, on its Redis and MariaDB.
   static std::unique_ptr<ServerProcess> Start(const std::filesystem::path& data_dir,
                                               std::vector<std::string> extra_args = {});
+  // A cluster gateway: runs against the deployment keyed by `deployment`
+  // (started on first use) whatever the selected backend.
+  static std::unique_ptr<ServerProcess> StartGateway(const std::filesystem::path& deployment,
+                                                     const std::string& gateway_id,
+                                                     std::vector<std::string> extra_args = {});
   ~ServerProcess();
 
   std::uint16_t tcp_port() const { return tcp_port_; }
@@ -52,6 +59,8 @@ class ServerProcess {
 
  private:
   ServerProcess() = default;
+  static std::unique_ptr<ServerProcess> Launch(const std::filesystem::path& data_dir,
+                                               std::vector<std::string> extra_args);
 
   pid_t pid_ = -1;
   std::uint16_t tcp_port_ = 0;
