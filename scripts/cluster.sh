@@ -185,10 +185,10 @@ start() {
   cat <<INFO
 
 Parley cluster is up: $GATEWAYS gateways over Redis 127.0.0.1:$REDIS_PORT and MariaDB 127.0.0.1:$MYSQL_PORT.
-  $BUILD_DIR/tools/parley --server 127.0.0.1:$((TCP_BASE + 1)) --user alice    # on gw1
-  $BUILD_DIR/tools/parley --server 127.0.0.1:$((TCP_BASE + 2)) --user bob      # on gw2: alice's messages cross gateways
+  $BUILD_DIR/tools/parley --server 127.0.0.1:$((TCP_BASE + 1)) --http 127.0.0.1:$((WS_BASE + 1)) --user alice   # on gw1
+  $BUILD_DIR/tools/parley --server 127.0.0.1:$((TCP_BASE + 2)) --http 127.0.0.1:$((WS_BASE + 2)) --user bob     # on gw2: alice's messages cross gateways
   curl -s localhost:$((WS_BASE + 3))/healthz                                 # gw3's health (Redis + MySQL)
-  http://127.0.0.1:$((WS_BASE + 1))/ is the browser client on gw1; any gateway takes any user.
+  Any gateway takes any user; ws://127.0.0.1:$((WS_BASE + 1))/ws?token=… speaks JSON on gw1.
 Stop everything with: make cluster-stop
 INFO
 }
