@@ -32,12 +32,14 @@
 #include <vector>
 
 #include "base/error.h"
-#include "mysql/completion.h"
+#include "base/completion.h"
 #include "mysql/options.h"
 #include "mysql/query_result.h"
 #include "mysql/session.h"
 
 namespace parley::mysql {
+
+namespace asio = boost::asio;
 
 namespace detail {
 
@@ -52,7 +54,7 @@ class Job {
 template <class T, class Fn>
 class FnJob final : public Job {
  public:
-  FnJob(Fn fn, Completion<T> done) : fn_(std::move(fn)), done_(std::move(done)) {}
+  FnJob(Fn fn, base::Completion<T> done) : fn_(std::move(fn)), done_(std::move(done)) {}
 
   void Run(base::Result<Session*> session) override {
     if (!session) return std::move(done_)(session.error());
@@ -68,7 +70,7 @@ class FnJob final : public Job {
 
  private:
   Fn fn_;
-  Completion<T> done_;
+  base::Completion<T> done_;
 };
 
 }  // namespace detail
@@ -142,10 +144,10 @@ std::invoke_result_t<Fn&, Session&> RunInTransaction(Session& session, Fn& fn) {
 template <class Fn, class R>
 asio::awaitable<R> Pool::Run(Fn fn) {
   using T = typename R::value_type;
-  auto start = [this, fn = std::move(fn)](Completion<T> done) mutable {
+  auto start = [this, fn = std::move(fn)](base::Completion<T> done) mutable {
     Submit(std::make_unique<detail::FnJob<T, Fn>>(std::move(fn), std::move(done)));
   };
-  auto suspended = Suspend<T>(std::move(start));
+  auto suspended = base::Suspend<T>(std::move(start));
   co_return co_await std::move(suspended);
 }
 

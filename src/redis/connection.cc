@@ -80,17 +80,17 @@ asio::awaitable<base::Result<std::vector<Reply>>> Connection::Pipeline(std::vect
     }
   }
   auto start = [self = shared_from_this(), count = commands.size(),
-                bytes = std::move(bytes)](Completion<Replies> done) mutable {
+                bytes = std::move(bytes)](base::Completion<Replies> done) mutable {
     asio::post(self->strand_,
                [self, count, bytes = std::move(bytes), done = std::move(done)]() mutable {
                  self->Enqueue(std::move(bytes), count, std::move(done));
                });
   };
-  auto suspended = Suspend<Replies>(std::move(start));
+  auto suspended = base::Suspend<Replies>(std::move(start));
   co_return co_await std::move(suspended);
 }
 
-void Connection::Enqueue(std::string bytes, std::size_t count, Completion<Replies> done) {
+void Connection::Enqueue(std::string bytes, std::size_t count, base::Completion<Replies> done) {
   if (!is_open()) return std::move(done)(Unavailable("not connected"));
   if (in_flight_commands_ + count > options_.max_in_flight) {
     return std::move(done)(base::MakeError(base::Code::kUnavailable, "redis overloaded"));
@@ -190,19 +190,19 @@ void Connection::Fail(const std::string& why, bool expected) {
   in_flight_.clear();
   in_flight_commands_ = 0;
   for (Pending& p : pending) std::move(p.done)(Unavailable(why));
-  std::vector<Completion<void>> waiters = std::move(close_waiters_);
+  std::vector<base::Completion<void>> waiters = std::move(close_waiters_);
   close_waiters_.clear();
-  for (Completion<void>& w : waiters) std::move(w)(base::Result<void>());
+  for (base::Completion<void>& w : waiters) std::move(w)(base::Result<void>());
 }
 
 asio::awaitable<base::Result<void>> Connection::WaitClosed() {
-  auto start = [self = shared_from_this()](Completion<void> done) mutable {
+  auto start = [self = shared_from_this()](base::Completion<void> done) mutable {
     asio::post(self->strand_, [self, done = std::move(done)]() mutable {
       if (!self->is_open()) return std::move(done)(base::Result<void>());
       self->close_waiters_.push_back(std::move(done));
     });
   };
-  auto suspended = Suspend<void>(std::move(start));
+  auto suspended = base::Suspend<void>(std::move(start));
   co_return co_await std::move(suspended);
 }
 

@@ -39,12 +39,14 @@
 #include <vector>
 
 #include "base/error.h"
-#include "redis/completion.h"
+#include "base/completion.h"
 #include "redis/options.h"
 #include "redis/reply.h"
 #include "redis/resp_codec.h"
 
 namespace parley::redis {
+
+namespace asio = boost::asio;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -76,7 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Pending {
     std::size_t expected;
     Replies replies;
-    Completion<Replies> done;
+    base::Completion<Replies> done;
     Clock::time_point deadline;
   };
 
@@ -84,7 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Everything below runs on strand_.
   asio::awaitable<base::Result<void>> Open(std::string host, std::uint16_t port);
-  void Enqueue(std::string bytes, std::size_t count, Completion<Replies> done);
+  void Enqueue(std::string bytes, std::size_t count, base::Completion<Replies> done);
   asio::awaitable<void> WriteLoop(std::shared_ptr<Connection> self);
   asio::awaitable<void> ReadLoop(std::shared_ptr<Connection> self);
   asio::awaitable<void> Watchdog(std::shared_ptr<Connection> self);
@@ -101,7 +103,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;  // formatted commands not yet handed to the socket
   std::deque<Pending> in_flight_;
   std::size_t in_flight_commands_ = 0;
-  std::vector<Completion<void>> close_waiters_;
+  std::vector<base::Completion<void>> close_waiters_;
   ReplyReader reader_;
   std::array<char, 16 * 1024> read_buffer_;
 };

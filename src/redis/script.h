@@ -17,6 +17,8 @@
 
 namespace parley::redis {
 
+namespace asio = boost::asio;
+
 class Client;
 class Connection;
 

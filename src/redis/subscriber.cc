@@ -146,7 +146,7 @@ bool Subscriber::Handle(const Reply& reply) {
 }
 
 void Subscriber::Send(const char* verb, const std::vector<std::string>& channels,
-                      std::optional<Completion<void>> done) {
+                      std::optional<base::Completion<void>> done) {
   Args args;
   args.reserve(channels.size() + 1);
   args.push_back(verb);
@@ -161,7 +161,7 @@ void Subscriber::Send(const char* verb, const std::vector<std::string>& channels
 
 asio::awaitable<base::Result<void>> Subscriber::Subscribe(std::vector<std::string> channels) {
   auto start = [self = shared_from_this(),
-                channels = std::move(channels)](Completion<void> done) mutable {
+                channels = std::move(channels)](base::Completion<void> done) mutable {
     asio::post(self->strand_,
                [self, channels = std::move(channels), done = std::move(done)]() mutable {
                  self->channels_.insert(channels.begin(), channels.end());
@@ -171,13 +171,13 @@ asio::awaitable<base::Result<void>> Subscriber::Subscribe(std::vector<std::strin
                  self->Send("SUBSCRIBE", channels, std::move(done));
                });
   };
-  auto suspended = Suspend<void>(std::move(start));
+  auto suspended = base::Suspend<void>(std::move(start));
   co_return co_await std::move(suspended);
 }
 
 asio::awaitable<base::Result<void>> Subscriber::Unsubscribe(std::vector<std::string> channels) {
   auto start = [self = shared_from_this(),
-                channels = std::move(channels)](Completion<void> done) mutable {
+                channels = std::move(channels)](base::Completion<void> done) mutable {
     asio::post(self->strand_,
                [self, channels = std::move(channels), done = std::move(done)]() mutable {
                  for (const std::string& channel : channels) self->channels_.erase(channel);
@@ -186,7 +186,7 @@ asio::awaitable<base::Result<void>> Subscriber::Unsubscribe(std::vector<std::str
                  self->Send("UNSUBSCRIBE", channels, std::move(done));
                });
   };
-  auto suspended = Suspend<void>(std::move(start));
+  auto suspended = base::Suspend<void>(std::move(start));
   co_return co_await std::move(suspended);
 }
 

@@ -32,12 +32,14 @@
 #include <vector>
 
 #include "base/error.h"
-#include "redis/completion.h"
+#include "base/completion.h"
 #include "redis/options.h"
 #include "redis/reply.h"
 #include "redis/resp_codec.h"
 
 namespace parley::redis {
+
+namespace asio = boost::asio;
 
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
@@ -71,7 +73,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   // A SUBSCRIBE/UNSUBSCRIBE sent, waiting for one confirmation per channel.
   struct Waiter {
     std::size_t remaining;
-    std::optional<Completion<void>> done;  // none for the resubscribe
+    std::optional<base::Completion<void>> done;  // none for the resubscribe
     Clock::time_point deadline;
   };
 
@@ -84,7 +86,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   asio::awaitable<void> WriteLoop(std::shared_ptr<Subscriber> self, std::uint64_t generation);
   asio::awaitable<void> Watchdog(std::shared_ptr<Subscriber> self, std::uint64_t generation);
   void Send(const char* verb, const std::vector<std::string>& channels,
-            std::optional<Completion<void>> done);
+            std::optional<base::Completion<void>> done);
   bool Handle(const Reply& reply);
   void Drop(const std::string& why);
 

@@ -11,6 +11,8 @@
 
 namespace parley::redis {
 
+namespace asio = boost::asio;
+
 // Connects `socket` (which must be closed) to host:port and sets TCP_NODELAY.
 // Must be awaited on the socket's executor (strand); `socket` must outlive
 // the call. 503 "redis unavailable: ..." on failure or after `timeout`.

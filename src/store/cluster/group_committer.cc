@@ -28,7 +28,7 @@ GroupCommitter::GroupCommitter(mysql::Pool& pool, asio::any_io_executor executor
 GroupCommitter::~GroupCommitter() { Close(); }
 
 asio::awaitable<base::Result<ItemOutcome>> GroupCommitter::Commit(CommitItem item) {
-  auto start = [this, item = std::move(item)](mysql::Completion<ItemOutcome> done) mutable {
+  auto start = [this, item = std::move(item)](base::Completion<ItemOutcome> done) mutable {
     {
       std::lock_guard lock(mu_);
       if (closing_) return std::move(done)(Unavailable("store closed"));
@@ -39,7 +39,7 @@ asio::awaitable<base::Result<ItemOutcome>> GroupCommitter::Commit(CommitItem ite
     }
     Wake();
   };
-  auto suspended = mysql::Suspend<ItemOutcome>(std::move(start));
+  auto suspended = base::Suspend<ItemOutcome>(std::move(start));
   co_return co_await std::move(suspended);
 }
 

@@ -30,7 +30,7 @@
 
 #include "base/error.h"
 #include "base/metrics.h"
-#include "mysql/completion.h"
+#include "base/completion.h"
 #include "mysql/pool.h"
 #include "store/cluster/batch_writer.h"
 #include "store/cluster/cluster_options.h"
@@ -53,7 +53,7 @@ class GroupCommitter {
   using Clock = std::chrono::steady_clock;
   struct Entry {
     CommitItem item;
-    mysql::Completion<ItemOutcome> done;
+    base::Completion<ItemOutcome> done;
     Clock::time_point queued;
   };
 

@@ -1,8 +1,9 @@
 #pragma once
-// How a coroutine waiting on a Redis connection gets its answer: its
-// completion handler and its executor are handed to the connection's strand,
+// How a coroutine waiting on work done elsewhere (the store's writer thread,
+// a Redis connection's strand, a MySQL worker) gets its answer: its
+// completion handler and its executor are handed to whoever does the work,
 // and the result is posted back to that executor, so the caller always
-// resumes on its own executor (as in store/rocks/write_ops.h).
+// resumes on its own executor (DESIGN "Runtime model").
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -16,7 +17,7 @@
 
 #include "base/error.h"
 
-namespace parley::redis {
+namespace parley::base {
 
 namespace asio = boost::asio;
 
@@ -57,4 +58,4 @@ asio::awaitable<base::Result<T>> Suspend(Start start) {
       asio::use_awaitable, std::move(start));
 }
 
-}  // namespace parley::redis
+}  // namespace parley::base
