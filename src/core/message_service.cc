@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <unordered_set>
 
 #include "base/ids.h"
 #include "core/conversation_access.h"
@@ -38,11 +40,37 @@ std::string PageResponse(Cmd cmd, const json::object& request, const MessagePage
   return body;
 }
 
+// Users known to be registered, per I/O thread: users are never deleted, so
+// once FindUser found one the answer stands, and a CHAT to a known peer skips
+// a store read and a record decode. Per thread (no lock shared by all
+// threads), tagged with the service instance (tests make many), bounded by
+// clearing: a miss costs one FindUser, never a wrong answer.
+struct KnownUsers {
+  std::uint64_t owner = 0;
+  std::unordered_set<std::string> users;
+};
+constexpr std::size_t kMaxKnownUsers = 1 << 16;
+std::atomic<std::uint64_t> next_service_tag{1};
+
+KnownUsers& KnownUsersOf(std::uint64_t tag) {
+  thread_local KnownUsers known;
+  if (known.owner != tag) {
+    known.owner = tag;
+    known.users.clear();
+  }
+  return known;
+}
+
 }  // namespace
 
 MessageService::MessageService(Store& store, Bus& bus, const base::Clock& clock,
                                base::Metrics& metrics, MessageOptions options)
-    : store_(store), bus_(bus), clock_(clock), metrics_(metrics), options_(options) {}
+    : store_(store),
+      bus_(bus),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options),
+      tag_(next_service_tag.fetch_add(1, std::memory_order_relaxed)) {}
 
 std::size_t MessageService::PageLimit(std::int64_t requested) const {
   if (requested <= 0) return options_.default_page;
@@ -67,8 +95,16 @@ asio::awaitable<base::Result<void>> MessageService::CheckPeersExist(
   if (!options_.require_registered_peer) co_return base::Result<void>{};
   for (const std::string& member : members) {
     if (member == caller.user_id) continue;
+    if (KnownUsersOf(tag_).users.contains(member)) continue;
     auto peer = co_await store_.FindUser(member);
-    if (peer) continue;
+    if (peer) {
+      // Looked up again: the coroutine may have resumed after another
+      // service's request reset this thread's cache.
+      KnownUsers& known = KnownUsersOf(tag_);
+      if (known.users.size() >= kMaxKnownUsers) known.users.clear();
+      known.users.insert(member);
+      continue;
+    }
     if (peer.error().code == base::Code::kNotFound) {
       co_return base::MakeError(base::Code::kNotFound, "no such user '" + member + "'");
     }

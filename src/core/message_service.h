@@ -4,7 +4,8 @@
 // stores through Store and delivers through Bus. It never sees a socket.
 //
 // Threads: methods run on the calling connection's executor; the service has
-// no mutable state of its own, so any number of connections call it at once.
+// no mutable state of its own (only a per-thread cache of registered peers),
+// so any number of connections call it at once.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -60,6 +61,7 @@ class MessageService {
   const base::Clock& clock_;
   base::Metrics& metrics_;
   MessageOptions options_;
+  const std::uint64_t tag_;  // names this instance in the per-thread peer cache
 };
 
 }  // namespace parley::core

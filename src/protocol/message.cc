@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "protocol/json_writer.h"
 #include "protocol/packet.h"
 
 namespace parley::protocol {
@@ -19,7 +20,29 @@ json::object MessageToJson(const Message& m) {
   return o;
 }
 
-std::string SerializeMessage(const Message& m) { return json::serialize(MessageToJson(m)); }
+// Same keys, order and text as json::serialize(MessageToJson(m)), without
+// the object: this runs once per message on the writer thread.
+std::string SerializeMessage(const Message& m) {
+  std::string out;
+  out.reserve(112 + m.msg_id.size() + m.conversation_id.size() + m.sender_id.size() +
+              m.content.size());
+  out.append(R"({"msg_id":)");
+  AppendJsonString(out, m.msg_id);
+  out.append(R"(,"conversation_id":)");
+  AppendJsonString(out, m.conversation_id);
+  out.append(R"(,"seq":)");
+  AppendJsonInt(out, m.seq);
+  out.append(R"(,"sender_id":)");
+  AppendJsonString(out, m.sender_id);
+  out.append(R"(,"content":)");
+  AppendJsonString(out, m.content);
+  out.append(R"(,"msg_type":)");
+  AppendJsonInt(out, m.msg_type);
+  out.append(R"(,"send_time":)");
+  AppendJsonInt(out, m.send_time);
+  out.push_back('}');
+  return out;
+}
 
 base::Result<Message> MessageFromJson(const json::object& o) {
   Message m;

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "protocol/json_writer.h"
+
 namespace parley::protocol {
 namespace json = boost::json;
 namespace {
@@ -97,13 +99,35 @@ base::Result<const json::object*> RequiredObject(const json::object& o, std::str
   return &v->get_object();
 }
 
+// Written directly (no intermediate object): this answers every request.
+// Keys as the object would hold them: cmd, code, the echoed ids, then
+// `fields` in order; a field named like an earlier key replaces its value.
 std::string OkResponse(Cmd cmd, const json::object* request, json::object fields) {
-  json::object out;
-  out["cmd"] = static_cast<std::uint16_t>(cmd);
-  out["code"] = 0;
-  EchoIds(out, request);
-  for (auto& kv : fields) out[kv.key()] = std::move(kv.value());
-  return json::serialize(out);
+  auto overridden = [&](std::string_view key) { return fields.if_contains(key) != nullptr; };
+  std::string out;
+  out.reserve(128);
+  out.push_back('{');
+  if (!overridden("cmd")) {
+    AppendJsonKey(out, "cmd");
+    AppendJsonInt(out, static_cast<std::uint16_t>(cmd));
+  }
+  if (!overridden("code")) out.append(out.size() > 1 ? R"(,"code":0)" : R"("code":0)");
+  if (request != nullptr) {
+    for (std::string_view key : {"req_id", "msg_id"}) {
+      const json::value* v = request->if_contains(key);
+      if (v == nullptr || overridden(key)) continue;
+      if (v->is_string() || v->is_int64() || v->is_uint64()) {
+        AppendJsonKey(out, key);
+        AppendJsonValue(out, *v);
+      }
+    }
+  }
+  for (const auto& kv : fields) {
+    AppendJsonKey(out, kv.key());
+    AppendJsonValue(out, kv.value());
+  }
+  out.push_back('}');
+  return out;
 }
 
 void AppendRawField(std::string& object_text, std::string_view key, std::string_view raw_json) {

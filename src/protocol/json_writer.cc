@@ -1,0 +1,71 @@
+#include "protocol/json_writer.h"
+
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace parley::protocol {
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + 2);
+  out.push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    out.push_back('\\');
+    switch (c) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '\b': out.push_back('b'); break;
+      case '\f': out.push_back('f'); break;
+      case '\n': out.push_back('n'); break;
+      case '\r': out.push_back('r'); break;
+      case '\t': out.push_back('t'); break;
+      default:
+        out.append("u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out.push_back('"');
+}
+
+void AppendJsonInt(std::string& out, std::int64_t value) {
+  char buffer[24];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  out.append(buffer, end);
+}
+
+void AppendJsonValue(std::string& out, const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::string: {
+      const auto& s = value.get_string();
+      AppendJsonString(out, std::string_view(s.data(), s.size()));
+      return;
+    }
+    case boost::json::kind::int64: AppendJsonInt(out, value.get_int64()); return;
+    case boost::json::kind::uint64: {
+      char buffer[24];
+      const auto end = std::to_chars(buffer, buffer + sizeof buffer, value.get_uint64()).ptr;
+      out.append(buffer, end);
+      return;
+    }
+    case boost::json::kind::bool_: out.append(value.get_bool() ? "true" : "false"); return;
+    case boost::json::kind::null: out.append("null"); return;
+    default: out.append(boost::json::serialize(value)); return;
+  }
+}
+
+void AppendJsonKey(std::string& out, std::string_view key) {
+  if (!out.empty() && out.back() != '{') out.push_back(',');
+  out.push_back('"');
+  out.append(key);
+  out.append("\":");
+}
+
+}  // namespace parley::protocol
