@@ -82,7 +82,7 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   const std::string message_key = keys::MessageKey(m.conversation_id, seq);
   batch_.Put(db_.cf(Cf::kMessages), message_key, *json);
   batch_.Put(db_.cf(Cf::kMsgId), msgid_key, message_key);
-  batch_.Put(db_.cf(Cf::kConvMeta), m.conversation_id, keys::EncodeU64(seq));
+  // No conv_meta: the counter is recovered from the last messages key.
 
   const std::string sender_key = keys::UserConvKey(m.sender_id, m.conversation_id);
   bool sender_left = false;

@@ -14,7 +14,8 @@
 //   - seq = max seq of the conversation + 1 (published counter, or the value
 //     staged earlier in this batch), so seqs are dense and in queue order;
 //   - the message is serialized once; the same bytes are stored and returned;
-//   - puts message, msgid entry, conv_meta; a private conversation's members
+//   - puts message and msgid entry (no conv_meta: SeqCounters::Recover reads
+//     the last messages key); a private conversation's members
 //     get a user_conv entry (merge 0), a change's rows go in (GroupStager),
 //     and the sender's user_conv gets the seq (auto-ack) unless it just left;
 //   - at most fanout_threshold recipients: one inbox entry each (InboxStager).

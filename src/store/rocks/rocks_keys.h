@@ -7,7 +7,8 @@
 //   users        user_id                      -> {"password_hash":…,"created_at":…}
 //   user_conv    user '\0' conv               -> be64(last_ack_seq), merged with "max";
 //                                                its presence lists conv for the user
-//   conv_meta    conv                         -> be64(max_seq)
+//   conv_meta    conv                         -> be64(max_seq); written by older
+//                                                versions only, still read at start
 //   groups       group_id                     -> {"name":…,"owner_id":…,"created_at":…};
 //                                                owner_id is "" once everybody left
 //   group_member group_id '\0' user_id        -> {"role":"owner"|"member","join_time":…}
@@ -15,7 +16,7 @@
 //   inbox        user_id '\0' be64(inbox_seq) -> be64(seq) be64(send_time) conv
 //   user_meta    user_id                      -> be64(the user's newest inbox_seq)
 //
-// Written together: a message, its msgid entry, conv_meta, the sender's
+// Written together: a message, its msgid entry, the sender's
 // user_conv, its inbox entries and user_meta go into one WriteBatch; so do a
 // membership change's groups / group_member / user_groups / user_conv
 // entries and its system message. Only the inbox sweeper deletes alone

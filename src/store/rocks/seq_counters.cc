@@ -9,21 +9,47 @@
 
 namespace parley::store {
 
-// Start-up consistency: conv_meta is written in the same atomic, synced
-// WriteBatch as the messages it counts, so after any crash (kill -9, power
-// loss) WAL recovery yields a conv_meta that equals the highest stored seq of
-// each conversation; no scan of `messages` is needed to repair it.
+// Start-up: a conversation's max seq is the seq of its last `messages` key
+// (messages are never deleted, and a message is written in one atomic,
+// synced WriteBatch with everything else of its Append, so WAL recovery after
+// any crash leaves exactly the acknowledged ones and perhaps a few more whose
+// ack was not sent yet — never a gap). One Seek/SeekForPrev pair per
+// conversation, not a scan of every message. The append path no longer
+// writes conv_meta (one memtable insert per message saved); a conv_meta left
+// by an older version is still honoured.
 void SeqCounters::Recover(RocksDb& db) {
-  std::unique_ptr<rocksdb::Iterator> it(
+  auto raise = [this](std::string_view conversation_id, std::int64_t seq) {
+    Shard& shard = ShardOf(conversation_id);
+    auto [it, inserted] = shard.max_seq.try_emplace(std::string(conversation_id), seq);
+    if (!inserted && it->second < seq) it->second = seq;
+  };
+
+  std::unique_ptr<rocksdb::Iterator> meta(
       db.db().NewIterator(rocksdb::ReadOptions(), db.cf(Cf::kConvMeta)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const auto seq = keys::DecodeU64(it->value().ToStringView());
-    if (!seq) throw std::runtime_error("corrupt conv_meta entry for " + it->key().ToString());
-    Shard& shard = ShardOf(it->key().ToStringView());
-    shard.max_seq.insert_or_assign(it->key().ToString(), static_cast<std::int64_t>(*seq));
+  for (meta->SeekToFirst(); meta->Valid(); meta->Next()) {
+    const auto seq = keys::DecodeU64(meta->value().ToStringView());
+    if (!seq) throw std::runtime_error("corrupt conv_meta entry for " + meta->key().ToString());
+    raise(meta->key().ToStringView(), static_cast<std::int64_t>(*seq));
+  }
+  if (!meta->status().ok()) {
+    throw std::runtime_error("cannot read conv_meta: " + meta->status().ToString());
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(rocksdb::ReadOptions(), db.cf(Cf::kMessages)));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    const std::string conversation_id(keys::FirstIdOfKey(it->key().ToStringView()));
+    const std::string end = keys::PrefixEnd(conversation_id);
+    it->SeekForPrev(end);  // the conversation's last message
+    if (!it->Valid()) break;
+    const auto seq = keys::SeqOfMessageKey(it->key().ToStringView());
+    if (!seq) throw std::runtime_error("corrupt messages key for " + conversation_id);
+    raise(conversation_id, *seq);
+    it->Seek(end);  // the next conversation
   }
   if (!it->status().ok()) {
-    throw std::runtime_error("cannot read conv_meta: " + it->status().ToString());
+    throw std::runtime_error("cannot read messages: " + it->status().ToString());
   }
 }
 

@@ -27,7 +27,8 @@ class SeqCounters {
   };
   using Map = std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>>;
 
-  // Loads every conversation's max seq from conv_meta. Throws
+  // Loads every conversation's max seq: its last `messages` key (and any
+  // conv_meta an older version wrote). Throws
   // std::runtime_error on a read error (start-up only).
   void Recover(RocksDb& db);
 
