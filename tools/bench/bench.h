@@ -30,6 +30,7 @@ struct Options {
   std::string host = "127.0.0.1";
   std::uint16_t tcp_port = 8090;
   std::uint16_t ws_port = 8080;  // WebSocket and the HTTP API (registration)
+  std::vector<std::uint16_t> tcp_ports, ws_ports;  // chat: one per gateway (gateways.cc)
   std::string jwt_secret;
   int threads = 1;               // load-generator I/O threads
   int sources = 8;               // connections spread over 127.0.0.1 .. 127.0.0.N
@@ -106,7 +107,9 @@ class Fleet {
  public:
   using Handler = std::function<void(std::size_t conn, std::uint16_t cmd, std::string_view body)>;
 
-  Fleet(const Options& o, Loops& loops, std::vector<std::string> users);
+  // `gateways` (optional): conn i connects to GatewayPort(o, gateways[i]).
+  Fleet(const Options& o, Loops& loops, std::vector<std::string> users,
+        std::vector<std::size_t> gateways = {});
   ~Fleet();
 
   // Connects and logs in every user, at most `max_in_flight` handshakes per
@@ -160,6 +163,13 @@ void Emit(const Options& o, const boost::json::object& results, const std::strin
 boost::json::object OptionsJson(const Options& o);
 
 void SleepS(double s);
+
+// Several gateways (gateways.cc): ports, validation of the flags, and the
+// cross-gateway chat layout (sender i on gateway i mod n, receiver on i+1).
+std::size_t GatewayCount(const Options& o);
+std::uint16_t GatewayPort(const Options& o, std::size_t gateway);
+bool ApplyGatewayPorts(Options& o);
+std::vector<std::size_t> CrossGatewayLayout(const Options& o, std::size_t pairs);
 
 int RunConnect(const Options& o);
 int RunChat(const Options& o);

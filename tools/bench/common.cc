@@ -112,7 +112,8 @@ std::size_t RegisterUsers(const Options& o, const std::vector<std::string>& user
   return failed.load();
 }
 
-Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users)
+Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users,
+             std::vector<std::size_t> gateways)
     : o_(o), loops_(loops), users_(std::move(users)), logged_(users_.size(), 0),
       queues_(loops.size()) {
   const int sources = std::max(1, std::min(o.sources, 250));
@@ -120,7 +121,8 @@ Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users)
     Target t;
     t.transport = o.transport;
     t.host = o.host;
-    t.port = o.transport == Transport::kTcp ? o.tcp_port : o.ws_port;
+    t.port = gateways.empty() ? (o.transport == Transport::kTcp ? o.tcp_port : o.ws_port)
+                              : GatewayPort(o, gateways[i]);
     t.source = asio::ip::address_v4((127u << 24) | static_cast<unsigned>(1 + i % sources));
     conns_.push_back(MakeConn(loops_.at(LoopOf(i)), t));
     queues_[LoopOf(i)].todo.push_back(i);

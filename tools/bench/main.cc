@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   app.add_option("--host", o.host, "server address");
   app.add_option("--tcp-port", o.tcp_port, "parleyd binary TCP port");
   app.add_option("--ws-port", o.ws_port, "parleyd WebSocket + HTTP port");
+  app.add_option("--tcp-ports", o.tcp_ports, "chat: one TCP port per gateway (cross-gateway pairs)")->delimiter(',');
+  app.add_option("--ws-ports", o.ws_ports, "chat: one WS/HTTP port per gateway (cross-gateway pairs)")->delimiter(',');
   app.add_option("--jwt-secret", o.jwt_secret, "parleyd's --jwt-secret (tokens are minted with it)");
   app.add_option("--threads", o.threads, "load-generator I/O threads");
   app.add_option("--sources", o.sources, "spread connections over 127.0.0.1..N");
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   app.add_option("--mqtt-port", o.mqtt_port, "mqtt-chat: broker port");
   CLI11_PARSE(app, argc, argv);
   o.transport = transport == "ws" ? Transport::kWs : Transport::kTcp;
+  if (!ApplyGatewayPorts(o)) return 2;
   if (o.user_prefix.empty()) {
     o.user_prefix = "b" + std::to_string(::getpid()) + "t" + std::to_string(std::time(nullptr) % 1000000) + "-";
   }

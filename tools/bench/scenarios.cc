@@ -73,7 +73,7 @@ int RunChat(const Options& o) {
   for (int i = 0; i < o.pairs; ++i) users.push_back(UserName(o, "r", i));
   if (!Prepare(o, users)) return 1;
   Loops loops(o.threads);
-  Fleet fleet(o, loops, users);
+  Fleet fleet(o, loops, users, CrossGatewayLayout(o, static_cast<std::size_t>(o.pairs)));
   std::vector<SenderSpec> senders;
   for (int i = 0; i < o.pairs; ++i) {
     senders.push_back({static_cast<std::size_t>(i), "to", users[static_cast<std::size_t>(o.pairs + i)]});
@@ -88,6 +88,7 @@ int RunChat(const Options& o) {
   const Stats s = load.Merged();
   boost::json::object r = Throughput(s, seconds);
   r["closed_connections"] = closed;
+  r["gateways"] = GatewayCount(o) < 2 ? 1 : GatewayCount(o);  // > 1: every pair crosses gateways
   Emit(o, r,
        Fmt("chat %s pairs=%d %s: acked %.0f/s delivered %.0f/s ack %s; delivery %s; errors %llu",
            TransportName(o), o.pairs, o.rate > 0 ? Fmt("open %.0f/s", o.rate).c_str() : "closed",
