@@ -40,6 +40,13 @@ bench:
 	@bash scripts/bootstrap
 	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/run.sh $(BENCH_FLAGS)
 
+# Cross-gateway chat on a three-gateway cluster (bench/cluster.sh): its own
+# redis-server, mariadbd and gateways on free ports; bench/results/<date>/cluster.md.
+.PHONY: bench-cluster
+bench-cluster:
+	@bash scripts/bootstrap
+	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/cluster.sh $(BENCH_FLAGS)
+
 bench-micro:
 	@bash scripts/bootstrap
 	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
