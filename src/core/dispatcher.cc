@@ -63,6 +63,8 @@ base::Result<void> Dispatcher::AuthenticateUpgrade(ConnectionState& state, std::
   return {};
 }
 
+bool Dispatcher::ChatsMayOverlap() const { return messages_.ChatsAppendInStartOrder(); }
+
 void Dispatcher::OnDisconnect(ConnectionState& state) {
   if (!state.user_id.empty() && state.session) bus_.Detach(state.user_id, state.session->id());
   state.user_id.clear();

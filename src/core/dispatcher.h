@@ -59,6 +59,12 @@ class Dispatcher {
   // The connection is gone: it goes offline.
   void OnDisconnect(ConnectionState& state);
 
+  // True when a connection may start a CHAT before the previous CHATs it
+  // started have been answered: CHATs started in order are then appended in
+  // that order (MessageService::ChatsAppendInStartOrder). Other commands are
+  // never overlapped with anything.
+  bool ChatsMayOverlap() const;
+
  private:
   asio::awaitable<base::Result<std::string>> Login(ConnectionState& state,
                                                    const boost::json::object& request);

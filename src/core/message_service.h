@@ -48,6 +48,10 @@ class MessageService {
   asio::awaitable<base::Result<std::string>> Conversations(const Caller& caller,
                                                            const boost::json::object& request);
 
+  // True when nothing in Chat suspends before the store's Append, so CHATs
+  // started in order are appended (and given seqs) in that order.
+  bool ChatsAppendInStartOrder() const { return store_.ReadsCompleteInline(); }
+
  private:
   // The private conversation of a CHAT with "to".
   base::Result<std::string> PrivateConversationOf(const Caller& caller, const std::string& to) const;

@@ -123,6 +123,12 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // True when FindUser and GetGroup complete without suspending the caller
+  // (the embedded store reads inline). Then CHATs started in one order reach
+  // Append in that order, so a connection may overlap them (net pipelining)
+  // and their seqs still follow the order they were sent. Default: false.
+  virtual bool ReadsCompleteInline() const { return false; }
+
   // 409 when the id is taken.
   virtual asio::awaitable<base::Result<void>> CreateUser(UserRecord user) = 0;
   // 404 when there is no such user.

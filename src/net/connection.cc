@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+
+#include "protocol/commands.h"
 #include <exception>
 #include <utility>
 
@@ -30,7 +32,10 @@ Connection::Connection(asio::any_io_executor executor, ServerContext& context,
       executor_(executor),
       queue_({context.options.outbound_queue_packets, context.options.outbound_queue_bytes}),
       wake_timer_(executor, Clock::time_point::max()),
-      watchdog_(executor) {}
+      watchdog_(executor),
+      drained_timer_(executor),
+      chats_may_overlap_(context.options.max_chats_in_flight > 1 &&
+                         context.dispatcher.ChatsMayOverlap()) {}
 
 void Connection::Deliver(core::OutboundPacket packet) {
   switch (queue_.Push(std::move(packet))) {
@@ -73,12 +78,59 @@ void Connection::Start() {
 asio::awaitable<void> Connection::HandleRequest(std::optional<std::uint16_t> header_cmd,
                                                 std::string_view body) {
   if (closing_) co_return;
+  // Nothing overlaps a request other than a CHAT: it may depend on them (an
+  // ACK of their seqs, a PULL that must see them).
+  co_await WaitForOverlappedBelow(1);
+  if (closing_) co_return;
   reader_busy_ = true;
   core::Reply reply = co_await context_.dispatcher.Handle(state_, header_cmd, body);
   reader_busy_ = false;
   QueueLocal(reply.cmd, std::move(reply.body));
   // The writer may have been waiting for this request before closing.
   if (closing_) Wake();
+}
+
+asio::awaitable<void> Connection::StartRequest(std::optional<std::uint16_t> header_cmd,
+                                               std::string_view body) {
+  const bool overlap =
+      chats_may_overlap_ && header_cmd == static_cast<std::uint16_t>(protocol::Cmd::kChat);
+  if (!overlap) {
+    co_await HandleRequest(header_cmd, body);
+    co_return;
+  }
+  if (closing_) co_return;
+  co_await WaitForOverlappedBelow(context_.options.max_chats_in_flight);
+  if (closing_) co_return;
+  // Spawned coroutines start in the order they were spawned (each start is
+  // posted to this single-threaded executor), and a CHAT does not suspend
+  // before the store queued its Append: seqs follow the order of the frames.
+  ++overlapped_in_flight_;
+  asio::co_spawn(executor_, RunOverlapped(*header_cmd, std::string(body)),
+                 [self = shared_from_this()](std::exception_ptr e) { self->OnOverlappedEnd(e); });
+}
+
+asio::awaitable<void> Connection::RunOverlapped(std::uint16_t cmd, std::string body) {
+  core::Reply reply = co_await context_.dispatcher.Handle(state_, cmd, body);
+  QueueLocal(reply.cmd, std::move(reply.body));
+}
+
+void Connection::OnOverlappedEnd(std::exception_ptr error) {
+  if (error) {
+    spdlog::error("conn {} request failed with an exception", id_);
+    Abort("request failed");
+  }
+  --overlapped_in_flight_;
+  drained_timer_.cancel();  // the reader may wait for room
+  if (closing_) Wake();     // the writer may wait for the last reply before closing
+  MaybeFinish();
+}
+
+asio::awaitable<void> Connection::WaitForOverlappedBelow(std::size_t limit) {
+  constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+  while (overlapped_in_flight_ >= limit) {
+    drained_timer_.expires_at(Clock::time_point::max());
+    co_await drained_timer_.async_wait(kToken);
+  }
 }
 
 void Connection::QueueLocal(std::uint16_t cmd, std::string body) {
@@ -135,7 +187,7 @@ asio::awaitable<void> Connection::RunWriter() {
         continue;
       }
     }
-    if (closing_ && !reader_busy_) {
+    if (closing_ && !reader_busy_ && overlapped_in_flight_ == 0) {
       queue_.Close();  // later pushes cannot be sent any more
       if (handshake_done_) {
         writing_ = true;
@@ -200,7 +252,7 @@ void Connection::OnWatchdog() {
 }
 
 void Connection::MaybeFinish() {
-  if (!reader_done_ || !writer_done_ || finished_) return;
+  if (!reader_done_ || !writer_done_ || overlapped_in_flight_ > 0 || finished_) return;
   finished_ = true;
   watchdog_.cancel();
   queue_.Close();

@@ -77,9 +77,17 @@ class Connection : public core::Session,
   // For ReadLoop. Input arrived: resets the idle deadline.
   void OnInput() { last_input_ = std::chrono::steady_clock::now(); }
   bool closing() const { return closing_; }
-  // Dispatches one request and queues its reply; no-op once closing.
+  // Dispatches one request and queues its reply; no-op once closing. Waits
+  // first until no overlapped CHAT is in flight.
   asio::awaitable<void> HandleRequest(std::optional<std::uint16_t> header_cmd,
                                       std::string_view body);
+  // Like HandleRequest, but a CHAT (by its header cmd) may run alongside the
+  // CHATs started before it (pipelining, up to NetOptions::max_chats_in_flight)
+  // when the dispatcher says their order is kept: returns once it started
+  // (the body is copied). Replies then leave in completion order, each with
+  // its req_id/msg_id. Other requests go through HandleRequest.
+  asio::awaitable<void> StartRequest(std::optional<std::uint16_t> header_cmd,
+                                     std::string_view body);
   // Queues a reply made by the net layer itself (an error packet).
   void QueueLocal(std::uint16_t cmd, std::string body);
   void BeginClose(std::string reason);
@@ -91,6 +99,10 @@ class Connection : public core::Session,
  private:
   asio::awaitable<void> RunReader();
   asio::awaitable<void> RunWriter();
+  asio::awaitable<void> RunOverlapped(std::uint16_t cmd, std::string body);
+  void OnOverlappedEnd(std::exception_ptr error);
+  // Until fewer than `limit` overlapped CHATs are in flight.
+  asio::awaitable<void> WaitForOverlappedBelow(std::size_t limit);
   void OnCoroutineEnd(std::exception_ptr error, bool reader);
   void Wake();
   void ArmWatchdog();
@@ -104,6 +116,7 @@ class Connection : public core::Session,
   OutboundQueue queue_;  // the only member touched from other threads
   asio::steady_timer wake_timer_;  // the idle writer waits on it; Wake cancels it
   asio::steady_timer watchdog_;
+  asio::steady_timer drained_timer_;  // the reader waits on it for in-flight CHATs
 
   std::chrono::steady_clock::time_point last_input_;
   std::chrono::steady_clock::time_point write_started_;
@@ -111,6 +124,8 @@ class Connection : public core::Session,
   std::string close_reason_;
   bool handshake_done_ = false;
   bool reader_busy_ = false;  // inside Dispatcher::Handle
+  const bool chats_may_overlap_;
+  std::size_t overlapped_in_flight_ = 0;  // CHATs started by StartRequest
   bool writing_ = false;
   bool closing_ = false;
   bool aborted_ = false;

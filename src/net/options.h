@@ -30,6 +30,11 @@ struct NetOptions {
   // Per-connection outbound queue bounds; whichever is hit first makes the
   // connection a slow consumer, which is disconnected.
   std::size_t outbound_queue_packets = 4096;
+  // CHATs of one TCP connection handled at once (pipelining), when the store
+  // keeps their order (core::Dispatcher::ChatsMayOverlap); 1 = one request
+  // at a time. Any other command waits until the connection has none in
+  // flight, and nothing starts while it runs.
+  std::size_t max_chats_in_flight = 64;
   std::size_t outbound_queue_bytes = 8 * 1024 * 1024;
 
   // Accepted values of the Origin header of a WebSocket upgrade, e.g.

@@ -61,7 +61,7 @@ class TcpConnection final : public Connection {
         co_return;
       }
       if (!*next) co_return;
-      co_await HandleRequest((*next)->cmd, (*next)->body);
+      co_await StartRequest((*next)->cmd, (*next)->body);
     }
   }
 

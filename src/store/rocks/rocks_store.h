@@ -49,6 +49,9 @@ class RocksStore final : public core::Store {
 
   asio::awaitable<base::Result<void>> CreateUser(core::UserRecord user) override;
   asio::awaitable<base::Result<core::UserRecord>> FindUser(std::string user_id) override;
+  // Reads (users, groups, counters) are RocksDB/memory reads on the caller's
+  // thread; only writes go through the writer.
+  bool ReadsCompleteInline() const override { return true; }
   asio::awaitable<base::Result<core::AppendResult>> Append(core::AppendRequest request) override;
   asio::awaitable<base::Result<core::MessagePage>> ReadAfter(std::string conversation_id,
                                                              std::int64_t after_seq,
