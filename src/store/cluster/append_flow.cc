@@ -19,7 +19,7 @@
 #include "store/cluster/group_committer.h"
 #include "store/cluster/redis_mysql_store.h"
 #include "store/cluster/sql_reads.h"
-#include "store/rocks/group_changes.h"
+#include "store/common/group_changes.h"
 
 namespace parley::store {
 namespace {

@@ -13,7 +13,7 @@
 //   3. the caller hears "stored" only after the COMMIT; the msgid entry then
 //      becomes "committed" in the background.
 // Membership changes take a per-group Redis lock, read the group, apply the
-// embedded store's rules (store/rocks/group_changes.h, the same function),
+// embedded store's rules (store/common/group_changes.h, the same function),
 // then a script writes the new membership and assigns the seq together, so
 // a message's recipients are exactly the members at its seq.
 //

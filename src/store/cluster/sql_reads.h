@@ -20,7 +20,7 @@
 #include "base/error.h"
 #include "core/store.h"
 #include "mysql/session.h"
-#include "store/rocks/group_record.h"
+#include "store/common/group_record.h"
 
 namespace parley::store::sql {
 

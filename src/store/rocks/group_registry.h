@@ -20,7 +20,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
-#include "store/rocks/group_record.h"
+#include "store/common/group_record.h"
 
 namespace parley::store {
 

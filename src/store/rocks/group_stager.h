@@ -11,7 +11,7 @@
 #include <string>
 
 #include "base/error.h"
-#include "store/rocks/group_changes.h"
+#include "store/common/group_changes.h"
 #include "store/rocks/group_registry.h"
 
 namespace parley::store {

@@ -23,14 +23,12 @@ base::Error Closed() { return base::MakeError(base::Code::kUnavailable, "store c
 // durable; the caller resumes on its own executor.
 template <class Op, class T>
 asio::awaitable<base::Result<T>> SubmitWrite(GroupCommitWriter& writer, auto request) {
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(base::Result<T>)>(
-      [&writer](auto handler, auto r) {
-        // The awaitable handler's executor: the caller's. Taken before the
-        // handler's type is erased.
-        const asio::any_io_executor executor = asio::get_associated_executor(handler);
-        writer.Submit(Op(std::move(r), Handler<T>(std::move(handler)), executor));
-      },
-      asio::use_awaitable, std::move(request));
+  auto submitted = base::Suspend<T>(
+      [&writer, r = std::move(request)](base::Completion<T> done) mutable {
+        writer.Submit(Op(std::move(r), std::move(done)));
+      });
+  base::Result<T> result = co_await std::move(submitted);
+  co_return result;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "store/rocks/group_changes.h"
+#include "store/common/group_changes.h"
 
 #include <algorithm>
 #include <iterator>

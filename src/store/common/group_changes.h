@@ -9,7 +9,7 @@
 
 #include "base/error.h"
 #include "core/store.h"
-#include "store/rocks/group_record.h"
+#include "store/common/group_record.h"
 
 namespace parley::store {
 
