@@ -9,6 +9,7 @@
 
 #include "base/ids.h"
 #include "core/conversation_access.h"
+#include "core/page_budget.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
 #include "protocol/packet.h"
@@ -30,6 +31,7 @@ std::int64_t SeqOf(const std::string& message_json) {
   auto parsed = protocol::ParseMessage(message_json);
   return parsed ? parsed->seq : 0;
 }
+
 
 std::string PageResponse(Cmd cmd, const json::object& request, const MessagePage& page,
                          json::object fields) {
@@ -168,6 +170,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& ca
   PARLEY_CO_ASSIGN_OR_RETURN(
       MessagePage page,
       co_await store_.ReadAfter(target.conversation_id, pull.cursor_seq, PageLimit(pull.limit)));
+  TrimToBudget(page.messages, page.has_more, [](const auto& m) { return m.size(); });
   const std::int64_t next = page.messages.empty() ? pull.cursor_seq : SeqOf(page.messages.back());
   co_return PageResponse(Cmd::kPull, request, page,
                          {{"conversation_id", target.conversation_id}, {"next_cursor_seq", next}});
@@ -182,6 +185,7 @@ asio::awaitable<base::Result<std::string>> MessageService::History(const Caller&
   PARLEY_CO_ASSIGN_OR_RETURN(MessagePage page,
                              co_await store_.ReadBefore(target.conversation_id, history.before_seq,
                                                         PageLimit(history.limit)));
+  TrimToBudget(page.messages, page.has_more, [](const auto& m) { return m.size(); });
   const std::int64_t next = page.messages.empty() ? 0 : SeqOf(page.messages.back());
   co_return PageResponse(Cmd::kHistory, request, page,
                          {{"conversation_id", target.conversation_id}, {"next_before_seq", next}});

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/page_budget.h"
 #include "protocol/commands.h"
 #include "protocol/packet.h"
 #include "protocol/requests.h"
@@ -42,6 +43,7 @@ asio::awaitable<base::Result<std::string>> SyncService::Sync(const Caller& calle
       sync.limit <= 0 ? kDefaultLimit : std::min<std::size_t>(sync.limit, kMaxLimit);
   PARLEY_CO_ASSIGN_OR_RETURN(InboxPage page,
                              co_await store_.ReadInbox(caller.user_id, sync.inbox_seq, limit));
+  TrimToBudget(page.entries, page.has_more, [](const auto& e) { return e.message_json.size(); });
   PARLEY_CO_ASSIGN_OR_RETURN(std::vector<ConversationState> states,
                              co_await store_.ListConversations(caller.user_id));
 
