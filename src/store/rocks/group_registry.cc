@@ -41,13 +41,7 @@ base::Result<GroupPtr> GroupRegistry::Load(const std::string& group_id) {
   auto group = std::make_shared<GroupRecord>();
   PARLEY_ASSIGN_OR_RETURN(group->info, keys::DecodeGroup(group_id, bytes));
 
-  const std::string prefix = keys::Prefix(group_id);
-  const std::string end = keys::PrefixEnd(group_id);
-  const rocksdb::Slice lower(prefix);
-  const rocksdb::Slice upper(end);
-  read.iterate_lower_bound = &lower;
-  read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_.db().NewIterator(read, db_.cf(Cf::kGroupMember)));
+  RangeScan it(db_, Cf::kGroupMember, keys::Prefix(group_id), keys::PrefixEnd(group_id), read);
   auto members = std::make_shared<std::vector<std::string>>();
   // Keys sort by user id, bytewise like std::string: the list comes out sorted.
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -46,14 +46,7 @@ base::Result<core::InboxPage> ReadInboxPage(RocksDb& db, std::string_view user_i
   const std::int64_t after = std::max<std::int64_t>(after_inbox_seq, 0);
   if (after >= page.latest_inbox_seq) return page;
 
-  const std::string lower = keys::InboxKey(user_id, after + 1);
-  const std::string upper = keys::PrefixEnd(user_id);
-  const rocksdb::Slice lower_bound(lower);
-  const rocksdb::Slice upper_bound(upper);
-  rocksdb::ReadOptions scan = read;
-  scan.iterate_lower_bound = &lower_bound;
-  scan.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(scan, db.cf(Cf::kInbox)));
+  RangeScan it(db, Cf::kInbox, keys::InboxKey(user_id, after + 1), keys::PrefixEnd(user_id), read);
   it->SeekToFirst();
 
   // Entries of a user are written in inbox_seq order and swept from the

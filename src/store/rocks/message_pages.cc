@@ -37,12 +37,7 @@ base::Result<core::MessagePage> Collect(rocksdb::Iterator& it, std::size_t limit
 base::Result<core::MessagePage> ReadRange(RocksDb& db, const std::string& lower,
                                           const std::string& upper, std::size_t limit,
                                           Direction direction) {
-  const rocksdb::Slice lower_bound(lower);
-  const rocksdb::Slice upper_bound(upper);
-  rocksdb::ReadOptions options;
-  options.iterate_lower_bound = &lower_bound;
-  options.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(options, db.cf(Cf::kMessages)));
+  RangeScan it(db, Cf::kMessages, lower, upper);
   if (direction == Direction::kForward) {
     it->SeekToFirst();
   } else {

@@ -123,4 +123,12 @@ void RocksDb::Close() {
   db_.reset();
 }
 
+RangeScan::RangeScan(RocksDb& db, Cf cf, std::string lower, std::string upper,
+                     rocksdb::ReadOptions read)
+    : lower_(std::move(lower)), upper_(std::move(upper)), lower_slice_(lower_), upper_slice_(upper_) {
+  read.iterate_lower_bound = &lower_slice_;
+  read.iterate_upper_bound = &upper_slice_;
+  it_.reset(db.db().NewIterator(read, db.cf(cf)));
+}
+
 }  // namespace parley::store

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <memory>
+#include <string>
 
 #include "store/rocks/rocks_options.h"
 
@@ -51,6 +52,27 @@ class RocksDb {
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, kCfCount> handles_{};
+};
+
+// An iterator over [lower, upper) of one column family. It owns the bounds,
+// which RocksDB only borrows, so it can be neither copied nor moved; create it
+// in place.
+class RangeScan {
+ public:
+  RangeScan(RocksDb& db, Cf cf, std::string lower, std::string upper,
+            rocksdb::ReadOptions read = rocksdb::ReadOptions());
+  RangeScan(const RangeScan&) = delete;
+  RangeScan& operator=(const RangeScan&) = delete;
+
+  rocksdb::Iterator& operator*() { return *it_; }
+  rocksdb::Iterator* operator->() { return it_.get(); }
+
+ private:
+  const std::string lower_;
+  const std::string upper_;
+  const rocksdb::Slice lower_slice_;
+  const rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
 };
 
 }  // namespace parley::store

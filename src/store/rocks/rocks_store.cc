@@ -147,13 +147,7 @@ base::Result<std::vector<core::ConversationState>> RocksStore::ListNow(const std
   if (closed_) return Closed();
   if (!keys::IsKeySafeId(user_id)) return keys::InvalidId("user_id");
   const std::string prefix = keys::Prefix(user_id);
-  const std::string end = keys::PrefixEnd(user_id);
-  const rocksdb::Slice lower(prefix);
-  const rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.iterate_lower_bound = &lower;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db().NewIterator(options, db_->cf(Cf::kUserConv)));
+  RangeScan it(*db_, Cf::kUserConv, prefix, keys::PrefixEnd(user_id));
 
   std::vector<core::ConversationState> out;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -195,14 +189,7 @@ asio::awaitable<base::Result<std::vector<core::GroupInfo>>> RocksStore::GroupsOf
 base::Result<std::vector<core::GroupInfo>> RocksStore::GroupsOfNow(const std::string& user_id) {
   if (closed_) return Closed();
   if (!keys::IsKeySafeId(user_id)) return keys::InvalidId("user_id");
-  const std::string prefix = keys::Prefix(user_id);
-  const std::string end = keys::PrefixEnd(user_id);
-  const rocksdb::Slice lower(prefix);
-  const rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.iterate_lower_bound = &lower;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db().NewIterator(options, db_->cf(Cf::kUserGroups)));
+  RangeScan it(*db_, Cf::kUserGroups, keys::Prefix(user_id), keys::PrefixEnd(user_id));
 
   std::vector<core::GroupInfo> out;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
