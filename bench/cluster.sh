@@ -7,11 +7,12 @@
 # open loop at half the closed-loop rate for latency) and writes
 # bench/results/<YYYY-MM-DD>/cluster.md (+ cluster/*.json).
 #
-#   bash bench/cluster.sh            # 100 pairs, 15 s each (about 2 minutes)
+#   bash bench/cluster.sh            # 100 pairs, 15 s per run (about 1.5 minutes)
 #   bash bench/cluster.sh --quick    # tiny sizes, to check the pipeline
 # env: BUILD_DIR (build-bench), BENCH_OUT, CLUSTER_PAIRS, CLUSTER_DURATION,
-#      CLUSTER_RATE (open-loop msg/s; default: half the closed-loop acked/s),
-#      BENCH_SKIP_BUILD=1
+#      CLUSTER_RATE (open-loop msg/s; default: 1/4 and 1/2 of the closed-loop acked/s),
+#      BENCH_SKIP_BUILD=1, BENCH_COMMIT (the commit BUILD_DIR was built from,
+#      when it is a clean export rather than this tree)
 #
 # Everything it starts is stopped on exit, even on failure.
 set -euo pipefail
@@ -78,6 +79,11 @@ rm -f "$JSON_DIR"/*.json "$JSON_DIR/commands.txt"
 
 STARTED=1
 UPTIME_START=$(uptime)
+# The tree as of the start (someone may commit while it runs); BENCH_COMMIT
+# names the commit when BUILD_DIR was built from a clean export of it.
+COMMIT=${BENCH_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD)}
+DIRTY=0
+[[ -n "${BENCH_COMMIT:-}" ]] || DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no | wc -l)
 bash "$ROOT/scripts/cluster.sh" start | grep -v '^  ' || true
 for n in 1 2 3; do
   [[ -s "$CLUSTER_DIR/pids/gw$n.pid" ]] || { echo "bench-cluster: the cluster did not start" >&2; exit 1; }
@@ -117,12 +123,13 @@ run() {
 
 SECONDS=0
 run closed --window 1
-if [[ -n "${CLUSTER_RATE:-}" ]]; then
-  RATE=$CLUSTER_RATE
-else  # half the closed-loop rate, rounded down to 100 msg/s
-  RATE=$(python3 -c "import json; r=json.load(open('$JSON_DIR/closed.json'))['results']; print(max(100, int(r['acked_per_s'] / 2 / 100) * 100))" 2>/dev/null || echo 1000)
-fi
-run open --rate "$RATE"
+# Open loop for latency: a quarter and half of the closed-loop acked rate
+# (rounded down to 100 msg/s), or CLUSTER_RATE.
+CLOSED_RATE=$(python3 -c "import json; print(json.load(open('$JSON_DIR/closed.json'))['results']['acked_per_s'])" 2>/dev/null || echo 4000)
+rate_of() { python3 -c "print(max(100, int($CLOSED_RATE * $1 / 100) * 100))"; }
+if [[ -n "${CLUSTER_RATE:-}" ]]; then RATES=$CLUSTER_RATE; else RATES="$(rate_of 0.25) $(rate_of 0.5)"; fi
+for RATE in $RATES; do run "open_$RATE" --rate "$RATE"; done
+RATE=${RATES// /,}
 TOTAL=$SECONDS
 
 # Versions, then stop the cluster before writing (the trap would too).
@@ -134,7 +141,7 @@ bash "$ROOT/scripts/cluster.sh" stop >/dev/null 2>&1 || true
 STARTED=0
 
 # The report (a quoted heredoc: nothing in it is expanded by the shell).
-export DATE ROOT UPTIME_START REDIS_VERSION MARIADB_VERSION MYSQL_FLUSH QUICK PAIRS DUR RATE TOTAL BUILD
+export DATE ROOT COMMIT DIRTY UPTIME_START REDIS_VERSION MARIADB_VERSION MYSQL_FLUSH QUICK PAIRS DUR RATE TOTAL BUILD
 python3 - "$OUT" <<'PY'
 import json, os, platform, subprocess, sys
 out = sys.argv[1]
@@ -155,14 +162,14 @@ meta = {
   "cores": os.cpu_count(),
   "kernel": platform.release(),
   "memory": sh("free -h | awk '/^Mem:/{print $2}'"),
-  "commit": sh("git -C '%s' rev-parse --short HEAD" % E["ROOT"]),
-  "dirty": sh("git -C '%s' status --porcelain --untracked-files=no | wc -l" % E["ROOT"]),
+  "commit": E["COMMIT"],
+  "dirty": E["DIRTY"].strip(),
   "uptime_start": E["UPTIME_START"],
   "uptime_end": sh("uptime"),
   "redis": E["REDIS_VERSION"], "mariadb": E["MARIADB_VERSION"],
   "innodb_flush_log_at_trx_commit": flush[0] if flush else "?",
   "log_bin": flush[1] if len(flush) > 1 else "?",
-  "quick": int(E["QUICK"]), "pairs": int(E["PAIRS"]), "duration": float(E["DUR"]), "rate": int(E["RATE"]),
+  "quick": int(E["QUICK"]), "pairs": int(E["PAIRS"]), "duration": float(E["DUR"]), "rates": [int(x) for x in E["RATE"].split(",")],
   "total_seconds": int(E["TOTAL"]),
   "build": "Release (-O2), " + os.path.basename(E["BUILD"]),
 }
@@ -171,8 +178,9 @@ json.dump(meta, open(os.path.join(jd, "meta.json"), "w"), indent=1)
 def lat(h):
     return "/".join("%.3f" % h.get(k, float("nan")) for k in ("p50_ms", "p90_ms", "p99_ms", "p999_ms"))
 rows = []
-for name, what in (("closed", "closed loop, window 1 per sender"),
-                   ("open", "open loop at %s msg/s total" % f"{meta['rate']:,}")):
+runs = [("closed", "closed loop, window 1 per sender")]
+runs += [("open_%d" % r, "open loop at %s msg/s total" % f"{r:,}") for r in meta["rates"]]
+for name, what in runs:
     d, s = load(name), load("server_" + name)
     if d is None or s is None:
         rows.append("| %s | failed (see the run's stderr) | | | | | |" % what)
