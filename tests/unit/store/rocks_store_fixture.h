@@ -1,22 +1,19 @@
 #pragma once
-// Shared by the RocksStore tests: a store in a fresh temporary directory per
-// test, driven through its coroutine API by io_contexts as the gateways do.
+// Shared by the RocksStore-only tests (what the conformance suite in
+// tests/unit/store_conformance/ cannot see: the writer's batching, its
+// queue, the data dir lock, the sweeper): a RocksBackend (a store in a fresh
+// temporary directory), driven through its coroutine API by io_contexts of
+// the test's own, as the gateways do.
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <cstdlib>
-#include <filesystem>
-#include <memory>
-#include <string>
-#include <vector>
+#include <utility>
 
-#include "base/clock.h"
-#include "base/ids.h"
-#include "protocol/message.h"
-#include "store/rocks/rocks_store.h"
+#include "unit/store_conformance/rocks_backend.h"
+#include "unit/store_conformance/store_requests.h"
 
 namespace parley::store::testing {
 
@@ -31,59 +28,13 @@ T RunSync(asio::awaitable<T> awaitable) {
   return future.get();
 }
 
-inline core::AppendRequest Chat(const std::string& sender, const std::string& conv,
-                                const std::string& msg_id, std::vector<std::string> members = {}) {
-  core::AppendRequest r;
-  r.message.msg_id = msg_id;
-  r.message.conversation_id = conv;
-  r.message.sender_id = sender;
-  r.message.content = "hello " + msg_id;
-  r.message.send_time = 1700000000000;
-  r.members = members.empty() ? std::vector<std::string>{sender} : std::move(members);
-  return r;
-}
-
-// A membership change of group `group_id` and its system message, sent by
-// the actor in the group's conversation, as the core builds it.
-inline core::AppendRequest Change(core::GroupOp op, const std::string& group_id,
-                                  const std::string& actor, const std::string& msg_id,
-                                  std::vector<std::string> users = {}) {
-  core::AppendRequest r = Chat(actor, base::GroupConversationId(group_id), msg_id);
-  r.message.msg_type = protocol::kMsgTypeSystem;
-  r.members.clear();
-  r.group_change = core::GroupChange{op, group_id, actor, std::move(users), "name of " + group_id};
-  return r;
-}
-
-inline std::int64_t SeqOf(const std::string& json) {
-  return protocol::ParseMessage(json).value().seq;
-}
-
-class RocksStoreTest : public ::testing::Test {
+class RocksStoreTest : public ::testing::Test, protected RocksBackend {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/parley_store_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    options_.data_dir = tmpl;
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(options_.data_dir);
-  }
-
-  void Reopen() {
-    store_.reset();
-    store_ = RocksStore::Open(options_, &metrics_);
-  }
+  void SetUp() override { Reopen(); }
 
   core::AppendResult Send(core::AppendRequest request) {
     return RunSync(store_->Append(std::move(request))).value();
   }
-
-  RocksOptions options_;
-  base::Metrics metrics_;
-  std::unique_ptr<RocksStore> store_;
 };
 
 }  // namespace parley::store::testing

@@ -16,9 +16,6 @@ using core::GroupOp;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-const std::string kAB = "private_alice_bob";
-const std::string kG = base::GroupConversationId("g");
-
 class ClusterFailureTest : public ClusterStoreTest {
  protected:
   void RedisCommand(redis::Args args) {

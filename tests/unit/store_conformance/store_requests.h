@@ -1,0 +1,71 @@
+#pragma once
+// Requests and small readers shared by every Store test (the conformance
+// suite and the backend-specific tests): a chat message, a membership change
+// as the core builds them, and the seqs and inbox entries they produce.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/ids.h"
+#include "core/store.h"
+#include "protocol/message.h"
+
+namespace parley::store::testing {
+
+using Members = std::vector<std::string>;
+// (conversation, seq) of each inbox entry.
+using Entries = std::vector<std::pair<std::string, std::int64_t>>;
+
+inline const std::string kAB = "private_alice_bob";
+inline const std::string kG = base::GroupConversationId("g");
+
+inline core::AppendRequest Chat(const std::string& sender, const std::string& conv,
+                                const std::string& msg_id, std::vector<std::string> members = {}) {
+  core::AppendRequest r;
+  r.message.msg_id = msg_id;
+  r.message.conversation_id = conv;
+  r.message.sender_id = sender;
+  r.message.content = "hello " + msg_id;
+  r.message.send_time = 1700000000000;
+  r.members = members.empty() ? std::vector<std::string>{sender} : std::move(members);
+  return r;
+}
+
+// A membership change of group `group_id` and its system message, sent by
+// the actor in the group's conversation, as the core builds it.
+inline core::AppendRequest Change(core::GroupOp op, const std::string& group_id,
+                                  const std::string& actor, const std::string& msg_id,
+                                  std::vector<std::string> users = {}) {
+  core::AppendRequest r = Chat(actor, base::GroupConversationId(group_id), msg_id);
+  r.message.msg_type = protocol::kMsgTypeSystem;
+  r.members.clear();
+  r.group_change = core::GroupChange{op, group_id, actor, std::move(users), "name of " + group_id};
+  return r;
+}
+
+// `request` sent at `send_time` (ms), as the core stamps it.
+inline core::AppendRequest At(core::AppendRequest request, std::int64_t send_time) {
+  request.message.send_time = send_time;
+  return request;
+}
+
+inline std::int64_t SeqOf(const std::string& json) {
+  return protocol::ParseMessage(json).value().seq;
+}
+
+// The (conversation, seq) of each entry, checking inbox_seqs run on from `after`.
+inline Entries InboxMessages(const core::InboxPage& page, std::int64_t after) {
+  Entries out;
+  for (const auto& entry : page.entries) {
+    EXPECT_EQ(entry.inbox_seq, ++after);
+    auto m = protocol::ParseMessage(entry.message_json).value();
+    out.emplace_back(m.conversation_id, m.seq);
+  }
+  return out;
+}
+
+}  // namespace parley::store::testing
