@@ -24,6 +24,18 @@
 namespace parley::store {
 namespace {
 
+// A script's answer is an array whose first element is a tag ("ok",
+// "seed_seq", ...); anything else means the script and this code disagree.
+base::Result<const std::vector<redis::Reply>*> TaggedElements(
+    const base::Result<redis::Reply>& reply) {
+  if (!reply) return reply.error();
+  if (!reply->IsArray() || reply->elements().empty()) {
+    return base::MakeError(base::Code::kInternal,
+                           "redis script: unexpected reply " + reply->DebugString());
+  }
+  return &reply->elements();
+}
+
 // Re-seeds and lost races an Append may go through before it gives up.
 constexpr int kMaxAttempts = 6;
 
@@ -184,12 +196,8 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
                                      known};
     if (!group) args.insert(args.end(), private_members->begin(), private_members->end());
     base::Result<redis::Reply> reply = co_await RunScript(*append_script_, std::move(args));
-    if (!reply) co_return reply.error();
-    if (!reply->IsArray() || reply->elements().empty()) {
-      co_return base::MakeError(base::Code::kInternal,
-                                "redis script: unexpected reply " + reply->DebugString());
-    }
-    const auto& e = reply->elements();
+    PARLEY_CO_ASSIGN_OR_RETURN(const std::vector<redis::Reply>* elements, TaggedElements(reply));
+    const auto& e = *elements;
     const std::string tag = e[0].str();
 
     if (tag == "ok" && e.size() >= 4) {
@@ -430,12 +438,8 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
     args.insert(args.end(), outcome->recipients->begin(), outcome->recipients->end());
 
     base::Result<redis::Reply> reply = co_await RunScript(*change_script_, std::move(args));
-    if (!reply) co_return reply.error();
-    if (!reply->IsArray() || reply->elements().empty()) {
-      co_return base::MakeError(base::Code::kInternal,
-                                "redis script: unexpected reply " + reply->DebugString());
-    }
-    const auto& e = reply->elements();
+    PARLEY_CO_ASSIGN_OR_RETURN(const std::vector<redis::Reply>* elements, TaggedElements(reply));
+    const auto& e = *elements;
     const std::string tag = e[0].str();
     if (tag == "ok" && e.size() >= 3) {
       const std::int64_t seq = e[1].integer();
