@@ -1,5 +1,7 @@
 #include "redis/connection.h"
 
+#include "redis/write_loop.h"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -107,23 +109,9 @@ void Connection::Enqueue(std::string bytes, std::size_t count, base::Completion<
 }
 
 asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> /*keep_alive*/) {
-  std::string writing;
-  while (is_open()) {
-    if (out_.empty()) {
-      writer_wake_.expires_at(Clock::time_point::max());
-      co_await writer_wake_.async_wait(kAsTuple);
-      continue;
-    }
-    // Swap rather than copy: Enqueue keeps appending to out_ meanwhile, and
-    // all of that goes out in the next write.
-    writing.clear();
-    writing.swap(out_);
-    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(writing), kAsTuple);
-    if (ec) {
-      Fail("write: " + ec.message());
-      co_return;
-    }
-  }
+  const boost::system::error_code ec =
+      co_await WriteQueued(socket_, out_, writer_wake_, [this] { return is_open(); });
+  if (ec) Fail("write: " + ec.message());
 }
 
 asio::awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> /*keep_alive*/) {

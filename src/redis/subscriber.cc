@@ -1,5 +1,7 @@
 #include "redis/subscriber.h"
 
+#include "redis/write_loop.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -192,21 +194,10 @@ asio::awaitable<base::Result<void>> Subscriber::Unsubscribe(std::vector<std::str
 
 asio::awaitable<void> Subscriber::WriteLoop(std::shared_ptr<Subscriber> /*keep_alive*/,
                                             std::uint64_t generation) {
-  std::string writing;
-  while (connected() && generation == generation_) {
-    if (out_.empty()) {
-      writer_wake_.expires_at(Clock::time_point::max());
-      co_await writer_wake_.async_wait(kAsTuple);
-      continue;
-    }
-    writing.clear();
-    writing.swap(out_);
-    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(writing), kAsTuple);
-    if (ec) {
-      if (generation == generation_) Drop("write: " + ec.message());
-      co_return;
-    }
-  }
+  const boost::system::error_code ec = co_await WriteQueued(
+      socket_, out_, writer_wake_, [&] { return connected() && generation == generation_; });
+  // A write of an older connection that fails after a reconnect is not news.
+  if (ec && generation == generation_) Drop("write: " + ec.message());
 }
 
 asio::awaitable<void> Subscriber::Watchdog(std::shared_ptr<Subscriber> /*keep_alive*/,

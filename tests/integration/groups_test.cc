@@ -88,20 +88,34 @@ TEST_F(GroupsTest, KickedMemberReceivesNothingSentAfterTheKick) {
   ASSERT_TRUE(owner.client().GroupCreate("g", {"victim"}, "g"));
   std::atomic<bool> stop{false};
   std::atomic<int> sent{0};
+  const std::string owner_token = Token("owner");
   std::thread sender([&] {
-    Device writer(server_->tcp_port(), Token("owner"));
+    Device writer(server_->tcp_port(), owner_token);
     while (!stop) {
       if (writer.client().SendToConversation("group_g", "tick")) ++sent;
     }
   });
-  while (sent < 50) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto wait_sent = [&](int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (sent < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return sent >= n;
+  };
+  const bool started = wait_sent(50);
   auto kick = owner.client().GroupKick("g", {"victim"});
-  ASSERT_TRUE(kick) << kick.error().message;
-  while (sent < 150) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const bool went_on = wait_sent(started ? 150 : 0);
   stop = true;
   sender.join();
+  ASSERT_TRUE(started && went_on) << "the sender stalled";
+  ASSERT_TRUE(kick) << kick.error().message;
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let late pushes land
+  // Every group push was queued to the victim's connection before the
+  // sender's acks came back; a 1:1 message queued after them is a barrier:
+  // once it arrives, so has anything the victim was (wrongly) sent.
+  const std::size_t before_barrier = victim.ReceivedCount();
+  ASSERT_TRUE(owner.client().SendTo("victim", "barrier"));
+  ASSERT_TRUE(victim.WaitForCount(before_barrier + 1));
   auto got = victim.Received()["group_g"];
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.back().seq, kick->seq) << "the kick is the last thing the victim sees";

@@ -165,6 +165,20 @@ asio::awaitable<base::Result<redis::Reply>> RedisMysqlStore::RunScript(
   co_return reply;
 }
 
+std::vector<std::string> RedisMysqlStore::MessageScriptArgs(const protocol::Message& m,
+                                                            const std::string& group_id) const {
+  return {keys_.prefix(),
+          m.conversation_id,
+          m.sender_id,
+          m.msg_id,
+          std::to_string(m.send_time),
+          std::to_string(options_.fanout_threshold),
+          std::to_string(options_.inbox_retention.count()),
+          std::to_string(options_.pending_ttl.count()),
+          std::to_string(options_.max_inbox_entries),
+          group_id};
+}
+
 asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage(
     core::AppendRequest request) {
   const protocol::Message& m = request.message;
@@ -183,17 +197,8 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
         cached = it->second.members;
       }
     }
-    std::vector<std::string> args = {keys_.prefix(),
-                                     m.conversation_id,
-                                     m.sender_id,
-                                     m.msg_id,
-                                     std::to_string(m.send_time),
-                                     std::to_string(options_.fanout_threshold),
-                                     std::to_string(options_.inbox_retention.count()),
-                                     std::to_string(options_.pending_ttl.count()),
-                                     std::to_string(options_.max_inbox_entries),
-                                     group_id,
-                                     known};
+    std::vector<std::string> args = MessageScriptArgs(m, group_id);
+    args.push_back(known);
     if (!group) args.insert(args.end(), private_members->begin(), private_members->end());
     base::Result<redis::Reply> reply = co_await RunScript(*append_script_, std::move(args));
     PARLEY_CO_ASSIGN_OR_RETURN(const std::vector<redis::Reply>* elements, TaggedElements(reply));
@@ -402,22 +407,10 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
     const std::string expected = token_it == meta.end() ? std::string() : token_it->second;
     const std::string new_token = RandomToken();
 
-    std::vector<std::string> args = {keys_.prefix(),
-                                     m.conversation_id,
-                                     m.sender_id,
-                                     m.msg_id,
-                                     std::to_string(m.send_time),
-                                     std::to_string(options_.fanout_threshold),
-                                     std::to_string(options_.inbox_retention.count()),
-                                     std::to_string(options_.pending_ttl.count()),
-                                     std::to_string(options_.max_inbox_entries),
-                                     group_id,
-                                     expected,
-                                     new_token,
-                                     after.info.name,
-                                     after.info.owner_id,
-                                     std::to_string(after.info.created_at),
-                                     std::to_string(outcome->added.size())};
+    std::vector<std::string> args = MessageScriptArgs(m, group_id);
+    args.insert(args.end(), {expected, new_token, after.info.name, after.info.owner_id,
+                             std::to_string(after.info.created_at),
+                             std::to_string(outcome->added.size())});
     GroupChangeRows rows;
     rows.group_id = group_id;
     rows.create = change.op == core::GroupOp::kCreate;

@@ -117,6 +117,10 @@ class RedisMysqlStore final : public core::Store {
       const core::AppendRequest& request, std::int64_t seq, core::MemberList recipients,
       bool inboxed, std::optional<GroupChangeRows> change, bool sender_ack);
   asio::awaitable<base::Result<core::MemberList>> CurrentRecipients(std::string conversation_id);
+  // The leading arguments of the append and change scripts: the message and
+  // the limits its inbox writes obey.
+  std::vector<std::string> MessageScriptArgs(const protocol::Message& m,
+                                             const std::string& group_id) const;
   // Answers a script's "seed_*" request; an error ends the Append.
   asio::awaitable<base::Result<void>> Seed(const std::string& what,
                                            const std::string& conversation_id,
