@@ -99,7 +99,7 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   // Not for a user who just left: the entry would list the group again.
   if (!sender_left) batch_.Merge(db_.cf(Cf::kUserConv), sender_key, keys::EncodeU64(seq));
 
-  if (inboxed) inbox_.Stage(batch_, *audience.recipients, m.conversation_id, seq, m.send_time);
+  if (inboxed) inbox_.Stage(*audience.recipients, m.conversation_id, seq, m.send_time);
 
   core::AppendResult result{seq, false, std::move(json), std::move(audience.recipients), inboxed};
   batch_msgids_.emplace(std::move(msgid_key), result);

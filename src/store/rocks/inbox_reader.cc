@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "store/rocks/inbox_run.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
 #include "store/rocks/rocks_status.h"
@@ -46,35 +47,41 @@ base::Result<core::InboxPage> ReadInboxPage(RocksDb& db, std::string_view user_i
   const std::int64_t after = std::max<std::int64_t>(after_inbox_seq, 0);
   if (after >= page.latest_inbox_seq) return page;
 
+  // Runs are keyed by their last inbox_seq: the first one at or after
+  // after + 1 holds after + 1, unless the sweeper deleted it.
   RangeScan it(db, Cf::kInbox, keys::InboxKey(user_id, after + 1), keys::PrefixEnd(user_id), read);
   it->SeekToFirst();
-
-  // Entries of a user are written in inbox_seq order and swept from the
-  // oldest, so the first entry tells whether the cursor fell behind.
-  if (!it->Valid() || keys::InboxSeqOfKey(it->key().ToStringView()) != after + 1) {
-    if (!it->status().ok()) return StatusToError(it->status(), "read inbox");
-    page.expired = true;
-    return page;
-  }
-  const auto first = keys::DecodeInboxItem(it->value().ToStringView());
-  if (!first) return Corrupt();
-  if (first->send_time < expired_before_ms) {
-    page.expired = true;
-    return page;
-  }
 
   std::vector<std::string> message_keys;
   message_keys.reserve(std::min(limit, kMaxReserve));
   page.entries.reserve(std::min(limit, kMaxReserve));
-  for (; it->Valid() && page.entries.size() < limit; it->Next()) {
-    const auto inbox_seq = keys::InboxSeqOfKey(it->key().ToStringView());
-    const auto item = keys::DecodeInboxItem(it->value().ToStringView());
-    if (!inbox_seq || !item) return Corrupt();
-    message_keys.push_back(keys::MessageKey(item->conversation_id, item->seq));
-    page.entries.push_back(core::InboxEntry{*inbox_seq, {}});
+  for (bool first = true; it->Valid() && !page.has_more; it->Next(), first = false) {
+    const auto last_inbox_seq = keys::InboxSeqOfKey(it->key().ToStringView());
+    if (!last_inbox_seq) return Corrupt();
+    const auto run = ParseInboxRun(*last_inbox_seq, it->value().ToStringView());
+    if (!run) return Corrupt();
+    // Runs of a user are written in inbox_seq order and swept from the
+    // oldest, so the first run tells whether the cursor fell behind.
+    if (first && (run->first_inbox_seq > after + 1 || run->newest_send_time < expired_before_ms)) {
+      page.expired = true;
+      return page;
+    }
+    for (const InboxRunEntry& entry : run->entries) {
+      if (entry.inbox_seq <= after) continue;
+      if (page.entries.size() == limit) {
+        page.has_more = true;
+        break;
+      }
+      message_keys.push_back(keys::MessageKey(entry.conversation_id, entry.seq));
+      page.entries.push_back(core::InboxEntry{entry.inbox_seq, {}});
+    }
   }
-  page.has_more = it->Valid();
   if (!it->status().ok()) return StatusToError(it->status(), "read inbox");
+  // No run at all after a cursor below the newest inbox_seq: swept.
+  if (page.entries.empty() && !page.has_more) {
+    page.expired = true;
+    return page;
+  }
 
   std::vector<rocksdb::Slice> slices(message_keys.begin(), message_keys.end());
   std::vector<std::string> messages;

@@ -31,26 +31,28 @@ base::Result<void> InboxStager::Prepare(const std::vector<std::string>& users) {
   return {};
 }
 
-void InboxStager::Stage(rocksdb::WriteBatch& batch, const std::vector<std::string>& users,
-                        std::string_view conversation_id, std::int64_t seq,
-                        std::int64_t send_time) {
-  const std::string value = keys::EncodeInboxItem({conversation_id, seq, send_time});
+void InboxStager::Stage(const std::vector<std::string>& users, std::string_view conversation_id,
+                        std::int64_t seq, std::int64_t send_time) {
   for (const std::string& user : users) {
-    auto [it, inserted] = batch_.try_emplace(user, 0);
-    if (inserted) it->second = published_.find(user)->second;
-    batch.Put(db_.cf(Cf::kInbox), keys::InboxKey(user, ++it->second), value);
+    auto it = batch_.find(user);
+    if (it == batch_.end()) {
+      it = batch_.emplace(user, InboxRunBuilder(published_.find(user)->second + 1)).first;
+    }
+    it->second.Add(conversation_id, seq, send_time);
   }
 }
 
 void InboxStager::Seal(rocksdb::WriteBatch& batch) {
-  for (const auto& [user, latest] : batch_) {
-    batch.Put(db_.cf(Cf::kUserMeta), user, keys::EncodeU64(static_cast<std::uint64_t>(latest)));
+  for (const auto& [user, run] : batch_) {
+    batch.Put(db_.cf(Cf::kInbox), keys::InboxKey(user, run.last_inbox_seq()), run.Value());
+    batch.Put(db_.cf(Cf::kUserMeta), user,
+              keys::EncodeU64(static_cast<std::uint64_t>(run.last_inbox_seq())));
   }
 }
 
 void InboxStager::Finish(bool written) {
   if (written) {
-    for (auto& [user, latest] : batch_) published_.insert_or_assign(user, latest);
+    for (auto& [user, run] : batch_) published_.insert_or_assign(user, run.last_inbox_seq());
   }
   batch_.clear();
   if (published_.size() > kMaxCachedUsers) published_.clear();

@@ -1,7 +1,8 @@
 #pragma once
 // Write diffusion: puts a message into each recipient's inbox under the
 // recipient's next inbox_seq (DESIGN "Data model", key layout in
-// rocks_keys.h).
+// rocks_keys.h). A batch's entries for one user go into one row, a run
+// (inbox_run.h), written by Seal.
 //
 // The per-user counters live in memory on the writer thread, loaded lazily
 // from user_meta; a batch's new values go into user_meta in the same
@@ -17,9 +18,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/error.h"
+#include "store/rocks/inbox_run.h"
 #include "store/rocks/seq_counters.h"
 
 namespace parley::store {
@@ -33,17 +36,19 @@ class InboxStager {
   // Reads the counters of `users` not known yet, so that Stage cannot fail
   // halfway through a message.
   base::Result<void> Prepare(const std::vector<std::string>& users);
-  // One inbox entry per user (Prepare'd) for the message at `seq`.
-  void Stage(rocksdb::WriteBatch& batch, const std::vector<std::string>& users,
-             std::string_view conversation_id, std::int64_t seq, std::int64_t send_time);
-  // Puts the new counters of this batch into user_meta.
+  // One inbox entry per user (Prepare'd) for the message at `seq`, held
+  // until Seal.
+  void Stage(const std::vector<std::string>& users, std::string_view conversation_id,
+             std::int64_t seq, std::int64_t send_time);
+  // Puts each user's run of this batch and its new counter into `batch`.
   void Seal(rocksdb::WriteBatch& batch);
   void Finish(bool written);
 
  private:
   RocksDb& db_;
   SeqCounters::Map published_;  // user -> durable newest inbox_seq
-  SeqCounters::Map batch_;      // user -> newest inbox_seq staged in this batch
+  // user -> the entries staged for it in this batch
+  std::unordered_map<std::string, InboxRunBuilder, SeqCounters::Hash, std::equal_to<>> batch_;
 };
 
 }  // namespace parley::store

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "store/rocks/inbox_run.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
 
@@ -33,8 +34,9 @@ bool InboxSweeper::Step() {
   }
   while (it->Valid() && budget > 0) {
     --budget;
-    const auto item = keys::DecodeInboxItem(it->value().ToStringView());
-    if (item && item->send_time < expired_before) {
+    // A run goes when its newest entry has expired.
+    const auto newest = InboxRunNewestTime(it->value().ToStringView());
+    if (newest && *newest < expired_before) {
       deletions.Delete(db_.cf(Cf::kInbox), it->key());
       it->Next();
     } else {

@@ -5,7 +5,8 @@
 //
 // A user's entries are in time order (inbox_seq order, messages stamped when
 // written), so a sweep deletes each user's expired head and skips to the next
-// user at the first live entry. Work per call is bounded (kMaxKeysPerStep
+// user at the first live entry. It deletes whole rows (runs, inbox_run.h): a
+// run goes once its newest entry has expired. Work per call is bounded (kMaxKeysPerStep
 // keys examined) so that a sweep never holds up appends for long; a sweep
 // that hit the bound resumes where it stopped on the next call.
 //

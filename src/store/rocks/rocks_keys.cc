@@ -150,15 +150,4 @@ base::Result<std::int64_t> DecodeJoinTime(std::string_view bytes) {
   return join_time->get_int64();
 }
 
-std::string EncodeInboxItem(const InboxItem& item) {
-  return EncodeU64(static_cast<std::uint64_t>(item.seq)) +
-         EncodeU64(static_cast<std::uint64_t>(item.send_time)) + std::string(item.conversation_id);
-}
-
-std::optional<InboxItem> DecodeInboxItem(std::string_view bytes) {
-  if (bytes.size() <= 16) return std::nullopt;
-  return InboxItem{bytes.substr(16), static_cast<std::int64_t>(*DecodeU64(bytes.substr(0, 8))),
-                   static_cast<std::int64_t>(*DecodeU64(bytes.substr(8, 8)))};
-}
-
 }  // namespace parley::store::keys

@@ -13,7 +13,8 @@
 //                                                owner_id is "" once everybody left
 //   group_member group_id '\0' user_id        -> {"role":"owner"|"member","join_time":…}
 //   user_groups  user_id '\0' group_id        -> "" (the index of GroupsOf)
-//   inbox        user_id '\0' be64(inbox_seq) -> be64(seq) be64(send_time) conv
+//   inbox        user_id '\0' be64(inbox_seq) -> a run of entries ending at
+//                                                inbox_seq (inbox_run.h)
 //   user_meta    user_id                      -> be64(the user's newest inbox_seq)
 //
 // Written together: a message, its msgid entry, the sender's
@@ -64,7 +65,7 @@ std::string InboxKey(std::string_view user_id, std::int64_t inbox_seq);
 std::string_view FirstIdOfKey(std::string_view key);
 // The part after the first '\0' of a two-part key; empty if none.
 std::string_view SecondPartOfKey(std::string_view key);
-// The inbox_seq of an inbox key; nullopt if `key` is not one.
+// The inbox_seq of an inbox key (a run's last); nullopt if `key` is not one.
 std::optional<std::int64_t> InboxSeqOfKey(std::string_view key);
 
 std::string EncodeUserRecord(const core::UserRecord& user);
@@ -78,14 +79,5 @@ base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string
 std::string EncodeMember(bool is_owner, std::int64_t join_time);
 // The join_time of a `group_member` value; 500 on a corrupt value.
 base::Result<std::int64_t> DecodeJoinTime(std::string_view bytes);
-
-struct InboxItem {
-  std::string_view conversation_id;
-  std::int64_t seq = 0;
-  std::int64_t send_time = 0;
-};
-std::string EncodeInboxItem(const InboxItem& item);
-// nullopt on a corrupt value. The result views into `bytes`.
-std::optional<InboxItem> DecodeInboxItem(std::string_view bytes);
 
 }  // namespace parley::store::keys

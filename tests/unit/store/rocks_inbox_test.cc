@@ -1,6 +1,8 @@
-// RocksStore-only inbox behaviour: expired entries are deleted by the
-// writer's sweep steps (the cluster store trims on write instead:
-// cluster_inbox_test.cc), and the sweeper's bounded steps. Who gets entries,
+// RocksStore-only inbox behaviour: a batch's entries for a user share one
+// row (a run, inbox_run.h) and read back one by one; rows of older versions
+// still read; expired entries are deleted by the writer's sweep steps (the
+// cluster store trims on write instead: cluster_inbox_test.cc), and the
+// sweeper's bounded steps. Who gets entries,
 // paging and expiry are in the conformance suite
 // (store_conformance/store_inbox_test.cc).
 
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "store/rocks/inbox_run.h"
 #include "store/rocks/inbox_sweeper.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
@@ -45,8 +48,88 @@ class RocksInboxTest : public RocksStoreTest {
     SendNow(Chat("zed", "private_yan_zed", "sweep" + std::to_string(++sweeps_)));
   }
 
+  // Closes the store, runs `fn` on its RocksDb, and opens the store again.
+  template <class Fn>
+  void WithStoreClosed(Fn fn) {
+    store_.reset();
+    {
+      auto db = RocksDb::Open(options_);
+      fn(*db);
+    }
+    Reopen();
+  }
+
   int sweeps_ = 0;
 };
+
+// Appends queued while the writer is paused all go into one batch.
+TEST_F(RocksInboxTest, OneBatchGivesEachUserOneRunReadEntryByEntry) {
+  const std::string kAC = "private_alice_carol";
+  {
+    asio::io_context io;
+    int done = 0;
+    {
+      auto pause = store_->PauseWriterForTest();
+      for (int i = 1; i <= 5; ++i) {
+        const std::string& conv = i % 2 ? kAB : kAC;
+        const std::string peer = i % 2 ? "bob" : "carol";
+        asio::co_spawn(io,
+                       store_->Append(At(Chat("alice", conv, std::to_string(i), {"alice", peer}),
+                                         clock_.NowMs())),
+                       [&](std::exception_ptr e, base::Result<AppendResult> r) {
+                         EXPECT_FALSE(e);
+                         EXPECT_TRUE(r.has_value());
+                         ++done;
+                       });
+      }
+      io.poll();
+    }
+    io.run();
+    ASSERT_EQ(done, 5);
+    EXPECT_EQ(metrics_.store_batches_total.load(), 1u);
+  }
+  WithStoreClosed([](RocksDb& db) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db.db().NewIterator(rocksdb::ReadOptions(), db.cf(Cf::kInbox)));
+    int rows = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
+    EXPECT_EQ(rows, 3) << "one run each for alice, bob and carol";
+  });
+
+  const Entries all = {{kAB, 1}, {kAC, 1}, {kAB, 2}, {kAC, 2}, {kAB, 3}};
+  EXPECT_EQ(InboxMessages(Inbox("alice", 0), 0), all);
+  EXPECT_EQ(InboxMessages(Inbox("bob", 0), 0), (Entries{{kAB, 1}, {kAB, 2}, {kAB, 3}}));
+  // Pages start and end inside the run.
+  InboxPage page = Inbox("alice", 1, 2);
+  EXPECT_EQ(InboxMessages(page, 1), (Entries{{kAC, 1}, {kAB, 2}}));
+  EXPECT_TRUE(page.has_more);
+  page = Inbox("alice", 3, 2);
+  EXPECT_EQ(InboxMessages(page, 3), (Entries{{kAC, 2}, {kAB, 3}}));
+  EXPECT_FALSE(page.has_more);
+  EXPECT_TRUE(Inbox("alice", 5).entries.empty());
+
+  // The next batch starts a new run right after.
+  SendNow(Chat("bob", kAB, "6", {"alice", "bob"}));
+  EXPECT_EQ(InboxMessages(Inbox("alice", 4), 4), (Entries{{kAB, 3}, {kAB, 4}}));
+}
+
+// Rows written before runs existed hold one entry each under its own inbox_seq.
+TEST_F(RocksInboxTest, ReadsRowsOfOlderVersions) {
+  SendNow(Chat("alice", kAB, "1", {"alice", "bob"}));
+  SendNow(Chat("alice", kAB, "2", {"alice", "bob"}));
+  WithStoreClosed([&](RocksDb& db) {  // rewrites bob's rows the old way
+    rocksdb::WriteBatch batch;
+    for (std::int64_t i = 1; i <= 2; ++i) {
+      batch.Put(db.cf(Cf::kInbox), keys::InboxKey("bob", i),
+                keys::EncodeU64(static_cast<std::uint64_t>(i)) +
+                    keys::EncodeU64(static_cast<std::uint64_t>(clock_.NowMs())) + kAB);
+    }
+    ASSERT_TRUE(db.db().Write(rocksdb::WriteOptions(), &batch).ok());
+  });
+  SendNow(Chat("alice", kAB, "3", {"alice", "bob"}));
+  EXPECT_EQ(InboxMessages(Inbox("bob", 0), 0), (Entries{{kAB, 1}, {kAB, 2}, {kAB, 3}}));
+  EXPECT_EQ(InboxMessages(Inbox("bob", 1, 1), 1), (Entries{{kAB, 2}}));
+}
 
 TEST_F(RocksInboxTest, SweepingDeletesExpiredEntries) {
   for (int i = 1; i <= 3; ++i) SendNow(Chat("alice", kAB, std::to_string(i), {"alice", "bob"}));
@@ -84,8 +167,9 @@ TEST(InboxSweeperTest, ResumesAfterItsBound) {
     for (const char* user : {"u1", "u2", "u3"}) {
       for (std::int64_t i = 1; i <= per_user + 1; ++i) {
         const bool live = i == per_user + 1;
-        batch.Put(db->cf(Cf::kInbox), keys::InboxKey(user, i),
-                  keys::EncodeInboxItem({kAB, i, live ? clock.NowMs() : old_time}));
+        InboxRunBuilder run(i);
+        run.Add(kAB, i, live ? clock.NowMs() : old_time);
+        batch.Put(db->cf(Cf::kInbox), keys::InboxKey(user, i), run.Value());
       }
     }
     ASSERT_TRUE(db->db().Write(rocksdb::WriteOptions(), &batch).ok());
