@@ -22,18 +22,31 @@ base::Error Corrupt() {
   return base::MakeError(base::Code::kInternal, "store: corrupt inbox entry");
 }
 
-base::Result<std::int64_t> LatestInboxSeq(RocksDb& db, const rocksdb::ReadOptions& read,
-                                          std::string_view user_id) {
+}  // namespace
+
+base::Result<std::int64_t> ReadNewestInboxSeq(RocksDb& db, const rocksdb::ReadOptions& read,
+                                              std::string_view user_id) {
+  std::int64_t newest = 0;
   std::string bytes;
   const rocksdb::Status status = db.db().Get(read, db.cf(Cf::kUserMeta), user_id, &bytes);
-  if (status.IsNotFound()) return 0;
-  if (!status.ok()) return StatusToError(status, "read inbox counter");
-  const auto latest = keys::DecodeU64(bytes);
-  if (!latest) return base::MakeError(base::Code::kInternal, "store: corrupt user_meta");
-  return static_cast<std::int64_t>(*latest);
+  if (status.ok()) {
+    const auto value = keys::DecodeU64(bytes);
+    if (!value) return base::MakeError(base::Code::kInternal, "store: corrupt user_meta");
+    newest = static_cast<std::int64_t>(*value);
+  } else if (!status.IsNotFound()) {
+    return StatusToError(status, "read inbox counter");
+  }
+  RangeScan it(db, Cf::kInbox, keys::Prefix(user_id), keys::PrefixEnd(user_id), read);
+  it->SeekToLast();
+  if (it->Valid()) {
+    const auto last = keys::InboxSeqOfKey(it->key().ToStringView());
+    if (!last) return Corrupt();
+    newest = std::max(newest, *last);
+  } else if (!it->status().ok()) {
+    return StatusToError(it->status(), "read inbox counter");
+  }
+  return newest;
 }
-
-}  // namespace
 
 base::Result<core::InboxPage> ReadInboxPage(RocksDb& db, std::string_view user_id,
                                             std::int64_t after_inbox_seq, std::size_t limit,
@@ -43,7 +56,7 @@ base::Result<core::InboxPage> ReadInboxPage(RocksDb& db, std::string_view user_i
   read.snapshot = snapshot.snapshot();
 
   core::InboxPage page;
-  PARLEY_ASSIGN_OR_RETURN(page.latest_inbox_seq, LatestInboxSeq(db, read, user_id));
+  PARLEY_ASSIGN_OR_RETURN(page.latest_inbox_seq, ReadNewestInboxSeq(db, read, user_id));
   const std::int64_t after = std::max<std::int64_t>(after_inbox_seq, 0);
   if (after >= page.latest_inbox_seq) return page;
 

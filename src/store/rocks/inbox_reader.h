@@ -10,9 +10,19 @@
 #include "base/error.h"
 #include "core/store.h"
 
+namespace rocksdb {
+struct ReadOptions;
+}
+
 namespace parley::store {
 
 class RocksDb;
+
+// The user's newest inbox_seq (0 if none): the last inbox key of the user,
+// or user_meta when the sweeper deleted every row (or an older version
+// wrote it), whichever is higher. No per-batch counter write is needed.
+base::Result<std::int64_t> ReadNewestInboxSeq(RocksDb& db, const rocksdb::ReadOptions& read,
+                                              std::string_view user_id);
 
 // Entries with inbox_seq > after_inbox_seq, ascending, at most `limit`, each
 // with its stored message; has_more is exact. The page is expired (and

@@ -1,8 +1,8 @@
 #include "store/rocks/inbox_stager.h"
 
+#include "store/rocks/inbox_reader.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
-#include "store/rocks/rocks_status.h"
 
 namespace parley::store {
 namespace {
@@ -14,17 +14,8 @@ constexpr std::size_t kMaxCachedUsers = std::size_t{1} << 20;
 base::Result<void> InboxStager::Prepare(const std::vector<std::string>& users) {
   for (const std::string& user : users) {
     if (batch_.contains(user) || published_.contains(user)) continue;
-    std::string bytes;
-    const rocksdb::Status status =
-        db_.db().Get(rocksdb::ReadOptions(), db_.cf(Cf::kUserMeta), user, &bytes);
-    std::int64_t latest = 0;
-    if (status.ok()) {
-      const auto decoded = keys::DecodeU64(bytes);
-      if (!decoded) return base::MakeError(base::Code::kInternal, "store: corrupt user_meta");
-      latest = static_cast<std::int64_t>(*decoded);
-    } else if (!status.IsNotFound()) {
-      return StatusToError(status, "read inbox counter");
-    }
+    PARLEY_ASSIGN_OR_RETURN(const std::int64_t latest,
+                            ReadNewestInboxSeq(db_, rocksdb::ReadOptions(), user));
     // Safe to cache before the batch commits: it is what is on disk.
     published_.emplace(user, latest);
   }
@@ -45,8 +36,6 @@ void InboxStager::Stage(const std::vector<std::string>& users, std::string_view 
 void InboxStager::Seal(rocksdb::WriteBatch& batch) {
   for (const auto& [user, run] : batch_) {
     batch.Put(db_.cf(Cf::kInbox), keys::InboxKey(user, run.last_inbox_seq()), run.Value());
-    batch.Put(db_.cf(Cf::kUserMeta), user,
-              keys::EncodeU64(static_cast<std::uint64_t>(run.last_inbox_seq())));
   }
 }
 

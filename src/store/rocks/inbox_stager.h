@@ -5,11 +5,13 @@
 // (inbox_run.h), written by Seal.
 //
 // The per-user counters live in memory on the writer thread, loaded lazily
-// from user_meta; a batch's new values go into user_meta in the same
-// WriteBatch as its entries (Seal), so after any crash the counter matches the
-// entries and inbox_seqs are never reused. A failed batch discards its
-// values, like SeqCounters. The cache of published counters is cleared when
-// it grows past a bound: a miss costs one Get, not a wrong answer.
+// by ReadNewestInboxSeq: a user's newest inbox_seq is the key of its last
+// run, so it is durable with the run itself and needs no write of its own
+// (the sweeper saves it in user_meta before deleting a user's last run);
+// after any crash the counter matches the entries and inbox_seqs are never
+// reused. A failed batch discards its values, like SeqCounters. The cache of
+// published counters is cleared when it grows past a bound: a miss costs a
+// Get and a seek, not a wrong answer.
 //
 // Threads: the group-commit writer thread only.
 
@@ -40,7 +42,7 @@ class InboxStager {
   // until Seal.
   void Stage(const std::vector<std::string>& users, std::string_view conversation_id,
              std::int64_t seq, std::int64_t send_time);
-  // Puts each user's run of this batch and its new counter into `batch`.
+  // Puts each user's run of this batch into `batch`.
   void Seal(rocksdb::WriteBatch& batch);
   void Finish(bool written);
 

@@ -38,7 +38,14 @@ bool InboxSweeper::Step() {
     const auto newest = InboxRunNewestTime(it->value().ToStringView());
     if (newest && *newest < expired_before) {
       deletions.Delete(db_.cf(Cf::kInbox), it->key());
+      const std::string user(keys::FirstIdOfKey(it->key().ToStringView()));
+      const std::string last_inbox_seq(keys::SecondPartOfKey(it->key().ToStringView()));
       it->Next();
+      // The last run of a user carries its newest inbox_seq (inbox_stager.h):
+      // keep the counter when that run goes, or inbox_seqs would be reused.
+      if (!it->Valid() || keys::FirstIdOfKey(it->key().ToStringView()) != user) {
+        deletions.Put(db_.cf(Cf::kUserMeta), user, last_inbox_seq);
+      }
     } else {
       // Live (or unreadable, left for ReadInbox to report): the rest of this
       // user's entries are newer.

@@ -10,8 +10,9 @@
 // keys examined) so that a sweep never holds up appends for long; a sweep
 // that hit the bound resumes where it stopped on the next call.
 //
-// Deletions are written without sync: losing them to a crash only means they
-// are swept again.
+// Deleting a user's last run also saves its inbox_seq in user_meta, in the
+// same write. Deletions are written without sync: losing them to a crash
+// only means they are swept again.
 //
 // Threads: the group-commit writer thread only.
 

@@ -15,10 +15,11 @@
 //   user_groups  user_id '\0' group_id        -> "" (the index of GroupsOf)
 //   inbox        user_id '\0' be64(inbox_seq) -> a run of entries ending at
 //                                                inbox_seq (inbox_run.h)
-//   user_meta    user_id                      -> be64(the user's newest inbox_seq)
+//   user_meta    user_id                      -> be64(the user's newest inbox_seq), written
+//                                                when its last run is swept
 //
 // Written together: a message, its msgid entry, the sender's
-// user_conv, its inbox entries and user_meta go into one WriteBatch; so do a
+// user_conv and its inbox entries go into one WriteBatch; so do a
 // membership change's groups / group_member / user_groups / user_conv
 // entries and its system message. Only the inbox sweeper deletes alone
 // (expired inbox entries). Times are ms since the epoch.

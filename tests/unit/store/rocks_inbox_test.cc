@@ -149,6 +149,22 @@ TEST_F(RocksInboxTest, SweepingDeletesExpiredEntries) {
   }
 }
 
+// A user's newest inbox_seq is the key of its last run: when the sweeper
+// deletes that run, the counter must survive it (and a restart).
+TEST_F(RocksInboxTest, SweepingEveryRunOfAUserKeepsItsCounter) {
+  for (int i = 1; i <= 3; ++i) SendNow(Chat("alice", kAB, std::to_string(i), {"alice", "bob"}));
+  clock_.AdvanceMs(std::chrono::milliseconds(2h).count());
+  LetTheWriterSweep();  // zed and yan only: alice and bob have nothing left
+  EXPECT_TRUE(Inbox("bob", 0).expired);
+  Reopen();
+  EXPECT_EQ(Inbox("bob", 0).latest_inbox_seq, 3);
+  SendNow(Chat("alice", kAB, "4", {"alice", "bob"}));
+  const InboxPage page = Inbox("bob", 3);
+  EXPECT_FALSE(page.expired);
+  EXPECT_EQ(InboxMessages(page, 3), (Entries{{kAB, 4}}));
+  EXPECT_EQ(page.latest_inbox_seq, 4);
+}
+
 // The sweeper alone, on a RocksDb: its work per step is bounded and it
 // resumes where it stopped.
 TEST(InboxSweeperTest, ResumesAfterItsBound) {
