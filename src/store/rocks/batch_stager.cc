@@ -96,8 +96,13 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
     }
     batch_members_.insert(sender_key);
   }
+  // The sender has read its own message. A Put, not a "max" Merge: `seq` is
+  // above every durable seq of the conversation, and the core refuses an ACK
+  // beyond those (MessageService::Ack), so no stored ack can be higher; a Put
+  // also spares the memtable lookup a Merge pays (max_successive_merges) and
+  // leaves readers one value instead of an operand chain.
   // Not for a user who just left: the entry would list the group again.
-  if (!sender_left) batch_.Merge(db_.cf(Cf::kUserConv), sender_key, keys::EncodeU64(seq));
+  if (!sender_left) batch_.Put(db_.cf(Cf::kUserConv), sender_key, keys::EncodeU64(seq));
 
   if (inboxed) inbox_.Stage(*audience.recipients, m.conversation_id, seq, m.send_time);
 
