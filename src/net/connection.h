@@ -1,24 +1,30 @@
 #pragma once
-// Connection: what the TCP and the WebSocket gateways share. A core::Session
-// with a bounded outbound queue, a reader and a writer coroutine, one
-// watchdog timer (idle, write and close deadlines) and the open/close
-// bookkeeping. Subclasses supply the transport (tcp_connection.cc,
-// ws_http_session.cc).
+// Connection: what the TCP and the WebSocket gateways share, whatever drives
+// their I/O (TCP: a reader and a writer coroutine, tcp_connection.cc;
+// WebSocket: readiness callbacks that hold nothing while idle,
+// ws_connection.cc). It is the core::Session the core delivers to: a
+// bounded outbound queue, the dispatcher's per-connection state, the
+// deadlines (idle, write, close) that the I/O thread's DeadlineSweeper
+// enforces, and the open/close bookkeeping.
 //
-//   reader: Handshake ─► ReadLoop: each request ─► Dispatcher::Handle ─► reply
+//   subclass reader: each request ─► Dispatch ─► Dispatcher::Handle ─► reply
 //                                                                        │
 //   core (any thread): Deliver(packet) ──────────────────► OutboundQueue ◄┘
 //                                                              │ TakeAll
-//   writer: waits ◄── woken by the first Push after it went idle
-//           └─► WriteBatch(everything queued) ─► ... ─► CloseGracefully
+//   subclass writer: woken (Wake) by the first Push after it went idle
 //
-// Closing. Close(reason) (any thread) stops the reader from starting new
-// requests; the request in progress, if any, still queues its reply; once
-// the queue is empty the writer calls CloseGracefully (TCP: shutdown send;
-// WebSocket: close frame) and the reader runs until the peer closes too.
-// Abort (slow consumer, write timeout, I/O error, close timeout) closes the
-// socket at once and drops the queue. When both coroutines have ended:
-// Dispatcher::OnDisconnect exactly once, metrics, one log line, unregister.
+// Lifecycle: Open() registers (metrics, log line, sweeper, registry); the
+// subclass runs its I/O; once its reader, writer and requests have all
+// ended it calls Finish(): Dispatcher::OnDisconnect exactly once, metrics,
+// one log line, unregistered.
+//
+// Closing. Close(reason) (any thread) runs BeginClose on the executor: the
+// subclass stops starting requests; the request in progress, if any, still
+// queues its reply; once the queue is empty the subclass ends its side
+// cleanly (TCP: shutdown send; WebSocket: close frame) and reads until the
+// peer closes too, within NetOptions::close_timeout. Abort (slow consumer,
+// write timeout, I/O error, close timeout) closes the queue and the socket
+// at once.
 //
 // Threads: id(), Deliver() and Close() are safe from any thread. Everything
 // else runs on the connection's executor, which must be an io_context run by
@@ -26,7 +32,6 @@
 // strand, so the state below needs no lock.
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -34,7 +39,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/session.h"
 #include "net/connection_registry.h"
@@ -42,6 +46,8 @@
 #include "net/server_context.h"
 
 namespace parley::net {
+
+class DeadlineSweeper;
 
 class Connection : public core::Session,
                    public Closable,
@@ -52,85 +58,76 @@ class Connection : public core::Session,
   void Close(std::string reason) final;
 
  protected:
+  using Clock = std::chrono::steady_clock;
+
   // `kind` ("tcp", "ws") and `peer` ("1.2.3.4:5678") are for the log.
   Connection(asio::any_io_executor executor, ServerContext& context, std::string_view kind,
              std::string peer);
 
-  // Registers the connection and starts its coroutines. On the executor;
-  // the object must be owned by a shared_ptr.
-  void Start();
+  // Registers the connection (see above). On the executor; the object must
+  // be owned by a shared_ptr.
+  void Open();
+  // Unregisters (see above); idempotent. Call when nothing of the
+  // connection's I/O or requests is pending any more.
+  void Finish();
 
-  // Transport hooks, all on the executor.
+  // Transport hooks, on the executor.
   //
-  // Before anything is written (WebSocket accept). False: the connection ends.
-  virtual asio::awaitable<bool> Handshake() { co_return true; }
-  // Reads until the socket fails or the peer closes; returns why, for the log.
-  // Calls HandleRequest for each request and ignores input once closing().
-  virtual asio::awaitable<std::string> ReadLoop() = 0;
-  // Sends `packets` (the hook may take them). False when the write failed.
-  virtual asio::awaitable<bool> WriteBatch(std::vector<core::OutboundPacket>& packets) = 0;
-  // Ends our side cleanly once everything is written.
-  virtual asio::awaitable<void> CloseGracefully(const std::string& reason) = 0;
+  // Packets were queued, or BeginClose/Abort ran: the writer should look.
+  virtual void Wake() = 0;
   // Closes the socket now, cancelling pending I/O. Idempotent.
   virtual void CloseSocket() = 0;
 
-  // For ReadLoop. Input arrived: resets the idle deadline.
-  void OnInput() { last_input_ = std::chrono::steady_clock::now(); }
-  bool closing() const { return closing_; }
-  // Dispatches one request and queues its reply; no-op once closing. Waits
-  // first until no overlapped CHAT is in flight.
-  asio::awaitable<void> HandleRequest(std::optional<std::uint16_t> header_cmd,
-                                      std::string_view body);
-  // Like HandleRequest, but a CHAT (by its header cmd) may run alongside the
-  // CHATs started before it (pipelining, up to NetOptions::max_chats_in_flight)
-  // when the dispatcher says their order is kept: returns once it started
-  // (the body is copied). Replies then leave in completion order, each with
-  // its req_id/msg_id. Other requests go through HandleRequest.
-  asio::awaitable<void> StartRequest(std::optional<std::uint16_t> header_cmd,
-                                     std::string_view body);
+  // Input arrived: resets the idle deadline.
+  void OnInput() { last_input_ = Clock::now(); }
+  // A write started / ended: the write deadline runs in between.
+  void OnWriteStarted() {
+    writing_ = true;
+    write_started_ = Clock::now();
+  }
+  void OnWriteEnded() { writing_ = false; }
+
+  // Dispatches one request and queues its reply. `body` must stay valid
+  // until the returned awaitable completes.
+  asio::awaitable<void> Dispatch(std::optional<std::uint16_t> header_cmd, std::string_view body);
   // Queues a reply made by the net layer itself (an error packet).
   void QueueLocal(std::uint16_t cmd, std::string body);
+  // Graceful close (above); the first reason is the one logged. Wakes.
   void BeginClose(std::string reason);
+  // Immediate close (above). Wakes.
   void Abort(std::string reason);
+
+  bool closing() const { return closing_; }
+  bool aborted() const { return aborted_; }
+  bool finished() const { return finished_; }
+  const std::string& close_reason() const { return close_reason_; }
 
   ServerContext& context_;
   core::ConnectionState state_;
+  OutboundQueue queue_;  // the only member touched from other threads
+  const asio::any_io_executor executor_;
 
  private:
-  asio::awaitable<void> RunReader();
-  asio::awaitable<void> RunWriter();
-  asio::awaitable<void> RunOverlapped(std::uint16_t cmd, std::string body);
-  void OnOverlappedEnd(std::exception_ptr error);
-  // Until fewer than `limit` overlapped CHATs are in flight.
-  asio::awaitable<void> WaitForOverlappedBelow(std::size_t limit);
-  void OnCoroutineEnd(std::exception_ptr error, bool reader);
-  void Wake();
-  void ArmWatchdog();
-  void OnWatchdog();
-  void MaybeFinish();
+  friend class DeadlineSweeper;
+  enum class Due { kNone, kWrite, kClose, kIdle };
+  Due DeadlineDue(Clock::time_point now) const;
+  // Acts on DeadlineDue(now): Abort for a write or close deadline,
+  // BeginClose("idle timeout") for the idle one.
+  void OnDeadline(Clock::time_point now);
 
   const std::uint64_t id_;
   const std::string_view kind_;
   const std::string peer_;
-  asio::any_io_executor executor_;
-  OutboundQueue queue_;  // the only member touched from other threads
-  asio::steady_timer wake_timer_;  // the idle writer waits on it; Wake cancels it
-  asio::steady_timer watchdog_;
-  asio::steady_timer drained_timer_;  // the reader waits on it for in-flight CHATs
+  DeadlineSweeper* sweeper_ = nullptr;  // set by Open
+  std::size_t sweep_slot_ = 0;          // owned by the sweeper
 
-  std::chrono::steady_clock::time_point last_input_;
-  std::chrono::steady_clock::time_point write_started_;
-  std::chrono::steady_clock::time_point close_deadline_;
+  Clock::time_point last_input_;
+  Clock::time_point write_started_;
+  Clock::time_point close_deadline_;
   std::string close_reason_;
-  bool handshake_done_ = false;
-  bool reader_busy_ = false;  // inside Dispatcher::Handle
-  const bool chats_may_overlap_;
-  std::size_t overlapped_in_flight_ = 0;  // CHATs started by StartRequest
   bool writing_ = false;
   bool closing_ = false;
   bool aborted_ = false;
-  bool reader_done_ = false;
-  bool writer_done_ = false;
   bool finished_ = false;
 };
 

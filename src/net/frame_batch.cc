@@ -1,6 +1,15 @@
 #include "net/frame_batch.h"
 
+#include "protocol/frame_codec.h"
+
 namespace parley::net {
+
+FrameBatch::Header FrameBatch::ProtocolFrameHeader(const core::OutboundPacket& packet) {
+  const protocol::FrameHeaderBytes header =
+      protocol::EncodeFrameHeader(packet.cmd, packet.body ? packet.body->size() : 0);
+  static_assert(sizeof(header) <= sizeof(Header::bytes));
+  return Header(header.data(), header.size());
+}
 
 void FrameBatch::Clear() {
   packets_.clear();
@@ -8,7 +17,13 @@ void FrameBatch::Clear() {
   buffers_.clear();
 }
 
-void FrameBatch::Assign(std::vector<core::OutboundPacket>& packets) {
+void FrameBatch::Release() {
+  std::vector<core::OutboundPacket>().swap(packets_);
+  std::vector<Header>().swap(headers_);
+  std::vector<boost::asio::const_buffer>().swap(buffers_);
+}
+
+void FrameBatch::Assign(std::vector<core::OutboundPacket>& packets, EncodeHeader encode) {
   Clear();
   packets_.swap(packets);
   // Reserve first: buffers_ points into headers_, which must not reallocate.
@@ -16,9 +31,8 @@ void FrameBatch::Assign(std::vector<core::OutboundPacket>& packets) {
   buffers_.reserve(packets_.size() * 2);
   for (const core::OutboundPacket& packet : packets_) {
     const std::size_t size = packet.body ? packet.body->size() : 0;
-    const protocol::FrameHeaderBytes& header =
-        headers_.emplace_back(protocol::EncodeFrameHeader(packet.cmd, size));
-    buffers_.emplace_back(header.data(), header.size());
+    const Header& header = headers_.emplace_back(encode(packet));
+    buffers_.emplace_back(header.bytes.data(), header.size);
     if (size != 0) buffers_.emplace_back(packet.body->data(), size);
   }
 }

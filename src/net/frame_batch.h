@@ -1,40 +1,60 @@
 #pragma once
-// One gather write (writev) of queued packets on the TCP gateway.
+// One gather write (writev) of queued packets, each packet one frame: the
+// binary protocol's on the TCP gateway, a WebSocket text frame on the
+// WebSocket one (the caller's header encoder decides).
 //
 //   buffers(): [hdr 0][body 0][hdr 1][body 1] ... [hdr n-1][body n-1]
 //                 |      |
 //                 |      +-- the packet's shared body bytes, not copied
-//                 +-- 8 bytes from protocol::EncodeFrameHeader, owned here
+//                 +-- up to 10 bytes from the header encoder, owned here
 //
 // The batch owns the packets (so the bodies outlive the write) and the
 // headers; the vectors keep their capacity across Clear, so a long-lived
-// connection stops allocating once it has seen its largest batch.
+// connection stops allocating once it has seen its largest batch. Release
+// gives the memory back (an idle WebSocket connection holds none).
 //
 // Threads: owned by one connection's writer; not thread-safe.
 
 #include <boost/asio/buffer.hpp>
 
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/session.h"
-#include "protocol/frame_codec.h"
 
 namespace parley::net {
 
 class FrameBatch {
  public:
+  struct Header {
+    Header() = default;
+    Header(const char* data, std::size_t n) : size(static_cast<std::uint8_t>(n)) {
+      std::memcpy(bytes.data(), data, n);  // n <= 10: the encoders' contract
+    }
+    std::array<char, 10> bytes{};
+    std::uint8_t size = 0;
+  };
+  using EncodeHeader = Header (*)(const core::OutboundPacket& packet);
+  // The binary protocol's 8-byte frame header (protocol/frame_codec.h).
+  static Header ProtocolFrameHeader(const core::OutboundPacket& packet);
+
   // Replaces the batch's content with `packets` (left empty, keeping their
-  // capacity for the next TakeAll).
-  void Assign(std::vector<core::OutboundPacket>& packets);
+  // capacity for the next TakeAll), each preceded by encode(packet).
+  void Assign(std::vector<core::OutboundPacket>& packets,
+              EncodeHeader encode = ProtocolFrameHeader);
   // Releases the bodies once written; keeps the capacity.
   void Clear();
+  // Like Clear, and frees the vectors' memory too.
+  void Release();
 
   const std::vector<boost::asio::const_buffer>& buffers() const { return buffers_; }
   std::size_t packet_count() const { return packets_.size(); }
 
  private:
   std::vector<core::OutboundPacket> packets_;
-  std::vector<protocol::FrameHeaderBytes> headers_;
+  std::vector<Header> headers_;
   std::vector<boost::asio::const_buffer> buffers_;
 };
 

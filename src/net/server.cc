@@ -5,6 +5,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "net/deadline_sweeper.h"
 #include "net/endpoint.h"
 #include "net/listener.h"
 #include "net/server_context.h"
@@ -17,8 +18,18 @@ Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dis
                core::AuthService& auth, base::Metrics& metrics, std::function<bool()> healthy,
                NetOptions options) {
   if (io_contexts.empty()) throw std::invalid_argument("net::Server needs an io_context");
-  context_.reset(new ServerContext{dispatcher, auth, metrics, std::move(healthy),
-                                   std::move(options), std::move(io_contexts), {}, {}});
+  context_.reset(new ServerContext{dispatcher,
+                                   auth,
+                                   metrics,
+                                   std::move(healthy),
+                                   std::move(options),
+                                   std::move(io_contexts),
+                                   {},
+                                   {},
+                                   {}});
+  for (asio::io_context* io : context_->io_contexts) {
+    context_->sweepers.push_back(std::make_unique<DeadlineSweeper>(*io, context_->options));
+  }
 }
 
 Server::~Server() = default;

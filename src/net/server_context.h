@@ -4,19 +4,24 @@
 // server.h for the shutdown order).
 //
 // Threads: the references and options are read-only; the registry and the
-// round-robin counter are thread-safe.
+// round-robin counter are thread-safe; each sweeper belongs to the thread of
+// its io_context.
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/query.hpp>
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "base/metrics.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
 #include "net/connection_registry.h"
+#include "net/deadline_sweeper.h"
 #include "net/options.h"
 
 namespace parley::net {
@@ -32,11 +37,20 @@ struct ServerContext {
   std::vector<asio::io_context*> io_contexts;  // one per I/O thread
   ConnectionRegistry registry;
   std::atomic<std::size_t> next_io{0};
+  std::vector<std::unique_ptr<DeadlineSweeper>> sweepers;  // one per io_context, same order
 
   // The I/O thread of the next accepted connection: round-robin.
   asio::any_io_executor NextExecutor() {
     const std::size_t i = next_io.fetch_add(1, std::memory_order_relaxed);
     return io_contexts[i % io_contexts.size()]->get_executor();
+  }
+
+  // The sweeper of the io_context that runs `executor` (one of io_contexts).
+  DeadlineSweeper& SweeperFor(const asio::any_io_executor& executor) {
+    const asio::execution_context* ctx = &asio::query(executor, asio::execution::context);
+    std::size_t i = 0;
+    while (i + 1 < io_contexts.size() && io_contexts[i] != ctx) ++i;
+    return *sweepers[i];
   }
 };
 

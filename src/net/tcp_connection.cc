@@ -1,14 +1,20 @@
 #include "net/tcp_connection.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
 
+#include <exception>
 #include <span>
+#include <vector>
 
 #include "net/connection.h"
 #include "net/endpoint.h"
 #include "net/frame_batch.h"
+#include "protocol/commands.h"
 #include "protocol/frame_codec.h"
 #include "protocol/packet.h"
 
@@ -25,21 +31,52 @@ std::string ReadEndReason(const boost::system::error_code& ec) {
   return "read error: " + ec.message();
 }
 
+// A reader and a writer coroutine per connection:
+//
+//   reader: ReadLoop: each frame ─► StartRequest ─► Dispatch ─► reply ─┐
+//   writer: waits on wake_timer_ ◄── Wake                              │
+//           └─► WriteBatch(everything queued) ◄── OutboundQueue ◄──────┘
+//           └─► once closing and no request is in flight: shutdown send
+//
+// Once both coroutines and every overlapped CHAT have ended: Finish.
 class TcpConnection final : public Connection {
  public:
   TcpConnection(tcp::socket socket, ServerContext& context, std::string peer)
       : Connection(socket.get_executor(), context, "tcp", std::move(peer)),
         socket_(std::move(socket)),
-        decoder_(context.options.max_frame) {}
+        decoder_(context.options.max_frame),
+        wake_timer_(executor_, Clock::time_point::max()),
+        drained_timer_(executor_),
+        chats_may_overlap_(context.options.max_chats_in_flight > 1 &&
+                           context.dispatcher.ChatsMayOverlap()) {}
 
-  using Connection::Start;
+  void Start() {
+    Open();
+    auto self = std::static_pointer_cast<TcpConnection>(shared_from_this());
+    asio::co_spawn(executor_, RunReader(),
+                   [self](std::exception_ptr e) { self->OnCoroutineEnd(e, true); });
+    asio::co_spawn(executor_, RunWriter(),
+                   [self](std::exception_ptr e) { self->OnCoroutineEnd(e, false); });
+  }
 
  private:
-  asio::awaitable<std::string> ReadLoop() override {
+  void Wake() override { wake_timer_.cancel(); }
+
+  void CloseSocket() override {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  asio::awaitable<void> RunReader() {
+    std::string reason = co_await ReadLoop();
+    BeginClose(std::move(reason));
+  }
+
+  asio::awaitable<std::string> ReadLoop() {
     for (;;) {
       const std::span<char> space = decoder_.WritableSpace(kReadChunk);
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                                                      kToken);
+      auto [ec, n] =
+          co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), kToken);
       if (ec) co_return ReadEndReason(ec);
       OnInput();
       // Once closing, input is read only to see the peer's end; it is dropped
@@ -65,9 +102,96 @@ class TcpConnection final : public Connection {
     }
   }
 
+  // Dispatches one request and queues its reply; no-op once closing. Waits
+  // first until no overlapped CHAT is in flight: nothing overlaps a request
+  // other than a CHAT (it may depend on them: an ACK of their seqs, a PULL
+  // that must see them).
+  asio::awaitable<void> HandleRequest(std::uint16_t cmd, std::string_view body) {
+    if (closing()) co_return;
+    co_await WaitForOverlappedBelow(1);
+    if (closing()) co_return;
+    reader_busy_ = true;
+    co_await Dispatch(cmd, body);
+    reader_busy_ = false;
+    // The writer may have been waiting for this request before closing.
+    if (closing()) Wake();
+  }
+
+  // Like HandleRequest, but a CHAT may run alongside the CHATs started
+  // before it (pipelining, up to NetOptions::max_chats_in_flight) when the
+  // dispatcher says their order is kept: returns once it started (the body
+  // is copied). Replies then leave in completion order, each with its
+  // req_id/msg_id.
+  asio::awaitable<void> StartRequest(std::uint16_t cmd, std::string_view body) {
+    const bool overlap =
+        chats_may_overlap_ && cmd == static_cast<std::uint16_t>(protocol::Cmd::kChat);
+    if (!overlap) {
+      co_await HandleRequest(cmd, body);
+      co_return;
+    }
+    if (closing()) co_return;
+    co_await WaitForOverlappedBelow(context_.options.max_chats_in_flight);
+    if (closing()) co_return;
+    // Spawned coroutines start in the order they were spawned (each start is
+    // posted to this single-threaded executor), and a CHAT does not suspend
+    // before the store queued its Append: seqs follow the order of the frames.
+    ++overlapped_in_flight_;
+    asio::co_spawn(executor_, RunOverlapped(cmd, std::string(body)),
+                   [self = std::static_pointer_cast<TcpConnection>(shared_from_this())](
+                       std::exception_ptr e) { self->OnOverlappedEnd(e); });
+  }
+
+  asio::awaitable<void> RunOverlapped(std::uint16_t cmd, std::string body) {
+    co_await Dispatch(cmd, body);
+  }
+
+  void OnOverlappedEnd(std::exception_ptr error) {
+    if (error) {
+      spdlog::error("conn {} request failed with an exception", id());
+      Abort("request failed");
+    }
+    --overlapped_in_flight_;
+    drained_timer_.cancel();  // the reader may wait for room
+    if (closing()) Wake();    // the writer may wait for the last reply before closing
+    MaybeFinish();
+  }
+
+  // Until fewer than `limit` overlapped CHATs are in flight.
+  asio::awaitable<void> WaitForOverlappedBelow(std::size_t limit) {
+    while (overlapped_in_flight_ >= limit) {
+      drained_timer_.expires_at(Clock::time_point::max());
+      co_await drained_timer_.async_wait(kToken);
+    }
+  }
+
+  asio::awaitable<void> RunWriter() {
+    std::vector<core::OutboundPacket> packets;
+    while (!aborted()) {
+      queue_.TakeAll(packets);
+      if (!packets.empty()) {
+        OnWriteStarted();
+        const bool ok = co_await WriteBatch(packets);
+        OnWriteEnded();
+        packets.clear();
+        if (!ok) Abort("write failed");
+        continue;
+      }
+      if (closing() && !reader_busy_ && overlapped_in_flight_ == 0) {
+        queue_.Close();  // later pushes cannot be sent any more
+        // Our side ends with a FIN; the reader keeps reading until the
+        // peer's FIN, so close() never hits unread input (which would send
+        // a RST and could destroy our last packets in flight).
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        co_return;
+      }
+      co_await wake_timer_.async_wait(kToken);
+    }
+  }
+
   // One gather write of every queued frame: header and shared body per
   // packet, no copy of the bodies (asio issues writev, up to 64 buffers each).
-  asio::awaitable<bool> WriteBatch(std::vector<core::OutboundPacket>& packets) override {
+  asio::awaitable<bool> WriteBatch(std::vector<core::OutboundPacket>& packets) {
     batch_.Assign(packets);
     const std::span<const asio::const_buffer> buffers(batch_.buffers());
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kToken);
@@ -75,23 +199,43 @@ class TcpConnection final : public Connection {
     co_return !ec;
   }
 
-  // Our side ends with a FIN; the reader keeps reading until the peer's FIN,
-  // so close() never hits unread input (which would send a RST and could
-  // destroy our last packets in flight).
-  asio::awaitable<void> CloseGracefully(const std::string&) override {
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    co_return;
+  void OnCoroutineEnd(std::exception_ptr error, bool reader) {
+    const char* which = reader ? "reader" : "writer";
+    if (error) {
+      // Last resort: I/O errors are values; this is a bug or bad_alloc.
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::error("conn {} {} failed: {}", id(), which, e.what());
+      } catch (...) {
+        spdlog::error("conn {} {} failed: unknown exception", id(), which);
+      }
+      Abort(std::string(which) + " failed");
+    }
+    if (reader) {
+      reader_done_ = true;
+      reader_busy_ = false;
+      BeginClose("reader ended");  // no-op when already closing
+    } else {
+      writer_done_ = true;
+    }
+    MaybeFinish();
   }
 
-  void CloseSocket() override {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+  void MaybeFinish() {
+    if (reader_done_ && writer_done_ && overlapped_in_flight_ == 0) Finish();
   }
 
   tcp::socket socket_;
   protocol::FrameDecoder decoder_;
   FrameBatch batch_;
+  asio::steady_timer wake_timer_;     // the idle writer waits on it; Wake cancels it
+  asio::steady_timer drained_timer_;  // the reader waits on it for in-flight CHATs
+  const bool chats_may_overlap_;
+  std::size_t overlapped_in_flight_ = 0;  // CHATs started by StartRequest
+  bool reader_busy_ = false;              // inside Dispatch
+  bool reader_done_ = false;
+  bool writer_done_ = false;
 };
 
 }  // namespace

@@ -7,14 +7,16 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/detail/hybi13.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
-#include "net/connection.h"
+#include <optional>
+
 #include "net/endpoint.h"
 #include "net/http_router.h"
 #include "net/upgrade_request.h"
-#include "protocol/packet.h"
+#include "net/ws_connection.h"
 
 namespace parley::net {
 namespace {
@@ -28,7 +30,6 @@ using Request = http::request<http::string_body>;
 constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHttpHeaderLimit = 8 * 1024;
 constexpr std::size_t kHttpBodyLimit = 64 * 1024;
-constexpr std::size_t kMaxCloseReason = 123;  // RFC 6455: control payload 125 - code
 
 asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
                                   unsigned version, bool keep_alive,
@@ -37,6 +38,8 @@ asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
   response.set(http::field::server, "parley");
   response.set(http::field::content_type, answer.content_type);
   if (!answer.allow.empty()) response.set(http::field::allow, answer.allow);
+  // RFC 6455 4.2.2: a 426 names the WebSocket version the server speaks.
+  if (answer.status == 426) response.set(http::field::sec_websocket_version, "13");
   response.keep_alive(keep_alive);
   response.body() = std::move(answer.body);
   response.prepare_payload();
@@ -45,105 +48,37 @@ asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
   co_return !ec;
 }
 
-class WsConnection final : public Connection {
- public:
-  WsConnection(beast::tcp_stream stream, Request upgrade, ServerContext& context,
-               std::string peer)
-      : Connection(stream.get_executor(), context, "ws", std::move(peer)),
-        ws_(std::move(stream)),
-        upgrade_(std::move(upgrade)) {}
-
-  // Authenticates the upgrade's credentials, if any, then starts the
-  // connection; refused credentials get a 401 and the socket closes.
-  static asio::awaitable<void> Open(beast::tcp_stream stream, Request upgrade,
-                                    ServerContext& context, std::string peer) {
-    const UpgradeCredentials credentials =
-        ParseUpgradeCredentials(upgrade.target(), upgrade[http::field::authorization]);
-    const unsigned version = upgrade.version();
-    auto connection = std::make_shared<WsConnection>(std::move(stream), std::move(upgrade),
-                                                     context, std::move(peer));
-    if (!credentials.empty()) {
-      // The core registers the session for pushes when the user goes online.
-      connection->state_.session = connection;
-      auto authenticated = context.dispatcher.AuthenticateUpgrade(
-          connection->state_, credentials.token, credentials.insecure_user_id);
-      if (!authenticated) {
-        connection->state_.session.reset();
-        co_await WriteAnswer(connection->ws_.next_layer(),
-                             JsonError(401, authenticated.error().message), version, false,
-                             context.options.write_timeout);
-        connection->CloseSocket();
-        co_return;
-      }
-    }
-    connection->Start();
-  }
-
- private:
-  asio::awaitable<bool> Handshake() override {
-    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = context_.options.close_timeout;  // also bounds the close handshake
-    timeouts.idle_timeout = websocket::stream_base::none();       // Connection's watchdog does it
-    timeouts.keep_alive_pings = false;
-    ws_.set_option(timeouts);
-    ws_.read_message_max(context_.options.max_frame);
-    ws_.auto_fragment(false);
-    ws_.text(true);
-    auto [ec] = co_await ws_.async_accept(upgrade_, kToken);
-    upgrade_ = {};
-    co_return !ec;
-  }
-
-  asio::awaitable<std::string> ReadLoop() override {
-    beast::flat_buffer buffer;
-    for (;;) {
-      auto [ec, n] = co_await ws_.async_read(buffer, kToken);
-      if (ec == websocket::error::closed) co_return "closed by peer";
-      if (ec == websocket::error::message_too_big) {
-        base::Bump(context_.metrics.protocol_errors_total);
-        co_return "message too big";
-      }
-      if (ec) co_return "read error: " + ec.message();
-      OnInput();
-      if (!ws_.got_text()) {
-        QueueLocal(0, protocol::ErrorResponse(
-                          0,
-                          base::MakeError(base::Code::kBadRequest,
-                                          "binary messages are not supported: send JSON text"),
-                          nullptr));
-      } else {
-        const auto data = buffer.cdata();
-        co_await HandleRequest(std::nullopt,
-                               {static_cast<const char*>(data.data()), data.size()});
-      }
-      buffer.consume(buffer.size());
-    }
-  }
-
-  // One text message per packet, back to back: WebSocket has no way to put
-  // several messages in one write call.
-  asio::awaitable<bool> WriteBatch(std::vector<core::OutboundPacket>& packets) override {
-    for (const core::OutboundPacket& packet : packets) {
-      if (!packet.body) continue;
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(*packet.body), kToken);
-      if (ec) co_return false;
-    }
-    co_return true;
-  }
-
-  asio::awaitable<void> CloseGracefully(const std::string& reason) override {
-    if (!ws_.is_open()) co_return;  // the peer closed first; Beast answered it
-    websocket::close_reason close(websocket::close_code::going_away,
-                                  reason.substr(0, kMaxCloseReason));
-    co_await ws_.async_close(close, kToken);
-  }
-
-  void CloseSocket() override { beast::get_lowest_layer(ws_).close(); }
-
-  websocket::stream<beast::tcp_stream> ws_;
-  Request upgrade_;  // the upgrade request, until the handshake answered it
+// Checks the rest of an upgrade request (websocket::is_upgrade checked the
+// method, the version and the Connection and Upgrade headers) the way
+// Beast's accept does, and makes the 101 answer; or the refusal.
+struct Handshake {
+  std::string response;  // the 101 answer, when accepted
+  std::optional<HttpAnswer> refusal;
 };
+
+Handshake CheckUpgrade(const Request& request) {
+  if (request.find(http::field::host) == request.end()) {
+    return {{}, JsonError(400, "missing Host header")};
+  }
+  const std::string_view key = request[http::field::sec_websocket_key];
+  if (key.empty() || key.size() > websocket::detail::sec_ws_key_type::static_capacity) {
+    return {{}, JsonError(400, "missing or bad Sec-WebSocket-Key")};
+  }
+  if (request[http::field::sec_websocket_version] != "13") {
+    return {{}, JsonError(426, "Sec-WebSocket-Version must be 13")};
+  }
+  websocket::detail::sec_ws_accept_type accept;
+  websocket::detail::make_sec_ws_accept(accept, key);
+  std::string response =
+      "HTTP/1.1 101 Switching Protocols\r\n"
+      "Server: parley\r\n"
+      "Upgrade: websocket\r\n"
+      "Connection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: ";
+  response.append(accept.data(), accept.size());
+  response += "\r\n\r\n";
+  return {std::move(response), std::nullopt};
+}
 
 // A plain HTTP keep-alive connection; hands itself over to WsConnection on
 // an upgrade to /ws.
@@ -195,7 +130,9 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       }
       Request request = parser.release();
       if (websocket::is_upgrade(request)) {
-        co_await Upgrade(std::move(request));
+        // Bytes the client sent after the request belong to the WebSocket.
+        const std::string_view early(static_cast<const char*>(buffer.data().data()), buffer.size());
+        co_await Upgrade(std::move(request), early);
         co_return;
       }
       const bool keep_alive = request.keep_alive();
@@ -209,17 +146,35 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  asio::awaitable<void> Upgrade(Request request) {
+  asio::awaitable<void> Upgrade(Request request, std::string_view early_input) {
     const unsigned version = request.version();
+    Handshake handshake = CheckUpgrade(request);
     if (TargetPath(request.target()) != "/ws") {
       co_await Answer(JsonError(404, "WebSocket endpoint is /ws"), version, false);
-    } else if (closing_) {
-      co_await Answer(JsonError(503, "server shutting down"), version, false);
-    } else if (!OriginAllowed(request[http::field::origin], context_.options.allowed_origins)) {
-      co_await Answer(JsonError(403, "origin not allowed"), version, false);
-    } else {
-      co_await WsConnection::Open(std::move(stream_), std::move(request), context_, peer_);
+      co_return;
     }
+    if (closing_) {
+      co_await Answer(JsonError(503, "server shutting down"), version, false);
+      co_return;
+    }
+    if (!OriginAllowed(request[http::field::origin], context_.options.allowed_origins)) {
+      co_await Answer(JsonError(403, "origin not allowed"), version, false);
+      co_return;
+    }
+    if (handshake.refusal) {
+      co_await Answer(std::move(*handshake.refusal), version, false);
+      co_return;
+    }
+    auto connection = std::make_shared<WsConnection>(executor_, context_, peer_);
+    const base::Result<void> authenticated = connection->Authenticate(
+        ParseUpgradeCredentials(request.target(), request[http::field::authorization]));
+    if (!authenticated) {
+      co_await Answer(JsonError(401, authenticated.error().message), version, false);
+      co_return;
+    }
+    request = {};  // freed before the long-lived connection allocates
+    stream_.expires_never();
+    connection->Start(stream_.release_socket(), std::move(handshake.response), early_input);
   }
 
   asio::awaitable<bool> Answer(HttpAnswer answer, unsigned version, bool keep_alive) {

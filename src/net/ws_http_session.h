@@ -1,10 +1,13 @@
 #pragma once
 // The HTTP + WebSocket gateway's connections (DESIGN "WebSocket"). The only
-// translation unit that instantiates Beast, to keep builds fast.
+// translation unit that instantiates Beast (its HTTP parser and serializer),
+// to keep builds fast.
 //
 // An accepted socket starts as an HTTP session (keep-alive; routes in
-// http_router.h). A GET /ws with "Upgrade: websocket" becomes a WebSocket
-// Connection on the same socket and thread:
+// http_router.h). A GET /ws with "Upgrade: websocket" becomes a
+// WsConnection (ws_connection.h) on the same socket and thread:
+//   - Host, Sec-WebSocket-Key missing or bad: 400; Sec-WebSocket-Version not
+//     13: 426 naming 13 (RFC 6455 4.2).
 //   - Origin not in NetOptions::allowed_origins (when that is non-empty): 403.
 //   - credentials (Authorization: Bearer, ?token=, ?user_id=) present:
 //     Dispatcher::AuthenticateUpgrade; refused: 401 with a JSON error.

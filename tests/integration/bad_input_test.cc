@@ -12,6 +12,7 @@
 
 #include "integration/harness/http_post.h"
 #include "integration/harness/raw_tcp_client.h"
+#include "integration/harness/raw_ws_client.h"
 #include "integration/harness/server_process.h"
 
 namespace parley::testing {
@@ -200,6 +201,68 @@ TEST_F(BadInputTest, SomeoneElsesConversationIsForbidden) {
   EXPECT_EQ(CodeOf(*c, 2, R"({"msg_id":"e","conversation_id":")" + conv +
                               R"(","payload":{"content":"hi"}})"),
             403);
+}
+
+TEST_F(BadInputTest, WebSocketProtocolViolationsCloseWithTheirCode) {
+  using Flags = RawWsClient::Flags;
+  struct Case {
+    const char* what;
+    std::string bytes;
+    int code;
+  };
+  const std::string hello = R"({"cmd":0})";
+  // A frame header that announces 65537 bytes (above --max-frame): refused
+  // before any payload arrives.
+  std::string too_big = RawWsClient::Frame(0x1, std::string(65537, 'x')).substr(0, 2 + 8 + 4);
+  const std::vector<Case> cases = {
+      {"unmasked", RawWsClient::Frame(0x1, hello, Flags{.masked = false}), 1002},
+      {"reserved bit", RawWsClient::Frame(0x1, hello, Flags{.rsv = 4}), 1002},
+      {"unknown opcode", RawWsClient::Frame(0x3, hello), 1002},
+      {"fragmented ping", RawWsClient::Frame(0x9, "p", Flags{.fin = false}), 1002},
+      {"long ping", RawWsClient::Frame(0x9, std::string(126, 'p')), 1002},
+      {"continuation first", RawWsClient::Frame(0x0, hello), 1002},
+      {"text inside fragments",
+       RawWsClient::Frame(0x1, "{", Flags{.fin = false}) + RawWsClient::Frame(0x1, hello), 1002},
+      {"bad close code", RawWsClient::Frame(0x8, std::string("\x03\xed", 2)), 1002},
+      {"not UTF-8", RawWsClient::Frame(0x1, "\xc3\x28"), 1007},
+      {"too big", too_big, 1009},
+      {"fragments too big",
+       RawWsClient::Frame(0x1, std::string(40000, ' '), Flags{.fin = false}) +
+           RawWsClient::Frame(0x0, std::string(30000, ' ')),
+       1009},
+  };
+  for (const Case& c : cases) {
+    RawWsClient ws(server_->ws_port(), "/ws?token=" + tokens_["eve"]);
+    ASSERT_TRUE(ws.upgraded()) << c.what << ": " << ws.response_head();
+    ASSERT_TRUE(ws.SendBytes(c.bytes)) << c.what;
+    const auto close = ws.Read();
+    EXPECT_EQ(close.opcode, 0x8) << c.what;
+    EXPECT_EQ(close.close_code(), c.code) << c.what;
+    EXPECT_TRUE(ws.WaitClosed()) << c.what;
+  }
+}
+
+TEST_F(BadInputTest, WebSocketHandshakeRefusals) {
+  const auto head = [this](std::string_view request) {
+    RawWsClient ws(server_->ws_port(), request);
+    return ws.response_head();
+  };
+  const std::string upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+  EXPECT_TRUE(
+      head("GET /ws HTTP/1.1\r\nHost: t\r\n" + upgrade + "Sec-WebSocket-Version: 13\r\n\r\n")
+          .starts_with("HTTP/1.1 400"));  // no key
+  const std::string wrong_version = head("GET /ws HTTP/1.1\r\nHost: t\r\n" + upgrade +
+                                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                         "Sec-WebSocket-Version: 12\r\n\r\n");
+  EXPECT_TRUE(wrong_version.starts_with("HTTP/1.1 426")) << wrong_version;
+  EXPECT_NE(wrong_version.find("Sec-WebSocket-Version: 13"), std::string::npos) << wrong_version;
+  RawWsClient forged(server_->ws_port(), "/ws?token=forged");
+  EXPECT_TRUE(forged.response_head().starts_with("HTTP/1.1 401")) << forged.response_head();
+  // The accept key of RFC 6455's own example.
+  RawWsClient ok(server_->ws_port(), "/ws?token=" + tokens_["eve"]);
+  EXPECT_NE(ok.response_head().find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+            std::string::npos)
+      << ok.response_head();
 }
 
 TEST_F(BadInputTest, APeerThatNeverReadsIsDisconnected) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "net/ws_frame.h"
+#include "protocol/frame_codec.h"
+
 namespace parley::net {
 namespace {
 
@@ -49,6 +52,24 @@ TEST(FrameBatch, ReusedAcrossBatches) {
     batch.Clear();
     EXPECT_TRUE(batch.buffers().empty());
   }
+}
+
+TEST(FrameBatch, HeadersFromTheCallersEncoderAndRelease) {
+  const auto text_header = [](const core::OutboundPacket& p) {
+    const ws::FrameHeader h = ws::EncodeFrameHeader(ws::Opcode::kText, p.body->size());
+    return FrameBatch::Header(h.bytes.data(), h.size);
+  };
+  const std::string big(300, 'x');
+  std::vector<core::OutboundPacket> packets = {
+      {0, std::make_shared<const std::string>("hi")},
+      {0, std::make_shared<const std::string>(big)},
+  };
+  FrameBatch batch;
+  batch.Assign(packets, text_header);
+  EXPECT_EQ(Concatenate(batch.buffers()), std::string("\x81\x02hi") + "\x81\x7e\x01\x2c" + big);
+  batch.Release();
+  EXPECT_EQ(batch.packet_count(), 0u);
+  EXPECT_EQ(batch.buffers().capacity(), 0u);
 }
 
 }  // namespace

@@ -166,6 +166,24 @@ TEST_F(ServerTest, IdleConnectionIsClosed) {
   EXPECT_EQ(core_.metrics_.idle_disconnects_total.load(), 1u);
 }
 
+TEST_F(ServerTest, IdleWebSocketGetsAGoingAwayClose) {
+  core_.Register("alice");
+  NetOptions options;
+  options.idle_timeout = 1s;
+  StartServer(options);
+  TestPeer peer(bound_.ws);
+  peer.Write(Upgrade("/ws?token=" + Token("alice")));
+  ASSERT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 101"));
+  const auto start = std::chrono::steady_clock::now();
+  auto close = peer.ReadWs();
+  ASSERT_EQ(close.opcode, 8);
+  EXPECT_EQ(close.payload.substr(2), "idle timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  peer.SendWs(close.payload.substr(0, 2), 0x8);
+  EXPECT_TRUE(peer.AtEof());
+  EXPECT_EQ(core_.metrics_.idle_disconnects_total.load(), 1u);
+}
+
 TEST_F(ServerTest, HttpRoutes) {
   StartServer();
   EXPECT_TRUE(Http("GET /healthz").starts_with("HTTP/1.1 200"));

@@ -1,0 +1,296 @@
+#include "net/ws_connection.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "protocol/packet.h"
+
+namespace parley::net {
+namespace {
+
+using asio::ip::tcp;
+using Kind = ws::WsReader::Event::Kind;
+
+// Reads land here, one buffer per I/O thread, so an idle connection needs
+// none; a connection keeps only the undecoded tail of what it read.
+constexpr std::size_t kScratchSize = 64 * 1024;
+// Reads per readiness event, so that one busy peer does not starve the others.
+constexpr int kReadsPerWakeup = 4;
+
+std::span<char> ScratchBuffer() {
+  thread_local std::unique_ptr<char[]> buffer;  // allocated on first use, not per thread
+  if (!buffer) buffer = std::make_unique_for_overwrite<char[]>(kScratchSize);
+  return {buffer.get(), kScratchSize};
+}
+
+FrameBatch::Header TextFrameHeader(const core::OutboundPacket& packet) {
+  const ws::FrameHeader h =
+      ws::EncodeFrameHeader(ws::Opcode::kText, packet.body ? packet.body->size() : 0);
+  return FrameBatch::Header(h.bytes.data(), h.size);
+}
+
+}  // namespace
+
+WsConnection::WsConnection(asio::any_io_executor executor, ServerContext& context, std::string peer)
+    : Connection(executor, context, "ws", std::move(peer)),
+      socket_(executor),
+      reader_(context.options.max_frame) {}
+
+std::shared_ptr<WsConnection> WsConnection::Self() {
+  return std::static_pointer_cast<WsConnection>(shared_from_this());
+}
+
+base::Result<void> WsConnection::Authenticate(const UpgradeCredentials& credentials) {
+  if (credentials.empty()) return {};
+  // The core registers the session for pushes when the user goes online.
+  state_.session = shared_from_this();
+  auto authenticated = context_.dispatcher.AuthenticateUpgrade(state_, credentials.token,
+                                                               credentials.insecure_user_id);
+  if (!authenticated) state_.session.reset();
+  return authenticated;
+}
+
+void WsConnection::Start(tcp::socket socket, std::string handshake, std::string_view early_input) {
+  socket_ = std::move(socket);
+  handshake_ = std::move(handshake);
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);  // read_some returns would_block instead of waiting
+  Open();
+  Write();  // the handshake, and whatever was delivered since Authenticate
+  if (ec) return Abort("socket error: " + ec.message());
+  if (!early_input.empty()) {
+    const std::span<char> scratch = ScratchBuffer();
+    const std::size_t n = std::min(early_input.size(), scratch.size());
+    std::copy_n(early_input.data(), n, scratch.data());
+    HandleInput(scratch.first(n));
+  }
+  WaitReadable();
+}
+
+// ---- Reading
+
+void WsConnection::WaitReadable() {
+  if (reading_ || read_done_ || request_in_flight_ || aborted()) return;
+  reading_ = true;
+  socket_.async_wait(tcp::socket::wait_read, [self = Self()](boost::system::error_code ec) {
+    self->OnReadable(ec);
+    self->MaybeFinish();
+  });
+}
+
+void WsConnection::OnReadable(boost::system::error_code ec) {
+  reading_ = false;
+  if (ec)
+    return OnReadEnd(ec == asio::error::operation_aborted ? "closed"
+                                                          : "read error: " + ec.message());
+  const std::span<char> scratch = ScratchBuffer();
+  for (int i = 0; i < kReadsPerWakeup && !aborted(); ++i) {
+    const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec == asio::error::eof)
+      return OnReadEnd(peer_closed_ ? "closed by peer" : "closed by peer without a close frame");
+    if (ec) return OnReadEnd("read error: " + ec.message());
+    OnInput();
+    HandleInput(scratch.first(n));
+    if (request_in_flight_) return;  // reading goes on once its reply is queued
+    if (n < scratch.size()) break;   // most likely drained: skip the read that says so
+  }
+  WaitReadable();
+}
+
+void WsConnection::HandleInput(std::span<char> input) {
+  if (input_ignored_) return;
+  reader_.Feed(input);
+  Decode();
+}
+
+bool WsConnection::Decode() {
+  decoding_ = true;
+  for (;;) {
+    const ws::WsReader::Event e = reader_.Next();
+    switch (e.kind) {
+      case Kind::kNeedMore:
+        decoding_ = false;
+        return true;
+      case Kind::kText:
+        if (closing()) continue;  // no new request once closing
+        // The request may complete at once (a HEARTBEAT does): then this
+        // loop goes on with the same input, without recursion or copy.
+        StartRequest(std::string(e.payload));
+        if (request_in_flight_) {
+          reader_.Keep();  // the rest waits, out of the scratch buffer
+          decoding_ = false;
+          return false;
+        }
+        continue;
+      case Kind::kBinary:
+        // Bad input, not a broken stream: answer and go on.
+        if (!closing()) {
+          QueueLocal(0, protocol::ErrorResponse(
+                            0,
+                            base::MakeError(base::Code::kBadRequest,
+                                            "binary messages are not supported: send JSON text"),
+                            nullptr));
+        }
+        continue;
+      case Kind::kPing:
+        if (!close_sent_) {
+          pong_ = ws::EncodeControlFrame(ws::Opcode::kPong, e.payload);
+          Write();
+        }
+        continue;
+      case Kind::kPong:
+        continue;
+      case Kind::kClose:
+        decoding_ = false;
+        OnPeerClose(e.code, e.payload);
+        return true;
+      case Kind::kError:
+        decoding_ = false;
+        OnBadInput(e.code, e.error);
+        return true;
+    }
+  }
+}
+
+void WsConnection::StartRequest(std::string body) {
+  request_in_flight_ = true;
+  asio::co_spawn(executor_, RunRequest(std::move(body)), [self = Self()](std::exception_ptr e) {
+    self->OnRequestDone(e);
+    self->MaybeFinish();
+  });
+}
+
+asio::awaitable<void> WsConnection::RunRequest(std::string body) {
+  co_await Dispatch(std::nullopt, body);
+}
+
+void WsConnection::OnRequestDone(std::exception_ptr error) {
+  request_in_flight_ = false;
+  if (error) {
+    spdlog::error("conn {} request failed with an exception", id());
+    Abort("request failed");
+  }
+  if (closing()) Write();              // the writer may have waited for this reply before closing
+  if (decoding_ || aborted()) return;  // decoding_: it completed inside Decode, which goes on
+  if (input_ignored_ || Decode()) WaitReadable();
+}
+
+void WsConnection::OnPeerClose(std::uint16_t code, std::string_view reason) {
+  input_ignored_ = true;
+  peer_closed_ = true;
+  if (!close_sent_ && close_frame_.empty()) {
+    // Nothing may follow our close frame, which answers theirs now.
+    queue_.Close();
+    close_frame_ = ws::EncodeCloseFrame(code, reason);
+  }
+  BeginClose("closed by peer");  // no-op when we were closing already
+  Write();
+}
+
+void WsConnection::OnBadInput(std::uint16_t code, std::string_view what) {
+  base::Bump(context_.metrics.protocol_errors_total);
+  input_ignored_ = true;
+  failed_ = true;
+  if (!close_sent_ && close_frame_.empty()) {
+    queue_.Close();
+    close_frame_ = ws::EncodeCloseFrame(code, what);
+  }
+  BeginClose(code == ws::kCloseTooBig ? "message too big" : "protocol error: " + std::string(what));
+  Write();
+}
+
+void WsConnection::OnReadEnd(std::string reason) {
+  read_done_ = true;
+  // After the close handshake (or our close after bad input) EOF is the
+  // expected end; before it, the peer is simply gone.
+  const bool handshake_done = close_sent_ && shut_down_;
+  if (!handshake_done) Abort(std::move(reason));
+}
+
+// ---- Writing
+
+void WsConnection::Wake() {
+  Write();
+  MaybeFinish();  // after Abort, maybe nothing is pending any more
+}
+
+void WsConnection::Write() {
+  if (write_in_flight_ || aborted() || finished()) return;
+  if (!handshake_.empty()) return WriteOwned(std::exchange(handshake_, {}));
+  if (close_sent_) {
+    // Our close frame is out. After theirs (or after bad input, where we do
+    // not wait for it) our side ends; the socket closes at their FIN.
+    if ((peer_closed_ || failed_) && !shut_down_) {
+      shut_down_ = true;
+      boost::system::error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    return;
+  }
+  if (!pong_.empty()) return WriteOwned(std::exchange(pong_, {}));
+  std::vector<core::OutboundPacket> packets;
+  queue_.TakeAll(packets);
+  if (!packets.empty()) {
+    // One text message per packet (WebSocket cannot put several in one),
+    // all of them in one writev.
+    batch_.Assign(packets, TextFrameHeader);
+    write_in_flight_ = true;
+    OnWriteStarted();
+    asio::async_write(socket_, batch_.buffers(),
+                      [self = Self()](boost::system::error_code ec, std::size_t) {
+                        self->OnWritten(ec);
+                        self->MaybeFinish();
+                      });
+    return;
+  }
+  batch_.Release();  // idle: hold no memory
+  if (!closing() || request_in_flight_) return;
+  queue_.Close();  // later pushes cannot be sent any more
+  if (close_frame_.empty()) {
+    close_frame_ = ws::EncodeCloseFrame(ws::kCloseGoingAway, close_reason());
+  }
+  close_sent_ = true;
+  WriteOwned(std::exchange(close_frame_, {}));
+}
+
+// The bytes travel with the handler, so a member (a newer pong) may change
+// while they are being written.
+void WsConnection::WriteOwned(std::string bytes) {
+  auto owned = std::make_unique<std::string>(std::move(bytes));
+  const asio::const_buffer buffer = asio::buffer(*owned);
+  write_in_flight_ = true;
+  OnWriteStarted();
+  asio::async_write(
+      socket_, buffer,
+      [self = Self(), owned = std::move(owned)](boost::system::error_code ec, std::size_t) {
+        self->OnWritten(ec);
+        self->MaybeFinish();
+      });
+}
+
+void WsConnection::OnWritten(boost::system::error_code ec) {
+  write_in_flight_ = false;
+  OnWriteEnded();
+  batch_.Clear();
+  if (ec) return Abort("write failed");
+  Write();
+}
+
+void WsConnection::CloseSocket() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void WsConnection::MaybeFinish() {
+  if (finished() || reading_ || write_in_flight_ || request_in_flight_) return;
+  if (!aborted() && !read_done_) return;
+  Finish();
+}
+
+}  // namespace parley::net

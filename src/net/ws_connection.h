@@ -1,0 +1,105 @@
+#pragma once
+// The WebSocket gateway's connection once the upgrade is answered (DESIGN
+// "WebSocket"): RFC 6455 framing (ws_frame.h) on the plain TCP socket,
+// driven by callbacks so that an idle connection holds no read buffer, no
+// coroutine frame and no timer of its own (its deadlines are swept by the
+// thread's DeadlineSweeper) — only this object and one pending readiness
+// wait.
+//
+//   read:  socket.async_wait(read) ─► OnReadable: read_some (non-blocking)
+//          into the I/O thread's scratch buffer until it would block ─►
+//          WsReader ─► text message: a request coroutine (Connection::
+//          Dispatch); nothing more is decoded until its reply is queued
+//          (the undecoded rest moves into the reader), then reading goes on.
+//          Binary: an error packet (cmd 0, code 400). Ping: pong. Close:
+//          the close handshake (below).
+//   write: Wake ─► nothing being written: everything queued as text frames
+//          in one gather write, again until the queue is empty; then the
+//          batch's memory is freed.
+//
+// Closing, graceful (Close, idle timeout): the request in progress finishes,
+// the queue is flushed, then a close frame 1001 with the reason; on the
+// peer's close frame our side shuts down and the socket closes at the
+// peer's FIN (NetOptions::close_timeout bounds it all). The peer's close
+// frame: queued packets are dropped, the close is echoed (code and reason),
+// then the same. Bad input (unmasked frame, reserved bits, unknown opcode,
+// ...): close 1002; a text message that is not UTF-8: 1007; a message above
+// NetOptions::max_frame: 1009; counted in protocol_errors_total.
+//
+// Threads: like Connection; construct, Authenticate and Start on the
+// socket's executor.
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <exception>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "net/connection.h"
+#include "net/frame_batch.h"
+#include "net/upgrade_request.h"
+#include "net/ws_frame.h"
+
+namespace parley::net {
+
+class WsConnection final : public Connection {
+ public:
+  WsConnection(asio::any_io_executor executor, ServerContext& context, std::string peer);
+
+  // The upgrade request's credentials, if any: on success the connection is
+  // online for that user (Dispatcher::AuthenticateUpgrade). On failure the
+  // connection must not be started (the caller answers 401).
+  base::Result<void> Authenticate(const UpgradeCredentials& credentials);
+
+  // Serves the upgraded `socket`: writes `handshake` (the 101 answer) before
+  // any frame; `early_input` is what the client sent after the upgrade
+  // request (normally nothing).
+  void Start(asio::ip::tcp::socket socket, std::string handshake, std::string_view early_input);
+
+ private:
+  std::shared_ptr<WsConnection> Self();
+
+  // Reading.
+  void WaitReadable();
+  void OnReadable(boost::system::error_code ec);
+  // Decodes `input` (just read, in the thread's scratch buffer).
+  void HandleInput(std::span<char> input);
+  // Handles what the reader has decoded; false when decoding stopped for a
+  // request in flight.
+  bool Decode();
+  void StartRequest(std::string body);
+  asio::awaitable<void> RunRequest(std::string body);
+  void OnRequestDone(std::exception_ptr error);
+  void OnPeerClose(std::uint16_t code, std::string_view reason);
+  void OnBadInput(std::uint16_t code, std::string_view what);
+  void OnReadEnd(std::string reason);
+
+  // Writing.
+  void Wake() override;
+  void Write();
+  void WriteOwned(std::string bytes);
+  void OnWritten(boost::system::error_code ec);
+  void CloseSocket() override;
+  void MaybeFinish();
+
+  asio::ip::tcp::socket socket_;
+  ws::WsReader reader_;
+  FrameBatch batch_;            // the packets being written
+  std::string handshake_;       // the 101 answer, until its write starts
+  std::string pong_;            // the pong for the latest ping, until its write starts
+  std::string close_frame_;     // our close frame once decided (echo or error), until sent
+  bool reading_ = false;        // a readiness wait is pending
+  bool read_done_ = false;      // EOF, read error or socket closed
+  bool input_ignored_ = false;  // after a close frame or bad input: read until EOF only
+  bool request_in_flight_ = false;
+  bool decoding_ = false;  // inside Decode
+  bool write_in_flight_ = false;
+  bool close_sent_ = false;   // our close frame was handed to the socket
+  bool peer_closed_ = false;  // the peer's close frame arrived
+  bool failed_ = false;       // bad input: we close without waiting for the peer's close
+  bool shut_down_ = false;    // our sending side is shut down
+};
+
+}  // namespace parley::net
