@@ -16,11 +16,11 @@ const std::string& Or(const std::string& s, const std::string& fallback) {
 
 }  // namespace
 
-Connection::Connection(asio::any_io_executor executor, ServerContext& context,
+Connection::Connection(const asio::any_io_executor& executor, ServerContext& context,
                        std::string_view kind, std::string peer)
     : context_(context),
       queue_({context.options.outbound_queue_packets, context.options.outbound_queue_bytes}),
-      executor_(std::move(executor)),
+      sweeper_(&context.SweeperFor(executor)),
       id_(NextConnectionId()),
       kind_(kind),
       peer_(std::move(peer)) {}
@@ -31,17 +31,17 @@ void Connection::Deliver(core::OutboundPacket packet) {
     case OutboundQueue::PushResult::kClosed:
       return;
     case OutboundQueue::PushResult::kQueuedWakeWriter:
-      asio::post(executor_, [self = shared_from_this()] { self->Wake(); });
+      asio::post(executor(), [self = shared_from_this()] { self->Wake(); });
       return;
     case OutboundQueue::PushResult::kOverflow:
       base::Bump(context_.metrics.slow_consumer_disconnects_total);
-      asio::post(executor_, [self = shared_from_this()] { self->Abort("slow consumer"); });
+      asio::post(executor(), [self = shared_from_this()] { self->Abort("slow consumer"); });
       return;
   }
 }
 
 void Connection::Close(std::string reason) {
-  asio::post(executor_, [self = shared_from_this(), reason = std::move(reason)]() mutable {
+  asio::post(executor(), [self = shared_from_this(), reason = std::move(reason)]() mutable {
     self->BeginClose(std::move(reason));
   });
 }
@@ -53,7 +53,6 @@ void Connection::Open() {
   base::Bump(context_.metrics.connections_total);
   spdlog::info("conn {} open {} peer {} user {}", id_, kind_, peer_, Or(state_.user_id, "-"));
   OnInput();
-  sweeper_ = &context_.SweeperFor(executor_);
   sweeper_->Add(*this);
   // Last: after CloseAll this closes the connection (by a post, so the
   // caller finishes starting it first).
@@ -63,7 +62,7 @@ void Connection::Open() {
 void Connection::Finish() {
   if (finished_) return;
   finished_ = true;
-  if (sweeper_ != nullptr) sweeper_->Remove(*this);
+  sweeper_->Remove(*this);
   queue_.Close();
   CloseSocket();
   spdlog::info("conn {} closed {} peer {} user {}: {}", id_, kind_, peer_, Or(state_.user_id, "-"),

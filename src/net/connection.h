@@ -42,12 +42,11 @@
 
 #include "core/session.h"
 #include "net/connection_registry.h"
+#include "net/deadline_sweeper.h"
 #include "net/outbound_queue.h"
 #include "net/server_context.h"
 
 namespace parley::net {
-
-class DeadlineSweeper;
 
 class Connection : public core::Session,
                    public Closable,
@@ -60,9 +59,14 @@ class Connection : public core::Session,
  protected:
   using Clock = std::chrono::steady_clock;
 
-  // `kind` ("tcp", "ws") and `peer` ("1.2.3.4:5678") are for the log.
-  Connection(asio::any_io_executor executor, ServerContext& context, std::string_view kind,
+  // `executor`: one of the ServerContext's io_contexts. `kind` ("tcp", "ws")
+  // and `peer` ("1.2.3.4:5678") are for the log.
+  Connection(const asio::any_io_executor& executor, ServerContext& context, std::string_view kind,
              std::string peer);
+
+  // The connection's I/O thread. (Not an any_io_executor member: 8 bytes
+  // instead of 56 in every connection.)
+  asio::io_context::executor_type executor() const { return sweeper_->executor(); }
 
   // Registers the connection (see above). On the executor; the object must
   // be owned by a shared_ptr.
@@ -105,7 +109,6 @@ class Connection : public core::Session,
   ServerContext& context_;
   core::ConnectionState state_;
   OutboundQueue queue_;  // the only member touched from other threads
-  const asio::any_io_executor executor_;
 
  private:
   friend class DeadlineSweeper;
@@ -115,11 +118,11 @@ class Connection : public core::Session,
   // BeginClose("idle timeout") for the idle one.
   void OnDeadline(Clock::time_point now);
 
+  DeadlineSweeper* const sweeper_;  // of the connection's I/O thread
+  std::size_t sweep_slot_ = 0;      // owned by the sweeper
   const std::uint64_t id_;
   const std::string_view kind_;
   const std::string peer_;
-  DeadlineSweeper* sweeper_ = nullptr;  // set by Open
-  std::size_t sweep_slot_ = 0;          // owned by the sweeper
 
   Clock::time_point last_input_;
   Clock::time_point write_started_;

@@ -19,7 +19,7 @@ std::chrono::milliseconds PeriodFor(const NetOptions& o) {
 }  // namespace
 
 DeadlineSweeper::DeadlineSweeper(boost::asio::io_context& io, const NetOptions& options)
-    : timer_(io), period_(PeriodFor(options)) {}
+    : executor_(io.get_executor()), timer_(io), period_(PeriodFor(options)) {}
 
 void DeadlineSweeper::Add(Connection& connection) {
   connection.sweep_slot_ = connections_.size();

@@ -38,12 +38,14 @@ class DeadlineSweeper {
   void Remove(Connection& connection);
 
   std::chrono::milliseconds period() const { return period_; }
+  boost::asio::io_context::executor_type executor() const { return executor_; }
   std::size_t size() const { return connections_.size(); }
 
  private:
   void Arm();
   void Sweep();
 
+  const boost::asio::io_context::executor_type executor_;
   boost::asio::steady_timer timer_;
   const std::chrono::milliseconds period_;
   std::vector<Connection*> connections_;          // each knows its index (sweep_slot_)

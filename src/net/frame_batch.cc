@@ -17,12 +17,6 @@ void FrameBatch::Clear() {
   buffers_.clear();
 }
 
-void FrameBatch::Release() {
-  std::vector<core::OutboundPacket>().swap(packets_);
-  std::vector<Header>().swap(headers_);
-  std::vector<boost::asio::const_buffer>().swap(buffers_);
-}
-
 void FrameBatch::Assign(std::vector<core::OutboundPacket>& packets, EncodeHeader encode) {
   Clear();
   packets_.swap(packets);

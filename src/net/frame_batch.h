@@ -10,8 +10,8 @@
 //
 // The batch owns the packets (so the bodies outlive the write) and the
 // headers; the vectors keep their capacity across Clear, so a long-lived
-// connection stops allocating once it has seen its largest batch. Release
-// gives the memory back (an idle WebSocket connection holds none).
+// connection stops allocating once it has seen its largest batch. (An idle
+// WebSocket connection frees its batch altogether.)
 //
 // Threads: owned by one connection's writer; not thread-safe.
 
@@ -46,8 +46,6 @@ class FrameBatch {
               EncodeHeader encode = ProtocolFrameHeader);
   // Releases the bodies once written; keeps the capacity.
   void Clear();
-  // Like Clear, and frees the vectors' memory too.
-  void Release();
 
   const std::vector<boost::asio::const_buffer>& buffers() const { return buffers_; }
   std::size_t packet_count() const { return packets_.size(); }

@@ -45,17 +45,17 @@ class TcpConnection final : public Connection {
       : Connection(socket.get_executor(), context, "tcp", std::move(peer)),
         socket_(std::move(socket)),
         decoder_(context.options.max_frame),
-        wake_timer_(executor_, Clock::time_point::max()),
-        drained_timer_(executor_),
+        wake_timer_(executor(), Clock::time_point::max()),
+        drained_timer_(executor()),
         chats_may_overlap_(context.options.max_chats_in_flight > 1 &&
                            context.dispatcher.ChatsMayOverlap()) {}
 
   void Start() {
     Open();
     auto self = std::static_pointer_cast<TcpConnection>(shared_from_this());
-    asio::co_spawn(executor_, RunReader(),
+    asio::co_spawn(executor(), RunReader(),
                    [self](std::exception_ptr e) { self->OnCoroutineEnd(e, true); });
-    asio::co_spawn(executor_, RunWriter(),
+    asio::co_spawn(executor(), RunWriter(),
                    [self](std::exception_ptr e) { self->OnCoroutineEnd(e, false); });
   }
 
@@ -136,7 +136,7 @@ class TcpConnection final : public Connection {
     // posted to this single-threaded executor), and a CHAT does not suspend
     // before the store queued its Append: seqs follow the order of the frames.
     ++overlapped_in_flight_;
-    asio::co_spawn(executor_, RunOverlapped(cmd, std::string(body)),
+    asio::co_spawn(executor(), RunOverlapped(cmd, std::string(body)),
                    [self = std::static_pointer_cast<TcpConnection>(shared_from_this())](
                        std::exception_ptr e) { self->OnOverlappedEnd(e); });
   }

@@ -36,9 +36,10 @@ FrameBatch::Header TextFrameHeader(const core::OutboundPacket& packet) {
 
 }  // namespace
 
-WsConnection::WsConnection(asio::any_io_executor executor, ServerContext& context, std::string peer)
+WsConnection::WsConnection(const asio::any_io_executor& executor, ServerContext& context,
+                           std::string peer)
     : Connection(executor, context, "ws", std::move(peer)),
-      socket_(executor),
+      socket_(this->executor()),
       reader_(context.options.max_frame) {}
 
 std::shared_ptr<WsConnection> WsConnection::Self() {
@@ -56,13 +57,15 @@ base::Result<void> WsConnection::Authenticate(const UpgradeCredentials& credenti
 }
 
 void WsConnection::Start(tcp::socket socket, std::string handshake, std::string_view early_input) {
-  socket_ = std::move(socket);
-  handshake_ = std::move(handshake);
+  // Moves the descriptor over to socket_'s executor type.
   boost::system::error_code ec;
-  socket_.non_blocking(true, ec);  // read_some returns would_block instead of waiting
+  const tcp protocol = socket.local_endpoint(ec).protocol();
+  if (!ec) socket_.assign(protocol, socket.release(ec), ec);
+  if (!ec) socket_.non_blocking(true, ec);  // read_some says would_block instead of waiting
   Open();
-  Write();  // the handshake, and whatever was delivered since Authenticate
   if (ec) return Abort("socket error: " + ec.message());
+  // The 101 first; what was delivered since Authenticate follows it.
+  WriteOwned(std::move(handshake));
   if (!early_input.empty()) {
     const std::span<char> scratch = ScratchBuffer();
     const std::size_t n = std::min(early_input.size(), scratch.size());
@@ -160,7 +163,7 @@ bool WsConnection::Decode() {
 
 void WsConnection::StartRequest(std::string body) {
   request_in_flight_ = true;
-  asio::co_spawn(executor_, RunRequest(std::move(body)), [self = Self()](std::exception_ptr e) {
+  asio::co_spawn(executor(), RunRequest(std::move(body)), [self = Self()](std::exception_ptr e) {
     self->OnRequestDone(e);
     self->MaybeFinish();
   });
@@ -222,7 +225,6 @@ void WsConnection::Wake() {
 
 void WsConnection::Write() {
   if (write_in_flight_ || aborted() || finished()) return;
-  if (!handshake_.empty()) return WriteOwned(std::exchange(handshake_, {}));
   if (close_sent_) {
     // Our close frame is out. After theirs (or after bad input, where we do
     // not wait for it) our side ends; the socket closes at their FIN.
@@ -239,17 +241,18 @@ void WsConnection::Write() {
   if (!packets.empty()) {
     // One text message per packet (WebSocket cannot put several in one),
     // all of them in one writev.
-    batch_.Assign(packets, TextFrameHeader);
+    if (!batch_) batch_ = std::make_unique<FrameBatch>();
+    batch_->Assign(packets, TextFrameHeader);
     write_in_flight_ = true;
     OnWriteStarted();
-    asio::async_write(socket_, batch_.buffers(),
+    asio::async_write(socket_, batch_->buffers(),
                       [self = Self()](boost::system::error_code ec, std::size_t) {
                         self->OnWritten(ec);
                         self->MaybeFinish();
                       });
     return;
   }
-  batch_.Release();  // idle: hold no memory
+  batch_.reset();  // idle: hold no memory
   if (!closing() || request_in_flight_) return;
   queue_.Close();  // later pushes cannot be sent any more
   if (close_frame_.empty()) {
@@ -277,7 +280,7 @@ void WsConnection::WriteOwned(std::string bytes) {
 void WsConnection::OnWritten(boost::system::error_code ec) {
   write_in_flight_ = false;
   OnWriteEnded();
-  batch_.Clear();
+  if (batch_) batch_->Clear();
   if (ec) return Abort("write failed");
   Write();
 }

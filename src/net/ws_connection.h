@@ -46,7 +46,7 @@ namespace parley::net {
 
 class WsConnection final : public Connection {
  public:
-  WsConnection(asio::any_io_executor executor, ServerContext& context, std::string peer);
+  WsConnection(const asio::any_io_executor& executor, ServerContext& context, std::string peer);
 
   // The upgrade request's credentials, if any: on success the connection is
   // online for that user (Dispatcher::AuthenticateUpgrade). On failure the
@@ -84,15 +84,16 @@ class WsConnection final : public Connection {
   void CloseSocket() override;
   void MaybeFinish();
 
-  asio::ip::tcp::socket socket_;
+  // Bound to the io_context's own executor type, not any_io_executor: a
+  // smaller socket and a smaller pending wait.
+  asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type> socket_;
   ws::WsReader reader_;
-  FrameBatch batch_;            // the packets being written
-  std::string handshake_;       // the 101 answer, until its write starts
-  std::string pong_;            // the pong for the latest ping, until its write starts
-  std::string close_frame_;     // our close frame once decided (echo or error), until sent
-  bool reading_ = false;        // a readiness wait is pending
-  bool read_done_ = false;      // EOF, read error or socket closed
-  bool input_ignored_ = false;  // after a close frame or bad input: read until EOF only
+  std::unique_ptr<FrameBatch> batch_;  // the packets being written; none when idle
+  std::string pong_;                   // the pong for the latest ping, until its write starts
+  std::string close_frame_;            // our close frame once decided (echo or error), until sent
+  bool reading_ = false;               // a readiness wait is pending
+  bool read_done_ = false;             // EOF, read error or socket closed
+  bool input_ignored_ = false;         // after a close frame or bad input: read until EOF only
   bool request_in_flight_ = false;
   bool decoding_ = false;  // inside Decode
   bool write_in_flight_ = false;
