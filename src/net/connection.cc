@@ -31,6 +31,14 @@ void Connection::Deliver(core::OutboundPacket packet) {
     case OutboundQueue::PushResult::kClosed:
       return;
     case OutboundQueue::PushResult::kQueuedWakeWriter:
+      // From another I/O thread: once that thread has pushed what it has
+      // queued (wake_batcher.h).
+      if (!executor().running_in_this_thread()) {
+        if (WakeBatcher* batcher = context_.WakeBatcherOfThisThread()) {
+          batcher->Defer(shared_from_this());
+          return;
+        }
+      }
       asio::post(executor(), [self = shared_from_this()] { self->Wake(); });
       return;
     case OutboundQueue::PushResult::kOverflow:

@@ -112,6 +112,7 @@ class Connection : public core::Session,
 
  private:
   friend class DeadlineSweeper;
+  friend class WakeBatcher;
   enum class Due { kNone, kWrite, kClose, kIdle };
   Due DeadlineDue(Clock::time_point now) const;
   // Acts on DeadlineDue(now): Abort for a write or close deadline,

@@ -26,9 +26,11 @@ Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dis
                                    std::move(io_contexts),
                                    {},
                                    {},
+                                   {},
                                    {}});
   for (asio::io_context* io : context_->io_contexts) {
     context_->sweepers.push_back(std::make_unique<DeadlineSweeper>(*io, context_->options));
+    context_->wake_batchers.push_back(std::make_unique<WakeBatcher>(*io));
   }
 }
 

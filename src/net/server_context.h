@@ -4,8 +4,8 @@
 // server.h for the shutdown order).
 //
 // Threads: the references and options are read-only; the registry and the
-// round-robin counter are thread-safe; each sweeper belongs to the thread of
-// its io_context.
+// round-robin counter are thread-safe; each sweeper and wake batcher belongs
+// to the thread of its io_context.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/execution/context.hpp>
@@ -23,6 +23,7 @@
 #include "net/connection_registry.h"
 #include "net/deadline_sweeper.h"
 #include "net/options.h"
+#include "net/wake_batcher.h"
 
 namespace parley::net {
 
@@ -38,6 +39,7 @@ struct ServerContext {
   ConnectionRegistry registry;
   std::atomic<std::size_t> next_io{0};
   std::vector<std::unique_ptr<DeadlineSweeper>> sweepers;  // one per io_context, same order
+  std::vector<std::unique_ptr<WakeBatcher>> wake_batchers;  // one per io_context, same order
 
   // The I/O thread of the next accepted connection: round-robin.
   asio::any_io_executor NextExecutor() {
@@ -51,6 +53,14 @@ struct ServerContext {
     std::size_t i = 0;
     while (i + 1 < io_contexts.size() && io_contexts[i] != ctx) ++i;
     return *sweepers[i];
+  }
+
+  // The batcher of the calling thread; nullptr off the I/O threads.
+  WakeBatcher* WakeBatcherOfThisThread() {
+    for (std::size_t i = 0; i < io_contexts.size(); ++i) {
+      if (io_contexts[i]->get_executor().running_in_this_thread()) return wake_batchers[i].get();
+    }
+    return nullptr;
   }
 };
 
