@@ -1,17 +1,10 @@
 #include "integration/harness/raw_tcp_client.h"
 
-#include <arpa/inet.h>
 #include <jwt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 
@@ -20,34 +13,7 @@
 namespace parley::testing {
 namespace json = boost::json;
 
-RawTcpClient::RawTcpClient(std::uint16_t port) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-    return;
-  }
-  int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-RawTcpClient::~RawTcpClient() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-bool RawTcpClient::SendBytes(std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
+bool RawTcpClient::SendBytes(std::string_view bytes) { return socket_.SendAll(bytes); }
 
 bool RawTcpClient::SendFrame(std::uint16_t cmd, std::string_view body) {
   return SendBytes(protocol::EncodeFrame(cmd, body));
@@ -64,15 +30,9 @@ std::optional<json::object> RawTcpClient::Read(std::chrono::milliseconds timeout
       if (ec || !v.is_object()) return std::nullopt;
       return v.as_object();
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-    auto space = decoder_.WritableSpace(64 * 1024);
-    const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
-    if (n <= 0) return std::nullopt;
-    decoder_.Commit(static_cast<std::size_t>(n));
+    const std::size_t n = socket_.ReceiveSome(decoder_.WritableSpace(64 * 1024), deadline);
+    if (n == 0) return std::nullopt;
+    decoder_.Commit(n);
   }
 }
 
@@ -90,18 +50,7 @@ std::optional<json::object> RawTcpClient::Call(std::uint16_t cmd, const json::ob
 }
 
 bool RawTcpClient::WaitClosed(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[65536];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n == 0) return true;
-    if (n < 0) return errno == ECONNRESET;
-  }
+  return socket_.WaitClosed(std::chrono::steady_clock::now() + timeout);
 }
 
 bool RawTcpClient::Login(const std::string& token) {

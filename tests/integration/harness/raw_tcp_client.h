@@ -11,18 +11,16 @@
 #include <string>
 #include <string_view>
 
+#include "integration/harness/loopback_socket.h"
 #include "protocol/frame_codec.h"
 
 namespace parley::testing {
 
 class RawTcpClient {
  public:
-  explicit RawTcpClient(std::uint16_t port);
-  ~RawTcpClient();
-  RawTcpClient(const RawTcpClient&) = delete;
-  RawTcpClient& operator=(const RawTcpClient&) = delete;
+  explicit RawTcpClient(std::uint16_t port) : socket_(port) {}
 
-  bool connected() const { return fd_ >= 0; }
+  bool connected() const { return socket_.connected(); }
   // False when the peer has closed the connection (or on error).
   bool SendBytes(std::string_view bytes);
   bool SendFrame(std::uint16_t cmd, std::string_view body);
@@ -42,7 +40,7 @@ class RawTcpClient {
   bool Login(const std::string& token);
 
  private:
-  int fd_ = -1;
+  LoopbackSocket socket_;
   protocol::FrameDecoder decoder_{16 * 1024 * 1024};
 };
 

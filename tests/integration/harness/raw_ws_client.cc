@@ -1,29 +1,9 @@
 #include "integration/harness/raw_ws_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 namespace parley::testing {
 
-RawWsClient::RawWsClient(std::uint16_t port, std::string_view target_or_request) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-    return;
-  }
-  int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+RawWsClient::RawWsClient(std::uint16_t port, std::string_view target_or_request)
+    : socket_(port) {
   std::string request(target_or_request);
   if (target_or_request.starts_with("/")) {
     request = "GET " + request +
@@ -38,10 +18,6 @@ RawWsClient::RawWsClient(std::uint16_t port, std::string_view target_or_request)
   }
   head_ = in_.substr(0, end + 4);
   in_.erase(0, end + 4);
-}
-
-RawWsClient::~RawWsClient() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 std::string RawWsClient::Frame(std::uint8_t opcode, std::string_view payload, Flags flags) {
@@ -68,29 +44,11 @@ std::string RawWsClient::Frame(std::uint8_t opcode, std::string_view payload, Fl
   return f;
 }
 
-bool RawWsClient::SendBytes(std::string_view bytes) {
-  if (fd_ < 0) return false;
-  while (!bytes.empty()) {
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 bool RawWsClient::Fill(std::chrono::steady_clock::time_point deadline) {
-  if (fd_ < 0) return false;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  if (left.count() <= 0) return false;
-  pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
   char buf[65536];
-  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-  if (n <= 0) return false;
-  in_.append(buf, static_cast<std::size_t>(n));
-  return true;
+  const std::size_t n = socket_.ReceiveSome(buf, deadline);
+  in_.append(buf, n);
+  return n > 0;
 }
 
 int RawWsClient::ServerFrame::close_code() const {
@@ -127,18 +85,7 @@ RawWsClient::ServerFrame RawWsClient::Read(std::chrono::milliseconds timeout) {
 }
 
 bool RawWsClient::WaitClosed(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[65536];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n == 0) return true;
-    if (n < 0) return errno == ECONNRESET;
-  }
+  return socket_.WaitClosed(std::chrono::steady_clock::now() + timeout);
 }
 
 }  // namespace parley::testing

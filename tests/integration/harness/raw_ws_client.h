@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "integration/harness/loopback_socket.h"
+
 namespace parley::testing {
 
 class RawWsClient {
@@ -16,9 +18,6 @@ class RawWsClient {
   // Connects to 127.0.0.1:`port` and sends `request` (a whole HTTP request).
   // With only a target ("/ws?token=..."), sends a standard upgrade request.
   RawWsClient(std::uint16_t port, std::string_view target_or_request);
-  ~RawWsClient();
-  RawWsClient(const RawWsClient&) = delete;
-  RawWsClient& operator=(const RawWsClient&) = delete;
 
   // The head of the server's HTTP answer ("HTTP/1.1 101 ..."), "" on failure.
   const std::string& response_head() const { return head_; }
@@ -36,7 +35,7 @@ class RawWsClient {
   }
 
   // False when the peer has closed the connection (or on error).
-  bool SendBytes(std::string_view bytes);
+  bool SendBytes(std::string_view bytes) { return socket_.SendAll(bytes); }
   bool Send(std::uint8_t opcode, std::string_view payload) {
     return SendBytes(Frame(opcode, payload));
   }
@@ -59,7 +58,7 @@ class RawWsClient {
   // Appends what arrives within `timeout` to in_; false on timeout/EOF.
   bool Fill(std::chrono::steady_clock::time_point deadline);
 
-  int fd_ = -1;
+  LoopbackSocket socket_;
   std::string head_;
   std::string in_;  // received, not consumed
 };
