@@ -68,7 +68,7 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   PARLEY_ASSIGN_OR_RETURN(Audience audience, ResolveAudience(request));
   const bool inboxed = audience.recipients->size() <= fanout_threshold_;
   if (inboxed) {
-    if (auto prepared = inbox_.Prepare(*audience.recipients); !prepared) return prepared.error();
+    if (auto prepared = inbox_.Prepare(audience.recipients); !prepared) return prepared.error();
   }
   // Nothing below fails: the Append's writes go into the batch whole.
 
@@ -104,7 +104,7 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   // Not for a user who just left: the entry would list the group again.
   if (!sender_left) batch_.Put(db_.cf(Cf::kUserConv), sender_key, keys::EncodeU64(seq));
 
-  if (inboxed) inbox_.Stage(*audience.recipients, m.conversation_id, seq, m.send_time);
+  if (inboxed) inbox_.Stage(audience.recipients, m.conversation_id, seq, m.send_time);
 
   core::AppendResult result{seq, false, std::move(json), std::move(audience.recipients), inboxed};
   batch_msgids_.emplace(std::move(msgid_key), result);

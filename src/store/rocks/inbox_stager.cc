@@ -11,8 +11,9 @@ constexpr std::size_t kMaxCachedUsers = std::size_t{1} << 20;
 
 }  // namespace
 
-base::Result<void> InboxStager::Prepare(const std::vector<std::string>& users) {
-  for (const std::string& user : users) {
+base::Result<void> InboxStager::Prepare(const core::MemberList& users) {
+  if (users == last_users_) return {};  // staged in this batch: all known
+  for (const std::string& user : *users) {
     if (batch_.contains(user) || published_.contains(user)) continue;
     PARLEY_ASSIGN_OR_RETURN(const std::int64_t latest,
                             ReadNewestInboxSeq(db_, rocksdb::ReadOptions(), user));
@@ -22,15 +23,20 @@ base::Result<void> InboxStager::Prepare(const std::vector<std::string>& users) {
   return {};
 }
 
-void InboxStager::Stage(const std::vector<std::string>& users, std::string_view conversation_id,
+void InboxStager::Stage(const core::MemberList& users, std::string_view conversation_id,
                         std::int64_t seq, std::int64_t send_time) {
-  for (const std::string& user : users) {
-    auto it = batch_.find(user);
-    if (it == batch_.end()) {
-      it = batch_.emplace(user, InboxRunBuilder(published_.find(user)->second + 1)).first;
+  if (users != last_users_) {
+    last_users_ = users;
+    last_runs_.clear();
+    for (const std::string& user : *users) {
+      auto it = batch_.find(user);
+      if (it == batch_.end()) {
+        it = batch_.emplace(user, InboxRunBuilder(published_.find(user)->second + 1)).first;
+      }
+      last_runs_.push_back(&it->second);
     }
-    it->second.Add(conversation_id, seq, send_time);
   }
+  for (InboxRunBuilder* run : last_runs_) run->Add(conversation_id, seq, send_time);
 }
 
 void InboxStager::Seal(rocksdb::WriteBatch& batch) {
@@ -44,6 +50,8 @@ void InboxStager::Finish(bool written) {
     for (auto& [user, run] : batch_) published_.insert_or_assign(user, run.last_inbox_seq());
   }
   batch_.clear();
+  last_users_.reset();
+  last_runs_.clear();
   if (published_.size() > kMaxCachedUsers) published_.clear();
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "core/store.h"
 #include "store/rocks/inbox_run.h"
 #include "store/rocks/seq_counters.h"
 
@@ -37,11 +38,11 @@ class InboxStager {
 
   // Reads the counters of `users` not known yet, so that Stage cannot fail
   // halfway through a message.
-  base::Result<void> Prepare(const std::vector<std::string>& users);
+  base::Result<void> Prepare(const core::MemberList& users);
   // One inbox entry per user (Prepare'd) for the message at `seq`, held
   // until Seal.
-  void Stage(const std::vector<std::string>& users, std::string_view conversation_id,
-             std::int64_t seq, std::int64_t send_time);
+  void Stage(const core::MemberList& users, std::string_view conversation_id, std::int64_t seq,
+             std::int64_t send_time);
   // Puts each user's run of this batch into `batch`.
   void Seal(rocksdb::WriteBatch& batch);
   void Finish(bool written);
@@ -51,6 +52,12 @@ class InboxStager {
   SeqCounters::Map published_;  // user -> durable newest inbox_seq
   // user -> the entries staged for it in this batch
   std::unordered_map<std::string, InboxRunBuilder, SeqCounters::Hash, std::equal_to<>> batch_;
+  // The runs of the last list staged in this batch, in its order. Messages
+  // to one group share its member list object (GroupRegistry), so a batch
+  // of k messages to a 500-member group looks its members up once, not k
+  // times. Node pointers of batch_ stay valid until it is cleared.
+  core::MemberList last_users_;
+  std::vector<InboxRunBuilder*> last_runs_;
 };
 
 }  // namespace parley::store

@@ -113,6 +113,35 @@ TEST_F(RocksInboxTest, OneBatchGivesEachUserOneRunReadEntryByEntry) {
   EXPECT_EQ(InboxMessages(Inbox("alice", 4), 4), (Entries{{kAB, 3}, {kAB, 4}}));
 }
 
+// Messages to one group share its member list; a private message between
+// them must not be staged to the group's members.
+TEST_F(RocksInboxTest, GroupMessagesInOneBatchReachEachMemberOnce) {
+  SendNow(Change(core::GroupOp::kCreate, "g", "alice", "create", {"bob", "carol"}));
+  asio::io_context io;
+  int done = 0;
+  {
+    auto pause = store_->PauseWriterForTest();
+    const std::vector<core::AppendRequest> requests = {
+        Chat("alice", kG, "g1"), Chat("bob", kG, "g2"), Chat("alice", kAB, "p1", {"alice", "bob"}),
+        Chat("carol", kG, "g3")};
+    for (const auto& request : requests) {
+      asio::co_spawn(io, store_->Append(At(request, clock_.NowMs())),
+                     [&](std::exception_ptr e, base::Result<AppendResult> r) {
+                       EXPECT_FALSE(e);
+                       EXPECT_TRUE(r.has_value());
+                       ++done;
+                     });
+    }
+    io.poll();
+  }
+  io.run();
+  ASSERT_EQ(done, 4);
+  // Inbox 1 is the group's creation message.
+  EXPECT_EQ(InboxMessages(Inbox("alice", 1), 1), (Entries{{kG, 2}, {kG, 3}, {kAB, 1}, {kG, 4}}));
+  EXPECT_EQ(InboxMessages(Inbox("bob", 1), 1), (Entries{{kG, 2}, {kG, 3}, {kAB, 1}, {kG, 4}}));
+  EXPECT_EQ(InboxMessages(Inbox("carol", 1), 1), (Entries{{kG, 2}, {kG, 3}, {kG, 4}}));
+}
+
 // Rows written before runs existed hold one entry each under its own inbox_seq.
 TEST_F(RocksInboxTest, ReadsRowsOfOlderVersions) {
   SendNow(Chat("alice", kAB, "1", {"alice", "bob"}));
