@@ -14,6 +14,7 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
+#include <vector>
 
 #include "base/error.h"
 
@@ -21,10 +22,43 @@ namespace parley::base {
 
 namespace asio = boost::asio;
 
+// While one lives on a thread, the completions made on that thread are held
+// and, when it ends, posted as one handler per executor that runs them in
+// order. A writer that completes a whole batch inside one (the store's group
+// commit) thus wakes each I/O thread once instead of once per caller, and
+// that thread resumes every caller of the batch back to back: what they push
+// to other connections is all queued before any of those writes (DESIGN
+// "Runtime model": one writev per connection for a batch). Nested batches
+// join the outer one.
+//
+// Threads: one thread; not movable.
+class CompletionBatch {
+ public:
+  CompletionBatch();
+  ~CompletionBatch();
+  CompletionBatch(const CompletionBatch&) = delete;
+  CompletionBatch& operator=(const CompletionBatch&) = delete;
+
+  // The innermost batch of this thread, or nullptr.
+  static CompletionBatch* Current();
+  // Runs `fn` on `executor` when the batch ends (an outstanding-work
+  // executor keeps its io_context running until then).
+  void Add(asio::any_io_executor executor, asio::any_completion_handler<void()> fn);
+
+ private:
+  struct Group {
+    asio::any_io_executor executor;
+    std::vector<asio::any_completion_handler<void()>> fns;
+  };
+  CompletionBatch* outer_;
+  std::vector<Group> groups_;  // few: one per I/O thread
+};
+
 // Owns a caller's handler until its result is known. Tracks the caller's
 // executor as outstanding work so its io_context::run() does not return while
 // the caller waits. Completes exactly once, from any thread, always by
-// posting (never inline, even when refused inside the initiation).
+// posting (never inline, even when refused inside the initiation); inside a
+// CompletionBatch, with the batch's post.
 template <class T>
 class Completion {
  public:
@@ -35,9 +69,14 @@ class Completion {
         handler_(std::move(handler)) {}
 
   void operator()(base::Result<T> result) && {
-    asio::post(work_, [handler = std::move(handler_), result = std::move(result)]() mutable {
+    auto resume = [handler = std::move(handler_), result = std::move(result)]() mutable {
       std::move(handler)(std::move(result));
-    });
+    };
+    if (CompletionBatch* batch = CompletionBatch::Current()) {
+      batch->Add(std::move(work_), std::move(resume));
+    } else {
+      asio::post(work_, std::move(resume));
+    }
   }
 
  private:

@@ -100,6 +100,8 @@ void GroupCommitWriter::Commit(std::vector<AnyWriteOp>& ops) {
   }
   stager_.Finish(status.ok());
 
+  // One post per I/O thread for the whole batch (base/completion.h).
+  base::CompletionBatch completions;
   for (auto& op : ops) {
     std::visit(
         [&](auto& o) {
