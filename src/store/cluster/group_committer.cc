@@ -109,6 +109,9 @@ asio::awaitable<void> GroupCommitter::WriteOne(std::deque<Entry> batch) {
   auto write = [&items](mysql::Session& session) { return WriteBatch(session, items); };
   base::Result<std::vector<ItemOutcome>> outcomes = co_await pool_.Transaction(std::move(write));
   base::Bump(metrics_.store_batches_total);
+  // One post per I/O thread for the whole batch (base/completion.h); no
+  // co_await while it lives, or another coroutine of this thread would join it.
+  base::CompletionBatch completions;
   for (std::size_t i = 0; i < live.size(); ++i) {
     if (!outcomes) {
       std::move(live[i]->done)(Unavailable(outcomes.error().message));
