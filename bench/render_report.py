@@ -89,7 +89,8 @@ ratio_p99 = p99_parley / p99_mq if p99_parley and p99_mq else None
 open_rate = (res["chat_tcp_open"] or {}).get("options", {}).get("rate")
 conn_n = r("connect_ws", "connections")
 per_conn = r("connect_ws", "server_bytes_per_connection")
-fan_members = (res["fanout_tcp"] or {}).get("options", {}).get("members")
+fan_options = (res["fanout_tcp"] or {}).get("options", {})
+fan_members = fan_options.get("members")
 sync_n = r("sync_tcp", "messages")
 pairs = (res["chat_tcp"] or {}).get("options", {}).get("pairs")
 
@@ -145,7 +146,8 @@ for name, label in [("chat_tcp", f"chat TCP, {pairs} pairs, closed loop (window 
                     ("chat_ws", f"chat WebSocket, {pairs} pairs, closed loop (window 1)"),
                     ("chat_tcp_open", f"chat TCP, open loop at {num(open_rate)}/s"),
                     ("serial_tcp", "serial TCP, one message at a time"),
-                    ("fanout_tcp", f"fanout TCP, {fan_members} members, 1 sender, window 16"),
+                    ("fanout_tcp", f"fanout TCP, {fan_members} members, {fan_options.get('senders')} "
+                                  f"senders, window {fan_options.get('window')}"),
                     ("mqtt_chat", f"Mosquitto QoS 1, {pairs} pairs, closed loop (window 1)")]:
     if res.get(name) is None:
         w(f"| {label} | not run | | | | | |")

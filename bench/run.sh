@@ -110,8 +110,9 @@ run_parley chat_ws --scenario chat --transport ws --pairs "$PAIRS" --window 1 --
 # 4. 1:1 open loop at half the 100,000 msg/s target.
 run_parley chat_tcp_open --scenario chat --transport tcp --pairs "$PAIRS" --rate "$RATE" --size 200 \
   --duration "$DUR" --warmup "$WARM"
-# 5. Group fan-out to every online member.
-run_parley fanout_tcp --scenario fanout --transport tcp --members "$MEMBERS" --senders 1 --window 16 \
+# 5. Group fan-out to every online member. Four members send (16 in flight
+# each), so the server, not one sender's round trip, sets the rate.
+run_parley fanout_tcp --scenario fanout --transport tcp --members "$MEMBERS" --senders 4 --window 16 \
   --size 200 --duration "$DUR" --warmup "$WARM"
 # 6. A device catching up.
 run_parley sync_tcp --scenario sync --transport tcp --messages "$SYNC_N" --conversations "$SYNC_C"

@@ -89,7 +89,8 @@ class TcpConn final : public Conn {
 
  private:
   void Read() {
-    std::span<char> space = decoder_.WritableSpace(4096);
+    // Room for a whole batch of pushes (a fan-out writes ~20 at once) in one read.
+    std::span<char> space = decoder_.WritableSpace(16384);
     socket_.async_read_some(asio::buffer(space.data(), space.size()), [this](auto ec, std::size_t n) {
       if (ec) {
         Closed();
