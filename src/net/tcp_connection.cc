@@ -72,11 +72,22 @@ class TcpConnection final : public Connection {
     BeginClose(std::move(reason));
   }
 
+  // Reads what is there without blocking and waits for readability only
+  // when nothing is: an idle connection then holds no read buffer (the
+  // decoder frees an empty one), just the suspended coroutine.
   asio::awaitable<std::string> ReadLoop() {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec) co_return ReadEndReason(ec);
     for (;;) {
       const std::span<char> space = decoder_.WritableSpace(kReadChunk);
-      auto [ec, n] =
-          co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), kToken);
+      const std::size_t n = socket_.read_some(asio::buffer(space.data(), space.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        decoder_.ReleaseIfEmpty();
+        auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_read, kToken);
+        if (wait_ec) co_return ReadEndReason(wait_ec);
+        continue;
+      }
       if (ec) co_return ReadEndReason(ec);
       OnInput();
       // Once closing, input is read only to see the peer's end; it is dropped

@@ -47,20 +47,33 @@ FrameDecoder::FrameDecoder(std::uint32_t max_frame)
 
 void FrameDecoder::Compact() {
   if (begin_ == 0) return;
-  std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+  std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
   end_ -= begin_;
   begin_ = 0;
 }
 
 std::span<char> FrameDecoder::WritableSpace(std::size_t min_bytes) {
-  if (buffer_.size() - end_ < min_bytes) {
+  if (capacity_ - end_ < min_bytes) {
     Compact();
-    if (buffer_.size() - end_ < min_bytes) buffer_.resize(end_ + min_bytes);
+    if (capacity_ - end_ < min_bytes) {
+      const std::size_t capacity = end_ + min_bytes;
+      auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+      if (end_ > 0) std::memcpy(bigger.get(), buffer_.get(), end_);
+      buffer_ = std::move(bigger);
+      capacity_ = capacity;
+    }
   }
-  return {buffer_.data() + end_, buffer_.size() - end_};
+  return {buffer_.get() + end_, capacity_ - end_};
 }
 
-void FrameDecoder::Commit(std::size_t n) { end_ += std::min(n, buffer_.size() - end_); }
+void FrameDecoder::Commit(std::size_t n) { end_ += std::min(n, capacity_ - end_); }
+
+void FrameDecoder::ReleaseIfEmpty() {
+  if (begin_ != end_) return;
+  buffer_.reset();
+  capacity_ = 0;
+  begin_ = end_ = 0;
+}
 
 void FrameDecoder::Feed(std::string_view bytes) {
   std::span<char> space = WritableSpace(bytes.size());
@@ -72,7 +85,7 @@ base::Result<std::optional<Frame>> FrameDecoder::Next() {
   if (failed_) return *failed_;
   const std::size_t available = end_ - begin_;
   if (available < kLengthFieldSize) return std::optional<Frame>{};
-  const char* p = buffer_.data() + begin_;
+  const char* p = buffer_.get() + begin_;
   const std::uint32_t length = ReadU32(p);
   if (length < kMinFrameLength) {
     failed_ = base::MakeError(base::Code::kBadRequest,

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -62,12 +63,16 @@ class FrameDecoder {
 
   // Bytes received but not yet returned as frames.
   std::size_t BufferedBytes() const { return end_ - begin_; }
+  // Frees the buffer when it holds no byte: an idle connection keeps none.
+  void ReleaseIfEmpty();
 
  private:
   void Compact();
 
   std::uint32_t max_frame_;
-  std::string buffer_;
+  // Not a std::string: growing it must not zero-fill what a read overwrites.
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;  // first unconsumed byte
   std::size_t end_ = 0;    // one past the last received byte
   std::optional<base::Error> failed_;

@@ -134,5 +134,26 @@ TEST(FrameCodec, BufferStaysBoundedUnderATrickledMaximalFrame) {
   }
 }
 
+// An idle connection frees its read buffer; a partial frame is never dropped.
+TEST(FrameCodec, ReleaseIfEmptyKeepsAPartialFrame) {
+  FrameDecoder decoder;
+  const std::string a = EncodeFrame(1, "first");
+  const std::string b = EncodeFrame(2, "second");
+  decoder.Feed(a + b.substr(0, 5));
+  ASSERT_EQ(DrainFrames(decoder).size(), 1u);
+  decoder.ReleaseIfEmpty();  // 5 bytes of b are pending: kept
+  EXPECT_EQ(decoder.BufferedBytes(), 5u);
+  decoder.Feed(b.substr(5));
+  const auto frames = DrainFrames(decoder);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].body, "second");
+
+  decoder.ReleaseIfEmpty();
+  EXPECT_EQ(decoder.BufferedBytes(), 0u);
+  EXPECT_FALSE(*decoder.Next());
+  decoder.Feed(a);  // usable again after the release
+  EXPECT_EQ(DrainFrames(decoder).size(), 1u);
+}
+
 }  // namespace
 }  // namespace parley::protocol
