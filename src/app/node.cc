@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 
+#include "app/io_loop.h"
 #include "app/jwt_secret.h"
 #include "cluster/local_bus.h"
 #include "cluster/redis_bus.h"
@@ -251,10 +252,7 @@ void Node::Teardown() {
 
 void Node::Run() {
   for (auto& io : io_contexts_) {
-    threads_.emplace_back([ctx = io.get()] {
-      auto guard = asio::make_work_guard(*ctx);
-      ctx->run();
-    });
+    threads_.emplace_back([ctx = io.get()] { RunIoLoop(*ctx); });
   }
 }
 

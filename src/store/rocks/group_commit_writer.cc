@@ -16,6 +16,13 @@ void CountWritten(base::Metrics& metrics, const AppendOp& op) {
 }
 void CountWritten(base::Metrics&, const CreateUserOp&) {}
 
+using Clock = std::chrono::steady_clock;
+
+// Covers the round trip from a completion to the same client's next write: the
+// I/O thread sends the ack, the client answers with its next message, the
+// I/O thread reads and submits it (0.05–0.15 ms on loopback).
+constexpr auto kWriterSpin = std::chrono::microseconds(200);
+
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
@@ -26,6 +33,7 @@ GroupCommitWriter::GroupCommitWriter(RocksDb& db, SeqCounters& counters, GroupRe
       max_batch_(options.max_batch_writes),
       stager_(db, counters, groups, options),
       sweeper_(db, options),
+      spin_(kWriterSpin),
       thread_([this] { Run(); }) {}
 
 GroupCommitWriter::~GroupCommitWriter() { Close(); }
@@ -40,6 +48,7 @@ void GroupCommitWriter::Submit(AnyWriteOp op) {
       refusal = "store overloaded";
     } else {
       queue_.push_back(std::move(op));
+      work_ready_.store(true, std::memory_order_release);
     }
   }
   if (!refusal) {
@@ -54,6 +63,7 @@ void GroupCommitWriter::Close() {
   {
     std::lock_guard lock(mu_);
     closing_ = true;
+    work_ready_.store(true, std::memory_order_release);
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
@@ -63,12 +73,9 @@ void GroupCommitWriter::Run() {
   std::vector<AnyWriteOp> ops;
   bool sweep_under_way = false;
   for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      const auto idle = sweep_under_way ? std::chrono::milliseconds(0) : sweeper_.interval();
-      wake_.wait_for(lock, idle, [&] { return closing_ || !queue_.empty(); });
-      if (closing_ && queue_.empty()) return;  // drained
-    }
+    const Clock::duration idle =
+        sweep_under_way ? Clock::duration::zero() : Clock::duration(sweeper_.interval());
+    if (!WaitForWork(idle)) return;  // closed and drained
     TakeBatch(ops);
     if (!ops.empty()) {
       Commit(ops);
@@ -76,6 +83,16 @@ void GroupCommitWriter::Run() {
     }
     sweep_under_way = sweeper_.Step();
   }
+}
+
+bool GroupCommitWriter::WaitForWork(Clock::duration timeout) {
+  // Not while a sweep is under way (timeout 0): the writer has work of its own.
+  const bool may_spin = timeout > Clock::duration::zero();
+  if (may_spin) spin_.Spin([&] { return work_ready_.load(std::memory_order_acquire); });
+  std::unique_lock lock(mu_);
+  wake_.wait_for(lock, timeout, [&] { return closing_ || !queue_.empty(); });
+  if (may_spin) spin_.Done(!queue_.empty());
+  return !(closing_ && queue_.empty());
 }
 
 void GroupCommitWriter::TakeBatch(std::vector<AnyWriteOp>& ops) {
@@ -86,6 +103,7 @@ void GroupCommitWriter::TakeBatch(std::vector<AnyWriteOp>& ops) {
     ops.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  work_ready_.store(closing_ || !queue_.empty(), std::memory_order_relaxed);
 }
 
 void GroupCommitWriter::Commit(std::vector<AnyWriteOp>& ops) {
