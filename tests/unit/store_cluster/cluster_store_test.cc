@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <future>
@@ -99,7 +101,30 @@ TEST_F(ClusterStoreTest, ConcurrentAppendsOnTwoGatewaysGetDenseSeqs) {
   ASSERT_EQ(seqs.size(), static_cast<std::size_t>(total));
   EXPECT_EQ(*seqs.rbegin(), total);
   EXPECT_EQ(Seqs(conv).size(), static_cast<std::size_t>(total));
-  EXPECT_LT(metrics_.store_batches_total.load(), static_cast<std::uint64_t>(total));
+}
+
+// Group commit: appends that wait together share MySQL transactions. Two
+// callers per gateway (above) may or may not meet in a batch, depending on
+// timing; 64 appends started at once on one gateway always do, since the
+// first transaction takes far longer than queueing the rest.
+TEST_F(ClusterStoreTest, AppendsStartedTogetherShareTransactions) {
+  constexpr int kAppends = 64;
+  int stored = 0;
+  int finished = 0;
+  std::promise<void> all_done;
+  // One coroutine per append, all on the caller's single thread.
+  auto append = [&](std::string msg_id) -> asio::awaitable<void> {
+    AppendRequest request = Chat("user0", "private_user0_user1", msg_id, {"user0", "user1"});
+    base::Result<AppendResult> r = co_await store_->Append(std::move(request));
+    if (r) ++stored;
+    if (++finished == kAppends) all_done.set_value();
+  };
+  for (int i = 0; i < kAppends; ++i) {
+    asio::co_spawn(caller_.io(), append("m" + std::to_string(i)), asio::detached);
+  }
+  ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(stored, kAppends);
+  EXPECT_LT(metrics_.store_batches_total.load(), static_cast<std::uint64_t>(kAppends / 2));
 }
 
 }  // namespace
