@@ -48,6 +48,29 @@ class RocksInboxTest : public RocksStoreTest {
     SendNow(Chat("zed", "private_yan_zed", "sweep" + std::to_string(++sweeps_)));
   }
 
+  // Appends `requests` (stamped now) in one batch: queued while the writer
+  // is paused. Each must succeed.
+  void SendInOneBatch(const std::vector<core::AppendRequest>& requests) {
+    const auto batches_before = metrics_.store_batches_total.load();
+    asio::io_context io;
+    std::size_t done = 0;
+    {
+      auto pause = store_->PauseWriterForTest();
+      for (const auto& request : requests) {
+        asio::co_spawn(io, store_->Append(At(request, clock_.NowMs())),
+                       [&](std::exception_ptr e, base::Result<AppendResult> r) {
+                         EXPECT_FALSE(e);
+                         EXPECT_TRUE(r.has_value());
+                         ++done;
+                       });
+      }
+      io.poll();
+    }
+    io.run();
+    ASSERT_EQ(done, requests.size());
+    EXPECT_EQ(metrics_.store_batches_total.load(), batches_before + 1);
+  }
+
   // Closes the store, runs `fn` on its RocksDb, and opens the store again.
   template <class Fn>
   void WithStoreClosed(Fn fn) {
@@ -62,32 +85,14 @@ class RocksInboxTest : public RocksStoreTest {
   int sweeps_ = 0;
 };
 
-// Appends queued while the writer is paused all go into one batch.
 TEST_F(RocksInboxTest, OneBatchGivesEachUserOneRunReadEntryByEntry) {
   const std::string kAC = "private_alice_carol";
-  {
-    asio::io_context io;
-    int done = 0;
-    {
-      auto pause = store_->PauseWriterForTest();
-      for (int i = 1; i <= 5; ++i) {
-        const std::string& conv = i % 2 ? kAB : kAC;
-        const std::string peer = i % 2 ? "bob" : "carol";
-        asio::co_spawn(io,
-                       store_->Append(At(Chat("alice", conv, std::to_string(i), {"alice", peer}),
-                                         clock_.NowMs())),
-                       [&](std::exception_ptr e, base::Result<AppendResult> r) {
-                         EXPECT_FALSE(e);
-                         EXPECT_TRUE(r.has_value());
-                         ++done;
-                       });
-      }
-      io.poll();
-    }
-    io.run();
-    ASSERT_EQ(done, 5);
-    EXPECT_EQ(metrics_.store_batches_total.load(), 1u);
+  std::vector<core::AppendRequest> requests;
+  for (int i = 1; i <= 5; ++i) {
+    requests.push_back(i % 2 ? Chat("alice", kAB, std::to_string(i), {"alice", "bob"})
+                             : Chat("alice", kAC, std::to_string(i), {"alice", "carol"}));
   }
+  SendInOneBatch(requests);
   WithStoreClosed([](RocksDb& db) {
     std::unique_ptr<rocksdb::Iterator> it(
         db.db().NewIterator(rocksdb::ReadOptions(), db.cf(Cf::kInbox)));
@@ -117,25 +122,8 @@ TEST_F(RocksInboxTest, OneBatchGivesEachUserOneRunReadEntryByEntry) {
 // them must not be staged to the group's members.
 TEST_F(RocksInboxTest, GroupMessagesInOneBatchReachEachMemberOnce) {
   SendNow(Change(core::GroupOp::kCreate, "g", "alice", "create", {"bob", "carol"}));
-  asio::io_context io;
-  int done = 0;
-  {
-    auto pause = store_->PauseWriterForTest();
-    const std::vector<core::AppendRequest> requests = {
-        Chat("alice", kG, "g1"), Chat("bob", kG, "g2"), Chat("alice", kAB, "p1", {"alice", "bob"}),
-        Chat("carol", kG, "g3")};
-    for (const auto& request : requests) {
-      asio::co_spawn(io, store_->Append(At(request, clock_.NowMs())),
-                     [&](std::exception_ptr e, base::Result<AppendResult> r) {
-                       EXPECT_FALSE(e);
-                       EXPECT_TRUE(r.has_value());
-                       ++done;
-                     });
-    }
-    io.poll();
-  }
-  io.run();
-  ASSERT_EQ(done, 4);
+  SendInOneBatch({Chat("alice", kG, "g1"), Chat("bob", kG, "g2"),
+                  Chat("alice", kAB, "p1", {"alice", "bob"}), Chat("carol", kG, "g3")});
   // Inbox 1 is the group's creation message.
   EXPECT_EQ(InboxMessages(Inbox("alice", 1), 1), (Entries{{kG, 2}, {kG, 3}, {kAB, 1}, {kG, 4}}));
   EXPECT_EQ(InboxMessages(Inbox("bob", 1), 1), (Entries{{kG, 2}, {kG, 3}, {kAB, 1}, {kG, 4}}));
