@@ -71,8 +71,9 @@ w(f"- Commit: `{meta.get('commit')}`" + (f" (plus {dirty} files with uncommitted
                                          "at run time)" if dirty not in ("0", 0) else ""))
 w(f"- Build: {meta.get('build')}; parleyd in embedded mode (RocksDB), `--threads` = cores; a fresh "
   "server and data dir for every scenario")
-w("- Other people's builds shared the machine during the run (the load-average column shows how "
-  "busy it was: 2.0 means both cores taken); figures taken under load understate the server.")
+w("- The load-average column shows how busy the machine was around each scenario (2.0 means both "
+  "cores taken; the benchmark itself takes both); a figure taken while other work ran understates "
+  "the server. Run-to-run spread on this VM is about ±15% for throughput.")
 w("- Load generator (`parley-bench`, 2 threads) on the same machine: it shares the 2 cores with the "
   "server, so every figure is server + client CPU on 2 cores.")
 w(f"- Mosquitto {meta.get('mosquitto', '')} (Debian package)")

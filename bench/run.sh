@@ -97,11 +97,14 @@ run_parley() {
 echo "parleyd ${PARLEYD#$ROOT/} --data-dir \$TMP/data --tcp-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 --jwt-secret \$SECRET --password-cost min --log-level warn   # fresh for every scenario" >>"$OUT/commands.txt"
 
 SECONDS=0
-# 1. Idle WebSocket connections (first, on a fresh server, for a clean RSS).
+# 1. One message at a time: send -> ack. First, on a settled machine: it
+# measures a fraction of a millisecond.
+run_parley serial_tcp --scenario serial --transport tcp --messages "$SERIAL_N"
+# 2. Idle WebSocket connections (on a fresh server, for a clean RSS); then a
+# pause while the kernel tears down the 16,000 closed sockets.
 run_parley connect_ws --scenario connect --transport ws --connections "$CONNECT_N" --hold 5 \
   --max-per-process 15000 --server-pid __SERVER_PID__
-# 2. One message at a time: send -> ack.
-run_parley serial_tcp --scenario serial --transport tcp --messages "$SERIAL_N"
+[[ $QUICK == 1 ]] || sleep 5
 # 3. 1:1 closed loop at max (also the Parley side of the Mosquitto comparison).
 run_parley chat_tcp --scenario chat --transport tcp --pairs "$PAIRS" --window 1 --size 200 \
   --duration "$DUR" --warmup "$WARM"
@@ -156,7 +159,7 @@ json.dump({
   "kernel": platform.release(),
   "memory": sh("free -h | awk '/^Mem:/{print \$2}'"),
   "commit": sh("git -C '$ROOT' rev-parse --short HEAD"),
-  "dirty": sh("git -C '$ROOT' status --porcelain --untracked-files=no | wc -l"),
+  "dirty": sh("git -C '$ROOT' status --porcelain --untracked-files=no -- . ':!bench/results' | wc -l"),
   "mosquitto": "$MOSQ_VERSION",
   "quick": $QUICK,
   "total_seconds": $SECONDS,
