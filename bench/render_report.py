@@ -73,7 +73,8 @@ w(f"- Build: {meta.get('build')}; parleyd in embedded mode (RocksDB), `--threads
   "server and data dir for every scenario")
 w("- The load-average column shows how busy the machine was around each scenario (2.0 means both "
   "cores taken; the benchmark itself takes both); a figure taken while other work ran understates "
-  "the server. Run-to-run spread on this VM is about ±20% for throughput (four runs on 2026-11-23: Parley chat 19.2k–21.0k msg/s, fan-out 480k–683k deliveries/s, Mosquitto 21k–32k msg/s).")
+  "the server. Runs on this VM spread by ±20–30% (`spread.md` next to a report, when present, "
+  "lists several runs): one run is a sample, compare medians.")
 w("- Load generator (`parley-bench`, 2 threads) on the same machine: it shares the 2 cores with the "
   "server, so every figure is server + client CPU on 2 cores.")
 w(f"- Mosquitto {meta.get('mosquitto', '')} (Debian package)")
