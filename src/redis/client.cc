@@ -10,13 +10,12 @@
 #include <utility>
 
 #include "redis/connection.h"
+#include "redis/tcp_connect.h"
 
 namespace parley::redis {
 namespace {
 
-base::Error Disconnected() {
-  return base::MakeError(base::Code::kUnavailable, "redis unavailable: reconnecting");
-}
+base::Error Disconnected() { return Unavailable("reconnecting"); }
 
 }  // namespace
 

@@ -17,10 +17,6 @@ namespace {
 
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
-base::Error Unavailable(const std::string& why) {
-  return base::MakeError(base::Code::kUnavailable, "redis unavailable: " + why);
-}
-
 }  // namespace
 
 Connection::Connection(asio::any_io_executor executor, Options options)

@@ -18,10 +18,6 @@ namespace {
 
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
-base::Error Unavailable(const std::string& why) {
-  return base::MakeError(base::Code::kUnavailable, "redis unavailable: " + why);
-}
-
 }  // namespace
 
 Subscriber::Subscriber(asio::any_io_executor executor, std::string host, std::uint16_t port,

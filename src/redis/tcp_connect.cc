@@ -8,6 +8,10 @@
 
 namespace parley::redis {
 
+base::Error Unavailable(const std::string& why) {
+  return base::MakeError(base::Code::kUnavailable, "redis unavailable: " + why);
+}
+
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
@@ -36,9 +40,8 @@ asio::awaitable<base::Result<void>> TcpConnect(tcp::socket& socket, const std::s
     state->done = true;
     deadline.cancel();
     if (!ec) return {};
-    return base::MakeError(base::Code::kUnavailable,
-                           "redis unavailable: " + step + " " + where + ": " +
-                               (state->timed_out ? std::string("timed out") : ec.message()));
+    return Unavailable(step + " " + where + ": " +
+                       (state->timed_out ? std::string("timed out") : ec.message()));
   };
 
   auto [resolve_ec, endpoints] = co_await state->resolver.async_resolve(

@@ -1,5 +1,6 @@
 #pragma once
-// Resolve + connect with one deadline, shared by Connection and Subscriber.
+// Resolve + connect with one deadline, and the 503 every Redis client class
+// answers with, shared by Connection, Subscriber and Client.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,6 +13,9 @@
 namespace parley::redis {
 
 namespace asio = boost::asio;
+
+// 503 "redis unavailable: <why>".
+base::Error Unavailable(const std::string& why);
 
 // Connects `socket` (which must be closed) to host:port and sets TCP_NODELAY.
 // Must be awaited on the socket's executor (strand); `socket` must outlive

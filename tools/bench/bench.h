@@ -94,6 +94,12 @@ struct Stats {
   std::uint64_t errors = 0;
 };
 
+// The per-thread statistics added up.
+Stats MergeStats(const std::vector<Stats>& per_thread);
+// The JSON every throughput scenario reports: counts, rates over `seconds`
+// and both latency histograms.
+boost::json::object Throughput(const Stats& s, double seconds);
+
 // Users: names, tokens minted with the server's JWT secret, registration.
 std::string UserName(const Options& o, std::string_view role, std::size_t i);
 std::string MintToken(const std::string& secret, const std::string& user);

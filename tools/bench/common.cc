@@ -5,7 +5,6 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <charconv>
 #include <cstdlib>
 #include <ctime>
@@ -78,7 +77,8 @@ int HttpPost(const Options& o, const std::string& path, const std::string& body)
     tcp::socket socket(io);
     socket.connect(tcp::endpoint(asio::ip::make_address(o.host), o.ws_port));
     std::ostringstream req;
-    req << "POST " << path << " HTTP/1.1\r\nHost: " << o.host << "\r\nContent-Type: application/json"
+    req << "POST " << path << " HTTP/1.1\r\nHost: " << o.host
+        << "\r\nContent-Type: application/json"
         << "\r\nContent-Length: " << body.size() << "\r\nConnection: close\r\n\r\n"
         << body;
     asio::write(socket, asio::buffer(req.str()));
@@ -114,7 +114,10 @@ std::size_t RegisterUsers(const Options& o, const std::vector<std::string>& user
 
 Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users,
              std::vector<std::size_t> gateways)
-    : o_(o), loops_(loops), users_(std::move(users)), logged_(users_.size(), 0),
+    : o_(o),
+      loops_(loops),
+      users_(std::move(users)),
+      logged_(users_.size(), 0),
       queues_(loops.size()) {
   const int sources = std::max(1, std::min(o.sources, 250));
   for (std::size_t i = 0; i < users_.size(); ++i) {
@@ -243,13 +246,37 @@ boost::json::object OptionsJson(const Options& o) {
 void Emit(const Options& o, const boost::json::object& results, const std::string& summary) {
   std::cout << summary << std::endl;
   if (o.json_out.empty()) return;
-  boost::json::object doc{{"scenario", o.scenario}, {"options", OptionsJson(o)}, {"results", results}};
+  boost::json::object doc{
+      {"scenario", o.scenario}, {"options", OptionsJson(o)}, {"results", results}};
   std::ofstream out(o.json_out);
   out << boost::json::serialize(doc) << "\n";
 }
 
-void SleepS(double s) {
-  std::this_thread::sleep_for(std::chrono::duration<double>(s));
+void SleepS(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+Stats MergeStats(const std::vector<Stats>& per_thread) {
+  Stats m;
+  for (const Stats& s : per_thread) {
+    m.ack.Merge(s.ack);
+    m.delivery.Merge(s.delivery);
+    m.sent += s.sent;
+    m.acked += s.acked;
+    m.delivered += s.delivered;
+    m.errors += s.errors;
+  }
+  return m;
+}
+
+boost::json::object Throughput(const Stats& s, double seconds) {
+  return {{"seconds", seconds},
+          {"sent", s.sent},
+          {"acked", s.acked},
+          {"delivered", s.delivered},
+          {"errors", s.errors},
+          {"acked_per_s", static_cast<double>(s.acked) / seconds},
+          {"delivered_per_s", static_cast<double>(s.delivered) / seconds},
+          {"ack_latency", s.ack.ToJson(true)},
+          {"delivery_latency", s.delivery.ToJson(true)}};
 }
 
 }  // namespace parley::bench

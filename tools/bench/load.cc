@@ -13,8 +13,12 @@ struct Load::Ticker {
 };
 
 Load::Load(const Options& o, Loops& loops, Fleet& fleet, std::vector<SenderSpec> senders)
-    : o_(o), loops_(loops), fleet_(fleet), content_(static_cast<std::size_t>(o.size), 'x'),
-      sender_of_conn_(fleet.size(), -1), stats_(loops.size()) {
+    : o_(o),
+      loops_(loops),
+      fleet_(fleet),
+      content_(static_cast<std::size_t>(o.size), 'x'),
+      sender_of_conn_(fleet.size(), -1),
+      stats_(loops.size()) {
   for (std::size_t i = 0; i < senders.size(); ++i) {
     sender_of_conn_[senders[i].conn] = static_cast<int>(i);
     senders_.push_back(SenderState{std::move(senders[i])});
@@ -42,7 +46,8 @@ void Load::Start() {
     }
     return;
   }
-  for (std::size_t l = 0; l < loops_.size(); ++l) tickers_.push_back(std::make_unique<Ticker>(loops_.at(l)));
+  for (std::size_t l = 0; l < loops_.size(); ++l)
+    tickers_.push_back(std::make_unique<Ticker>(loops_.at(l)));
   for (std::size_t i = 0; i < senders_.size(); ++i) {
     tickers_[fleet_.LoopOf(senders_[i].spec.conn)]->senders.push_back(i);
   }
@@ -61,7 +66,8 @@ void Load::Tick(std::size_t loop) {
   const std::int64_t now = NowNs();
   const auto due = static_cast<std::uint64_t>(static_cast<double>(now - t.start_ns) * t.rate / 1e9);
   while (t.sent < due) {
-    const auto stamp = t.start_ns + static_cast<std::int64_t>(static_cast<double>(t.sent) * 1e9 / t.rate);
+    const auto stamp =
+        t.start_ns + static_cast<std::int64_t>(static_cast<double>(t.sent) * 1e9 / t.rate);
     SendOne(senders_[t.senders[t.rr++ % t.senders.size()]], stamp);
     ++t.sent;
   }
@@ -88,7 +94,8 @@ void Load::OnPacket(std::size_t conn, std::uint16_t cmd, std::string_view body) 
   const std::int64_t t = SendTimeOf(body);
   if (FindInt(body, "code") != 0) {
     ++st.errors;
-    if (st.errors < 5) fprintf(stderr, "chat error: %.*s\n", static_cast<int>(body.size()), body.data());
+    if (st.errors < 5)
+      fprintf(stderr, "chat error: %.*s\n", static_cast<int>(body.size()), body.data());
   } else {
     total_acked_.fetch_add(1, std::memory_order_relaxed);
     if (recording_.load(std::memory_order_relaxed)) {
@@ -102,17 +109,6 @@ void Load::OnPacket(std::size_t conn, std::uint16_t cmd, std::string_view body) 
   }
 }
 
-Stats Load::Merged() const {
-  Stats m;
-  for (const Stats& s : stats_) {
-    m.ack.Merge(s.ack);
-    m.delivery.Merge(s.delivery);
-    m.sent += s.sent;
-    m.acked += s.acked;
-    m.delivered += s.delivered;
-    m.errors += s.errors;
-  }
-  return m;
-}
+Stats Load::Merged() const { return MergeStats(stats_); }
 
 }  // namespace parley::bench

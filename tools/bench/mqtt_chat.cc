@@ -186,24 +186,8 @@ int RunMqttChat(const Options& o) {
               << run.subscribed.load() << " subscribed)\n";
     return 1;
   }
-  Stats s;
-  for (const Stats& t : run.stats) {
-    s.ack.Merge(t.ack);
-    s.delivery.Merge(t.delivery);
-    s.sent += t.sent;
-    s.acked += t.acked;
-    s.delivered += t.delivered;
-    s.errors += t.errors;
-  }
-  boost::json::object r{{"seconds", seconds},
-                        {"sent", s.sent},
-                        {"acked", s.acked},
-                        {"delivered", s.delivered},
-                        {"errors", s.errors},
-                        {"acked_per_s", static_cast<double>(s.acked) / seconds},
-                        {"delivered_per_s", static_cast<double>(s.delivered) / seconds},
-                        {"ack_latency", s.ack.ToJson(true)},
-                        {"delivery_latency", s.delivery.ToJson(true)}};
+  const Stats s = MergeStats(run.stats);
+  boost::json::object r = Throughput(s, seconds);
   char summary[400];
   std::snprintf(summary, sizeof summary,
                 "mqtt-chat pairs=%d qos1: acked %.0f/s delivered %.0f/s ack p50 %.3f p99 %.3f p99.9 %.3f ms; "

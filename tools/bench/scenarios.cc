@@ -48,18 +48,6 @@ double Measure(const Options& o, Load& load) {
   return static_cast<double>(t1 - t0) / 1e9;
 }
 
-boost::json::object Throughput(const Stats& s, double seconds) {
-  return {{"seconds", seconds},
-          {"sent", s.sent},
-          {"acked", s.acked},
-          {"delivered", s.delivered},
-          {"errors", s.errors},
-          {"acked_per_s", static_cast<double>(s.acked) / seconds},
-          {"delivered_per_s", static_cast<double>(s.delivered) / seconds},
-          {"ack_latency", s.ack.ToJson(true)},
-          {"delivery_latency", s.delivery.ToJson(true)}};
-}
-
 std::string Lat(const Histogram& h) {
   return Fmt("p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f ms", h.Percentile(0.5) / 1e6,
              h.Percentile(0.9) / 1e6, h.Percentile(0.99) / 1e6, h.Percentile(0.999) / 1e6);
