@@ -51,6 +51,21 @@ class ClusterTest : public ::testing::Test {
     return 0;
   }
 
+  // Polls /healthz of each gateway until all answer `status`, at most `limit`.
+  bool WaitForHealthz(const std::vector<std::string>& gateways, int status,
+                      std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      bool all = true;
+      for (const std::string& id : gateways) {
+        all = all && HttpGet(Gw(id).ws_port(), "/healthz").status == status;
+      }
+      if (all) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
   // The whole timeline of a conversation, read through `client`.
   std::vector<protocol::Message> Timeline(client::SyncClient& client, const std::string& conv) {
     std::vector<protocol::Message> all;
@@ -175,7 +190,8 @@ TEST_F(ClusterTest, IdempotencyHoldsAcrossGateways) {
 TEST_F(ClusterTest, RedisRestartMidTraffic) {
   RestartMidTraffic([&] {
     Deps().redis.Kill9();
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Down until both gateways in use have seen it.
+    EXPECT_TRUE(WaitForHealthz({"gw1", "gw2"}, 503, std::chrono::seconds(10)));
     Deps().redis.Restart();
   });
 }
@@ -183,7 +199,8 @@ TEST_F(ClusterTest, RedisRestartMidTraffic) {
 TEST_F(ClusterTest, MysqlRestartMidTraffic) {
   RestartMidTraffic([&] {
     Deps().mysql.Kill9();
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Down until both gateways in use have seen it.
+    EXPECT_TRUE(WaitForHealthz({"gw1", "gw2"}, 503, std::chrono::seconds(10)));
     Deps().mysql.Restart();
   });
 }
@@ -191,18 +208,9 @@ TEST_F(ClusterTest, MysqlRestartMidTraffic) {
 TEST_F(ClusterTest, HealthzTurnsUnhealthyWhileADependencyIsDown) {
   EXPECT_EQ(HttpGet(Gw("gw1").ws_port(), "/healthz").status, 200);
   Deps().redis.Stop();
-  int status = 0;
-  for (int i = 0; i < 50 && status != 503; ++i) {
-    status = HttpGet(Gw("gw1").ws_port(), "/healthz").status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_EQ(status, 503);
+  EXPECT_TRUE(WaitForHealthz({"gw1"}, 503, std::chrono::seconds(5)));
   Deps().redis.Restart();
-  for (int i = 0; i < 100 && status != 200; ++i) {
-    status = HttpGet(Gw("gw1").ws_port(), "/healthz").status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_EQ(status, 200);
+  EXPECT_TRUE(WaitForHealthz({"gw1"}, 200, std::chrono::seconds(10)));
 }
 
 }  // namespace

@@ -205,7 +205,10 @@ TEST_F(GroupsTest, ExpiredInboxCursorStillConvergesThroughTheFallback) {
   ASSERT_TRUE(bob.client().Sync());
   proxy.SetOnline(false);
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(alice.client().SendTo("bob", "while away"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past the 1 s retention
+  // Time must pass here: no event marks an inbox entry as expired, a read
+  // compares its send_time (the server's wall clock, in ms, stamped before
+  // the ack) with now - retention. So: just past 1 s after the last ack.
+  std::this_thread::sleep_until(std::chrono::system_clock::now() + std::chrono::milliseconds(1050));
   ASSERT_TRUE(alice.client().SendTo("bob", "after"));
   proxy.SetOnline(true);
   ASSERT_TRUE(bob.client().Sync());

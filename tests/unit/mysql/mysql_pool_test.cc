@@ -8,9 +8,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +39,13 @@ constexpr const char* kCreateTable =
 asio::awaitable<void> ExecuteInto(Pool& pool, std::string sql,
                                   std::function<void(base::Result<QueryResult>)> done) {
   base::Result<QueryResult> result = co_await pool.Execute(std::move(sql));
+  done(std::move(result));
+}
+
+// Like ExecuteInto, for a job run on a worker's session.
+asio::awaitable<void> RunInto(Pool& pool, std::function<base::Result<QueryResult>(Session&)> job,
+                              std::function<void(base::Result<QueryResult>)> done) {
+  base::Result<QueryResult> result = co_await pool.Run(std::move(job));
   done(std::move(result));
 }
 
@@ -206,13 +215,23 @@ TEST_F(MysqlPoolTest, QueriesRunOnWorkersAndResumeOnTheCallersThread) {
 
 TEST_F(MysqlPoolTest, KilledServerAnswers503FastAndRestartedServerWorksAgain) {
   ASSERT_TRUE(Execute("INSERT INTO note (author, score) VALUES ('before', 1)"));
-  // In flight when the server dies.
+  // In flight when the server dies: running on the server, as the other
+  // worker sees in the process list.
   std::promise<base::Result<QueryResult>> in_flight;
   asio::co_spawn(caller_.io(),
                  ExecuteInto(*pool_, "SELECT SLEEP(30)",
                              [&](base::Result<QueryResult> r) { in_flight.set_value(r); }),
                  asio::detached);
-  std::this_thread::sleep_for(milliseconds(300));
+  bool running = false;
+  for (const auto deadline = Clock::now() + std::chrono::seconds(10);
+       !running && Clock::now() < deadline;) {
+    const base::Result<QueryResult> listed = Execute(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(30)'");
+    running = listed && listed->rows.at(0).at(0) == "1";
+    if (!running) std::this_thread::sleep_for(milliseconds(5));
+  }
+  // No ASSERT: the kill below must still end the query that holds in_flight.
+  EXPECT_TRUE(running);
   const auto killed_at = Clock::now();
   server_->Kill9();
   auto future = in_flight.get_future();
@@ -252,23 +271,52 @@ TEST_F(MysqlPoolTest, QueueBeyondItsBoundIsRefused) {
   options.threads = 1;
   options.max_queue = 1;
   Pool small(options);
+  // The only worker is held by a job that waits for `gate` (declared after
+  // `small`: if the test ends early, the broken promise lets the job go).
+  std::promise<void> started;
   std::promise<base::Result<QueryResult>> busy;
-  std::promise<base::Result<QueryResult>> queued;
+  std::promise<void> gate;
+  auto hold = [&started, opened = gate.get_future().share()](Session& session) {
+    started.set_value();
+    opened.wait();
+    return session.Execute("SELECT 1");
+  };
   asio::co_spawn(caller_.io(),
-                 ExecuteInto(small, "SELECT SLEEP(0.5)",
-                             [&](base::Result<QueryResult> r) { busy.set_value(r); }),
+                 RunInto(small, hold, [&](base::Result<QueryResult> r) { busy.set_value(r); }),
                  asio::detached);
-  std::this_thread::sleep_for(milliseconds(200));  // the worker is sleeping
-  asio::co_spawn(
-      caller_.io(),
-      ExecuteInto(small, "SELECT 2", [&](base::Result<QueryResult> r) { queued.set_value(r); }),
-      asio::detached);
-  std::this_thread::sleep_for(milliseconds(50));
-  const base::Result<QueryResult> refused = RunOn(caller_, small.Execute("SELECT 3"));
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().message, "mysql overloaded");
+  ASSERT_EQ(started.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+
+  // With the worker busy, the queue takes one query: of two sent at once,
+  // whichever comes second is refused at once and the other waits.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<base::Result<QueryResult>> answers;
+  for (const char* sql : {"SELECT 2", "SELECT 3"}) {
+    asio::co_spawn(caller_.io(),
+                   ExecuteInto(small, sql,
+                               [&](base::Result<QueryResult> r) {
+                                 std::lock_guard lock(mu);
+                                 answers.push_back(std::move(r));
+                                 cv.notify_all();
+                               }),
+                   asio::detached);
+  }
+  {
+    std::unique_lock lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return !answers.empty(); }));
+    if (!answers.empty()) {
+      EXPECT_FALSE(answers[0]);
+      if (!answers[0]) {
+        EXPECT_EQ(answers[0].error().message, "mysql overloaded");
+      }
+    }
+  }
+  gate.set_value();
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return answers.size() == 2; }));
+  EXPECT_TRUE(answers[1]) << answers[1].error().message;
+  lock.unlock();
   EXPECT_TRUE(busy.get_future().get());
-  EXPECT_TRUE(queued.get_future().get());
 }
 
 TEST_F(MysqlPoolTest, NoServerAnswers503Fast) {

@@ -140,9 +140,14 @@ TEST_F(ServerTest, CloseAllLetsTheRequestInProgressAnswerFirst) {
   core_.Register("alice");
   StartServer();
   TestPeer alice(bound_.tcp);
-  // Password hashing takes a while: the close arrives while it runs.
+  // Password hashing takes tens of ms: the close arrives while it runs, once
+  // the dispatcher has counted the request (it does so as it starts it).
   alice.SendFrame(1, R"({"user_id":"alice","password":"pw-alice"})");
-  std::this_thread::sleep_for(5ms);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (core_.metrics_.requests_total.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(core_.metrics_.requests_total.load(), 1u);
   server_->CloseAll();
   auto login = alice.ReadFrame();
   ASSERT_TRUE(login);

@@ -82,6 +82,20 @@ class RedisClientTest : public ::testing::Test {
     return false;
   }
 
+  // Polls INFO through `watcher` until Redis reports `count` clients blocked
+  // (in BLPOP), at most `limit`. The watcher must be another connection: a
+  // blocked one answers nothing until it is unblocked.
+  bool WaitUntilBlocked(Client& watcher, int count, milliseconds limit) {
+    const std::string wanted = "blocked_clients:" + std::to_string(count) + "\r\n";
+    const auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      const base::Result<Reply> info = RunOn(caller_, Cmd(watcher, "INFO", "clients"));
+      if (info && info->IsString() && info->str().find(wanted) != std::string::npos) return true;
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+    return false;
+  }
+
   std::unique_ptr<parley::testing::RedisServer> server_;
   // Destroyed in reverse: the redis side stops first (its pending
   // completions still hold the callers' executor), then the callers, then
@@ -330,14 +344,19 @@ TEST_F(RedisClientTest, KilledServerAnswers503FastAndRestartedServerWorksAgain) 
     EXPECT_TRUE(subscribed);
   }());
 
-  // In flight when the server dies: a BLPOP that would block forever.
+  // In flight when the server dies: a BLPOP that would block forever, and
+  // that Redis reports blocked (so it reached the server).
+  auto watcher = ConnectClient(options);
+  ASSERT_TRUE(watcher);
   std::promise<base::Result<Reply>> in_flight;
   Args blpop = {"BLPOP", "never-pushed", "0"};
   asio::co_spawn(caller_.io(),
                  CommandInto(client, std::move(blpop),
                              [&](base::Result<Reply> reply) { in_flight.set_value(reply); }),
                  asio::detached);
-  std::this_thread::sleep_for(milliseconds(200));
+  // No ASSERT: the kill below must still end the BLPOP that holds in_flight.
+  EXPECT_TRUE(WaitUntilBlocked(*watcher, 1, milliseconds(5000)));
+  watcher->Close();
   const auto killed_at = Clock::now();
   server_->Kill9();
   auto future = in_flight.get_future();
@@ -354,6 +373,8 @@ TEST_F(RedisClientTest, KilledServerAnswers503FastAndRestartedServerWorksAgain) 
     ASSERT_FALSE(down);
     EXPECT_EQ(down.error().code, base::Code::kUnavailable);
     EXPECT_LT(Clock::now() - start, milliseconds(1100));
+    // Not a condition: spreads the tries over the reconnect backoff
+    // (50..400 ms), so that some land while a reconnect is being tried.
     std::this_thread::sleep_for(milliseconds(100));
   }
 
@@ -392,19 +413,33 @@ TEST_F(RedisClientTest, LateReplyTimesOutWith503AndTheClientRecovers) {
 TEST_F(RedisClientTest, QueueBeyondMaxInFlightIsRefused) {
   Options options = FastOptions();
   options.max_in_flight = 1;
+  options.command_timeout = milliseconds(10000);  // the BLPOP waits for the test's push
   auto client = ConnectClient(options);
   ASSERT_TRUE(client);
-  std::promise<base::Result<Reply>> slow;
-  Args sleep = {"DEBUG", "SLEEP", "0.3"};
+  auto watcher = ConnectClient(FastOptions());
+  ASSERT_TRUE(watcher);
+  // Takes the one slot until the test pushes to "gate".
+  std::promise<base::Result<Reply>> held;
+  Args blpop = {"BLPOP", "gate", "0"};
   asio::co_spawn(caller_.io(),
-                 CommandInto(client, std::move(sleep),
-                             [&](base::Result<Reply> reply) { slow.set_value(reply); }),
+                 CommandInto(client, std::move(blpop),
+                             [&](base::Result<Reply> reply) { held.set_value(reply); }),
                  asio::detached);
-  std::this_thread::sleep_for(milliseconds(100));
+  // No ASSERT until the push below has released the BLPOP that holds `held`.
+  EXPECT_TRUE(WaitUntilBlocked(*watcher, 1, milliseconds(5000)));
   const base::Result<Reply> refused = RunOn(caller_, Cmd(*client, "PING"));
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().message, "redis overloaded");
-  EXPECT_TRUE(slow.get_future().get());
+  EXPECT_FALSE(refused);
+  if (!refused) {
+    EXPECT_EQ(refused.error().message, "redis overloaded");
+  }
+  EXPECT_TRUE(RunOn(caller_, Cmd(*watcher, "RPUSH", "gate", "open")));
+  auto released = held.get_future();
+  ASSERT_EQ(released.wait_for(std::chrono::seconds(15)), std::future_status::ready);
+  const base::Result<Reply> popped = released.get();
+  ASSERT_TRUE(popped);
+  ASSERT_TRUE(popped->IsArray());
+  EXPECT_EQ(popped->elements().at(1).str(), "open");
+  watcher->Close();
   client->Close();
 }
 

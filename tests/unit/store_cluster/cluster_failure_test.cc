@@ -40,7 +40,10 @@ TEST_F(ClusterFailureTest, RedisLosingItsDataNeverRepeatsASeq) {
   Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
   for (int i = 1; i <= 3; ++i) Send(Chat("alice", kAB, "a" + std::to_string(i), {"alice", "bob"}));
   Send(Chat("bob", kG, "g1"));
-  std::this_thread::sleep_for(100ms);  // the background "committed" writes
+  // Lets the background "committed" writes land before the flush, which must
+  // leave Redis empty.
+  ASSERT_TRUE(WaitUntilCommitted({"im:msgid:alice:c1", "im:msgid:alice:a1", "im:msgid:alice:a2",
+                                  "im:msgid:alice:a3", "im:msgid:bob:g1"}));
   RedisCommand({"FLUSHALL"});
 
   EXPECT_EQ(Send(Chat("bob", kAB, "a4", {"alice", "bob"})).seq, 4);

@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/harness/io_threads.h"
+#include "redis/client.h"
 #include "unit/store_conformance/cluster_backend.h"
 #include "unit/store_conformance/store_requests.h"
 
@@ -49,6 +52,32 @@ class ClusterStoreTest : public ::testing::Test, protected ClusterBackend {
       more = page.has_more && !page.messages.empty();
     }
     return out;
+  }
+
+  // Waits (at most 5 s) until each of `msgid_keys` holds the "committed"
+  // entry ("C|seq|conv") that an append writes in the background after it
+  // has returned.
+  bool WaitUntilCommitted(const std::vector<std::string>& msgid_keys) {
+    auto client =
+        Run(redis::Client::Connect(caller_.executor(), redis_->host(), redis_->port(), {}));
+    EXPECT_TRUE(client);
+    if (!client) return false;
+    bool all = false;
+    for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+         !all && std::chrono::steady_clock::now() < deadline;) {
+      all = true;
+      for (const std::string& key : msgid_keys) {
+        redis::Args get = {"GET", key};
+        const base::Result<redis::Reply> entry = Run((*client)->Command(std::move(get)));
+        if (!entry || !entry->IsString() || !entry->str().starts_with("C|")) {
+          all = false;
+          break;
+        }
+      }
+      if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    (*client)->Close();
+    return all;
   }
 
   IoThreads caller_{2};

@@ -45,7 +45,7 @@ TEST_F(ClusterStoreTest, RetryAfterTheIdempotencyCacheIsGoneIsStillADuplicate) {
   auto redis = Run(redis::Client::Connect(caller_.executor(), redis_->host(), redis_->port(), {}));
   ASSERT_TRUE(redis);
   // Wait for the background "committed" write, then drop it.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(WaitUntilCommitted({"im:msgid:alice:m1"}));
   redis::Args del = {"DEL", "im:msgid:alice:m1"};
   EXPECT_EQ(Run((*redis)->Command(std::move(del))).value().integer(), 1);
   (*redis)->Close();
