@@ -138,6 +138,18 @@ TEST_F(MessagingTest, RetriedMsgIdReturnsSameSeqAndOneCopy) {
   EXPECT_EQ(pull->at("payload").as_array().size(), 1u);
 }
 
+// The Prometheus counters count each message once, whichever layer sees it.
+TEST_F(MessagingTest, MetricsCountEachStoredMessageAndRetryOnce) {
+  auto alice = LoggedIn("alice");
+  for (const char* id : {"c1", "c2", "c3", "c2"}) {
+    auto ack = alice->Call(2, ChatBody("bob", "counted", id));
+    ASSERT_TRUE(ack && ack->at("code").as_int64() == 0);
+  }
+  const std::string metrics = HttpGet(server_->ws_port(), "/metrics").body;
+  EXPECT_NE(metrics.find("\nparley_messages_stored_total 3\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nparley_messages_duplicate_total 1\n"), std::string::npos) << metrics;
+}
+
 TEST_F(MessagingTest, SigtermExitsZeroAndKeepsAckedMessages) {
   {
     auto alice = LoggedIn("alice");

@@ -10,12 +10,6 @@
 namespace parley::store {
 namespace {
 
-void CountWritten(base::Metrics& metrics, const AppendOp& op) {
-  base::Bump(op.result->duplicate ? metrics.messages_duplicate_total
-                                  : metrics.messages_stored_total);
-}
-void CountWritten(base::Metrics&, const CreateUserOp&) {}
-
 using Clock = std::chrono::steady_clock;
 
 // Covers the round trip from a completion to the same client's next write: the
@@ -125,7 +119,6 @@ void GroupCommitWriter::Commit(std::vector<AnyWriteOp>& ops) {
         [&](auto& o) {
           // A write refused on its own (bad id, taken user id) keeps its error.
           if (o.result && !status.ok()) o.result = StatusToError(status, "commit batch");
-          if (o.result) CountWritten(metrics_, o);
           std::move(o.done)(std::move(o.result));
         },
         op);

@@ -54,17 +54,6 @@ TEST_F(RocksStoreTest, RetryInTheSameBatchIsADuplicate) {
   EXPECT_EQ(RunSync(store_->MaxSeq(kAB)).value(), 3);
 }
 
-// A difference between the backends: RocksStore's writer counts stored and
-// duplicate messages; the cluster store leaves both to the core.
-TEST_F(RocksStoreTest, WriterCountsStoredAndDuplicateMessages) {
-  Send(Chat("alice", kAB, "m1"));
-  Send(Chat("alice", kAB, "m2"));
-  EXPECT_TRUE(Send(Chat("alice", kAB, "m1")).duplicate);
-  Send(Chat("bob", kAB, "m1"));  // same msg_id from another sender: another message
-  EXPECT_EQ(metrics_.messages_duplicate_total.load(), 1u);
-  EXPECT_EQ(metrics_.messages_stored_total.load(), 3u);
-}
-
 TEST_F(RocksStoreTest, ConcurrentCreateUserHasOneWinner) {
   asio::io_context io;
   int created = 0;
