@@ -171,6 +171,35 @@ if res.get("sync_tcp"):
       f"msg/s, 32 in flight per sender) | | | {cpu('sync_tcp')} | | {loadavg('sync_tcp')} |")
 w("")
 
+w("## Where each message's CPU goes")
+w("")
+w("CPU microseconds per message (fan-out: per delivery) over the measured window: the server's "
+  "own code (user), the server's kernel work (sockets, epoll, fsync), and the load generator "
+  "(user + kernel), from `/proc/<pid>/stat` and `getrusage`. The last column is what the machine "
+  f"({meta.get('cores')} cores) could reach if the server's own code cost nothing: its kernel work "
+  "plus the load generator alone bound the rate, whatever the server does in user space.")
+w("")
+cores = meta.get("cores") or 2
+w("| scenario | server user µs | server kernel µs | load generator µs | total µs | "
+  f"{cores} cores ÷ total | ceiling without server user time |")
+w("|---|---|---|---|---|---|---|")
+for name, key, label in [("chat_tcp", "cpu_us_per_message", "chat TCP, closed loop (per message)"),
+                         ("chat_ws", "cpu_us_per_message", "chat WebSocket, closed loop (per message)"),
+                         ("chat_tcp_open", "cpu_us_per_message", "chat TCP, open loop (per message)"),
+                         ("fanout_tcp", "cpu_us_per_delivery", "fanout TCP (per delivery)"),
+                         ("mqtt_chat", "cpu_us_per_message", "Mosquitto QoS 1 (per message)")]:
+    c = r(name, key)
+    if not c or "server_user" not in c:
+        continue
+    loadgen = c["loadgen_user"] + c["loadgen_kernel"]
+    total = c["server_user"] + c["server_kernel"] + loadgen
+    floor = c["server_kernel"] + loadgen
+    w(f"| {label} | {num(c['server_user'], 1)} | {num(c['server_kernel'], 1)} | {num(loadgen, 1)} "
+      f"(kernel {num(c['loadgen_kernel'], 1)}) | {num(total, 1)} | "
+      f"{num(cores * 1e6 / total if total > 0 else None)}/s | "
+      f"{num(cores * 1e6 / floor if floor > 0 else None)}/s |")
+w("")
+
 w("## Parley vs Mosquitto, side by side")
 w("")
 w(f"Same workload: {pairs} sender → receiver pairs, 200-byte messages, each sender waiting for its "

@@ -16,7 +16,9 @@ case "$BUILD_DIR" in /*) BUILD="$BUILD_DIR" ;; *) BUILD="$ROOT/$BUILD_DIR" ;; es
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 DATE=$(date +%F)
-OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE}
+# A quick run (tiny sizes, a check that the pipeline works) never replaces
+# the day's real report.
+if [[ $QUICK == 1 ]]; then OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE-quick}; else OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE}; fi
 WORK=$(mktemp -d /tmp/parley-bench-XXXXXX)
 SERVER_PID=""
 MOSQ_PID=""
@@ -106,17 +108,19 @@ run_parley connect_ws --scenario connect --transport ws --connections "$CONNECT_
   --max-per-process 15000 --server-pid __SERVER_PID__
 [[ $QUICK == 1 ]] || sleep 5
 # 3. 1:1 closed loop at max (also the Parley side of the Mosquitto comparison).
+# --server-pid: the report splits each message's CPU between the server's
+# code, the server's kernel work and the load generator.
 run_parley chat_tcp --scenario chat --transport tcp --pairs "$PAIRS" --window 1 --size 200 \
-  --duration "$DUR" --warmup "$WARM"
+  --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 run_parley chat_ws --scenario chat --transport ws --pairs "$PAIRS" --window 1 --size 200 \
-  --duration "$DUR" --warmup "$WARM"
+  --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 # 4. 1:1 open loop at half the 100,000 msg/s target.
 run_parley chat_tcp_open --scenario chat --transport tcp --pairs "$PAIRS" --rate "$RATE" --size 200 \
-  --duration "$DUR" --warmup "$WARM"
+  --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 # 5. Group fan-out to every online member. Four members send (16 in flight
 # each), so the server, not one sender's round trip, sets the rate.
 run_parley fanout_tcp --scenario fanout --transport tcp --members "$MEMBERS" --senders 4 --window 16 \
-  --size 200 --duration "$DUR" --warmup "$WARM"
+  --size 200 --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 # 6. A device catching up.
 run_parley sync_tcp --scenario sync --transport tcp --messages "$SYNC_N" --conversations "$SYNC_C"
 
@@ -136,11 +140,11 @@ CONF
 MOSQ_PID=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$MQTT_PORT") 2>/dev/null && break; sleep 0.05; done
 echo "mosquitto -c mosquitto.conf   # listener \$MQTT_PORT 127.0.0.1, allow_anonymous true, persistence true, persistence_location \$TMP, max_queued_messages 100000" >>"$OUT/commands.txt"
-echo "parley-bench --scenario mqtt-chat --mqtt-port \$MQTT_PORT --threads $THREADS --pairs $PAIRS --window 1 --size 200 --duration $DUR --warmup $WARM --json $OUT/mqtt_chat.json" | sed "s#$ROOT/##" >>"$OUT/commands.txt"
+echo "parley-bench --scenario mqtt-chat --mqtt-port \$MQTT_PORT --threads $THREADS --pairs $PAIRS --window 1 --size 200 --duration $DUR --warmup $WARM --server-pid \$MOSQUITTO_PID --json $OUT/mqtt_chat.json" | sed "s#$ROOT/##" >>"$OUT/commands.txt"
 load0=$(cut -d' ' -f1 /proc/loadavg)
 rc=0
 "$BENCH" --scenario mqtt-chat --mqtt-port "$MQTT_PORT" --threads "$THREADS" --pairs "$PAIRS" --window 1 \
-  --size 200 --duration "$DUR" --warmup "$WARM" --json "$OUT/mqtt_chat.json" || rc=$?
+  --size 200 --duration "$DUR" --warmup "$WARM" --server-pid "$MOSQ_PID" --json "$OUT/mqtt_chat.json" || rc=$?
 printf '{"server_cpu_s":%s,"loadavg_before":%s,"loadavg_after":%s,"exit":%d}\n' \
   "$(cpu_seconds "$MOSQ_PID")" "$load0" "$(cut -d' ' -f1 /proc/loadavg)" "$rc" >"$OUT/server_mqtt_chat.json"
 MOSQ_VERSION=$( (/usr/sbin/mosquitto -h 2>/dev/null || true) | sed -n "s/^mosquitto version \(.*\)$/\1/p" | head -1)

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-
 #include <ctime>
 #include <iostream>
 
@@ -23,9 +22,13 @@ int main(int argc, char** argv) {
   app.add_option("--host", o.host, "server address");
   app.add_option("--tcp-port", o.tcp_port, "parleyd binary TCP port");
   app.add_option("--ws-port", o.ws_port, "parleyd WebSocket + HTTP port");
-  app.add_option("--tcp-ports", o.tcp_ports, "chat: one TCP port per gateway (cross-gateway pairs)")->delimiter(',');
-  app.add_option("--ws-ports", o.ws_ports, "chat: one WS/HTTP port per gateway (cross-gateway pairs)")->delimiter(',');
-  app.add_option("--jwt-secret", o.jwt_secret, "parleyd's --jwt-secret (tokens are minted with it)");
+  app.add_option("--tcp-ports", o.tcp_ports, "chat: one TCP port per gateway (cross-gateway pairs)")
+      ->delimiter(',');
+  app.add_option("--ws-ports", o.ws_ports,
+                 "chat: one WS/HTTP port per gateway (cross-gateway pairs)")
+      ->delimiter(',');
+  app.add_option("--jwt-secret", o.jwt_secret,
+                 "parleyd's --jwt-secret (tokens are minted with it)");
   app.add_option("--threads", o.threads, "load-generator I/O threads");
   app.add_option("--sources", o.sources, "spread connections over 127.0.0.1..N");
   app.add_option("--user-prefix", o.user_prefix, "user id prefix (default: unique per run)");
@@ -33,7 +36,9 @@ int main(int argc, char** argv) {
   app.add_option("--connections", o.connections, "connect: idle connections");
   app.add_option("--hold", o.hold_s, "connect: seconds to hold before measuring server RSS");
   app.add_option("--max-per-process", o.max_per_process, "connect: connections per process");
-  app.add_option("--server-pid", o.server_pid, "connect: parleyd's pid (for its RSS)");
+  app.add_option(
+      "--server-pid", o.server_pid,
+      "the server's pid: connect reports its RSS; chat, fanout and mqtt-chat its CPU per message");
   app.add_option("--pairs", o.pairs, "chat, mqtt-chat: sender/receiver pairs");
   app.add_option("--duration", o.duration_s, "measured seconds");
   app.add_option("--warmup", o.warmup_s, "seconds before measuring");
@@ -50,7 +55,8 @@ int main(int argc, char** argv) {
   o.transport = transport == "ws" ? Transport::kWs : Transport::kTcp;
   if (!ApplyGatewayPorts(o)) return 2;
   if (o.user_prefix.empty()) {
-    o.user_prefix = "b" + std::to_string(::getpid()) + "t" + std::to_string(std::time(nullptr) % 1000000) + "-";
+    o.user_prefix =
+        "b" + std::to_string(::getpid()) + "t" + std::to_string(std::time(nullptr) % 1000000) + "-";
   }
   if (o.jwt_secret.empty() && o.scenario != "mqtt-chat") {
     std::cerr << "parley-bench: --jwt-secret is required (the server's secret)\n";

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "tools/bench/bench.h"
+#include "tools/bench/cpu_sample.h"
 
 namespace parley::bench {
 namespace {
@@ -43,8 +44,9 @@ void Publish(Client& c) {
   const std::int64_t t = NowNs();
   std::memcpy(c.run->payload.data(), &t, sizeof t);
   int mid = 0;
-  const int rc = mosquitto_publish(c.m, &mid, c.topic.c_str(), static_cast<int>(c.run->payload.size()),
-                                   c.run->payload.data(), 1, false);
+  const int rc =
+      mosquitto_publish(c.m, &mid, c.topic.c_str(), static_cast<int>(c.run->payload.size()),
+                        c.run->payload.data(), 1, false);
   if (rc != MOSQ_ERR_SUCCESS) {
     ++c.run->stats[c.thread].errors;
     return;
@@ -60,7 +62,9 @@ void OnConnect(mosquitto* m, void* obj, int rc) {
   if (!c.sender) mosquitto_subscribe(m, nullptr, c.topic.c_str(), 1);
 }
 
-void OnSubscribe(mosquitto*, void* obj, int, int, const int*) { ++static_cast<Client*>(obj)->run->subscribed; }
+void OnSubscribe(mosquitto*, void* obj, int, int, const int*) {
+  ++static_cast<Client*>(obj)->run->subscribed;
+}
 
 void OnPublish(mosquitto*, void* obj, int mid) {
   auto& c = *static_cast<Client*>(obj);
@@ -105,7 +109,8 @@ void Drive(Run& run, std::vector<Client*> clients) {
       }
     }
     const int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 5);
-    for (int i = 0; i < n; ++i) mosquitto_loop_read(static_cast<Client*>(events[i].data.ptr)->m, 1000);
+    for (int i = 0; i < n; ++i)
+      mosquitto_loop_read(static_cast<Client*>(events[i].data.ptr)->m, 1000);
     for (Client* c : clients) {
       if (mosquitto_want_write(c->m)) mosquitto_loop_write(c->m, 1000);
     }
@@ -134,7 +139,8 @@ int RunMqttChat(const Options& o) {
     c->sender = i < o.pairs;
     c->thread = static_cast<std::size_t>(i) % threads;
     c->topic = "bench/" + o.user_prefix + "/" + std::to_string(i % o.pairs);
-    const std::string id = UserName(o, c->sender ? "s" : "r", static_cast<std::size_t>(i % o.pairs));
+    const std::string id =
+        UserName(o, c->sender ? "s" : "r", static_cast<std::size_t>(i % o.pairs));
     c->m = mosquitto_new(id.c_str(), true, c.get());
     mosquitto_connect_callback_set(c->m, OnConnect);
     mosquitto_subscribe_callback_set(c->m, OnSubscribe);
@@ -163,14 +169,18 @@ int RunMqttChat(const Options& o) {
   }
   bool ok = run.connected.load() == 2 * o.pairs && run.subscribed.load() == o.pairs;
   double seconds = 0;
+  CpuSample cpu_before;
+  CpuSample cpu_after;
   if (ok) {
     run.go.store(true);
     SleepS(o.warmup_s);
     run.recording.store(true);
+    cpu_before = SampleCpu(o.server_pid);
     const std::int64_t t0 = NowNs();
     SleepS(o.duration_s);
     run.recording.store(false);
     seconds = static_cast<double>(NowNs() - t0) / 1e9;
+    cpu_after = SampleCpu(o.server_pid);
     run.stop.store(true);
     SleepS(0.2);
   }
@@ -182,19 +192,21 @@ int RunMqttChat(const Options& o) {
   }
   mosquitto_lib_cleanup();
   if (!ok) {
-    std::cerr << "parley-bench: mosquitto clients not ready (" << run.connected.load() << " connected, "
-              << run.subscribed.load() << " subscribed)\n";
+    std::cerr << "parley-bench: mosquitto clients not ready (" << run.connected.load()
+              << " connected, " << run.subscribed.load() << " subscribed)\n";
     return 1;
   }
   const Stats s = MergeStats(run.stats);
   boost::json::object r = Throughput(s, seconds);
+  r["cpu_us_per_message"] = CpuPerUnit(cpu_before, cpu_after, static_cast<double>(s.acked));
   char summary[400];
-  std::snprintf(summary, sizeof summary,
-                "mqtt-chat pairs=%d qos1: acked %.0f/s delivered %.0f/s ack p50 %.3f p99 %.3f p99.9 %.3f ms; "
-                "delivery p99 %.3f ms",
-                o.pairs, s.acked / seconds, s.delivered / seconds, s.ack.Percentile(0.5) / 1e6,
-                s.ack.Percentile(0.99) / 1e6, s.ack.Percentile(0.999) / 1e6,
-                s.delivery.Percentile(0.99) / 1e6);
+  std::snprintf(
+      summary, sizeof summary,
+      "mqtt-chat pairs=%d qos1: acked %.0f/s delivered %.0f/s ack p50 %.3f p99 %.3f p99.9 %.3f ms; "
+      "delivery p99 %.3f ms",
+      o.pairs, s.acked / seconds, s.delivered / seconds, s.ack.Percentile(0.5) / 1e6,
+      s.ack.Percentile(0.99) / 1e6, s.ack.Percentile(0.999) / 1e6,
+      s.delivery.Percentile(0.99) / 1e6);
   Emit(o, r, summary);
   return s.acked > 0 ? 0 : 1;
 }

@@ -1,10 +1,10 @@
 // The CHAT-driven scenarios: chat (1:1 pairs), fanout (one group), serial
 // (one message at a time) and sync (catch-up of one device).
 #include <boost/json/parse.hpp>
-
 #include <cstdio>
 #include <iostream>
 
+#include "tools/bench/cpu_sample.h"
 #include "tools/bench/load.h"
 
 namespace parley::bench {
@@ -16,7 +16,9 @@ std::string Fmt(const char* format, auto... args) {
   return buf;
 }
 
-const char* TransportName(const Options& o) { return o.transport == Transport::kTcp ? "tcp" : "ws"; }
+const char* TransportName(const Options& o) {
+  return o.transport == Transport::kTcp ? "tcp" : "ws";
+}
 
 bool Prepare(const Options& o, const std::vector<std::string>& users) {
   const std::size_t failed = RegisterUsers(o, users);
@@ -34,18 +36,29 @@ bool ConnectOrFail(Fleet& fleet, double* seconds) {
   return true;
 }
 
-// Warm-up, then a measured window; returns its length in seconds.
-double Measure(const Options& o, Load& load) {
+// The measured window: its length and the CPU used in it.
+struct Window {
+  double seconds = 0;
+  CpuSample cpu_before;
+  CpuSample cpu_after;
+};
+
+// Warm-up, then a measured window.
+Window Measure(const Options& o, Load& load) {
+  Window w;
   load.Start();
   SleepS(o.warmup_s);
   load.StartRecording();
+  w.cpu_before = SampleCpu(o.server_pid);
   const std::int64_t t0 = NowNs();
   SleepS(o.duration_s);
   load.StopRecording();
   const std::int64_t t1 = NowNs();
+  w.cpu_after = SampleCpu(o.server_pid);
   load.Stop();
   SleepS(0.2);
-  return static_cast<double>(t1 - t0) / 1e9;
+  w.seconds = static_cast<double>(t1 - t0) / 1e9;
+  return w;
 }
 
 std::string Lat(const Histogram& h) {
@@ -64,17 +77,22 @@ int RunChat(const Options& o) {
   Fleet fleet(o, loops, users, CrossGatewayLayout(o, static_cast<std::size_t>(o.pairs)));
   std::vector<SenderSpec> senders;
   for (int i = 0; i < o.pairs; ++i) {
-    senders.push_back({static_cast<std::size_t>(i), "to", users[static_cast<std::size_t>(o.pairs + i)]});
+    senders.push_back(
+        {static_cast<std::size_t>(i), "to", users[static_cast<std::size_t>(o.pairs + i)]});
   }
   Load load(o, loops, fleet, senders);
-  fleet.SetHandler([&load](std::size_t c, std::uint16_t cmd, std::string_view b) { load.OnPacket(c, cmd, b); });
+  fleet.SetHandler(
+      [&load](std::size_t c, std::uint16_t cmd, std::string_view b) { load.OnPacket(c, cmd, b); });
   double connect_s = 0;
   if (!ConnectOrFail(fleet, &connect_s)) return 1;
-  const double seconds = Measure(o, load);
+  const Window window = Measure(o, load);
+  const double seconds = window.seconds;
   const std::size_t closed = fleet.closed();
   loops.Stop();
   const Stats s = load.Merged();
   boost::json::object r = Throughput(s, seconds);
+  r["cpu_us_per_message"] =
+      CpuPerUnit(window.cpu_before, window.cpu_after, static_cast<double>(s.acked));
   r["closed_connections"] = closed;
   r["gateways"] = GatewayCount(o) < 2 ? 1 : GatewayCount(o);  // > 1: every pair crosses gateways
   Emit(o, r,
@@ -108,25 +126,30 @@ int RunFanout(const Options& o) {
   });
   double connect_s = 0;
   if (!ConnectOrFail(fleet, &connect_s)) return 1;
-  std::string create = R"({"cmd":7,"op":"create","name":"bench","group_id":")" + group_id + R"(","members":[)";
-  for (int i = 1; i < o.members; ++i) create += (i > 1 ? ",\"" : "\"") + users[static_cast<std::size_t>(i)] + "\"";
+  std::string create =
+      R"({"cmd":7,"op":"create","name":"bench","group_id":")" + group_id + R"(","members":[)";
+  for (int i = 1; i < o.members; ++i)
+    create += (i > 1 ? ",\"" : "\"") + users[static_cast<std::size_t>(i)] + "\"";
   create += "]}";
   loops.Post(fleet.LoopOf(0), [&] { fleet.conn(0).Send(7, create); });
   for (int i = 0; i < 30000 && created.load() == 0; ++i) SleepS(0.001);
   if (created.load() != 1) return 1;
   SleepS(0.3);  // the membership push reaches everyone first
-  const double seconds = Measure(o, load);
+  const Window window = Measure(o, load);
+  const double seconds = window.seconds;
   const std::size_t closed = fleet.closed();
   loops.Stop();
   const Stats s = load.Merged();
   boost::json::object r = Throughput(s, seconds);
+  r["cpu_us_per_delivery"] =
+      CpuPerUnit(window.cpu_before, window.cpu_after, static_cast<double>(s.delivered));
   r["closed_connections"] = closed;
   r["deliveries_per_s"] = static_cast<double>(s.delivered) / seconds;
   Emit(o, r,
        Fmt("fanout %s members=%d senders=%d window=%d: %.0f msg/s acked, %.0f deliveries/s; "
            "delivery %s; closed %zu",
-           TransportName(o), o.members, static_cast<int>(senders.size()), o.window, s.acked / seconds,
-           s.delivered / seconds, Lat(s.delivery).c_str(), closed));
+           TransportName(o), o.members, static_cast<int>(senders.size()), o.window,
+           s.acked / seconds, s.delivered / seconds, Lat(s.delivery).c_str(), closed));
   return s.delivered > 0 ? 0 : 1;
 }
 
@@ -140,7 +163,8 @@ int RunSerial(const Options& o) {
   Fleet fleet(so, loops, {users[0]});
   const std::uint64_t warm = 200;
   Load load(so, loops, fleet, {{0, "to", users[1], warm + static_cast<std::uint64_t>(o.messages)}});
-  fleet.SetHandler([&load](std::size_t c, std::uint16_t cmd, std::string_view b) { load.OnPacket(c, cmd, b); });
+  fleet.SetHandler(
+      [&load](std::size_t c, std::uint16_t cmd, std::string_view b) { load.OnPacket(c, cmd, b); });
   double connect_s = 0;
   if (!ConnectOrFail(fleet, &connect_s)) return 1;
   load.Start();
@@ -179,12 +203,15 @@ int RunSync(const Options& o) {
     std::vector<SenderSpec> senders;
     std::uint64_t total = 0;
     for (int i = 0; i < convs; ++i) {
-      const std::uint64_t share = static_cast<std::uint64_t>(o.messages / convs + (i < o.messages % convs ? 1 : 0));
+      const std::uint64_t share =
+          static_cast<std::uint64_t>(o.messages / convs + (i < o.messages % convs ? 1 : 0));
       total += share;
       if (share > 0) senders.push_back({static_cast<std::size_t>(i), "to", device, share});
     }
     Load load(so, loops, fleet, senders);
-    fleet.SetHandler([&load](std::size_t c, std::uint16_t cmd, std::string_view b) { load.OnPacket(c, cmd, b); });
+    fleet.SetHandler([&load](std::size_t c, std::uint16_t cmd, std::string_view b) {
+      load.OnPacket(c, cmd, b);
+    });
     double connect_s = 0;
     if (!ConnectOrFail(fleet, &connect_s)) return 1;
     const std::int64_t t0 = NowNs();
@@ -194,7 +221,8 @@ int RunSync(const Options& o) {
     seed_s = static_cast<double>(NowNs() - t0) / 1e9;
     loops.Stop();
     if (load.total_acked() < total) {
-      std::cerr << "parley-bench: seeding acked only " << load.total_acked() << " of " << total << "\n";
+      std::cerr << "parley-bench: seeding acked only " << load.total_acked() << " of " << total
+                << "\n";
       return 1;
     }
   }
@@ -209,8 +237,8 @@ int RunSync(const Options& o) {
   std::int64_t finished_ns = 0;
   std::string error;
   auto request = [&](std::int64_t from) {
-    fleet.conn(0).Send(6, R"({"cmd":6,"inbox_seq":)" + std::to_string(from) +
-                              R"(,"limit":)" + std::to_string(o.sync_limit) + "}");
+    fleet.conn(0).Send(6, R"({"cmd":6,"inbox_seq":)" + std::to_string(from) + R"(,"limit":)" +
+                              std::to_string(o.sync_limit) + "}");
   };
   fleet.SetHandler([&](std::size_t, std::uint16_t cmd, std::string_view b) {
     if (cmd != 6) return;
@@ -228,7 +256,8 @@ int RunSync(const Options& o) {
     }
     const auto* more = obj->if_contains("has_more");
     const auto* next = obj->if_contains("next_inbox_seq");
-    if (more != nullptr && more->is_bool() && more->as_bool() && next != nullptr && next->is_int64()) {
+    if (more != nullptr && more->is_bool() && more->as_bool() && next != nullptr &&
+        next->is_int64()) {
       request(next->as_int64());
       return;
     }
@@ -257,7 +286,8 @@ int RunSync(const Options& o) {
                         {"seed_seconds", seed_s},
                         {"seed_acked_per_s", o.messages / seed_s}};
   Emit(o, r,
-       Fmt("sync %s: %llu messages in %d conversations caught up in %.3f s (%.0f msg/s, %llu pages); "
+       Fmt("sync %s: %llu messages in %d conversations caught up in %.3f s (%.0f msg/s, %llu "
+           "pages); "
            "seeded at %.0f msg/s",
            TransportName(o), static_cast<unsigned long long>(received), convs, seconds,
            received / seconds, static_cast<unsigned long long>(pages), o.messages / seed_s));
