@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "store/rocks/memtable_skiplist.h"
+
 namespace parley::store {
 namespace {
 
@@ -24,11 +26,10 @@ constexpr const char* kCfNames[RocksDb::kCfCount] = {
 // The insert hint of the memtable: every key of Parley is `id '\0' rest` (one
 // id's keys sort together, usually appended in order: a conversation's seqs,
 // a user's inbox_seqs) or a single id overwritten again and again (conv_meta,
-// user_meta, a sender's user_conv). Keeping the last insert position per
-// prefix turns most skiplist inserts from a search from the top (~20 levels
-// of key compares, the largest CPU cost of a batch) into a few compares next
-// to the previous key of the same id. Writes only: reads and iteration order
-// do not change (this is not `prefix_extractor`).
+// user_meta, a sender's user_conv). RocksDB keeps the last insert per prefix,
+// and our memtable (memtable_skiplist.h) links a key that follows it with two
+// comparisons instead of a search from the top. Writes only: reads and
+// iteration order do not change (this is not `prefix_extractor`).
 class IdPrefix final : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "parley.IdPrefix"; }
@@ -52,8 +53,21 @@ rocksdb::ColumnFamilyOptions CfOptions(const RocksOptions& options,
   table.block_cache = cache;
   // Point lookups (msgid, users, the last message) dominate outside paging.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Block checksums: Debian's RocksDB has no hardware CRC32c (the software one
+  // was ~3% of parleyd's CPU with flushes and compactions); XXH3 is several
+  // times faster in software. Older files keep their CRC32c and still read.
+  table.checksum = rocksdb::kXXH3;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // L0 and L1 files are rewritten by the next compaction within minutes:
+  // compressing them spends CPU (snappy was ~4% of parleyd's) on data that
+  // is about to be read back and rewritten. Deeper levels, where data stays,
+  // are compressed.
+  cf.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+                              rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                              rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                              rocksdb::kLZ4Compression};
   cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<IdPrefix>();
+  cf.memtable_factory = std::make_shared<SkipListMemTableFactory>();
   // A whole-key Bloom filter in front of the memtable: the point lookups of
   // the write path mostly miss (a new msg_id, a user_conv entry not yet
   // written), and a miss then skips the skiplist search.
@@ -74,6 +88,9 @@ std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
+  // One writer thread writes every batch, so concurrent memtable inserts
+  // would buy nothing; and our memtable (memtable_skiplist.h) has none.
+  db_options.allow_concurrent_memtable_write = false;
 
   const auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   const rocksdb::ColumnFamilyOptions cf_options = CfOptions(options, cache);
@@ -125,7 +142,10 @@ void RocksDb::Close() {
 
 RangeScan::RangeScan(RocksDb& db, Cf cf, std::string lower, std::string upper,
                      rocksdb::ReadOptions read)
-    : lower_(std::move(lower)), upper_(std::move(upper)), lower_slice_(lower_), upper_slice_(upper_) {
+    : lower_(std::move(lower)),
+      upper_(std::move(upper)),
+      lower_slice_(lower_),
+      upper_slice_(upper_) {
   read.iterate_lower_bound = &lower_slice_;
   read.iterate_upper_bound = &upper_slice_;
   it_.reset(db.db().NewIterator(read, db.cf(cf)));

@@ -1,0 +1,266 @@
+#include "store/rocks/memtable_skiplist.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace parley::store {
+namespace {
+
+using rocksdb::KeyHandle;
+using rocksdb::MemTableRep;
+using rocksdb::Slice;
+
+constexpr int kMaxHeight = 12;
+constexpr unsigned kBranching = 4;  // a node reaches level i+1 with probability 1/4
+
+// A node: its header, `height` links, then the memtable entry (length-prefixed
+// internal key and value) that RocksDB writes into it. Lives in the memtable's
+// arena, like every entry, and dies with it.
+class Node {
+ public:
+  static std::size_t BytesFor(int height, std::size_t entry_len) {
+    return sizeof(Node) + sizeof(Link) * static_cast<std::size_t>(height) + entry_len;
+  }
+  static Node* Construct(void* memory, int height) {
+    Node* node = new (memory) Node(height);
+    for (int i = 0; i < height; ++i) new (&node->links()[i]) Link(nullptr);
+    return node;
+  }
+
+  int height() const { return height_; }
+  const char* Entry() const { return reinterpret_cast<const char*>(links() + height_); }
+  char* Entry() { return reinterpret_cast<char*>(links() + height_); }
+
+  Node* Next(int level) const { return links()[level].load(std::memory_order_acquire); }
+  // Only the writer reads its own latest stores without ordering.
+  Node* NextRelaxed(int level) const { return links()[level].load(std::memory_order_relaxed); }
+  void SetNextRelaxed(int level, Node* next) {
+    links()[level].store(next, std::memory_order_relaxed);
+  }
+  // Publishes a node whose own links are already set.
+  void Publish(int level, Node* next) { links()[level].store(next, std::memory_order_release); }
+
+ private:
+  using Link = std::atomic<Node*>;
+  explicit Node(int height) : height_(height) {}
+  Link* links() { return reinterpret_cast<Link*>(this + 1); }
+  const Link* links() const { return reinterpret_cast<const Link*>(this + 1); }
+
+  alignas(Link) std::int32_t height_;
+};
+
+class SkipList final : public MemTableRep {
+ public:
+  SkipList(const KeyComparator& compare, rocksdb::Allocator* allocator)
+      : MemTableRep(allocator), compare_(compare) {
+    head_ = Node::Construct(AllocateAligned(Node::BytesFor(kMaxHeight, 0)), kMaxHeight);
+  }
+
+  KeyHandle Allocate(const std::size_t len, char** buf) override {
+    const int height = RandomHeight();
+    Node* node = Node::Construct(AllocateAligned(Node::BytesFor(height, len)), height);
+    *buf = node->Entry();
+    return node;
+  }
+
+  // Without a hint, the previous insert serves as one: replaying a WAL or
+  // a batch of one prefix is sequential too.
+  void Insert(KeyHandle handle) override { Link(static_cast<Node*>(handle), &last_insert_); }
+
+  void InsertWithHint(KeyHandle handle, void** hint) override {
+    Link(static_cast<Node*>(handle), reinterpret_cast<Node**>(hint));
+  }
+
+  bool Contains(const char* entry) const override {
+    const Node* node = FindGreaterOrEqual(entry);
+    return node != nullptr && compare_(node->Entry(), entry) == 0;
+  }
+
+  // Everything is in the arena, which RocksDB already counts.
+  std::size_t ApproximateMemoryUsage() override { return 0; }
+
+  Iterator* GetIterator(rocksdb::Arena* arena) override;
+
+  // Iterator support (any thread).
+  Node* First() const { return head_->Next(0); }
+  Node* Last() const {
+    const Node* node = head_;
+    for (int level = max_height_.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
+      for (Node* next = node->Next(level); next != nullptr; next = node->Next(level)) node = next;
+    }
+    return node == head_ ? nullptr : const_cast<Node*>(node);
+  }
+  // The first node at or after `target` (a length-prefixed entry, or an
+  // internal key as a Slice).
+  template <class Target>
+  Node* FindGreaterOrEqual(const Target& target) const {
+    const Node* node = head_;
+    Node* next = nullptr;
+    for (int level = max_height_.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
+      for (next = node->Next(level); next != nullptr && compare_(next->Entry(), target) < 0;
+           next = node->Next(level)) {
+        node = next;
+      }
+    }
+    return next;
+  }
+  // The last node before `entry`; nullptr if none.
+  Node* FindLessThan(const char* entry) const {
+    const Node* node = head_;
+    for (int level = max_height_.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
+      for (Node* next = node->Next(level); next != nullptr && compare_(next->Entry(), entry) < 0;
+           next = node->Next(level)) {
+        node = next;
+      }
+    }
+    return node == head_ ? nullptr : const_cast<Node*>(node);
+  }
+  int Compare(const char* entry, const Slice& internal_key) const {
+    return compare_(entry, internal_key);
+  }
+
+ private:
+  // Arena memory aligned for a node (MemTableRep only exposes unaligned
+  // allocation).
+  void* AllocateAligned(std::size_t bytes) {
+    char* raw = nullptr;
+    MemTableRep::Allocate(bytes + alignof(Node) - 1, &raw);
+    const auto address = reinterpret_cast<std::uintptr_t>(raw);
+    return raw + ((alignof(Node) - address % alignof(Node)) % alignof(Node));
+  }
+
+  int RandomHeight() {
+    // xorshift64: the writer is the only caller.
+    int height = 1;
+    for (;;) {
+      random_ ^= random_ << 13;
+      random_ ^= random_ >> 7;
+      random_ ^= random_ << 17;
+      if (height == kMaxHeight || random_ % kBranching != 0) return height;
+      ++height;
+    }
+  }
+
+  // Links `node` in. `hint`: the last node inserted with the same hint; when
+  // `node` comes right after it, that node precedes it on every level both
+  // have (its successors there come at or after its level-0 successor).
+  void Link(Node* node, Node** hint) {
+    const char* entry = node->Entry();
+    const int height = node->height();
+    const int max_height = max_height_.load(std::memory_order_relaxed);
+    Node* prev[kMaxHeight];
+    int known = 0;  // prev[0, known) are found
+    if (const Node* last = *hint; last != nullptr && compare_(last->Entry(), entry) < 0) {
+      const Node* after = last->NextRelaxed(0);
+      if (after == nullptr || compare_(entry, after->Entry()) < 0) {
+        known = std::min(height, last->height());
+        std::fill(prev, prev + known, const_cast<Node*>(last));
+      }
+    }
+    if (known < height) {
+      // The levels above: a search from the top that stops at level `known`.
+      Node* node_before = head_;
+      for (int level = std::max(max_height, height) - 1; level >= known; --level) {
+        for (Node* next = node_before->NextRelaxed(level);
+             next != nullptr && compare_(next->Entry(), entry) < 0;
+             next = node_before->NextRelaxed(level)) {
+          node_before = next;
+        }
+        if (level < height) prev[level] = node_before;
+      }
+    }
+    for (int level = 0; level < height; ++level) {
+      node->SetNextRelaxed(level, prev[level]->NextRelaxed(level));
+      prev[level]->Publish(level, node);
+    }
+    // A reader that sees the new height before the links finds nullptr in the
+    // head's new levels and drops to the next level down: still correct.
+    if (height > max_height) max_height_.store(height, std::memory_order_relaxed);
+    *hint = node;
+  }
+
+  const KeyComparator& compare_;
+  Node* head_ = nullptr;
+  std::atomic<int> max_height_{1};
+  Node* last_insert_ = nullptr;
+  std::uint64_t random_ = 0x9E3779B97F4A7C15ull;
+};
+
+// Storage for the iterators RocksDB asks for "in its arena": it only runs
+// their destructor, never frees them. The public API has no way to allocate
+// from that arena, so each thread keeps the blocks of the iterators it
+// destroyed and hands them out again: a block is reused only on the thread
+// whose destructor call has returned. At most as many blocks as a thread
+// ever had iterators alive at once.
+class IteratorBlocks {
+ public:
+  ~IteratorBlocks() {
+    for (void* block : free_) ::operator delete(block);
+    gone = true;
+  }
+  void* Take(std::size_t bytes) {
+    if (free_.empty()) return ::operator new(bytes);
+    void* block = free_.back();
+    free_.pop_back();
+    return block;
+  }
+  void Give(void* block) {
+    if (gone) return;  // a destructor that runs after this thread's exit: leave the block
+    free_.push_back(block);
+  }
+
+  static thread_local bool gone;
+
+ private:
+  std::vector<void*> free_;
+};
+thread_local bool IteratorBlocks::gone = false;
+thread_local IteratorBlocks iterator_blocks;
+
+class SkipListIterator final : public MemTableRep::Iterator {
+ public:
+  SkipListIterator(const SkipList& list, bool in_block) : list_(list), in_block_(in_block) {}
+  ~SkipListIterator() override {
+    if (in_block_) iterator_blocks.Give(this);
+  }
+
+  bool Valid() const override { return node_ != nullptr; }
+  const char* key() const override { return node_->Entry(); }
+  void Next() override { node_ = node_->Next(0); }
+  void Prev() override { node_ = list_.FindLessThan(node_->Entry()); }
+  void Seek(const Slice& internal_key, const char* entry) override {
+    node_ =
+        entry != nullptr ? list_.FindGreaterOrEqual(entry) : list_.FindGreaterOrEqual(internal_key);
+  }
+  void SeekForPrev(const Slice& internal_key, const char* entry) override {
+    Seek(internal_key, entry);
+    if (!Valid()) SeekToLast();
+    while (Valid() && list_.Compare(node_->Entry(), internal_key) > 0) Prev();
+  }
+  void SeekToFirst() override { node_ = list_.First(); }
+  void SeekToLast() override { node_ = list_.Last(); }
+
+ private:
+  const SkipList& list_;
+  const bool in_block_;
+  Node* node_ = nullptr;
+};
+
+MemTableRep::Iterator* SkipList::GetIterator(rocksdb::Arena* arena) {
+  if (arena == nullptr) return new SkipListIterator(*this, false);  // the caller deletes it
+  return new (iterator_blocks.Take(sizeof(SkipListIterator))) SkipListIterator(*this, true);
+}
+
+}  // namespace
+
+rocksdb::MemTableRep* SkipListMemTableFactory::CreateMemTableRep(
+    const rocksdb::MemTableRep::KeyComparator& compare, rocksdb::Allocator* allocator,
+    const rocksdb::SliceTransform*, rocksdb::Logger*) {
+  return new SkipList(compare, allocator);
+}
+
+}  // namespace parley::store
