@@ -79,16 +79,22 @@ class TcpConnection final : public Connection {
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
     if (ec) co_return ReadEndReason(ec);
+    bool drained = false;  // the last read found the socket empty
     for (;;) {
-      const std::span<char> space = decoder_.WritableSpace(kReadChunk);
-      const std::size_t n = socket_.read_some(asio::buffer(space.data(), space.size()), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      if (drained) {
         decoder_.ReleaseIfEmpty();
         auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_read, kToken);
         if (wait_ec) co_return ReadEndReason(wait_ec);
-        continue;
       }
+      const std::span<char> space = decoder_.WritableSpace(kReadChunk);
+      const std::size_t n = socket_.read_some(asio::buffer(space.data(), space.size()), ec);
+      drained = ec == asio::error::would_block || ec == asio::error::try_again;
+      if (drained) continue;
       if (ec) co_return ReadEndReason(ec);
+      // A short read most likely emptied the socket: skip the read that
+      // would only say so (a recvfrom per request). Were more bytes there,
+      // the wait reports the socket readable at once.
+      drained = n < space.size();
       OnInput();
       // Once closing, input is read only to see the peer's end; it is dropped
       // (not committed, so the decoder does not grow).
