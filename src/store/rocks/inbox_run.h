@@ -6,14 +6,22 @@
 // were most of a write-diffusion fan-out's cost).
 //
 //   key    user_id '\0' be64(the run's last inbox_seq)
-//   value  0x01 be64(first inbox_seq) be64(newest send_time)
-//          then per entry, in inbox_seq order: be64(seq) be32(len) conversation_id
+//   value  0x02 be64(first inbox_seq) be64(newest send_time)
+//          then per entry, in inbox_seq order:
+//            varint(len) conversation_id   (len 0: the previous entry's conversation)
+//            varint(seq)
+//
+// A batch of k messages to one group makes runs of k entries of the same
+// conversation: after the first, each entry costs 2–4 bytes instead of the
+// conversation id again (the WAL, memtable, flush and compaction bytes of a
+// write-diffusion fan-out are mostly inbox runs).
 //
 // Keyed by the run's last inbox_seq, so Seek(InboxKey(user, n)) lands on the
-// run holding n (or on a later one when n was swept). Rows written before runs
-// existed hold one entry, `be64(seq) be64(send_time) conversation_id` under
-// the key of its own inbox_seq; their first byte is 0 (seqs stay below 2^56),
-// which tells the two apart, and they are read as runs of one.
+// run holding n (or on a later one when n was swept). Older versions wrote
+// format 0x01 (per entry be64(seq) be32(len) conversation_id, the id always
+// spelled out) and, before runs, one entry per row: `be64(seq)
+// be64(send_time) conversation_id` under the key of its own inbox_seq, whose
+// first byte is 0 (seqs stay below 2^56). All three read.
 
 #include <cstdint>
 #include <optional>
@@ -43,6 +51,7 @@ class InboxRunBuilder {
   std::int64_t first_;
   std::int64_t count_ = 0;
   std::int64_t newest_time_ = 0;
+  std::string last_conversation_;
   std::string entries_;
 };
 

@@ -62,12 +62,71 @@ TEST(InboxRunTest, RefusesCorruptValues) {
     EXPECT_FALSE(ParseInboxRun(6, good.substr(0, cut))) << "cut at " << cut;
   }
   std::string huge_length = good;
-  huge_length[1 + 8 + 8 + 8] = '\x7f';  // the first entry's length
+  huge_length[1 + 8 + 8] = '\x7f';  // the first entry's length
   EXPECT_FALSE(ParseInboxRun(6, huge_length));
   EXPECT_FALSE(ParseInboxRun(6, ""));
   EXPECT_FALSE(InboxRunNewestTime(""));
   EXPECT_FALSE(InboxRunNewestTime(std::string("\x01\x00", 2)));
   EXPECT_FALSE(ParseInboxRun(1, keys::EncodeU64(1) + keys::EncodeU64(2))) << "legacy, no conv";
+
+  const std::string header = '\x02' + keys::EncodeU64(5) + keys::EncodeU64(1000);
+  EXPECT_FALSE(ParseInboxRun(5, header + std::string("\x00\x01", 2)))
+      << "'same conversation' with no entry before";
+  EXPECT_FALSE(ParseInboxRun(5, header + "\x01g\x80")) << "truncated seq varint";
+  EXPECT_FALSE(ParseInboxRun(5, header + std::string("\x01g\x00", 3))) << "seq 0";
+  EXPECT_FALSE(ParseInboxRun(5, header + std::string(11, '\xff'))) << "varint over 64 bits";
+  std::string unknown = good;
+  unknown[0] = '\x07';
+  EXPECT_FALSE(ParseInboxRun(6, unknown)) << "unknown format";
+  EXPECT_FALSE(InboxRunNewestTime(unknown));
+}
+
+// A batch of messages to one group gives each member a run of one
+// conversation: its id is spelled out once.
+TEST(InboxRunTest, ARunOfOneConversationSpellsItsIdOnce) {
+  const std::string group = "group_0123456789abcdef";
+  InboxRunBuilder builder(100);
+  for (int i = 0; i < 10; ++i) builder.Add(group, 5000 + i, 1000 + i);
+  builder.Add("private_a_b", 7, 2000);
+  builder.Add(group, 5010, 2001);
+  const std::string value = builder.Value();
+  // Header 17; the group 1+22+2; 9 more of it at 1+2; the private one 1+11+1;
+  // the group again, spelled out after another conversation: 1+22+2.
+  EXPECT_EQ(value.size(), 17u + 25u + 9u * 3u + 13u + 25u);
+  const auto run = ParseInboxRun(111, value);
+  ASSERT_TRUE(run);
+  ASSERT_EQ(run->entries.size(), 12u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(run->entries[static_cast<std::size_t>(i)].conversation_id, group);
+    EXPECT_EQ(run->entries[static_cast<std::size_t>(i)].seq, 5000 + i);
+    EXPECT_EQ(run->entries[static_cast<std::size_t>(i)].inbox_seq, 100 + i);
+  }
+  EXPECT_EQ(run->entries[10].conversation_id, "private_a_b");
+  EXPECT_EQ(run->entries[10].seq, 7);
+  EXPECT_EQ(run->entries[11].conversation_id, group);
+  EXPECT_EQ(run->entries[11].seq, 5010);
+  EXPECT_EQ(run->newest_send_time, 2001);
+}
+
+// Rows an older version wrote as format 0x01 (ids always spelled out, fixed
+// width numbers) still read.
+TEST(InboxRunTest, ReadsTheFixedWidthRunsOfAnOlderVersion) {
+  auto fixed_entry = [](std::int64_t seq, const std::string& conversation) {
+    std::string e = keys::EncodeU64(static_cast<std::uint64_t>(seq));
+    const auto length = static_cast<std::uint32_t>(conversation.size());
+    for (int shift = 24; shift >= 0; shift -= 8) e.push_back(static_cast<char>(length >> shift));
+    return e + conversation;
+  };
+  const std::string value = '\x01' + keys::EncodeU64(20) + keys::EncodeU64(3000) +
+                            fixed_entry(8, "group_g") + fixed_entry(9, "group_g");
+  const auto run = ParseInboxRun(21, value);
+  ASSERT_TRUE(run);
+  ASSERT_EQ(run->entries.size(), 2u);
+  EXPECT_EQ(run->entries[0].inbox_seq, 20);
+  EXPECT_EQ(run->entries[0].conversation_id, "group_g");
+  EXPECT_EQ(run->entries[1].seq, 9);
+  EXPECT_EQ(InboxRunNewestTime(value), 3000);
+  EXPECT_FALSE(ParseInboxRun(22, value));
 }
 
 }  // namespace
