@@ -40,6 +40,14 @@ bench:
 	@bash scripts/bootstrap
 	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/run.sh $(BENCH_FLAGS)
 
+# `make bench` RUNS times in a row and spread.md with each figure's median
+# (bench/repeat.sh): one run on a shared VM is a sample.
+RUNS ?= 3
+.PHONY: bench-spread
+bench-spread:
+	@bash scripts/bootstrap
+	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/repeat.sh $(RUNS)
+
 # Cross-gateway chat on a three-gateway cluster (bench/cluster.sh): its own
 # redis-server, mariadbd and gateways on free ports; bench/results/<date>/cluster.md.
 .PHONY: bench-cluster
