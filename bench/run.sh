@@ -114,8 +114,12 @@ run_parley chat_tcp --scenario chat --transport tcp --pairs "$PAIRS" --window 1 
   --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 run_parley chat_ws --scenario chat --transport ws --pairs "$PAIRS" --window 1 --size 200 \
   --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
-# 4. 1:1 open loop at half the 100,000 msg/s target.
+# 4. 1:1 open loop at half the 100,000 msg/s target; then at half of what
+# this machine sustained in 3. (the latency a user sees at 50% load).
 run_parley chat_tcp_open --scenario chat --transport tcp --pairs "$PAIRS" --rate "$RATE" --size 200 \
+  --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
+HALF_RATE=$(python3 -c 'import json,sys; print(max(100, int(json.load(open(sys.argv[1]))["results"]["acked_per_s"] / 2)))' "$OUT/chat_tcp.json" 2>/dev/null || echo 1000)
+run_parley chat_tcp_half --scenario chat --transport tcp --pairs "$PAIRS" --rate "$HALF_RATE" --size 200 \
   --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 # 5. Group fan-out to every online member. Four members send (16 in flight
 # each), so the server, not one sender's round trip, sets the rate.

@@ -50,6 +50,8 @@ FIGURES = [
      "{:,.0f}", None, True),
     ("open loop at 50,000/s offered: ack p99 (ms)",
      lambda r: result(r, "chat_tcp_open", "ack_latency", "p99_ms"), "{:,.1f}", 5, False),
+    ("open loop at half the closed-loop rate: ack p99 (ms)",
+     lambda r: result(r, "chat_tcp_half", "ack_latency", "p99_ms"), "{:,.2f}", None, False),
     ("serial send→ack p50 (ms)", lambda r: result(r, "serial_tcp", "ack_latency", "p50_ms"),
      "{:.3f}", 0.3, False),
     ("fan-out, 500 members (deliveries/s)", lambda r: result(r, "fanout_tcp", "deliveries_per_s"),
