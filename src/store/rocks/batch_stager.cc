@@ -50,7 +50,7 @@ BatchStager::BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& grou
       inbox_(db),
       fanout_threshold_(options.fanout_threshold) {}
 
-void BatchStager::Stage(AppendOp& op) { op.result = StageAppend(op.request); }
+void BatchStager::Stage(AppendOp& op) { op.result = StageAppend(*op.request); }
 
 base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequest& request) {
   const protocol::Message& m = request.message;
@@ -152,7 +152,7 @@ base::Result<core::MemberList> BatchStager::CurrentRecipients(std::string_view c
 }
 
 void BatchStager::Stage(CreateUserOp& op) {
-  const std::string& user_id = op.request.user_id;
+  const std::string& user_id = op.request->user_id;
   if (!keys::IsKeySafeId(user_id)) {
     op.result = keys::InvalidId("user_id");
     return;
@@ -169,7 +169,7 @@ void BatchStager::Stage(CreateUserOp& op) {
   } else if (!status.IsNotFound()) {
     op.result = StatusToError(status, "read user");
   } else {
-    batch_.Put(db_.cf(Cf::kUsers), user_id, keys::EncodeUserRecord(op.request));
+    batch_.Put(db_.cf(Cf::kUsers), user_id, keys::EncodeUserRecord(*op.request));
     batch_users_.insert(user_id);
     op.result = {};
   }

@@ -19,14 +19,14 @@ namespace {
 
 base::Error Closed() { return base::MakeError(base::Code::kUnavailable, "store closed"); }
 
-// Queues `op` on the writer and suspends the caller until its batch is
-// durable; the caller resumes on its own executor.
-template <class Op, class T>
-asio::awaitable<base::Result<T>> SubmitWrite(GroupCommitWriter& writer, auto request) {
-  auto submitted = base::Suspend<T>(
-      [&writer, r = std::move(request)](base::Completion<T> done) mutable {
-        writer.Submit(Op(std::move(r), std::move(done)));
-      });
+// Queues `request` on the writer and suspends the caller until its batch is
+// durable; the caller resumes on its own executor. The request lives in this
+// frame meanwhile (write_ops.h says why).
+template <class Op, class T, class Request>
+asio::awaitable<base::Result<T>> SubmitWrite(GroupCommitWriter& writer, Request request) {
+  auto submitted = base::Suspend<T>([&writer, &request](base::Completion<T> done) {
+    writer.Submit(Op(request, std::move(done)));
+  });
   base::Result<T> result = co_await std::move(submitted);
   co_return result;
 }
