@@ -48,6 +48,8 @@ FIGURES = [
      "{:,.0f}", 100000, True),
     ("open loop at 50,000/s offered: acked/s", lambda r: result(r, "chat_tcp_open", "acked_per_s"),
      "{:,.0f}", None, True),
+    ("open loop at 50,000/s offered: stored by the server/s",
+     lambda r: result(r, "chat_tcp_open", "server_stored_per_s"), "{:,.0f}", None, True),
     ("open loop at 50,000/s offered: ack p99 (ms)",
      lambda r: result(r, "chat_tcp_open", "ack_latency", "p99_ms"), "{:,.1f}", 5, False),
     ("open loop at half the closed-loop rate: ack p99 (ms)",

@@ -4,11 +4,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,25 +28,25 @@ struct Options {
   Transport transport = Transport::kTcp;
   std::string host = "127.0.0.1";
   std::uint16_t tcp_port = 8090;
-  std::uint16_t ws_port = 8080;  // WebSocket and the HTTP API (registration)
+  std::uint16_t ws_port = 8080;                    // WebSocket and the HTTP API (registration)
   std::vector<std::uint16_t> tcp_ports, ws_ports;  // chat: one per gateway (gateways.cc)
   std::string jwt_secret;
-  int threads = 1;               // load-generator I/O threads
-  int sources = 8;               // connections spread over 127.0.0.1 .. 127.0.0.N
-  std::string user_prefix;       // default: unique per run
+  int threads = 1;          // load-generator I/O threads
+  int sources = 8;          // connections spread over 127.0.0.1 .. 127.0.0.N
+  std::string user_prefix;  // default: unique per run
   std::string json_out;
   // connect
   int connections = 1000;
   double hold_s = 5;
-  int max_per_process = 15000;   // stays under the 20,000 open-file cap
-  pid_t server_pid = 0;          // for server RSS
+  int max_per_process = 15000;  // stays under the 20,000 open-file cap
+  pid_t server_pid = 0;         // for server RSS
   // chat, fanout
   int pairs = 100;
   double duration_s = 10;
   double warmup_s = 2;
-  double rate = 0;               // open loop: total msg/s; 0: closed loop
-  int window = 1;                // closed loop: messages in flight per sender
-  int size = 200;                // content bytes
+  double rate = 0;  // open loop: total msg/s; 0: closed loop
+  int window = 1;   // closed loop: messages in flight per sender
+  int size = 200;   // content bytes
   int members = 100;
   int senders = 1;
   // sync, serial
@@ -159,6 +158,10 @@ std::string ChatBody(std::uint64_t counter, std::int64_t t_ns, std::string_view 
                      std::string_view to_value, const std::string& content);
 // The send time carried by a bench msg_id ("<counter>.<t_ns>"), or -1.
 std::int64_t SendTimeOf(std::string_view body);
+
+// A counter of the server's /metrics (e.g. parley_messages_stored_total) on
+// the first gateway; -1 when unavailable.
+std::int64_t ServerCounter(const Options& o, std::string_view name);
 
 // Server memory: VmRSS of /proc/<pid>/status in KiB (0 when unreadable).
 std::int64_t RssKiB(pid_t pid);

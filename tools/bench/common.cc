@@ -70,14 +70,16 @@ std::string MintToken(const std::string& secret, const std::string& user) {
 
 namespace {
 
-// One HTTP/1.1 POST with Connection: close; returns the status code or -1.
-int HttpPost(const Options& o, const std::string& path, const std::string& body) {
+// One HTTP/1.1 request with Connection: close; returns the status code (or
+// -1) and, when `response_body` is set, the body.
+int HttpRequest(const Options& o, const char* method, const std::string& path,
+                const std::string& body, std::string* response_body = nullptr) {
   try {
     asio::io_context io;
     tcp::socket socket(io);
     socket.connect(tcp::endpoint(asio::ip::make_address(o.host), o.ws_port));
     std::ostringstream req;
-    req << "POST " << path << " HTTP/1.1\r\nHost: " << o.host
+    req << method << " " << path << " HTTP/1.1\r\nHost: " << o.host
         << "\r\nContent-Type: application/json"
         << "\r\nContent-Length: " << body.size() << "\r\nConnection: close\r\n\r\n"
         << body;
@@ -87,6 +89,10 @@ int HttpPost(const Options& o, const std::string& path, const std::string& body)
     asio::read(socket, asio::dynamic_buffer(response), ec);
     int status = -1;
     if (response.size() > 12) std::from_chars(response.data() + 9, response.data() + 12, status);
+    if (response_body) {
+      const std::size_t end_of_head = response.find("\r\n\r\n");
+      *response_body = end_of_head == std::string::npos ? "" : response.substr(end_of_head + 4);
+    }
     return status;
   } catch (const std::exception&) {
     return -1;
@@ -102,8 +108,9 @@ std::size_t RegisterUsers(const Options& o, const std::vector<std::string>& user
   for (int t = 0; t < 8; ++t) {
     workers.emplace_back([&] {
       for (std::size_t i = next++; i < users.size(); i = next++) {
-        const int status = HttpPost(o, "/api/register",
-                                    R"({"user_id":")" + users[i] + R"(","password":"bench-pw-1"})");
+        const int status =
+            HttpRequest(o, "POST", "/api/register",
+                        R"({"user_id":")" + users[i] + R"(","password":"bench-pw-1"})");
         if (status != 200 && status != 409) ++failed;
       }
     });
@@ -212,6 +219,18 @@ std::int64_t SendTimeOf(std::string_view body) {
   std::int64_t t = -1;
   std::from_chars(id.data() + dot + 1, id.data() + id.size(), t);
   return t;
+}
+
+std::int64_t ServerCounter(const Options& o, std::string_view name) {
+  std::string metrics;
+  if (HttpRequest(o, "GET", "/metrics", "", &metrics) != 200) return -1;
+  const std::string line_start = "\n" + std::string(name) + " ";
+  const std::size_t at = metrics.find(line_start);
+  if (at == std::string::npos) return -1;
+  std::int64_t value = -1;
+  const char* first = metrics.data() + at + line_start.size();
+  std::from_chars(first, metrics.data() + metrics.size(), value);
+  return value;
 }
 
 std::int64_t RssKiB(pid_t pid) {

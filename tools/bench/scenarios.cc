@@ -41,7 +41,19 @@ struct Window {
   double seconds = 0;
   CpuSample cpu_before;
   CpuSample cpu_after;
+  // The server's stored-message counter at both ends (-1: unavailable): what
+  // it made durable, whether or not the load generator has read the acks yet.
+  std::int64_t stored_before = -1;
+  std::int64_t stored_after = -1;
+
+  void Report(boost::json::object& r) const {
+    if (stored_before >= 0 && stored_after >= stored_before) {
+      r["server_stored_per_s"] = static_cast<double>(stored_after - stored_before) / seconds;
+    }
+  }
 };
+
+constexpr std::string_view kStoredCounter = "parley_messages_stored_total";
 
 // Warm-up, then a measured window.
 Window Measure(const Options& o, Load& load) {
@@ -50,10 +62,12 @@ Window Measure(const Options& o, Load& load) {
   SleepS(o.warmup_s);
   load.StartRecording();
   w.cpu_before = SampleCpu(o.server_pid);
+  w.stored_before = ServerCounter(o, kStoredCounter);
   const std::int64_t t0 = NowNs();
   SleepS(o.duration_s);
   load.StopRecording();
   const std::int64_t t1 = NowNs();
+  w.stored_after = ServerCounter(o, kStoredCounter);
   w.cpu_after = SampleCpu(o.server_pid);
   load.Stop();
   SleepS(0.2);
@@ -93,6 +107,7 @@ int RunChat(const Options& o) {
   boost::json::object r = Throughput(s, seconds);
   r["cpu_us_per_message"] =
       CpuPerUnit(window.cpu_before, window.cpu_after, static_cast<double>(s.acked));
+  if (GatewayCount(o) < 2) window.Report(r);  // one gateway's counter is not the total
   r["closed_connections"] = closed;
   r["gateways"] = GatewayCount(o) < 2 ? 1 : GatewayCount(o);  // > 1: every pair crosses gateways
   Emit(o, r,
