@@ -9,6 +9,7 @@ set key top left
 plot 'latency_chat_tcp_ack_latency.dat' using 1:2 with lines lw 2 title 'Parley 1:1 ack, closed loop', \
   'latency_chat_tcp_delivery_latency.dat' using 1:2 with lines lw 2 title 'Parley 1:1 delivery, closed loop', \
   'latency_chat_tcp_open_ack_latency.dat' using 1:2 with lines lw 2 title 'Parley 1:1 ack, open loop', \
+  'latency_chat_tcp_half_ack_latency.dat' using 1:2 with lines lw 2 title 'Parley 1:1 ack, open loop at half load', \
   'latency_serial_tcp_ack_latency.dat' using 1:2 with lines lw 2 title 'Parley serial ack', \
   'latency_fanout_tcp_delivery_latency.dat' using 1:2 with lines lw 2 title 'Parley fan-out delivery', \
   'latency_mqtt_chat_ack_latency.dat' using 1:2 with lines lw 2 title 'Mosquitto QoS 1 PUBACK'
