@@ -355,15 +355,14 @@ TEST_F(RedisBusTest, QueueIsBoundedWhileRedisStalls) {
   ASSERT_TRUE(gw1);
   auto alice = std::make_shared<FakeSession>(1);
   gw1->Attach("alice", alice);
-  // DEBUG SLEEP blocks the server: the bus's lookups wait behind it.
-  std::thread sleeper([&] { Run({"DEBUG", "SLEEP", "0.5"}); });
-  std::this_thread::sleep_for(milliseconds(100));
+  // Redis stalls every client for 500 ms; CLIENT PAUSE answers once the pause
+  // is in force, so the burst below surely meets a stalled Redis.
+  ASSERT_FALSE(Run({"CLIENT", "PAUSE", "500", "ALL"}).IsError());
   const std::vector<std::string> to = {"alice"};
   const auto start = Clock::now();
   for (int i = 0; i < 100; ++i) gw1->Publish(to, Push("burst"), 0);
   EXPECT_LT(Clock::now() - start, milliseconds(200));  // never blocks
   EXPECT_EQ(alice->count(), 100u);                      // local delivery is inline
-  sleeper.join();
   EXPECT_GE(gw1->stats().publishes_dropped, 80u);
   ASSERT_TRUE(WaitFor([&] {
     const RedisBusStats s = gw1->stats();
