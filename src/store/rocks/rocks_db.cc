@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "store/rocks/memtable_skiplist.h"
-#include "store/rocks/wal_file_system.h"
 
 namespace parley::store {
 namespace {
@@ -63,7 +62,7 @@ rocksdb::ColumnFamilyOptions CfOptions(const RocksOptions& options,
   // compressing them spends CPU (snappy was ~4% of parleyd's) on data that
   // is about to be read back and rewritten. Deeper levels, where data stays,
   // are compressed.
-  cf.compression_per_level = {rocksdb::kNoCompression,  rocksdb::kNoCompression,
+  cf.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
                               rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                               rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                               rocksdb::kLZ4Compression};
@@ -84,12 +83,7 @@ std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) Fail(options, ec.message());
 
-  // WALs in prepared (zero-filled, synced) files: cheaper syncs.
-  auto env = rocksdb::NewCompositeEnv(
-      std::make_shared<PreparedWalFileSystem>(rocksdb::FileSystem::Default(), options.data_dir));
-
   rocksdb::DBOptions db_options;
-  db_options.env = env.get();
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
@@ -123,7 +117,6 @@ std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
   if (!status.ok()) Fail(options, status.ToString());
 
   std::unique_ptr<RocksDb> out(new RocksDb());
-  out->env_ = std::move(env);
   out->db_.reset(raw);
   out->default_cf_ = handles[0];
   for (std::size_t i = 0; i < kCfCount; ++i) out->handles_[i] = handles[i + 1];

@@ -5,7 +5,6 @@
 // thread between Open and Close.
 
 #include <rocksdb/db.h>
-#include <rocksdb/env.h>
 
 #include <array>
 #include <memory>
@@ -50,8 +49,6 @@ class RocksDb {
  private:
   RocksDb() = default;
 
-  // Declared before db_: the DB uses them until it is gone.
-  std::unique_ptr<rocksdb::Env> env_;  // over wal_file_system.h
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, kCfCount> handles_{};
