@@ -95,35 +95,34 @@ class SkipList final : public MemTableRep {
     return node == head_ ? nullptr : const_cast<Node*>(node);
   }
   // The first node at or after `target` (a length-prefixed entry, or an
-  // internal key as a Slice).
+  // internal key as a Slice); nullptr if none.
   template <class Target>
   Node* FindGreaterOrEqual(const Target& target) const {
-    const Node* node = head_;
-    Node* next = nullptr;
-    for (int level = max_height_.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
-      for (next = node->Next(level); next != nullptr && compare_(next->Entry(), target) < 0;
-           next = node->Next(level)) {
-        node = next;
-      }
-    }
-    return next;
+    return LastBefore(target)->Next(0);
   }
   // The last node before `entry`; nullptr if none.
   Node* FindLessThan(const char* entry) const {
-    const Node* node = head_;
-    for (int level = max_height_.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
-      for (Node* next = node->Next(level); next != nullptr && compare_(next->Entry(), entry) < 0;
-           next = node->Next(level)) {
-        node = next;
-      }
-    }
-    return node == head_ ? nullptr : const_cast<Node*>(node);
+    Node* node = LastBefore(entry);
+    return node == head_ ? nullptr : node;
   }
   int Compare(const char* entry, const Slice& internal_key) const {
     return compare_(entry, internal_key);
   }
 
  private:
+  // The last node before `target`, or head_: the search from the top.
+  template <class Target>
+  Node* LastBefore(const Target& target) const {
+    Node* node = head_;
+    for (int level = max_height_.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
+      for (Node* next = node->Next(level); next != nullptr && compare_(next->Entry(), target) < 0;
+           next = node->Next(level)) {
+        node = next;
+      }
+    }
+    return node;
+  }
+
   // Arena memory aligned for a node (MemTableRep only exposes unaligned
   // allocation).
   void* AllocateAligned(std::size_t bytes) {
