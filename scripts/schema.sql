@@ -42,6 +42,19 @@ CREATE TABLE IF NOT EXISTS group_member (
   KEY k_user (user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+ALTER TABLE `groups`
+  ADD COLUMN IF NOT EXISTS join_policy VARCHAR(16) NOT NULL DEFAULT 'invite',
+  ADD COLUMN IF NOT EXISTS history_visibility VARCHAR(16) NOT NULL DEFAULT 'joined';
+
+ALTER TABLE group_member
+  ADD COLUMN IF NOT EXISTS join_seq BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE IF NOT EXISTS group_ban (
+  group_id VARCHAR(64) NOT NULL,
+  user_id VARCHAR(64) NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE TABLE IF NOT EXISTS user_conversation_state (
   user_id VARCHAR(64) NOT NULL,
   conversation_id VARCHAR(160) NOT NULL,

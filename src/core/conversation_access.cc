@@ -1,7 +1,5 @@
 #include "core/conversation_access.h"
 
-#include <algorithm>
-
 #include "base/ids.h"
 
 namespace parley::core {
@@ -22,10 +20,12 @@ asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
     co_return ConversationTarget{std::move(conversation_id), false, std::move(members)};
   }
   PARLEY_CO_ASSIGN_OR_RETURN(GroupInfo group, co_await store.GetGroup(ref->first));
-  if (!std::binary_search(group.members->begin(), group.members->end(), caller.user_id)) {
+  if (!group.IsMember(caller.user_id)) {
     co_return base::MakeError(base::Code::kForbidden, "not a member of this group");
   }
-  co_return ConversationTarget{std::move(conversation_id), true, std::move(group.members)};
+  const std::int64_t first_readable = group.FirstReadableSeq(caller.user_id);
+  co_return ConversationTarget{std::move(conversation_id), true, std::move(group.members),
+                               first_readable};
 }
 
 }  // namespace parley::core

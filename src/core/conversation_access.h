@@ -1,11 +1,13 @@
 #pragma once
 // Who may touch a conversation (DESIGN "Guarantees", isolation): the two
-// users of a private conversation, the current members of a group.
+// users of a private conversation, the current members of a group; and from
+// which seq a group member reads.
 //
 // Threads: runs on the caller's executor; no state of its own.
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,9 @@ struct ConversationTarget {
   bool is_group = false;
   // Private: the two users; group: the members when the check ran.
   MemberList members;
+  // The first seq the caller may read (GroupInfo::FirstReadableSeq): 1 but
+  // for a group member who (re)joined under history_visibility "joined".
+  std::int64_t first_readable_seq = 1;
 };
 
 // 400 for a malformed id, 404 for a group that does not exist, 403 when the

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "base/ids.h"
+#include "core/group_settings.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
 #include "protocol/packet.h"
@@ -37,24 +38,47 @@ std::string RandomHex() {
   return out;
 }
 
-const char* EventName(GroupOp op) {
-  switch (op) {
-    case GroupOp::kCreate: return "create";
-    case GroupOp::kJoin: return "join";
-    case GroupOp::kLeave: return "leave";
-    case GroupOp::kInvite: return "invite";
-    case GroupOp::kKick: return "kick";
+// The ops that change a group, by their wire name (also the "event" of
+// their system message).
+constexpr std::pair<GroupOp, std::string_view> kChangeOps[] = {
+    {GroupOp::kCreate, "create"}, {GroupOp::kJoin, "join"},   {GroupOp::kLeave, "leave"},
+    {GroupOp::kInvite, "invite"}, {GroupOp::kKick, "kick"},   {GroupOp::kUnban, "unban"},
+    {GroupOp::kSettings, "settings"}};
+
+std::string_view EventName(GroupOp op) {
+  for (const auto& [known, name] : kChangeOps) {
+    if (known == op) return name;
   }
   return "unknown";
 }
 
 std::optional<GroupOp> ChangeOpOf(std::string_view op) {
-  if (op == "create") return GroupOp::kCreate;
-  if (op == "join") return GroupOp::kJoin;
-  if (op == "leave") return GroupOp::kLeave;
-  if (op == "invite") return GroupOp::kInvite;
-  if (op == "kick") return GroupOp::kKick;
+  for (const auto& [known, name] : kChangeOps) {
+    if (name == op) return known;
+  }
   return std::nullopt;
+}
+
+bool TakesUsers(GroupOp op) {
+  return op == GroupOp::kCreate || op == GroupOp::kInvite || op == GroupOp::kKick ||
+         op == GroupOp::kUnban;
+}
+
+// join_policy and history_visibility, each optional; 400 for an unknown value.
+base::Result<void> ParseSettings(const json::object& request, GroupChange& change) {
+  PARLEY_ASSIGN_OR_RETURN(auto policy, protocol::OptionalString(request, "join_policy"));
+  if (policy) {
+    change.join_policy = ParseJoinPolicy(*policy);
+    if (!change.join_policy) return BadRequest("join_policy must be 'invite' or 'open'");
+  }
+  PARLEY_ASSIGN_OR_RETURN(auto history, protocol::OptionalString(request, "history_visibility"));
+  if (history) {
+    change.history_visibility = ParseHistoryVisibility(*history);
+    if (!change.history_visibility) {
+      return BadRequest("history_visibility must be 'joined' or 'shared'");
+    }
+  }
+  return {};
 }
 
 // "members": an array of valid user ids, without duplicates, at most `max`.
@@ -89,6 +113,10 @@ std::string SystemContent(const GroupChange& change) {
   json::object content{{"event", EventName(change.op)}, {"actor", change.actor},
                        {"users", std::move(users)}};
   if (change.op == GroupOp::kCreate) content["name"] = change.name;
+  if (change.join_policy) content["join_policy"] = JoinPolicyName(*change.join_policy);
+  if (change.history_visibility) {
+    content["history_visibility"] = HistoryVisibilityName(*change.history_visibility);
+  }
   return json::serialize(content);
 }
 
@@ -106,7 +134,7 @@ asio::awaitable<base::Result<std::string>> GroupService::Handle(const Caller& ca
   std::optional<GroupOp> change_op = ChangeOpOf(op);
   if (!change_op) {
     co_return BadRequest("unknown op '" + std::string(op) +
-                         "' (create, join, leave, invite, kick, members, mine)");
+                         "' (create, join, leave, invite, kick, unban, settings, members, mine)");
   }
 
   GroupChange change;
@@ -123,9 +151,7 @@ asio::awaitable<base::Result<std::string>> GroupService::Handle(const Caller& ca
   } else {
     co_return BadRequest("field 'group_id' is missing");
   }
-  const bool takes_users = change.op == GroupOp::kCreate || change.op == GroupOp::kInvite ||
-                           change.op == GroupOp::kKick;
-  if (takes_users) {
+  if (TakesUsers(change.op)) {
     PARLEY_CO_ASSIGN_OR_RETURN(change.users,
                                UserList(request, change.op != GroupOp::kCreate,
                                         options_.max_members_per_request));
@@ -140,6 +166,9 @@ asio::awaitable<base::Result<std::string>> GroupService::Handle(const Caller& ca
       co_return BadRequest("name must be 1-128 bytes");
     }
     change.name = name;
+  }
+  if (change.op == GroupOp::kCreate || change.op == GroupOp::kSettings) {
+    PARLEY_CO_RETURN_IF_ERROR(ParseSettings(request, change));
   }
   if (change.op == GroupOp::kCreate || change.op == GroupOp::kInvite) {
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckUsersExist(change.users));
@@ -189,18 +218,29 @@ asio::awaitable<base::Result<std::string>> GroupService::Members(const Caller& c
                                                                  const json::object& request) {
   PARLEY_CO_ASSIGN_OR_RETURN(std::string_view group_id,
                              protocol::RequiredString(request, "group_id"));
+  if (!base::IsValidUserId(group_id)) {
+    co_return BadRequest("group_id must be 1-64 characters of [A-Za-z0-9_.-]");
+  }
   PARLEY_CO_ASSIGN_OR_RETURN(GroupInfo group, co_await store_.GetGroup(std::string(group_id)));
-  if (!std::binary_search(group.members->begin(), group.members->end(), caller.user_id)) {
+  if (!group.IsMember(caller.user_id)) {
     co_return base::MakeError(base::Code::kForbidden, "not a member of this group");
   }
   json::array members;
   members.reserve(group.members->size());
   for (const std::string& m : *group.members) members.emplace_back(m);
-  co_return protocol::OkResponse(Cmd::kGroup, &request,
-                                 {{"group_id", group.group_id},
-                                  {"name", group.name},
-                                  {"owner_id", group.owner_id},
-                                  {"members", std::move(members)}});
+  json::object answer{{"group_id", group.group_id},
+                      {"name", group.name},
+                      {"owner_id", group.owner_id},
+                      {"members", std::move(members)},
+                      {"join_policy", JoinPolicyName(group.join_policy)},
+                      {"history_visibility", HistoryVisibilityName(group.history_visibility)}};
+  // Who is banned is the moderators' business only.
+  if (group.IsModerator(caller.user_id) && group.banned) {
+    json::array banned;
+    for (const std::string& b : *group.banned) banned.emplace_back(b);
+    answer["banned"] = std::move(banned);
+  }
+  co_return protocol::OkResponse(Cmd::kGroup, &request, std::move(answer));
 }
 
 asio::awaitable<base::Result<std::string>> GroupService::Mine(const Caller& caller,

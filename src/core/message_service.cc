@@ -32,6 +32,16 @@ std::int64_t SeqOf(const std::string& message_json) {
   return parsed ? parsed->seq : 0;
 }
 
+// Drops the messages of a newest-first page below `first_seq`: what was said
+// before the reader joined. Nothing older follows them.
+void DropBefore(MessagePage& page, std::int64_t first_seq) {
+  if (page.messages.empty() || SeqOf(page.messages.back()) >= first_seq) return;
+  auto old = std::find_if(page.messages.begin(), page.messages.end(),
+                          [first_seq](const std::string& m) { return SeqOf(m) < first_seq; });
+  if (old == page.messages.end()) return;
+  page.messages.erase(old, page.messages.end());
+  page.has_more = false;
+}
 
 std::string PageResponse(Cmd cmd, const json::object& request, const MessagePage& page,
                          json::object fields) {
@@ -140,25 +150,32 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckPeersExist(caller, *target.members));
     append.members = *target.members;
   }
-  append.message = protocol::Message{chat.msg_id,      target.conversation_id, 0, caller.user_id,
-                                     std::move(chat.content), chat.msg_type, clock_.NowMs()};
+  // A copy: `chat` keeps the content to tell a retry from a reuse of its msg_id.
+  append.message = protocol::Message{chat.msg_id,  target.conversation_id, 0, caller.user_id,
+                                     chat.content, chat.msg_type,          clock_.NowMs()};
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
 
-  std::string conversation_id = target.conversation_id;
   if (stored.duplicate) {
-    // A retry: answer as the first time, push nothing new.
-    base::Bump(metrics_.messages_duplicate_total);
-    if (auto original = protocol::ParseMessage(*stored.message_json)) {
-      conversation_id = original->conversation_id;
+    // A retry: answer as the first time, push nothing new. A used msg_id
+    // with anything else is a client bug that would otherwise look like a
+    // message sent when none was.
+    auto original = protocol::ParseMessage(*stored.message_json);
+    if (!original || original->conversation_id != target.conversation_id ||
+        original->content != chat.content || original->msg_type != chat.msg_type) {
+      co_return base::MakeError(base::Code::kConflict,
+                                "msg_id '" + chat.msg_id +
+                                    "' was already used for a different message; "
+                                    "a retry must repeat the conversation and content");
     }
+    base::Bump(metrics_.messages_duplicate_total);
   } else {
     base::Bump(metrics_.messages_stored_total);
     OutboundPacket push{static_cast<std::uint16_t>(Cmd::kPush),
                         std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
     bus_.Publish(*stored.recipients, push, caller.session_id);
   }
-  co_return protocol::OkResponse(Cmd::kChat, &request,
-                                 {{"conversation_id", conversation_id}, {"seq", stored.seq}});
+  co_return protocol::OkResponse(
+      Cmd::kChat, &request, {{"conversation_id", target.conversation_id}, {"seq", stored.seq}});
 }
 
 asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& caller,
@@ -167,11 +184,14 @@ asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& ca
   if (pull.cursor_seq < 0) co_return BadRequest("cursor_seq must not be negative");
   PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
                              co_await ResolveConversation(store_, caller, pull.conversation_id));
+  // A member reads nothing before target.first_readable_seq: a cursor before
+  // it starts there.
+  const std::int64_t after = std::max(pull.cursor_seq, target.first_readable_seq - 1);
   PARLEY_CO_ASSIGN_OR_RETURN(
       MessagePage page,
-      co_await store_.ReadAfter(target.conversation_id, pull.cursor_seq, PageLimit(pull.limit)));
+      co_await store_.ReadAfter(target.conversation_id, after, PageLimit(pull.limit)));
   TrimToBudget(page.messages, page.has_more, [](const auto& m) { return m.size(); });
-  const std::int64_t next = page.messages.empty() ? pull.cursor_seq : SeqOf(page.messages.back());
+  const std::int64_t next = page.messages.empty() ? after : SeqOf(page.messages.back());
   co_return PageResponse(Cmd::kPull, request, page,
                          {{"conversation_id", target.conversation_id}, {"next_cursor_seq", next}});
 }
@@ -182,9 +202,15 @@ asio::awaitable<base::Result<std::string>> MessageService::History(const Caller&
   PARLEY_CO_ASSIGN_OR_RETURN(
       ConversationTarget target,
       co_await ResolveConversation(store_, caller, history.conversation_id));
+  const std::int64_t first = target.first_readable_seq;
+  if (first > 1 && history.before_seq > 0 && history.before_seq <= first) {
+    co_return PageResponse(Cmd::kHistory, request, MessagePage{},
+                           {{"conversation_id", target.conversation_id}, {"next_before_seq", 0}});
+  }
   PARLEY_CO_ASSIGN_OR_RETURN(MessagePage page,
                              co_await store_.ReadBefore(target.conversation_id, history.before_seq,
                                                         PageLimit(history.limit)));
+  if (first > 1) DropBefore(page, first);
   TrimToBudget(page.messages, page.has_more, [](const auto& m) { return m.size(); });
   const std::int64_t next = page.messages.empty() ? 0 : SeqOf(page.messages.back());
   co_return PageResponse(Cmd::kHistory, request, page,

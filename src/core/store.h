@@ -12,10 +12,12 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -31,28 +33,68 @@ struct UserRecord {
   std::int64_t created_at = 0;
 };
 
-// A membership change of a group (GROUP cmd 7). It is applied together with
-// its system message (AppendRequest::message) in one atomic write, so the
-// message's seq is the point in the timeline where membership changed.
-enum class GroupOp { kCreate, kJoin, kLeave, kInvite, kKick };
+// A change of a group (GROUP cmd 7): membership, bans or settings. It is
+// applied together with its system message (AppendRequest::message) in one
+// atomic write, so the message's seq is the point in the timeline where the
+// group changed.
+enum class GroupOp { kCreate, kJoin, kLeave, kInvite, kKick, kUnban, kSettings };
+
+// Who may add members: only members (kInvite, the default) or anyone (kOpen).
+enum class JoinPolicy { kInvite, kOpen };
+// What a member reads: from the seq at which it (re)joined (kJoined, the
+// default), or the whole timeline (kShared).
+enum class HistoryVisibility { kJoined, kShared };
 
 struct GroupChange {
   GroupOp op = GroupOp::kJoin;
   std::string group_id;
   std::string actor;               // the authenticated user asking
   std::vector<std::string> users;  // create: initial members besides the actor;
-                                   // invite/kick: the targets; join/leave: empty
+                                   // invite/kick/unban: the targets; others: empty
   std::string name;                // create only
+  // create and settings: the settings to set (create: defaults when absent).
+  std::optional<JoinPolicy> join_policy;
+  std::optional<HistoryVisibility> history_visibility;
 };
 
 using MemberList = std::shared_ptr<const std::vector<std::string>>;  // sorted, shared
+// Parallel to a MemberList: the seq of the change that made each member join;
+// 0 for members who joined before the store recorded join seqs.
+using JoinSeqList = std::shared_ptr<const std::vector<std::int64_t>>;
 
 struct GroupInfo {
   std::string group_id;
   std::string name;
   std::string owner_id;
   std::int64_t created_at = 0;
-  MemberList members;
+  MemberList members;  // never null
+  JoinSeqList join_seqs;  // null when the store does not say (GroupsOf)
+  JoinPolicy join_policy = JoinPolicy::kInvite;
+  HistoryVisibility history_visibility = HistoryVisibility::kJoined;
+  MemberList banned;  // sorted; kicked users until unbanned; null when the store does not say
+
+  bool IsMember(std::string_view user_id) const { return Contains(members, user_id); }
+  bool IsBanned(std::string_view user_id) const { return Contains(banned, user_id); }
+  // Whether the user may moderate the group: kick, unban, change settings,
+  // see the ban list. The owner (admins are not built yet).
+  bool IsModerator(std::string_view user_id) const {
+    return !user_id.empty() && user_id == owner_id;
+  }
+
+  // The first seq `user_id` (a member) may read: its join seq under
+  // kJoined, 1 under kShared or when the join seq is unknown. The one home of
+  // the history_visibility rule, for the core's checks and both stores.
+  std::int64_t FirstReadableSeq(std::string_view user_id) const {
+    if (history_visibility == HistoryVisibility::kShared || !join_seqs) return 1;
+    const auto it = std::lower_bound(members->begin(), members->end(), user_id);
+    if (it == members->end() || *it != user_id) return 1;
+    return std::max<std::int64_t>((*join_seqs)[static_cast<std::size_t>(it - members->begin())], 1);
+  }
+
+ private:
+  static bool Contains(const MemberList& sorted, std::string_view user_id) {
+    return sorted && std::binary_search(sorted->begin(), sorted->end(), user_id);
+  }
 };
 
 struct AppendRequest {
@@ -65,13 +107,8 @@ struct AppendRequest {
   // The sender's ack position moves to the new seq, so a user's own messages
   // never count as unread.
   std::vector<std::string> members;
-  // Set for a membership change; `message` is then its system message.
-  // Errors: create 409 when the group exists; join 409 when already a
-  // member; leave 404 when not a member; invite 403 when the actor is not a
-  // member (targets already in are skipped, 409 if none is left); kick 403
-  // unless the actor is the owner, 404 when a target is not a member, 400 for
-  // kicking oneself. A group that does not exist is 404 for every op but
-  // create.
+  // Set for a group change; `message` is then its system message. The rules
+  // and their errors are store::ApplyGroupChange's (store/common/group_changes.h).
   std::optional<GroupChange> group_change;
 };
 

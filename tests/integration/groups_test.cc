@@ -219,3 +219,85 @@ TEST_F(GroupsTest, ExpiredInboxCursorStillConvergesThroughTheFallback) {
 
 }  // namespace
 }  // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+// The holes found from outside (issue "close the holes"): a kicked member
+// let itself back in and read what was said while it was out; anyone who
+// knew a group's id joined it and read its history from seq 1.
+class GroupAccessTest : public GroupsTest {
+ protected:
+  std::int64_t Code(const std::optional<json::object>& reply) {
+    return reply ? reply->at("code").as_int64() : -1;
+  }
+  std::vector<std::int64_t> PulledSeqs(RawTcpClient& client, const std::string& conversation) {
+    std::vector<std::int64_t> seqs;
+    auto pull = client.Call(3, {{"conversation_id", conversation}, {"cursor_seq", 0}});
+    if (!pull || pull->at("code").as_int64() != 0) return {-1};
+    for (const auto& m : pull->at("payload").as_array()) seqs.push_back(m.at("seq").as_int64());
+    return seqs;
+  }
+};
+
+TEST_F(GroupAccessTest, AKickedMemberCannotJoinBackNorReadWhatWasSaidWhileOut) {
+  Start();
+  RawTcpClient alice(server_->tcp_port());
+  RawTcpClient bob(server_->tcp_port());
+  ASSERT_TRUE(alice.Login(Token("alice")));
+  ASSERT_TRUE(bob.Login(Token("bob")));
+  ASSERT_EQ(Code(alice.Call(7, {{"op", "create"}, {"group_id", "club"}, {"name", "Club"},
+                                {"members", json::array{"bob"}}, {"join_policy", "open"}})),
+            0);
+  ASSERT_EQ(Code(alice.Call(7, {{"op", "kick"}, {"group_id", "club"},
+                                {"members", json::array{"bob"}}})),
+            0);
+  ASSERT_EQ(Code(alice.Call(2, {{"msg_id", "s1"}, {"conversation_id", "group_club"},
+                                {"payload", {{"content", "said while bob is out"}}}})),
+            0);
+
+  EXPECT_EQ(Code(bob.Call(7, {{"op", "join"}, {"group_id", "club"}})), 403);
+  EXPECT_EQ(Code(bob.Call(3, {{"conversation_id", "group_club"}, {"cursor_seq", 0}})), 403);
+  EXPECT_EQ(Code(bob.Call(8, {{"conversation_id", "group_club"}})), 403);
+
+  // The owner lets bob back in; he reads from his return on.
+  ASSERT_EQ(Code(alice.Call(7, {{"op", "invite"}, {"group_id", "club"},
+                                {"members", json::array{"bob"}}})),
+            0);  // seq 4
+  EXPECT_EQ(PulledSeqs(bob, "group_club"), (std::vector<std::int64_t>{4}));
+  auto list = bob.Call(9, {});
+  ASSERT_TRUE(list);
+  const auto& conversations = list->at("conversations").as_array();
+  ASSERT_EQ(conversations.size(), 1u);
+  EXPECT_EQ(conversations[0].at("unread").as_int64(), 1);
+  EXPECT_EQ(conversations[0].at("last_message").at("seq").as_int64(), 4);
+}
+
+TEST_F(GroupAccessTest, KnowingAGroupsIdIsNotEnoughToJoinOrRead) {
+  Start();
+  RawTcpClient alice(server_->tcp_port());
+  RawTcpClient eve(server_->tcp_port());
+  ASSERT_TRUE(alice.Login(Token("alice")));
+  ASSERT_TRUE(eve.Login(Token("eve")));
+  ASSERT_EQ(Code(alice.Call(7, {{"op", "create"}, {"group_id", "club"}, {"name", "Club"}})), 0);
+  ASSERT_EQ(Code(alice.Call(2, {{"msg_id", "s1"}, {"conversation_id", "group_club"},
+                                {"payload", {{"content", "members only"}}}})),
+            0);
+  EXPECT_EQ(Code(eve.Call(7, {{"op", "join"}, {"group_id", "club"}})), 403);
+  EXPECT_EQ(Code(eve.Call(3, {{"conversation_id", "group_club"}, {"cursor_seq", 0}})), 403);
+
+  // Opened by its owner, a newcomer joins and reads from its join on.
+  ASSERT_EQ(Code(alice.Call(7, {{"op", "settings"}, {"group_id", "club"},
+                                {"join_policy", "open"}})),
+            0);  // seq 3
+  ASSERT_EQ(Code(eve.Call(7, {{"op", "join"}, {"group_id", "club"}})), 0);  // seq 4
+  EXPECT_EQ(PulledSeqs(eve, "group_club"), (std::vector<std::int64_t>{4}));
+  Restart();
+  RawTcpClient eve_again(server_->tcp_port());
+  ASSERT_TRUE(eve_again.Login(Token("eve")));
+  EXPECT_EQ(PulledSeqs(eve_again, "group_club"), (std::vector<std::int64_t>{4}))
+      << "the rule survives a restart";
+}
+
+}  // namespace
+}  // namespace parley::testing

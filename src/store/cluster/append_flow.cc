@@ -16,9 +16,11 @@
 #include "mysql/pool.h"
 #include "redis/client.h"
 #include "redis/script.h"
+#include "core/group_settings.h"
 #include "store/cluster/group_committer.h"
 #include "store/cluster/redis_mysql_store.h"
 #include "store/cluster/sql_reads.h"
+#include "store/common/conversation_rules.h"
 #include "store/common/group_changes.h"
 
 namespace parley::store {
@@ -83,12 +85,6 @@ std::optional<base::Error> Validate(const core::AppendRequest& request) {
   return std::nullopt;
 }
 
-core::MemberList PrivateMembers(const base::ConversationRef& ref) {
-  std::vector<std::string> members = {ref.first};
-  if (ref.second != ref.first) members.push_back(ref.second);
-  return std::make_shared<const std::vector<std::string>>(std::move(members));
-}
-
 std::map<std::string, std::string> HashOf(const redis::Reply& reply) {
   std::map<std::string, std::string> out;
   const auto& e = reply.elements();
@@ -104,7 +100,31 @@ std::int64_t ToInt(const std::string& text) {
   }
 }
 
+// Redis keeps a group's ban list as one comma-separated field: user ids never
+// hold ','.
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (!out.empty()) out.push_back(',');
+    out.append(id);
+  }
+  return out;
+}
+
+core::MemberList SplitIds(std::string_view text) {
+  auto out = std::make_shared<std::vector<std::string>>();
+  while (!text.empty()) {
+    const std::size_t comma = std::min(text.find(','), text.size());
+    if (comma > 0) out->emplace_back(text.substr(0, comma));
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+  std::sort(out->begin(), out->end());
+  return out;
+}
+
 // The group as a hash pair read from Redis; null for a "no such group" marker.
+// Redis holds what the rules need (ApplyGroupChange), not the members' join
+// seqs, which only MySQL keeps (they are 0 here).
 GroupPtr RecordOf(const std::string& group_id, const std::map<std::string, std::string>& meta,
                   const std::map<std::string, std::string>& members) {
   auto exists = meta.find("exists");
@@ -118,13 +138,26 @@ GroupPtr RecordOf(const std::string& group_id, const std::map<std::string, std::
   group->info.name = field("name");
   group->info.owner_id = field("owner");
   group->info.created_at = ToInt(field("created_at"));
+  group->info.join_policy = core::ParseJoinPolicy(field("join_policy")).value_or(core::JoinPolicy::kInvite);
+  group->info.history_visibility =
+      core::ParseHistoryVisibility(field("history")).value_or(core::HistoryVisibility::kJoined);
+  group->info.banned = SplitIds(field("banned"));
   auto list = std::make_shared<std::vector<std::string>>();
   for (const auto& [user, join_time] : members) {  // std::map: sorted by id
     list->push_back(user);
     group->join_times.push_back(ToInt(join_time));
   }
+  group->info.join_seqs = std::make_shared<const std::vector<std::int64_t>>(list->size(), 0);
   group->info.members = std::move(list);
   return group;
+}
+
+// The group's fields the change and seed scripts write into its Redis hash,
+// after name, owner and created_at.
+std::vector<std::string> SettingsArgs(const core::GroupInfo& group) {
+  return {std::string(core::JoinPolicyName(group.join_policy)),
+          std::string(core::HistoryVisibilityName(group.history_visibility)),
+          JoinIds(*group.banned)};
 }
 
 // Fire-and-forget Redis writes; a free function so the detached coroutine
@@ -285,7 +318,7 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
                     MsgIdEntry{true, original.seq, original.conversation_id});
       base::Result<core::MemberList> now = co_await CurrentRecipients(original.conversation_id);
       if (!now) co_return now.error();
-      const bool now_inboxed = (*now)->size() <= options_.fanout_threshold;
+      const bool now_inboxed = WritesInbox((*now)->size(), options_.fanout_threshold);
       co_return core::AppendResult{
           original.seq, true,
           std::make_shared<const std::string>(protocol::SerializeMessage(original)),
@@ -316,7 +349,7 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Duplicate(std
   const protocol::Message& original = **found;
   base::Result<core::MemberList> recipients = co_await CurrentRecipients(original.conversation_id);
   if (!recipients) co_return recipients.error();
-  const bool inboxed = (*recipients)->size() <= options_.fanout_threshold;
+  const bool inboxed = WritesInbox((*recipients)->size(), options_.fanout_threshold);
   co_return core::AppendResult{
       original.seq, true, std::make_shared<const std::string>(protocol::SerializeMessage(original)),
       std::move(*recipients), inboxed};
@@ -394,7 +427,9 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
       continue;
     }
     const GroupPtr before = RecordOf(group_id, meta, HashOf((*state)[2]));
-    base::Result<GroupChangeOutcome> outcome = ApplyGroupChange(before.get(), change, m.send_time);
+    // Join seqs are recorded by Finish, once the script assigned the seq.
+    base::Result<GroupChangeOutcome> outcome =
+        ApplyGroupChange(before.get(), change, m.send_time, 0);
     if (!outcome) {
       // A retry whose idempotency entry is gone is refused by the rules
       // (e.g. "already a member") although it was stored: MySQL knows.
@@ -409,8 +444,10 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
 
     std::vector<std::string> args = MessageScriptArgs(m, group_id);
     args.insert(args.end(), {expected, new_token, after.info.name, after.info.owner_id,
-                             std::to_string(after.info.created_at),
-                             std::to_string(outcome->added.size())});
+                             std::to_string(after.info.created_at)});
+    std::vector<std::string> settings = SettingsArgs(after.info);
+    args.insert(args.end(), settings.begin(), settings.end());
+    args.push_back(std::to_string(outcome->added.size()));
     GroupChangeRows rows;
     rows.group_id = group_id;
     rows.create = change.op == core::GroupOp::kCreate;
@@ -418,7 +455,12 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
     rows.owner_id = after.info.owner_id;
     rows.created_at = after.info.created_at;
     rows.owner_changed = outcome->owner_changed;
+    rows.settings_changed = outcome->settings_changed;
+    rows.join_policy = settings[0];
+    rows.history_visibility = settings[1];
     rows.removed = outcome->removed;
+    rows.banned = outcome->banned;
+    rows.unbanned = outcome->unbanned;
     for (const std::string& user : outcome->added) {
       const std::int64_t join_time = after.JoinTimeOf(user);
       args.push_back(user);
@@ -509,6 +551,8 @@ asio::awaitable<base::Result<void>> RedisMysqlStore::SeedGroup(std::string group
                                    g ? std::to_string(g->info.created_at) : std::string("0"),
                                    std::to_string(kMarkerTtlMs)};
   if (g) {
+    std::vector<std::string> settings = SettingsArgs(g->info);
+    args.insert(args.end(), settings.begin(), settings.end());
     for (std::size_t i = 0; i < g->info.members->size(); ++i) {
       args.push_back((*g->info.members)[i]);
       args.push_back(std::to_string(g->join_times[i]));

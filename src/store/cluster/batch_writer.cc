@@ -105,31 +105,52 @@ base::Result<std::vector<ItemOutcome>> Verify(mysql::Session& session,
   return out;
 }
 
-base::Result<void> WriteChange(mysql::Session& session, const std::string& conv,
+base::Result<void> WriteChange(mysql::Session& session, const protocol::Message& m,
                                const GroupChangeRows& change, StateChanges& states) {
   const std::string& gid = change.group_id;
+  const std::string& conv = m.conversation_id;
   if (change.create) {
-    const std::vector<Param> row = {gid, change.name, change.owner_id, change.created_at};
-    PARLEY_TRY(session.Execute("INSERT INTO `groups` (group_id, name, owner_id, created_at) "
-                        "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name), "
-                        "owner_id = VALUES(owner_id), created_at = VALUES(created_at)",
-                        row));
-  } else if (change.owner_changed) {
-    const std::vector<Param> row = {change.owner_id, gid};
-    PARLEY_TRY(session.Execute("UPDATE `groups` SET owner_id = ? WHERE group_id = ?", row));
+    const std::vector<Param> row = {gid, change.name, change.owner_id, change.created_at,
+                                    change.join_policy, change.history_visibility};
+    PARLEY_TRY(session.Execute(
+        "INSERT INTO `groups` (group_id, name, owner_id, created_at, join_policy, "
+        "history_visibility) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+        "name = VALUES(name), owner_id = VALUES(owner_id), created_at = VALUES(created_at), "
+        "join_policy = VALUES(join_policy), history_visibility = VALUES(history_visibility)",
+        row));
+  } else {
+    if (change.owner_changed) {
+      const std::vector<Param> row = {change.owner_id, gid};
+      PARLEY_TRY(session.Execute("UPDATE `groups` SET owner_id = ? WHERE group_id = ?", row));
+    }
+    if (change.settings_changed) {
+      const std::vector<Param> row = {change.join_policy, change.history_visibility, gid};
+      PARLEY_TRY(session.Execute(
+          "UPDATE `groups` SET join_policy = ?, history_visibility = ? WHERE group_id = ?", row));
+    }
   }
   for (const auto& [user, join_time] : change.added) {
-    const std::vector<Param> row = {gid, user, join_time};
-    PARLEY_TRY(session.Execute("INSERT INTO group_member (group_id, user_id, role, join_time) "
-                                    "VALUES (?, ?, 0, ?) ON DUPLICATE KEY UPDATE "
-                                    "join_time = VALUES(join_time)",
-                                    row));
-    Touch(states, user, conv, 0);
+    const std::vector<Param> row = {gid, user, join_time, m.seq};
+    PARLEY_TRY(session.Execute("INSERT INTO group_member (group_id, user_id, role, join_time, "
+                               "join_seq) VALUES (?, ?, 0, ?, ?) ON DUPLICATE KEY UPDATE "
+                               "join_time = VALUES(join_time), join_seq = VALUES(join_seq)",
+                               row));
+    // What was said before the member joined counts as read.
+    Touch(states, user, conv, m.seq - 1);
   }
   for (const std::string& user : change.removed) {
     const std::vector<Param> row = {gid, user};
     PARLEY_TRY(session.Execute("DELETE FROM group_member WHERE group_id = ? AND user_id = ?", row));
     Remove(states, user, conv);
+  }
+  for (const std::string& user : change.banned) {
+    const std::vector<Param> row = {gid, user};
+    PARLEY_TRY(session.Execute("INSERT IGNORE INTO group_ban (group_id, user_id) VALUES (?, ?)",
+                               row));
+  }
+  for (const std::string& user : change.unbanned) {
+    const std::vector<Param> row = {gid, user};
+    PARLEY_TRY(session.Execute("DELETE FROM group_ban WHERE group_id = ? AND user_id = ?", row));
   }
   if (change.create || change.owner_changed) {
     const std::vector<Param> row = {change.owner_id, gid};
@@ -179,7 +200,7 @@ base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
     const protocol::Message& m = item.message;
     for (const std::string& member : item.members) Touch(states, member, m.conversation_id, 0);
     if (item.change) {
-      PARLEY_TRY(WriteChange(session, m.conversation_id, *item.change, states));
+      PARLEY_TRY(WriteChange(session, m, *item.change, states));
     }
     if (item.sender_ack) Touch(states, m.sender_id, m.conversation_id, m.seq);
   }

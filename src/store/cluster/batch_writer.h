@@ -37,7 +37,8 @@
 
 namespace parley::store {
 
-// The MySQL rows of a membership change.
+// The MySQL rows of a group change. Members added join at the change
+// message's seq (CommitItem::message.seq).
 struct GroupChangeRows {
   std::string group_id;
   bool create = false;
@@ -45,8 +46,13 @@ struct GroupChangeRows {
   std::string owner_id;
   std::int64_t created_at = 0;
   bool owner_changed = false;
+  bool settings_changed = false;  // join_policy and history_visibility are to be written
+  std::string join_policy;
+  std::string history_visibility;
   std::vector<std::pair<std::string, std::int64_t>> added;  // user, join_time
   std::vector<std::string> removed;
+  std::vector<std::string> banned;
+  std::vector<std::string> unbanned;
 };
 
 struct CommitItem {

@@ -71,6 +71,7 @@ else
   for i = 12, #ARGV do recipients[#recipients + 1] = ARGV[i] end
   count = #recipients
 end
+-- WritesInbox (store/common/conversation_rules.h), repeated here.
 local inboxed = count <= fanout
 if inboxed and not inbox_prepare(P, recipients) then return {'seed_floor'} end
 local seq = redis.call('INCR', seq_key)
@@ -89,7 +90,8 @@ local send_time, fanout, retention = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7
 local pending_ttl, max_entries = ARGV[8], tonumber(ARGV[9])
 local group_id, expected, new_token = ARGV[10], ARGV[11], ARGV[12]
 local name, owner, created_at = ARGV[13], ARGV[14], ARGV[15]
-local i = 16
+local join_policy, history, banned = ARGV[16], ARGV[17], ARGV[18]
+local i = 19
 local added = {}
 for _ = 1, tonumber(ARGV[i]) do
   added[#added + 1] = {ARGV[i + 1], ARGV[i + 2]}
@@ -117,10 +119,12 @@ if redis.call('EXISTS', seq_key) == 0 then return {'seed_seq'} end
 local g = redis.call('HMGET', meta, 'exists', 'token')
 if not g[1] then return {'seed_group'} end
 if (g[2] or '') ~= expected then return {'stale'} end
+-- WritesInbox (store/common/conversation_rules.h), repeated here.
 local inboxed = #recipients <= fanout
 if inboxed and not inbox_prepare(P, recipients) then return {'seed_floor'} end
 redis.call('HSET', meta, 'exists', '1', 'token', new_token, 'name', name, 'owner', owner,
-           'created_at', created_at)
+           'created_at', created_at, 'join_policy', join_policy, 'history', history,
+           'banned', banned)
 redis.call('PERSIST', meta)
 for _, a in ipairs(added) do redis.call('HSET', members_key, a[1], a[2]) end
 for _, u in ipairs(removed) do redis.call('HDEL', members_key, u) end
@@ -138,8 +142,9 @@ if redis.call('EXISTS', meta) == 1 then return 0 end
 redis.call('DEL', members_key)
 if exists == '1' then
   redis.call('HSET', meta, 'exists', '1', 'token', token, 'name', ARGV[5], 'owner', ARGV[6],
-             'created_at', ARGV[7])
-  for i = 9, #ARGV, 2 do redis.call('HSET', members_key, ARGV[i], ARGV[i + 1]) end
+             'created_at', ARGV[7], 'join_policy', ARGV[9], 'history', ARGV[10],
+             'banned', ARGV[11])
+  for i = 12, #ARGV, 2 do redis.call('HSET', members_key, ARGV[i], ARGV[i + 1]) end
 else
   redis.call('HSET', meta, 'exists', '0', 'token', '')
   redis.call('PEXPIRE', meta, ARGV[8])

@@ -44,6 +44,19 @@ const std::vector<std::string_view>& SchemaStatements() {
   PRIMARY KEY (group_id, user_id),
   KEY k_user (user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      // Group access (join_policy "invite"|"open", history_visibility
+      // "joined"|"shared"), members' join seqs (0: joined before they were
+      // recorded) and bans; ALTERs so databases made by older versions gain them.
+      R"sql(ALTER TABLE `groups`
+  ADD COLUMN IF NOT EXISTS join_policy VARCHAR(16) NOT NULL DEFAULT 'invite',
+  ADD COLUMN IF NOT EXISTS history_visibility VARCHAR(16) NOT NULL DEFAULT 'joined')sql",
+      R"sql(ALTER TABLE group_member
+  ADD COLUMN IF NOT EXISTS join_seq BIGINT NOT NULL DEFAULT 0)sql",
+      R"sql(CREATE TABLE IF NOT EXISTS group_ban (
+  group_id VARCHAR(64) NOT NULL,
+  user_id VARCHAR(64) NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
       R"sql(CREATE TABLE IF NOT EXISTS user_conversation_state (
   user_id VARCHAR(64) NOT NULL,
   conversation_id VARCHAR(160) NOT NULL,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/group_settings.h"
 #include "store/cluster/sql_rows.h"
 
 namespace parley::store::sql {
@@ -232,7 +233,8 @@ base::Result<std::vector<core::ConversationState>> ListConversations(mysql::Sess
 base::Result<GroupPtr> LoadGroup(mysql::Session& session, const std::string& group_id) {
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult g,
-      session.Execute("SELECT name, owner_id, created_at FROM `groups` WHERE group_id = ?",
+      session.Execute("SELECT name, owner_id, created_at, join_policy, history_visibility "
+                      "FROM `groups` WHERE group_id = ?",
                       {group_id}));
   if (g.rows.empty()) return GroupPtr();
   auto group = std::make_shared<GroupRecord>();
@@ -240,19 +242,37 @@ base::Result<GroupPtr> LoadGroup(mysql::Session& session, const std::string& gro
   group->info.name = StringAt(g.rows[0], 0);
   group->info.owner_id = StringAt(g.rows[0], 1);
   PARLEY_ASSIGN_OR_RETURN(group->info.created_at, IntAt(g.rows[0], 2));
+  const auto policy = core::ParseJoinPolicy(StringAt(g.rows[0], 3));
+  const auto history = core::ParseHistoryVisibility(StringAt(g.rows[0], 4));
+  if (!policy || !history) return base::MakeError(base::Code::kInternal, "corrupt group settings");
+  group->info.join_policy = *policy;
+  group->info.history_visibility = *history;
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult m,
-      session.Execute("SELECT user_id, join_time FROM group_member WHERE group_id = ? "
+      session.Execute("SELECT user_id, join_time, join_seq FROM group_member WHERE group_id = ? "
                       "ORDER BY user_id",
                       {group_id}));
   auto members = std::make_shared<std::vector<std::string>>();
+  auto join_seqs = std::make_shared<std::vector<std::int64_t>>();
   members->reserve(m.rows.size());
+  join_seqs->reserve(m.rows.size());
   for (const mysql::Row& row : m.rows) {
     members->push_back(StringAt(row, 0));
     PARLEY_ASSIGN_OR_RETURN(const std::int64_t join_time, IntAt(row, 1));
+    PARLEY_ASSIGN_OR_RETURN(const std::int64_t join_seq, IntAt(row, 2));
     group->join_times.push_back(join_time);
+    join_seqs->push_back(join_seq);
   }
   group->info.members = std::move(members);
+  group->info.join_seqs = std::move(join_seqs);
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult b,
+      session.Execute("SELECT user_id FROM group_ban WHERE group_id = ? ORDER BY user_id",
+                      {group_id}));
+  auto banned = std::make_shared<std::vector<std::string>>();
+  banned->reserve(b.rows.size());
+  for (const mysql::Row& row : b.rows) banned->push_back(StringAt(row, 0));
+  group->info.banned = std::move(banned);
   return GroupPtr(std::move(group));
 }
 

@@ -17,16 +17,22 @@
 namespace parley::store {
 
 struct GroupRecord {
-  core::GroupInfo info;                  // info.members: sorted, never null
+  // info.members, info.banned: sorted, never null. info.join_seqs: parallel
+  // to members, never null.
+  core::GroupInfo info;
   std::vector<std::int64_t> join_times;  // join_times[i]: when info.members[i] joined
 
-  bool IsMember(std::string_view user_id) const {
-    return std::binary_search(info.members->begin(), info.members->end(), user_id);
-  }
+  bool IsMember(std::string_view user_id) const { return info.IsMember(user_id); }
   // The caller has checked IsMember(user_id).
-  std::int64_t JoinTimeOf(std::string_view user_id) const {
+  std::int64_t JoinTimeOf(std::string_view user_id) const { return join_times[IndexOf(user_id)]; }
+  std::int64_t JoinSeqOf(std::string_view user_id) const {
+    return (*info.join_seqs)[IndexOf(user_id)];
+  }
+
+ private:
+  std::size_t IndexOf(std::string_view user_id) const {
     const auto it = std::lower_bound(info.members->begin(), info.members->end(), user_id);
-    return join_times[static_cast<std::size_t>(it - info.members->begin())];
+    return static_cast<std::size_t>(it - info.members->begin());
   }
 };
 

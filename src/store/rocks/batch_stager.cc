@@ -5,6 +5,7 @@
 
 #include "base/ids.h"
 #include "protocol/message.h"
+#include "store/common/conversation_rules.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
 #include "store/rocks/rocks_status.h"
@@ -33,13 +34,6 @@ std::optional<base::Error> CheckIds(const core::AppendRequest& request) {
   return std::nullopt;
 }
 
-// The two members of a private conversation, from its canonical id.
-core::MemberList PrivateMembers(const base::ConversationRef& ref) {
-  std::vector<std::string> members = {ref.first};
-  if (ref.second != ref.first) members.push_back(ref.second);
-  return std::make_shared<const std::vector<std::string>>(std::move(members));
-}
-
 }  // namespace
 
 BatchStager::BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
@@ -66,15 +60,14 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   if (original) return std::move(*original);
 
   PARLEY_ASSIGN_OR_RETURN(Audience audience, ResolveAudience(request));
-  const bool inboxed = audience.recipients->size() <= fanout_threshold_;
+  const bool inboxed = WritesInbox(audience.recipients->size(), fanout_threshold_);
   if (inboxed) {
     if (auto prepared = inbox_.Prepare(audience.recipients); !prepared) return prepared.error();
   }
   // Nothing below fails: the Append's writes go into the batch whole.
 
-  auto [max_it, inserted] = batch_max_seq_.try_emplace(m.conversation_id, 0);
-  if (inserted) max_it->second = counters_.Get(m.conversation_id);
-  const std::int64_t seq = ++max_it->second;
+  const std::int64_t seq = NextSeq(m.conversation_id);
+  batch_max_seq_[m.conversation_id] = seq;
 
   protocol::Message stored = m;
   stored.seq = seq;
@@ -127,8 +120,9 @@ base::Result<BatchStager::Audience> BatchStager::ResolveAudience(
     if (change->group_id != ref->first) {
       return base::MakeError(base::Code::kBadRequest, "group change outside its group's chat");
     }
-    PARLEY_ASSIGN_OR_RETURN(GroupChangeOutcome outcome,
-                            ApplyGroupChange(group.get(), *change, m.send_time));
+    PARLEY_ASSIGN_OR_RETURN(
+        GroupChangeOutcome outcome,
+        ApplyGroupChange(group.get(), *change, m.send_time, NextSeq(m.conversation_id)));
     core::MemberList recipients = outcome.recipients;
     return Audience{true, std::move(recipients), std::move(outcome)};
   }
@@ -137,6 +131,12 @@ base::Result<BatchStager::Audience> BatchStager::ResolveAudience(
     return base::MakeError(base::Code::kForbidden, "not a member of this group");
   }
   return Audience{true, group->info.members, std::nullopt};
+}
+
+std::int64_t BatchStager::NextSeq(const std::string& conversation_id) {
+  auto [max_it, inserted] = batch_max_seq_.try_emplace(conversation_id, 0);
+  if (inserted) max_it->second = counters_.Get(conversation_id);
+  return max_it->second + 1;
 }
 
 // For a duplicate: who the conversation is for now (a group's current
@@ -217,7 +217,7 @@ base::Result<std::optional<core::AppendResult>> BatchStager::FindStored(
                           CurrentRecipients(keys::FirstIdOfKey(message_key)));
   // Whether the original was inboxed is not stored; this is the decision a
   // message to these recipients would get now.
-  const bool inboxed = recipients->size() <= fanout_threshold_;
+  const bool inboxed = WritesInbox(recipients->size(), fanout_threshold_);
   return core::AppendResult{*seq, true, std::make_shared<const std::string>(std::move(json)),
                             std::move(recipients), inboxed};
 }

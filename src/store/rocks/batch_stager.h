@@ -69,6 +69,8 @@ class BatchStager {
   base::Result<core::AppendResult> StageAppend(const core::AppendRequest& request);
   base::Result<Audience> ResolveAudience(const core::AppendRequest& request);
   base::Result<core::MemberList> CurrentRecipients(std::string_view conversation_id);
+  // The seq the next append to the conversation in this batch gets.
+  std::int64_t NextSeq(const std::string& conversation_id);
   base::Result<std::optional<core::AppendResult>> FindStored(const std::string& msgid_key);
   void EnsureMember(const std::string& user_conv_key);
 

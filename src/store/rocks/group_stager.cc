@@ -1,5 +1,7 @@
 #include "store/rocks/group_stager.h"
 
+#include <algorithm>
+
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
 
@@ -19,14 +21,17 @@ void GroupStager::Stage(rocksdb::WriteBatch& batch, const std::string& conversat
 
   const auto put_member = [&](const std::string& user) {
     batch.Put(db_.cf(Cf::kGroupMember), keys::GroupMemberKey(group_id, user),
-              keys::EncodeMember(user == owner, group.JoinTimeOf(user)));
+              keys::EncodeMember(user == owner, {group.JoinTimeOf(user), group.JoinSeqOf(user)}));
   };
   for (const std::string& user : change.added) {
     put_member(user);
     batch.Put(db_.cf(Cf::kUserGroups), keys::UserGroupKey(user, group_id), rocksdb::Slice());
-    // Lists the group in the member's ListConversations.
+    // Lists the group in the member's ListConversations, with what was said
+    // before it joined already read: only the join message and what follows
+    // counts as unread.
+    const std::int64_t before_join = std::max<std::int64_t>(group.JoinSeqOf(user) - 1, 0);
     batch.Merge(db_.cf(Cf::kUserConv), keys::UserConvKey(user, conversation_id),
-                keys::EncodeU64(0));
+                keys::EncodeU64(static_cast<std::uint64_t>(before_join)));
   }
   // The role is stored with the member: the new owner's row changes too.
   if (change.owner_changed && !owner.empty()) put_member(owner);

@@ -1,8 +1,13 @@
 #include "store/rocks/rocks_keys.h"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+#include "core/group_settings.h"
 
 namespace parley::store::keys {
 namespace json = boost::json;
@@ -106,14 +111,20 @@ base::Result<core::UserRecord> DecodeUserRecord(std::string_view user_id, std::s
 }
 
 std::string EncodeGroup(const core::GroupInfo& group) {
+  json::array banned;
+  for (const std::string& user : *group.banned) banned.emplace_back(user);
   json::object o;
   o["name"] = group.name;
   o["owner_id"] = group.owner_id;
   o["created_at"] = group.created_at;
+  o["join_policy"] = core::JoinPolicyName(group.join_policy);
+  o["history_visibility"] = core::HistoryVisibilityName(group.history_visibility);
+  o["banned"] = std::move(banned);
   return json::serialize(o);
 }
 
 base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string_view bytes) {
+  const base::Error corrupt = base::MakeError(base::Code::kInternal, "corrupt group record");
   boost::system::error_code ec;
   json::value v = json::parse(bytes, ec);
   const json::object* o = ec ? nullptr : v.if_object();
@@ -122,32 +133,58 @@ base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string
   const json::value* created = o ? o->if_contains("created_at") : nullptr;
   if (!name || !name->is_string() || !owner || !owner->is_string() || !created ||
       !created->is_int64()) {
-    return base::MakeError(base::Code::kInternal, "corrupt group record");
+    return corrupt;
   }
   core::GroupInfo group;
   group.group_id = group_id;
   group.name = name->get_string();
   group.owner_id = owner->get_string();
   group.created_at = created->get_int64();
+  // Absent in records written before groups had settings: the defaults.
+  if (const json::value* policy = o->if_contains("join_policy")) {
+    const auto parsed = policy->is_string() ? core::ParseJoinPolicy(policy->get_string())
+                                            : std::nullopt;
+    if (!parsed) return corrupt;
+    group.join_policy = *parsed;
+  }
+  if (const json::value* history = o->if_contains("history_visibility")) {
+    const auto parsed = history->is_string()
+                            ? core::ParseHistoryVisibility(history->get_string())
+                            : std::nullopt;
+    if (!parsed) return corrupt;
+    group.history_visibility = *parsed;
+  }
+  auto banned = std::make_shared<std::vector<std::string>>();
+  if (const json::value* list = o->if_contains("banned")) {
+    if (!list->is_array()) return corrupt;
+    for (const json::value& user : list->get_array()) {
+      if (!user.is_string()) return corrupt;
+      banned->emplace_back(user.get_string());
+    }
+    std::sort(banned->begin(), banned->end());
+  }
+  group.banned = std::move(banned);
   return group;
 }
 
-std::string EncodeMember(bool is_owner, std::int64_t join_time) {
+std::string EncodeMember(bool is_owner, const MemberValue& member) {
   json::object o;
   o["role"] = is_owner ? "owner" : "member";
-  o["join_time"] = join_time;
+  o["join_time"] = member.join_time;
+  o["join_seq"] = member.join_seq;
   return json::serialize(o);
 }
 
-base::Result<std::int64_t> DecodeJoinTime(std::string_view bytes) {
+base::Result<MemberValue> DecodeMember(std::string_view bytes) {
   boost::system::error_code ec;
   json::value v = json::parse(bytes, ec);
   const json::object* o = ec ? nullptr : v.if_object();
   const json::value* join_time = o ? o->if_contains("join_time") : nullptr;
-  if (!join_time || !join_time->is_int64()) {
+  const json::value* join_seq = o ? o->if_contains("join_seq") : nullptr;
+  if (!join_time || !join_time->is_int64() || (join_seq && !join_seq->is_int64())) {
     return base::MakeError(base::Code::kInternal, "corrupt group member record");
   }
-  return join_time->get_int64();
+  return MemberValue{join_time->get_int64(), join_seq ? join_seq->get_int64() : 0};
 }
 
 }  // namespace parley::store::keys

@@ -9,9 +9,13 @@
 //                                                its presence lists conv for the user
 //   conv_meta    conv                         -> be64(max_seq); written by older
 //                                                versions only, still read at start
-//   groups       group_id                     -> {"name":…,"owner_id":…,"created_at":…};
-//                                                owner_id is "" once everybody left
-//   group_member group_id '\0' user_id        -> {"role":"owner"|"member","join_time":…}
+//   groups       group_id                     -> {"name":…,"owner_id":…,"created_at":…,
+//                                                 "join_policy":…,"history_visibility":…,
+//                                                 "banned":[user…]}; owner_id is "" once
+//                                                everybody left; the last three are absent
+//                                                in groups written before they existed
+//   group_member group_id '\0' user_id        -> {"role":"owner"|"member","join_time":…,
+//                                                 "join_seq":…} (join_seq absent: 0)
 //   user_groups  user_id '\0' group_id        -> "" (the index of GroupsOf)
 //   inbox        user_id '\0' be64(inbox_seq) -> a run of entries ending at
 //                                                inbox_seq (inbox_run.h)
@@ -74,11 +78,15 @@ base::Result<core::UserRecord> DecodeUserRecord(std::string_view user_id, std::s
 
 // The `groups` value: everything of `group` but its members.
 std::string EncodeGroup(const core::GroupInfo& group);
-// 500 on a corrupt value; `members` is left empty.
+// 500 on a corrupt value; `members` and `join_seqs` are left empty.
 base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string_view bytes);
 
-std::string EncodeMember(bool is_owner, std::int64_t join_time);
-// The join_time of a `group_member` value; 500 on a corrupt value.
-base::Result<std::int64_t> DecodeJoinTime(std::string_view bytes);
+struct MemberValue {
+  std::int64_t join_time = 0;
+  std::int64_t join_seq = 0;
+};
+std::string EncodeMember(bool is_owner, const MemberValue& member);
+// 500 on a corrupt value.
+base::Result<MemberValue> DecodeMember(std::string_view bytes);
 
 }  // namespace parley::store::keys

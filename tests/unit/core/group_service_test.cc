@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/ids.h"
 #include "unit/core/core_fixture.h"
 
 namespace parley::core::testing {
@@ -76,7 +77,11 @@ TEST_F(GroupServiceTest, JoinLeaveInviteMembersAndMine) {
   auto alice = Connect("alice");
   auto bob = Connect("bob");
   Register("carol");
-  ASSERT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "T"}, {"group_id", "t"}})), 0);
+  ASSERT_EQ(Code(Group(*alice, {{"op", "create"},
+                                {"name", "T"},
+                                {"group_id", "t"},
+                                {"join_policy", "open"}})),
+            0);
   EXPECT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "T"}, {"group_id", "t"}})), 409);
   EXPECT_EQ(Code(Group(*bob, {{"op", "join"}, {"group_id", "t"}})), 0);
   EXPECT_EQ(Code(Group(*bob, {{"op", "join"}, {"group_id", "t"}})), 409);
@@ -90,7 +95,7 @@ TEST_F(GroupServiceTest, JoinLeaveInviteMembersAndMine) {
   EXPECT_EQ(members.at("members").as_array().size(), 3u);
   EXPECT_EQ(members.at("owner_id").as_string(), "alice");
   EXPECT_EQ(Code(Group(*bob, {{"op", "leave"}, {"group_id", "t"}})), 0);
-  EXPECT_EQ(Code(Group(*bob, {{"op", "leave"}, {"group_id", "t"}})), 404);
+  EXPECT_EQ(Code(Group(*bob, {{"op", "leave"}, {"group_id", "t"}})), 403);
   auto mine = Group(*alice, {{"op", "mine"}});
   ASSERT_EQ(mine.at("groups").as_array().size(), 1u);
   EXPECT_EQ(mine.at("groups").as_array()[0].at("member_count").as_int64(), 2);
@@ -143,6 +148,102 @@ TEST_F(GroupServiceTest, AckIsAnnouncedToTheUsersOtherDevices) {
   ASSERT_EQ(bob2->session->delivered.size(), 1u);
   EXPECT_EQ(bob2->session->delivered[0].at("event").as_string(), "ack");
   EXPECT_EQ(bob2->session->delivered[0].at("last_ack_seq").as_int64(), 1);
+}
+
+// Seqs of a PULL or HISTORY reply's messages, in reply order.
+std::vector<std::int64_t> Seqs(const json::object& reply) {
+  std::vector<std::int64_t> out;
+  for (const auto& m : reply.at("payload").as_array()) out.push_back(m.at("seq").as_int64());
+  return out;
+}
+
+TEST_F(GroupServiceTest, AnInvitedMemberReadsFromItsJoinUnlessHistoryIsShared) {
+  auto alice = Connect("alice");
+  auto carol = Connect("carol");
+  Register("bob");
+  ASSERT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "T"}, {"group_id", "t"},
+                                {"members", json::array{"bob"}}})),
+            0);
+  GroupChat(*alice, "t", "before carol", "a1");                       // 2
+  ASSERT_EQ(Code(Group(*alice, {{"op", "invite"}, {"group_id", "t"},   // 3
+                                {"members", json::array{"carol"}}})),
+            0);
+  GroupChat(*alice, "t", "after carol", "a2");  // 4
+
+  auto pulled = Send(*carol, {{"cmd", 3}, {"conversation_id", "group_t"}, {"cursor_seq", 0}});
+  EXPECT_EQ(Seqs(pulled), (std::vector<std::int64_t>{3, 4}));
+  auto older = Send(*carol, {{"cmd", 8}, {"conversation_id", "group_t"}, {"before_seq", 0}});
+  EXPECT_EQ(Seqs(older), (std::vector<std::int64_t>{4, 3}));
+  EXPECT_FALSE(older.at("has_more").as_bool());
+  auto none = Send(*carol, {{"cmd", 8}, {"conversation_id", "group_t"}, {"before_seq", 3}});
+  EXPECT_TRUE(none.at("payload").as_array().empty());
+  auto list = Send(*carol, {{"cmd", 9}});
+  EXPECT_EQ(list.at("conversations").as_array()[0].at("unread").as_int64(), 2);
+
+  EXPECT_EQ(Code(Group(*carol, {{"op", "settings"}, {"group_id", "t"},
+                                {"history_visibility", "shared"}})),
+            403);
+  EXPECT_EQ(Code(Group(*alice, {{"op", "settings"}, {"group_id", "t"},
+                                {"history_visibility", "everything"}})),
+            400);
+  ASSERT_EQ(Code(Group(*alice, {{"op", "settings"}, {"group_id", "t"},
+                                {"history_visibility", "shared"}})),
+            0);
+  pulled = Send(*carol, {{"cmd", 3}, {"conversation_id", "group_t"}, {"cursor_seq", 0}});
+  EXPECT_EQ(Seqs(pulled), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(GroupServiceTest, AKickedMemberBroughtBackDoesNotReadWhatWasSaidWhileOut) {
+  auto alice = Connect("alice");
+  auto bob = Connect("bob");
+  ASSERT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "T"}, {"group_id", "t"},
+                                {"members", json::array{"bob"}}, {"join_policy", "open"}})),
+            0);
+  ASSERT_EQ(Code(Group(*alice, {{"op", "kick"}, {"group_id", "t"},  // 2
+                                {"members", json::array{"bob"}}})),
+            0);
+  GroupChat(*alice, "t", "while bob is out", "a1");  // 3
+  EXPECT_EQ(Code(Group(*bob, {{"op", "join"}, {"group_id", "t"}})), 403) << "banned";
+  auto members = Group(*alice, {{"op", "members"}, {"group_id", "t"}});
+  EXPECT_EQ(members.at("banned").as_array().size(), 1u);
+  EXPECT_EQ(members.at("join_policy").as_string(), "open");
+  ASSERT_EQ(Code(Group(*alice, {{"op", "unban"}, {"group_id", "t"},  // 4
+                                {"members", json::array{"bob"}}})),
+            0);
+  ASSERT_EQ(Code(Group(*bob, {{"op", "join"}, {"group_id", "t"}})), 0);  // 5
+  EXPECT_FALSE(Group(*bob, {{"op", "members"}, {"group_id", "t"}}).contains("banned"))
+      << "only moderators see the ban list";
+  auto pulled = Send(*bob, {{"cmd", 3}, {"conversation_id", "group_t"}, {"cursor_seq", 1}});
+  EXPECT_EQ(Seqs(pulled), (std::vector<std::int64_t>{5}));
+  auto older = Send(*bob, {{"cmd", 8}, {"conversation_id", "group_t"}, {"before_seq", 0}});
+  EXPECT_EQ(Seqs(older), (std::vector<std::int64_t>{5}));
+}
+
+TEST_F(GroupServiceTest, AnInviteOnlyGroupRefusesJoin) {
+  auto alice = Connect("alice");
+  auto eve = Connect("eve");
+  ASSERT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "Club"}, {"group_id", "club"}})), 0);
+  EXPECT_EQ(Code(Group(*eve, {{"op", "join"}, {"group_id", "club"}})), 403);
+  EXPECT_EQ(Code(Send(*eve, {{"cmd", 3}, {"conversation_id", "group_club"}})), 403);
+  EXPECT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "C"}, {"group_id", "c2"},
+                                {"join_policy", "anyone"}})),
+            400);
+}
+
+TEST_F(GroupServiceTest, AReusedMsgIdIsAConflictButARetryIsNot) {
+  auto alice = Connect("alice");
+  Register("bob");
+  Register("carol");
+  auto first = Chat(*alice, "bob", "hello", "m1");
+  ASSERT_EQ(Code(first), 0);
+  auto retry = Chat(*alice, "bob", "hello", "m1");
+  EXPECT_EQ(Code(retry), 0);
+  EXPECT_EQ(retry.at("seq").as_int64(), first.at("seq").as_int64());
+  EXPECT_EQ(Code(Chat(*alice, "carol", "hello", "m1")), 409) << "another conversation";
+  EXPECT_EQ(Code(Chat(*alice, "bob", "something else", "m1")), 409) << "other content";
+  auto pulled = Send(*alice, {{"cmd", 3},
+                              {"conversation_id", base::PrivateConversationId("alice", "carol")}});
+  EXPECT_TRUE(pulled.at("payload").as_array().empty()) << "nothing was stored";
 }
 
 }  // namespace

@@ -1,16 +1,21 @@
 #pragma once
-// An in-memory core::Store for core unit tests: the reference semantics of
-// the interface, with no durability. Not thread-safe beyond one io_context.
+// An in-memory core::Store for core unit tests: simple, with no durability.
+// Group changes follow the rules both real stores use
+// (store::ApplyGroupChange); what the real stores promise beyond that is
+// checked by the store conformance suite (tests/unit/store_conformance),
+// which runs against them, not against this. Not thread-safe beyond one
+// io_context.
 
 #include <map>
 #include <set>
 
 #include "base/ids.h"
 #include "core/store.h"
+#include "store/common/group_changes.h"
 
 namespace parley::core::testing {
 
-class MemoryStore final : public Store {
+class MemoryStore : public Store {
  public:
   asio::awaitable<base::Result<void>> CreateUser(UserRecord user) override {
     if (users_.count(user.user_id)) co_return base::MakeError(base::Code::kConflict, "taken");
@@ -33,22 +38,30 @@ class MemoryStore final : public Store {
                                  RecipientsOf(it->second.first, request.members)),
                              false};
     }
-    std::set<std::string> departed;
+    const std::int64_t next_seq = max_seq_[m.conversation_id] + 1;
+    std::optional<store::GroupChangeOutcome> change;
     if (request.group_change) {
-      auto applied = ApplyChange(*request.group_change, departed);
+      auto it = groups_.find(request.group_change->group_id);
+      auto applied = store::ApplyGroupChange(it == groups_.end() ? nullptr : it->second.get(),
+                                             *request.group_change, m.send_time, next_seq);
       if (!applied) co_return applied.error();
+      change = std::move(*applied);
     }
     std::vector<std::string> recipients;
     if (auto ref = base::ParseConversationId(m.conversation_id);
         ref && ref->kind == base::ConversationKind::kGroup) {
-      auto group = groups_.find(ref->first);
-      if (group == groups_.end()) co_return base::MakeError(base::Code::kNotFound, "no group");
-      if (!group->second.members.count(m.sender_id) && !departed.count(m.sender_id)) {
-        co_return base::MakeError(base::Code::kForbidden, "not a member");
+      if (change) {
+        recipients = *change->recipients;
+        groups_[ref->first] = change->group;
+        for (const auto& u : change->added) acks_[u][m.conversation_id] = next_seq - 1;
+      } else {
+        auto group = groups_.find(ref->first);
+        if (group == groups_.end()) co_return base::MakeError(base::Code::kNotFound, "no group");
+        if (!group->second->IsMember(m.sender_id)) {
+          co_return base::MakeError(base::Code::kForbidden, "not a member");
+        }
+        recipients = *group->second->info.members;
       }
-      recipients.assign(group->second.members.begin(), group->second.members.end());
-      recipients.insert(recipients.end(), departed.begin(), departed.end());
-      std::sort(recipients.begin(), recipients.end());
     } else {
       recipients = request.members;
       for (const std::string& member : recipients) acks_[member][m.conversation_id];
@@ -59,7 +72,9 @@ class MemoryStore final : public Store {
     msg_ids_[key] = {m.conversation_id, m.seq};
     auto& sender_ack = acks_[m.sender_id][m.conversation_id];
     sender_ack = std::max(sender_ack, m.seq);
-    for (const std::string& gone : departed) acks_[gone].erase(m.conversation_id);
+    if (change) {
+      for (const std::string& gone : change->removed) acks_[gone].erase(m.conversation_id);
+    }
     const bool inboxed = recipients.size() <= fanout_threshold;
     if (inboxed) {
       for (const std::string& r : recipients) inbox_[r].push_back({m.conversation_id, m.seq});
@@ -116,12 +131,12 @@ class MemoryStore final : public Store {
   asio::awaitable<base::Result<GroupInfo>> GetGroup(std::string group_id) override {
     auto it = groups_.find(group_id);
     if (it == groups_.end()) co_return base::MakeError(base::Code::kNotFound, "no such group");
-    co_return Info(it->first, it->second);
+    co_return it->second->info;
   }
   asio::awaitable<base::Result<std::vector<GroupInfo>>> GroupsOf(std::string user) override {
     std::vector<GroupInfo> out;
     for (const auto& [id, g] : groups_) {
-      if (g.members.count(user)) out.push_back(Info(id, g));
+      if (g->IsMember(user)) out.push_back(g->info);
     }
     co_return out;
   }
@@ -153,82 +168,16 @@ class MemoryStore final : public Store {
   std::size_t fanout_threshold = 500;
 
  private:
-  struct Group {
-    std::string name;
-    std::string owner;
-    std::set<std::string> members;
-  };
-
-  static GroupInfo Info(const std::string& id, const Group& g) {
-    return GroupInfo{id, g.name, g.owner, 0,
-                     std::make_shared<const std::vector<std::string>>(g.members.begin(),
-                                                                      g.members.end())};
-  }
-
   std::vector<std::string> RecipientsOf(const std::string& conv,
                                         const std::vector<std::string>& members) {
     auto ref = base::ParseConversationId(conv);
     if (ref && ref->kind == base::ConversationKind::kGroup && groups_.count(ref->first)) {
-      const auto& m = groups_[ref->first].members;
-      return {m.begin(), m.end()};
+      return *groups_[ref->first]->info.members;
     }
     return members;
   }
 
-  base::Result<void> ApplyChange(const GroupChange& c, std::set<std::string>& departed) {
-    auto err = [](base::Code code, const char* text) { return base::MakeError(code, text); };
-    auto it = groups_.find(c.group_id);
-    if (c.op == GroupOp::kCreate) {
-      if (it != groups_.end()) return err(base::Code::kConflict, "group exists");
-      Group& g = groups_[c.group_id];
-      g.name = c.name;
-      g.owner = c.actor;
-      g.members.insert(c.actor);
-      g.members.insert(c.users.begin(), c.users.end());
-      for (const auto& u : g.members) acks_[u]["group_" + c.group_id];
-      return {};
-    }
-    if (it == groups_.end()) return err(base::Code::kNotFound, "no such group");
-    Group& g = it->second;
-    const std::string conv = "group_" + c.group_id;
-    switch (c.op) {
-      case GroupOp::kJoin:
-        if (!g.members.insert(c.actor).second) return err(base::Code::kConflict, "member");
-        acks_[c.actor][conv];
-        return {};
-      case GroupOp::kLeave:
-        if (!g.members.erase(c.actor)) return err(base::Code::kNotFound, "not a member");
-        departed.insert(c.actor);
-        if (g.owner == c.actor && !g.members.empty()) g.owner = *g.members.begin();
-        return {};
-      case GroupOp::kInvite: {
-        if (!g.members.count(c.actor)) return err(base::Code::kForbidden, "not a member");
-        std::size_t added = 0;
-        for (const auto& u : c.users) {
-          if (g.members.insert(u).second) {
-            ++added;
-            acks_[u][conv];
-          }
-        }
-        if (added == 0) return err(base::Code::kConflict, "all already members");
-        return {};
-      }
-      case GroupOp::kKick:
-        if (g.owner != c.actor) return err(base::Code::kForbidden, "not the owner");
-        for (const auto& u : c.users) {
-          if (!g.members.count(u)) return err(base::Code::kNotFound, "not a member");
-        }
-        for (const auto& u : c.users) {
-          g.members.erase(u);
-          departed.insert(u);
-        }
-        return {};
-      case GroupOp::kCreate: break;
-    }
-    return {};
-  }
-
-  std::map<std::string, Group> groups_;
+  std::map<std::string, store::GroupPtr> groups_;
   std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> inbox_;
   std::map<std::string, std::int64_t> trimmed_upto_;
   std::map<std::string, UserRecord> users_;

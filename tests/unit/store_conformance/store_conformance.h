@@ -60,6 +60,13 @@ class StoreConformanceTest : public ::testing::TestWithParam<BackendFactory> {
     }
     return false;
   }
+  // The user's ack position in the conversation; -1 when it is not listed.
+  std::int64_t AckOf(const std::string& user, const std::string& conversation_id) {
+    for (const auto& c : Run(store().ListConversations(user)).value()) {
+      if (c.conversation_id == conversation_id) return c.last_ack_seq;
+    }
+    return -1;
+  }
   core::InboxPage Inbox(const std::string& user, std::int64_t after, std::size_t limit = 100) {
     return Run(store().ReadInbox(user, after, limit)).value();
   }

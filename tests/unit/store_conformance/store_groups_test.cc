@@ -2,6 +2,7 @@
 // checks on send, recipients as of each seq (through either gateway),
 // ownership, retried changes, reopen.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,13 +48,13 @@ TEST_P(StoreGroupsTest, EveryOpButCreateNeedsTheGroup) {
 }
 
 TEST_P(StoreGroupsTest, JoinAndLeave) {
-  Send(Change(GroupOp::kCreate, "g", "alice", "c1"));
+  Send(Open(Change(GroupOp::kCreate, "g", "alice", "c1")));
   AppendResult joined = Send(Change(GroupOp::kJoin, "g", "carol", "j1"));
   EXPECT_EQ(joined.seq, 2);
   EXPECT_EQ(*joined.recipients, (Members{"alice", "carol"}));
   EXPECT_TRUE(Lists("carol", kG));
   EXPECT_EQ(Try(Change(GroupOp::kJoin, "g", "carol", "j2")), base::Code::kConflict);
-  EXPECT_EQ(Try(Change(GroupOp::kLeave, "g", "dave", "l1")), base::Code::kNotFound);
+  EXPECT_EQ(Try(Change(GroupOp::kLeave, "g", "dave", "l1")), base::Code::kForbidden);
 
   AppendResult left = Send(Change(GroupOp::kLeave, "g", "carol", "l2"));
   EXPECT_EQ(left.seq, 3);
@@ -107,7 +108,7 @@ TEST_P(StoreGroupsTest, RecipientsFollowMembershipSeqBySeq) {
 // GetGroup handing out that same list is RocksStore's only (the cluster store
 // builds GetGroup's list anew): rocks_groups_test.cc.
 TEST_P(StoreGroupsTest, MessagesShareOneMemberListUntilMembershipChanges) {
-  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  Send(Open(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"})));
   AppendResult m1 = Send(Chat("alice", kG, "m1"));
   AppendResult m2 = Send(Chat("bob", kG, "m2"));
   EXPECT_EQ(m1.recipients.get(), m2.recipients.get());
@@ -119,7 +120,7 @@ TEST_P(StoreGroupsTest, MessagesShareOneMemberListUntilMembershipChanges) {
 }
 
 TEST_P(StoreGroupsTest, OwnershipPassesToTheEarliestRemainingMember) {
-  Send(At(Change(GroupOp::kCreate, "g", "alice", "c1"), 100));
+  Send(At(Open(Change(GroupOp::kCreate, "g", "alice", "c1")), 100));
   Send(At(Change(GroupOp::kJoin, "g", "carol", "j1"), 200));
   Send(At(Change(GroupOp::kJoin, "g", "bob", "j2"), 300));
   Send(At(Change(GroupOp::kJoin, "g", "dave", "j3"), 300));
@@ -140,7 +141,7 @@ TEST_P(StoreGroupsTest, OwnershipPassesToTheEarliestRemainingMember) {
 }
 
 TEST_P(StoreGroupsTest, MembershipAndSeqsSurviveReopen) {
-  Send(At(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}), 100));
+  Send(At(Open(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"})), 100));
   Send(At(Change(GroupOp::kJoin, "g", "carol", "j1"), 200));
   Send(Change(GroupOp::kLeave, "g", "alice", "l1"));  // bob owns it now
   Send(Change(GroupOp::kCreate, "h", "carol", "c2"));
@@ -176,8 +177,8 @@ TEST_P(StoreGroupsTest, GroupsOfListsMembersGroups) {
 }
 
 TEST_P(StoreGroupsTest, RetriedChangeReturnsTheOriginal) {
-  AppendResult created = Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
-  AppendResult retry = Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  AppendResult created = Send(Open(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"})));
+  AppendResult retry = Send(Open(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"})));
   EXPECT_TRUE(retry.duplicate);
   EXPECT_EQ(retry.seq, 1);
   EXPECT_EQ(*retry.message_json, *created.message_json);
@@ -213,6 +214,113 @@ TEST_P(StoreGroupsTest, PrivateRecipientsAreTheTwoMembers) {
   AppendResult r = Send(Chat("bob", kAB, "m1", {"alice", "bob"}));
   EXPECT_EQ(*r.recipients, (Members{"alice", "bob"}));
   EXPECT_EQ(*Send(Chat("alice", "private_alice_alice", "m2")).recipients, (Members{"alice"}));
+}
+
+}  // namespace
+}  // namespace parley::store::testing
+
+namespace parley::store::testing {
+namespace {
+
+using core::AppendRequest;
+using core::AppendResult;
+using core::GroupOp;
+
+AppendRequest Settings(const std::string& actor, const std::string& msg_id,
+                       std::optional<core::JoinPolicy> policy,
+                       std::optional<core::HistoryVisibility> history) {
+  AppendRequest r = Change(GroupOp::kSettings, "g", actor, msg_id);
+  r.group_change->join_policy = policy;
+  r.group_change->history_visibility = history;
+  return r;
+}
+
+TEST_P(StoreGroupsTest, JoinNeedsAnOpenGroupWhichOnlyTheOwnerMakes) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  EXPECT_EQ(Group("g").join_policy, core::JoinPolicy::kInvite) << "the default";
+  EXPECT_EQ(Try(Change(GroupOp::kJoin, "g", "carol", "j1")), base::Code::kForbidden);
+  EXPECT_EQ(Try(Settings("bob", "s1", core::JoinPolicy::kOpen, std::nullopt)),
+            base::Code::kForbidden)
+      << "a plain member";
+  EXPECT_EQ(Try(Settings("carol", "s2", core::JoinPolicy::kOpen, std::nullopt)),
+            base::Code::kForbidden)
+      << "an outsider";
+  EXPECT_EQ(Try(Settings("alice", "s3", std::nullopt, std::nullopt)), base::Code::kBadRequest);
+  EXPECT_EQ(*Group("g").members, (Members{"alice", "bob"})) << "refusals change nothing";
+
+  AppendResult opened = Send(Settings("alice", "s4", core::JoinPolicy::kOpen, std::nullopt));
+  EXPECT_EQ(opened.seq, 2);
+  EXPECT_EQ(*opened.recipients, (Members{"alice", "bob"}));
+  EXPECT_EQ(Group("g").join_policy, core::JoinPolicy::kOpen);
+  EXPECT_EQ(Send(Change(GroupOp::kJoin, "g", "carol", "j2")).seq, 3);
+  Send(Settings("alice", "s5", core::JoinPolicy::kInvite, std::nullopt));
+  EXPECT_EQ(Try(Change(GroupOp::kJoin, "g", "dave", "j3")), base::Code::kForbidden);
+}
+
+TEST_P(StoreGroupsTest, AKickBansUntilTheOwnerLiftsIt) {
+  Send(Open(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"})));
+  Send(Change(GroupOp::kKick, "g", "alice", "k1", {"bob"}));
+  EXPECT_EQ(*Group("g").banned, (Members{"bob"}));
+  EXPECT_EQ(Try(Change(GroupOp::kJoin, "g", "bob", "j1")), base::Code::kForbidden)
+      << "banned, though the group is open";
+  EXPECT_EQ(Try(Change(GroupOp::kInvite, "g", "carol", "i1", {"bob"})), base::Code::kForbidden)
+      << "a plain member cannot bring a banned user back";
+  EXPECT_EQ(Try(Change(GroupOp::kUnban, "g", "carol", "u1", {"bob"})), base::Code::kForbidden);
+  EXPECT_EQ(Try(Change(GroupOp::kUnban, "g", "alice", "u2", {"dave"})), base::Code::kNotFound);
+  EXPECT_FALSE(Group("g").IsMember("bob"));
+
+  AppendResult unbanned = Send(Change(GroupOp::kUnban, "g", "alice", "u3", {"bob"}));
+  EXPECT_EQ(*unbanned.recipients, (Members{"alice", "carol"})) << "the unbanned is no member";
+  EXPECT_TRUE(Group("g").banned->empty());
+  EXPECT_EQ(Send(Change(GroupOp::kJoin, "g", "bob", "j2")).seq, 4);
+
+  // The owner's invite brings a banned user back and lifts the ban.
+  Send(Change(GroupOp::kKick, "g", "alice", "k2", {"carol"}));
+  Send(Change(GroupOp::kInvite, "g", "alice", "i2", {"carol"}));
+  EXPECT_TRUE(Group("g").IsMember("carol"));
+  EXPECT_TRUE(Group("g").banned->empty());
+}
+
+TEST_P(StoreGroupsTest, AMemberReadsFromItsJoinUnlessHistoryIsShared) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  Send(Chat("alice", kG, "m1"));
+  Send(Change(GroupOp::kInvite, "g", "bob", "i1", {"carol"}));  // seq 3
+  Send(Chat("alice", kG, "m2"));
+  Send(Change(GroupOp::kLeave, "g", "bob", "l1"));  // seq 5
+  Send(Chat("alice", kG, "m3"));
+  Send(Change(GroupOp::kInvite, "g", "alice", "i2", {"bob"}));  // seq 7: bob is back
+
+  core::GroupInfo g = Group("g");
+  EXPECT_EQ(g.history_visibility, core::HistoryVisibility::kJoined) << "the default";
+  EXPECT_EQ(g.FirstReadableSeq("alice"), 1);
+  EXPECT_EQ(g.FirstReadableSeq("carol"), 3);
+  EXPECT_EQ(g.FirstReadableSeq("bob"), 7) << "a rejoin starts afresh";
+  // Unread counts only what a member may read: from its join on.
+  EXPECT_EQ(AckOf("carol", kG), 2);
+  EXPECT_EQ(AckOf("bob", kG), 6);
+
+  Send(Settings("alice", "s1", std::nullopt, core::HistoryVisibility::kShared));
+  EXPECT_EQ(Group("g").FirstReadableSeq("bob"), 1);
+  Reopen();
+  g = Group("g");
+  EXPECT_EQ(g.history_visibility, core::HistoryVisibility::kShared);
+  EXPECT_EQ(g.join_policy, core::JoinPolicy::kInvite);
+  Send(Settings("alice", "s2", std::nullopt, core::HistoryVisibility::kJoined));
+  EXPECT_EQ(Group("g").FirstReadableSeq("carol"), 3) << "join seqs survive a reopen";
+  EXPECT_EQ(Group("g").FirstReadableSeq("bob"), 7);
+}
+
+TEST_P(StoreGroupsTest, BansAndSettingsSurviveReopen) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"}));
+  Send(Settings("alice", "s1", core::JoinPolicy::kOpen, core::HistoryVisibility::kShared));
+  Send(Change(GroupOp::kKick, "g", "alice", "k1", {"bob", "carol"}));
+  Reopen();
+  core::GroupInfo g = Group("g");
+  EXPECT_EQ(*g.banned, (Members{"bob", "carol"}));
+  EXPECT_EQ(g.join_policy, core::JoinPolicy::kOpen);
+  EXPECT_EQ(g.history_visibility, core::HistoryVisibility::kShared);
+  EXPECT_EQ(Try(Change(GroupOp::kJoin, "g", "bob", "j1")), base::Code::kForbidden);
+  EXPECT_EQ(Send(Change(GroupOp::kJoin, "g", "dave", "j2")).seq, 4);
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ TEST_P(StoreInboxTest, PrivateMessagesGoToBothInboxes) {
 TEST_P(StoreInboxTest, FanoutThresholdDecidesPerMessage) {
   options_.fanout_threshold = 3;
   Reopen();
-  EXPECT_TRUE(SendNow(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"})).inboxed);
+  EXPECT_TRUE(
+      SendNow(Open(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"}))).inboxed);
   EXPECT_FALSE(SendNow(Change(GroupOp::kJoin, "g", "dave", "j1")).inboxed);   // 4 members
   EXPECT_FALSE(SendNow(Chat("bob", kG, "m1")).inboxed);                       // 4 members
   EXPECT_FALSE(SendNow(Change(GroupOp::kLeave, "g", "dave", "l1")).inboxed);  // 3 + dave

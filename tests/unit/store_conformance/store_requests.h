@@ -43,8 +43,19 @@ inline core::AppendRequest Change(core::GroupOp op, const std::string& group_id,
   core::AppendRequest r = Chat(actor, base::GroupConversationId(group_id), msg_id);
   r.message.msg_type = protocol::kMsgTypeSystem;
   r.members.clear();
-  r.group_change = core::GroupChange{op, group_id, actor, std::move(users), "name of " + group_id};
+  r.group_change.emplace();
+  r.group_change->op = op;
+  r.group_change->group_id = group_id;
+  r.group_change->actor = actor;
+  r.group_change->users = std::move(users);
+  r.group_change->name = "name of " + group_id;
   return r;
+}
+
+// A create `request` for a group anyone may join (join_policy open).
+inline core::AppendRequest Open(core::AppendRequest request) {
+  request.group_change->join_policy = core::JoinPolicy::kOpen;
+  return request;
 }
 
 // `request` sent at `send_time` (ms), as the core stamps it.
