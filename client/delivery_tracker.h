@@ -1,6 +1,6 @@
 #pragma once
 // Turns at-least-once, possibly out-of-order pushes into an exactly-once,
-// in-order, gap-free stream per conversation (DESIGN "Delivery").
+// in-order, gap-free stream per conversation (docs/design.md "Delivery").
 //
 // Per conversation it keeps `delivered`: every seq <= delivered has been handed
 // to the application. A message at delivered+1 is delivered at once (then any

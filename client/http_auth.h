@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP account API on the WebSocket port (DESIGN "WebSocket"):
+// The HTTP account API on the WebSocket port (docs/protocol.md "HTTP"):
 // POST /api/register and POST /api/login with {"user_id","password"},
 // answered by {"user_id","token"}.
 

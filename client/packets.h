@@ -1,5 +1,5 @@
 #pragma once
-// The client's side of DESIGN "Commands": request bodies it builds and the
+// The client's side of docs/protocol.md "Commands": request bodies it builds and the
 // typed replies it parses. Pure code: no I/O, no threads.
 
 #include <boost/json/object.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// Transport over the binary TCP protocol (DESIGN "TCP"): each packet is one
+// Transport over the binary TCP protocol (docs/protocol.md "TCP"): each packet is one
 // frame built and parsed by protocol/frame_codec.
 
 #include <boost/asio/ip/tcp.hpp>

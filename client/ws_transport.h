@@ -1,5 +1,5 @@
 #pragma once
-// Transport over WebSocket (DESIGN "WebSocket"): ws://host:port/ws, one JSON
+// Transport over WebSocket (docs/protocol.md "WebSocket"): ws://host:port/ws, one JSON
 // object per text frame. Implemented in web_io.cc, the one translation unit
 // that compiles Beast, so this header names no Beast type.
 

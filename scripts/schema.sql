@@ -1,4 +1,4 @@
--- Parley cluster mode: the MySQL/MariaDB schema (DESIGN "Data model").
+-- Parley cluster mode: the MySQL/MariaDB schema (docs/design.md "Logical tables").
 -- Generated from src/store/cluster/schema.cc, which parleyd runs at start;
 -- a test keeps the two identical. role: 1 owner, 0 member. status: 0 message,
 -- 1 hole (a seq whose append failed). Times are ms since the epoch.

@@ -1,4 +1,4 @@
-// parley: interactive command-line chat client (DESIGN "Origins": the first
+// parley: interactive command-line chat client (docs/design.md "Goals and origins": the first
 // origin's CLI). `parley --server HOST:PORT --user alice` opens a REPL;
 // trailing words run one command and exit.
 //

@@ -1,7 +1,7 @@
 #pragma once
 // parleyd's configuration: flags, a TOML/INI config file (--config) and
 // PARLEY_<FLAG> environment variables, in that order of precedence
-// (DESIGN "Command line").
+// (docs/protocol.md "Command line").
 
 #include <chrono>
 #include <cstdint>

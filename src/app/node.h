@@ -3,7 +3,7 @@
 // gateways, wired together from a Config. main() builds one and waits for a
 // signal.
 //
-// Two modes (DESIGN "Two deployment modes"): embedded (RocksStore +
+// Two modes (docs/design.md "Deployment modes"): embedded (RocksStore +
 // LocalBus) by default; cluster (RedisMysqlStore + RedisBus) when --redis,
 // --mysql and --gateway-id are all given. In cluster mode the bus does its
 // Redis work on a dedicated "backend" io_context with one thread of its own
@@ -57,7 +57,7 @@ class Node {
   // Starts the I/O threads; returns at once.
   void Run();
 
-  // The graceful stop of DESIGN "Runtime model": stop accepting, let
+  // The graceful stop of docs/design.md "Shutdown": stop accepting, let
   // in-flight requests finish, close connections, flush the store.
   void Shutdown();
 

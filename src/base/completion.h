@@ -3,7 +3,7 @@
 // a Redis connection's strand, a MySQL worker) gets its answer: its
 // completion handler and its executor are handed to whoever does the work,
 // and the result is posted back to that executor, so the caller always
-// resumes on its own executor (DESIGN "Runtime model").
+// resumes on its own executor (docs/design.md "Threads").
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -27,8 +27,8 @@ namespace asio = boost::asio;
 // order. A writer that completes a whole batch inside one (the store's group
 // commit) thus wakes each I/O thread once instead of once per caller, and
 // that thread resumes every caller of the batch back to back: what they push
-// to other connections is all queued before any of those writes (DESIGN
-// "Runtime model": one writev per connection for a batch). Nested batches
+// to other connections is all queued before any of those writes (docs/design.md
+// "Fan-out": one writev per connection for a batch). Nested batches
 // join the outer one.
 //
 // Threads: one thread; not movable.

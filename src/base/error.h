@@ -1,6 +1,6 @@
 #pragma once
 // Error values shared by every layer. The codes are the wire codes of the
-// protocol (DESIGN "Commands"): an error raised in the store reaches the client
+// protocol (docs/protocol.md "Error codes"): an error raised in the store reaches the client
 // unchanged, so one enum serves all layers instead of one per layer.
 
 #include <boost/system/result.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// User and conversation identifiers (DESIGN "Conversation ids").
+// User and conversation identifiers (docs/protocol.md "Conversation ids").
 
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 // PresenceRegistry: which users have sessions on this gateway, and what
 // changed since RedisBus last wrote presence to Redis. It lets the bus write
-// presence in batches (DESIGN "Runtime model": one pipelined round trip for
+// presence in batches (docs/design.md "Heartbeat and presence": one pipelined round trip for
 // many users) instead of one round trip per Attach/Detach.
 //
 // Threads: every method is safe from any thread (one mutex; the critical

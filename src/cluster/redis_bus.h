@@ -1,6 +1,6 @@
 #pragma once
-// RedisBus: presence and cross-gateway delivery for cluster mode (DESIGN
-// "Origins" 1, "Two deployment modes", "Redis keys").
+// RedisBus: presence and cross-gateway delivery for cluster mode (docs/design.md
+// "Goals and origins" 1, "Deployment modes", "Redis keys").
 //
 //   Publish(users, packet)            (any I/O thread, never blocks)
 //     ├─ local sessions ──▶ LocalBus::Publish, inline (no Redis round trip)
@@ -22,7 +22,7 @@
 // Delivery is best effort, at least once while everything is up: a full
 // queue drops (publishes_dropped), Redis down loses routed packets
 // (route_errors), pub/sub loses what is published while a subscriber
-// reconnects. Clients fill gaps by SYNC/PULL (DESIGN "Guarantees").
+// reconnects. Clients fill gaps by SYNC/PULL (docs/design.md "Delivery").
 //
 // Threads: Attach, Detach, Publish, LocalSessionCount, Healthy and stats are
 // safe from any thread and never block. Open and Shutdown block: call them

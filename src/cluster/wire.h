@@ -1,5 +1,5 @@
 #pragma once
-// The bytes RedisBus keeps in Redis and sends between gateways (DESIGN
+// The bytes RedisBus keeps in Redis and sends between gateways (docs/design.md
 // "Redis keys"). Pure: no I/O, no threads.
 //
 // Presence, one hash per user:

@@ -1,5 +1,5 @@
 #pragma once
-// Registration, password login and JWT tokens (DESIGN "WebSocket", "Auth").
+// Registration, password login and JWT tokens (docs/protocol.md "Authentication").
 //
 // Passwords are hashed with argon2id (libsodium). Hashing costs tens of
 // milliseconds on purpose, so it runs on `blocking_executor` (a small thread

@@ -1,5 +1,5 @@
 #pragma once
-// Bus: presence and delivery to online sessions (DESIGN "Two deployment
+// Bus: presence and delivery to online sessions (docs/design.md "Deployment
 // modes"). LocalBus serves one process; RedisBus spans gateways.
 //
 // Threads: every method is safe from any thread.

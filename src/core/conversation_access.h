@@ -1,5 +1,5 @@
 #pragma once
-// Who may touch a conversation (DESIGN "Guarantees", isolation): the two
+// Who may touch a conversation (docs/design.md "Isolation"): the two
 // users of a private conversation, the current members of a group; and from
 // which seq a group member reads.
 //

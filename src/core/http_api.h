@@ -1,5 +1,5 @@
 #pragma once
-// The JSON HTTP API of DESIGN "WebSocket": POST /api/register, POST /api/login.
+// The JSON HTTP API of docs/protocol.md "HTTP": POST /api/register, POST /api/login.
 // net/ parses HTTP and calls these with the request body.
 
 #include <boost/asio/awaitable.hpp>

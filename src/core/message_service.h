@@ -1,6 +1,6 @@
 #pragma once
-// MessageService: CHAT, PULL, ACK, HISTORY and CONVERSATIONS (DESIGN
-// "Commands", "Guarantees"). It checks who may touch which conversation,
+// MessageService: CHAT, PULL, ACK, HISTORY and CONVERSATIONS (docs/protocol.md
+// "Commands", docs/design.md "Guarantees"). It checks who may touch which conversation,
 // stores through Store and delivers through Bus. It never sees a socket.
 //
 // Threads: methods run on the calling connection's executor; the service has

@@ -1,5 +1,5 @@
 #pragma once
-// Store: the durable state of Parley, as the core sees it (DESIGN "Data
+// Store: the durable state of Parley, as the core sees it (docs/design.md "Data
 // model"). Implemented by store/rocks (embedded) and the cluster backend.
 //
 // Threads: every method may be called from any I/O thread and resumes the

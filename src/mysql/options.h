@@ -1,6 +1,6 @@
 #pragma once
-// Settings of a MySQL/MariaDB pool. The defaults follow DESIGN "Runtime
-// model": small timeouts, so that a query answers 503 quickly while the
+// Settings of a MySQL/MariaDB pool. The defaults follow docs/design.md "Backend
+// outages": small timeouts, so that a query answers 503 quickly while the
 // server is away instead of hanging.
 
 #include <chrono>

@@ -1,6 +1,6 @@
 #pragma once
 // Pool: MariaDB Connector/C on a few blocking worker threads, one connection
-// each (DESIGN "Runtime model": work that blocks runs on its own threads and
+// each (docs/design.md "Threads": work that blocks runs on its own threads and
 // completes back on the caller's executor).
 //
 //   caller coroutine ──Submit──▶ bounded queue ──▶ worker thread + Session

@@ -28,7 +28,7 @@
 //
 // Threads: id(), Deliver() and Close() are safe from any thread. Everything
 // else runs on the connection's executor, which must be an io_context run by
-// a single thread (DESIGN "Runtime model"): that thread is the connection's
+// a single thread (docs/design.md "Threads"): that thread is the connection's
 // strand, so the state below needs no lock.
 
 #include <boost/asio/awaitable.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// The plain HTTP routes of the WebSocket port (DESIGN "WebSocket"), apart
+// The plain HTTP routes of the WebSocket port (docs/protocol.md "HTTP"), apart
 // from Beast so that the routing reads as a table:
 //
 //   POST /api/register   core::HandleRegister   application/json

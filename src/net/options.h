@@ -1,5 +1,5 @@
 #pragma once
-// Options of the network layer (DESIGN "Command line", "Runtime model").
+// Options of the network layer (docs/protocol.md "Command line", docs/design.md "Runtime model").
 // Plain data: filled by app/ from flags, read-only once the Server exists.
 
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// The bounded outbound queue of one connection (DESIGN "Backpressure").
+// The bounded outbound queue of one connection (docs/design.md "Backpressure").
 //
 // Producers are the connection's own reader (replies) and any thread of the
 // core (pushes); the consumer is the connection's writer coroutine, which

@@ -3,7 +3,7 @@
 // (tcp_connection.h) and HTTP + WebSocket (ws_http_session.h) — over the
 // app's I/O threads.
 //
-// Shutdown, in order (DESIGN "Runtime model"):
+// Shutdown, in order (docs/design.md "Shutdown"):
 //   server.StopAccepting();        // no new connections
 //   server.CloseAll();             // each connection: no new request; the one
 //                                  // in progress finishes and its reply is sent;

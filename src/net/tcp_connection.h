@@ -1,5 +1,5 @@
 #pragma once
-// The binary TCP gateway's connection (DESIGN "TCP"): length-prefixed frames
+// The binary TCP gateway's connection (docs/protocol.md "TCP"): length-prefixed frames
 // in, gather-written frames out. Everything else is Connection's.
 //
 // Threads: call on the socket's executor (the I/O thread it was accepted for).

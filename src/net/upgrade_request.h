@@ -1,6 +1,6 @@
 #pragma once
 // The parts of a WebSocket upgrade request that decide whether it is let in
-// (DESIGN "WebSocket"): credentials and the browser's Origin.
+// (docs/protocol.md "WebSocket"): credentials and the browser's Origin.
 // Pure functions, any thread.
 
 #include <string>

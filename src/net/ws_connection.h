@@ -1,5 +1,5 @@
 #pragma once
-// The WebSocket gateway's connection once the upgrade is answered (DESIGN
+// The WebSocket gateway's connection once the upgrade is answered (docs/protocol.md
 // "WebSocket"): RFC 6455 framing (ws_frame.h) on the plain TCP socket,
 // driven by callbacks so that an idle connection holds no read buffer, no
 // coroutine frame and no timer of its own (its deadlines are swept by the

@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP + WebSocket gateway's connections (DESIGN "WebSocket"). The only
+// The HTTP + WebSocket gateway's connections (docs/protocol.md "WebSocket"). The only
 // translation unit that instantiates Beast (its HTTP parser and serializer),
 // to keep builds fast.
 //

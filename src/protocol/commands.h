@@ -1,5 +1,5 @@
 #pragma once
-// Command numbers of the wire protocol (DESIGN "Commands").
+// Command numbers of the wire protocol (docs/protocol.md "Commands").
 
 #include <cstdint>
 #include <optional>

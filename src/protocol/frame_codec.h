@@ -1,5 +1,5 @@
 #pragma once
-// The TCP frame of DESIGN "Wire protocol":
+// The TCP frame of docs/protocol.md "TCP":
 //
 //   +-------------+--------------+-----------+---------------------+
 //   | Length u32  | Version u16  | Cmd u16   | Body: JSON, UTF-8   |

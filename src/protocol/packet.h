@@ -1,5 +1,5 @@
 #pragma once
-// JSON packets (DESIGN "Commands"): parsing a request body into an object,
+// JSON packets (docs/protocol.md "Commands"): parsing a request body into an object,
 // typed field access with clear errors, and building responses.
 //
 // Pure code: no I/O, no threads.

@@ -1,5 +1,5 @@
 #pragma once
-// Typed views of the request bodies of DESIGN "Commands". Parsing checks
+// Typed views of the request bodies of docs/protocol.md "Commands". Parsing checks
 // presence and JSON types only (400 on failure); meaning (limits, membership)
 // is the core's business.
 

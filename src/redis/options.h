@@ -1,6 +1,6 @@
 #pragma once
 // Settings of a Redis connection, client or subscriber. The defaults follow
-// DESIGN "Runtime model": never hang, answer 503 quickly while Redis is away.
+// docs/design.md "Backend outages": never hang, answer 503 quickly while Redis is away.
 
 #include <chrono>
 #include <cstddef>

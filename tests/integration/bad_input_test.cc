@@ -1,6 +1,6 @@
 // Hostile and broken input, each on its own connection, while a pair of
 // well-behaved clients keeps chatting: every bad peer gets a clear error code
-// or a clean close, and the chat never notices (DESIGN "Bad input").
+// or a clean close, and the chat never notices (docs/design.md "Bad input").
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Smoke run of every parley-bench scenario at a tiny size against a real
 // parleyd: each must exit 0 and write its JSON. Benchmarks assert nothing
-// about speed here (DESIGN: the figures live in bench/results/).
+// about speed here (bench/README.md: the figures live in bench/results/).
 #include <gtest/gtest.h>
 
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // kill -9 while two clients send as fast as acks come back; after a restart
 // on the same data dir every acknowledged message is there once, in order,
-// and seqs go on without a hole (DESIGN "Guarantees": durability, order,
+// and seqs go on without a hole (docs/design.md "Guarantees": durability, order,
 // idempotency).
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// parley-bench: the load generator (DESIGN "tools/"). One scenario per run,
+// parley-bench: the load generator (bench/README.md). One scenario per run,
 // chosen by --scenario; each prints a one-line summary and writes JSON.
 #include <signal.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 #pragma once
-// The Redis keys of the cluster store (DESIGN "Redis keys"), all under one
+// The Redis keys of the cluster store (docs/design.md "Redis keys"), all under one
 // configurable prefix (default "im:"):
 //
 //   {p}seq:{conv}              STRING  INCR counter: the conversation's last assigned seq

@@ -19,7 +19,7 @@ struct ClusterStoreOptions {
   std::string redis_host = "127.0.0.1";
   std::uint16_t redis_port = 6379;
   redis::Options redis;
-  // Every Redis key starts with this (DESIGN "Redis keys": im:seq:{conv}, ...).
+  // Every Redis key starts with this (docs/design.md "Redis keys": im:seq:{conv}, ...).
   std::string key_prefix = "im:";
   // From --mysql via mysql::ParseUrl.
   mysql::Options mysql;

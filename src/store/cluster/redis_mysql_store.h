@@ -1,5 +1,5 @@
 #pragma once
-// RedisMysqlStore: the cluster-mode Store (DESIGN "Two deployment modes").
+// RedisMysqlStore: the cluster-mode Store (docs/design.md "Deployment modes").
 // Redis is the index and the cache (seq counters, inboxes, the idempotency
 // cache, group membership as of the newest seq); MySQL is the truth
 // (messages, users, groups, ack positions). Every Redis key is re-seeded

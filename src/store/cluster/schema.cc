@@ -70,7 +70,7 @@ const std::vector<std::string_view>& SchemaStatements() {
 
 std::string SchemaSqlFile() {
   std::string out =
-      "-- Parley cluster mode: the MySQL/MariaDB schema (DESIGN \"Data model\").\n"
+      "-- Parley cluster mode: the MySQL/MariaDB schema (docs/design.md \"Logical tables\").\n"
       "-- Generated from src/store/cluster/schema.cc, which parleyd runs at start;\n"
       "-- a test keeps the two identical. role: 1 owner, 0 member. status: 0 message,\n"
       "-- 1 hole (a seq whose append failed). Times are ms since the epoch.\n";

@@ -1,5 +1,5 @@
 #pragma once
-// The MySQL schema of the cluster store (DESIGN "Data model"). The store runs
+// The MySQL schema of the cluster store (docs/design.md "Logical tables"). The store runs
 // these statements at start (CREATE TABLE IF NOT EXISTS: creating a fresh
 // database, leaving an existing one alone); scripts/schema.sql is the same
 // text for operators, and a test checks that the two match.

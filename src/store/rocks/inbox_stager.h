@@ -1,6 +1,6 @@
 #pragma once
 // Write diffusion: puts a message into each recipient's inbox under the
-// recipient's next inbox_seq (DESIGN "Data model", key layout in
+// recipient's next inbox_seq (docs/design.md "Data model", key layout in
 // rocks_keys.h). A batch's entries for one user go into one row, a run
 // (inbox_run.h), written by Seal.
 //

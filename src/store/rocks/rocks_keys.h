@@ -1,5 +1,5 @@
 #pragma once
-// Key and value encodings of the RocksDB column families (DESIGN "Data model").
+// Key and value encodings of the RocksDB column families (docs/design.md "RocksDB layout").
 //
 //   messages     conv '\0' be64(seq)          -> message JSON, exactly as
 //                                                protocol::SerializeMessage made it

@@ -2,7 +2,7 @@
 // Which backend the integration tests run parleyd on. The same tests run
 // twice under ctest: once embedded (RocksDB), once with the environment
 // variable PARLEY_TEST_BACKEND=cluster, where every deployment gets a real
-// redis-server and mariadbd of its own (DESIGN "Two deployment modes": the
+// redis-server and mariadbd of its own (docs/design.md "Deployment modes": the
 // core is tested against both).
 
 #include <filesystem>

@@ -47,7 +47,7 @@ class ServerProcess {
   std::uint16_t ws_port() const { return ws_port_; }
   pid_t pid() const { return pid_; }
 
-  // SIGKILL and reap: the crash of DESIGN's durability guarantee.
+  // SIGKILL and reap: the crash of the durability guarantee (docs/design.md "Durability").
   void Kill9();
   // SIGTERM, then waits up to `timeout`; returns the exit status (or -1 when
   // it had to be killed).

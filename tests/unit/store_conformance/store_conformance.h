@@ -1,6 +1,6 @@
 #pragma once
 // The Store conformance suite: every case runs against each backend
-// (DESIGN: "Tests run the core against both"). A binary links the cases
+// (docs/design.md "Deployment modes": tests run the core against both). A binary links the cases
 // (store_*_test.cc) and instantiate.cc, built for one backend. Cases drive
 // the store through core::Store only, from a thread pool of their own as the
 // gateways do; what one backend does differently is tested in that backend's
