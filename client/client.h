@@ -181,6 +181,8 @@ class Client {
   void RequestSyncPage();
   void OnSyncPage(SyncPage page);
   void FallBackToConversations(std::optional<std::int64_t> then_sync_from);
+  void RequestConversationsPage(std::string cursor, int pages_read,
+                                std::optional<std::int64_t> then_sync_from);
   void EndPaging(std::optional<base::Error> error);
   bool CatchingUp() const;
   void MaybeFinishSync();
@@ -221,6 +223,10 @@ class Client {
   bool paging_ = false;      // a SYNC (or CONVERSATIONS fallback) is in flight
   bool page_again_ = false;  // a catch-up was asked for during paging
   bool fell_back_ = false;   // this paging round used the fallback already
+  // SYNC's groups_since: the groups listed since were all applied. Absent
+  // until a round ends well: the server then lists every group.
+  std::optional<std::int64_t> groups_since_;
+  std::optional<std::int64_t> pending_groups_since_;  // set by a listing in progress
   std::optional<base::Error> catchup_error_;  // first failure since the round began
   std::uint64_t next_waiter_id_ = 1;
   std::map<std::uint64_t, SyncWaiter> sync_waiters_;

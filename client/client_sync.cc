@@ -54,7 +54,7 @@ void Client::StartCatchup() {
 }
 
 void Client::RequestSyncPage() {
-  StartRequest(SyncBody(inbox_cursor_, options_.sync_limit),
+  StartRequest(SyncBody(inbox_cursor_, options_.sync_limit, groups_since_),
                [this](base::Result<json::object> answer) {
                  if (!answer) {
                    // A server without SYNC: the listing of every conversation
@@ -84,27 +84,47 @@ void Client::OnSyncPage(SyncPage page) {
   for (const ConversationInfo& c : page.conversations) {
     Apply(tracker_.OnServerMax(c.conversation_id, c.max_seq));
   }
+  // More groups moved than SYNC lists: CONVERSATIONS has them all; the next
+  // SYNC may skip the unmoved ones only once they were seen.
+  if (page.conversations_truncated && !fell_back_) {
+    pending_groups_since_ = page.next_groups_since;
+    return FallBackToConversations(std::nullopt);
+  }
+  groups_since_ = page.next_groups_since;
   EndPaging(std::nullopt);
 }
 
 void Client::FallBackToConversations(std::optional<std::int64_t> then_sync_from) {
   fell_back_ = true;
-  StartRequest(CmdBody(protocol::Cmd::kConversations),
-               [this, then_sync_from](base::Result<json::object> answer) {
-                 auto list = answer ? ParseConversations(*answer)
-                                    : base::Result<std::vector<ConversationInfo>>(answer.error());
-                 if (!list) return EndPaging(list.error());
-                 // Unknown conversations start at seq 1 or at max_seq, as the
-                 // tracker's policy says; known ones PULL from delivered.
-                 for (const ConversationInfo& c : *list) {
-                   Apply(tracker_.OnServerMax(c.conversation_id, c.max_seq));
-                 }
-                 if (!then_sync_from) return EndPaging(std::nullopt);
-                 // Moved only now: had the listing failed, the next catch-up
-                 // must find the cursor expired and fall back again.
-                 inbox_cursor_ = *then_sync_from;
-                 RequestSyncPage();
-               });
+  RequestConversationsPage(std::string(), 0, then_sync_from);
+}
+
+void Client::RequestConversationsPage(std::string cursor, int pages_read,
+                                      std::optional<std::int64_t> then_sync_from) {
+  StartRequest(
+      ConversationsBody(cursor, kConversationPage),
+      [this, cursor, pages_read, then_sync_from](base::Result<json::object> answer) {
+        auto page = answer ? ParseConversationPage(*answer)
+                           : base::Result<ConversationPage>(answer.error());
+        if (!page) return EndPaging(page.error());
+        // Unknown conversations start at seq 1 or at max_seq, as the
+        // tracker's policy says; known ones PULL from delivered.
+        for (const ConversationInfo& c : page->conversations) {
+          Apply(tracker_.OnServerMax(c.conversation_id, c.max_seq));
+        }
+        // A page that does not advance ends the listing, so a confused server
+        // cannot keep the client asking forever.
+        if (page->has_more && page->next_cursor != cursor && pages_read + 1 < kMaxConversationPages) {
+          return RequestConversationsPage(std::move(page->next_cursor), pages_read + 1,
+                                          then_sync_from);
+        }
+        groups_since_ = std::exchange(pending_groups_since_, std::nullopt);
+        if (!then_sync_from) return EndPaging(std::nullopt);
+        // Moved only now: had the listing failed, the next catch-up
+        // must find the cursor expired and fall back again.
+        inbox_cursor_ = *then_sync_from;
+        RequestSyncPage();
+      });
 }
 
 void Client::EndPaging(std::optional<base::Error> error) {

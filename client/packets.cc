@@ -128,9 +128,18 @@ json::object AckBody(std::string_view conversation_id, std::int64_t seq) {
   return o;
 }
 
-json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit) {
+json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit,
+                      std::optional<std::int64_t> groups_since) {
   json::object o = WithCmd(protocol::Cmd::kSync);
   o["inbox_seq"] = inbox_seq;
+  o["limit"] = limit;
+  if (groups_since) o["groups_since"] = *groups_since;
+  return o;
+}
+
+json::object ConversationsBody(std::string_view cursor, std::int64_t limit) {
+  json::object o = WithCmd(protocol::Cmd::kConversations);
+  if (!cursor.empty()) o["cursor"] = cursor;
   o["limit"] = limit;
   return o;
 }
@@ -182,8 +191,18 @@ base::Result<std::vector<protocol::Message>> ParseHistory(const json::object& re
   return MessageArray(response, "payload");
 }
 
-base::Result<std::vector<ConversationInfo>> ParseConversations(const json::object& response) {
-  return ConversationArray(response);
+base::Result<ConversationPage> ParseConversationPage(const json::object& response) {
+  ConversationPage page;
+  PARLEY_ASSIGN_OR_RETURN(page.conversations, ConversationArray(response));
+  const json::value* more = response.if_contains("has_more");
+  page.has_more = more != nullptr && more->is_bool() && more->get_bool();
+  auto cursor = protocol::OptionalString(response, "next_cursor");
+  if (!cursor) return Malformed(cursor.error());
+  if (*cursor) page.next_cursor = **cursor;
+  if (page.has_more && page.next_cursor.empty()) {
+    return base::MakeError(base::Code::kInternal, "malformed reply: has_more without next_cursor");
+  }
+  return page;
 }
 
 base::Result<SyncPage> ParseSyncPage(const json::object& response) {
@@ -213,6 +232,14 @@ base::Result<SyncPage> ParseSyncPage(const json::object& response) {
   page.expired = expired != nullptr && expired->is_bool() && expired->get_bool();
   if (response.contains("conversations")) {
     PARLEY_ASSIGN_OR_RETURN(page.conversations, ConversationArray(response));
+  }
+  const json::value* truncated = response.if_contains("conversations_truncated");
+  page.conversations_truncated = truncated != nullptr && truncated->is_bool() && truncated->get_bool();
+  if (const json::value* since = response.if_contains("next_groups_since")) {
+    if (!since->is_int64()) {
+      return base::MakeError(base::Code::kInternal, "malformed reply: next_groups_since");
+    }
+    page.next_groups_since = since->get_int64();
   }
   return page;
 }

@@ -66,6 +66,23 @@ struct SyncPage {
   bool has_more = false;
   bool expired = false;
   std::vector<ConversationInfo> conversations;
+  // More groups moved than one SYNC lists: CONVERSATIONS has the rest.
+  bool conversations_truncated = false;
+  // What the next SYNC sends as groups_since (absent from older servers).
+  std::optional<std::int64_t> next_groups_since;
+};
+
+// CONVERSATIONS pages the client library asks for (the server caps a page
+// at 200), and how many pages one listing may take at most.
+inline constexpr std::int64_t kConversationPage = 200;
+inline constexpr int kMaxConversationPages = 10'000;
+
+// A CONVERSATIONS answer: one page, most recent first. Older servers answer
+// everything at once (has_more false).
+struct ConversationPage {
+  std::vector<ConversationInfo> conversations;
+  bool has_more = false;
+  std::string next_cursor;  // the next request's cursor
 };
 
 // {"cmd":4,"event":"ack",...} without req_id: another device of this user
@@ -84,7 +101,9 @@ boost::json::object PullBody(std::string_view conversation_id, std::int64_t curs
 boost::json::object HistoryBody(std::string_view conversation_id, std::int64_t before_seq,
                                 std::int64_t limit);
 boost::json::object AckBody(std::string_view conversation_id, std::int64_t seq);
-boost::json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit);
+boost::json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit,
+                             std::optional<std::int64_t> groups_since);
+boost::json::object ConversationsBody(std::string_view cursor, std::int64_t limit);
 boost::json::object CmdBody(protocol::Cmd cmd);
 
 // The error an answer carries ("code" other than 0), or nullopt for success.
@@ -98,8 +117,7 @@ base::Result<SendAck> ParseSendAck(const boost::json::object& response);
 base::Result<PullPage> ParsePullPage(const boost::json::object& response);
 // HISTORY's "payload": newest first, as the server sends it.
 base::Result<std::vector<protocol::Message>> ParseHistory(const boost::json::object& response);
-base::Result<std::vector<ConversationInfo>> ParseConversations(
-    const boost::json::object& response);
+base::Result<ConversationPage> ParseConversationPage(const boost::json::object& response);
 base::Result<SyncPage> ParseSyncPage(const boost::json::object& response);
 // PUSH's "payload".
 base::Result<protocol::Message> ParsePush(const boost::json::object& packet);

@@ -112,8 +112,18 @@ base::Result<void> SyncClient::Ack(std::string_view conversation_id, std::int64_
 }
 
 base::Result<std::vector<ConversationInfo>> SyncClient::Conversations() {
-  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(CmdBody(protocol::Cmd::kConversations)));
-  return ParseConversations(answer);
+  std::vector<ConversationInfo> all;
+  std::string cursor;
+  // Bounded: a server that never ends the listing cannot keep us here.
+  for (int page_count = 0; page_count < kMaxConversationPages; ++page_count) {
+    PARLEY_ASSIGN_OR_RETURN(auto answer, Request(ConversationsBody(cursor, kConversationPage)));
+    PARLEY_ASSIGN_OR_RETURN(ConversationPage page, ParseConversationPage(answer));
+    all.insert(all.end(), std::make_move_iterator(page.conversations.begin()),
+               std::make_move_iterator(page.conversations.end()));
+    if (!page.has_more || page.next_cursor == cursor) return all;
+    cursor = std::move(page.next_cursor);
+  }
+  return all;
 }
 
 base::Result<GroupReply> SyncClient::GroupRequest(json::object body) {

@@ -137,7 +137,7 @@ void Node::Wire(const std::string& secret, bool insecure, bool cluster) {
   core::GroupOptions group_options;
   group_options.require_registered_members = !insecure;
   groups_ = std::make_unique<core::GroupService>(*store_, *bus_, clock_, metrics_, group_options);
-  sync_ = std::make_unique<core::SyncService>(*store_);
+  sync_ = std::make_unique<core::SyncService>(*store_, clock_);
   dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *groups_, *sync_, *bus_,
                                                    metrics_);
 

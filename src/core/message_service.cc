@@ -9,6 +9,7 @@
 
 #include "base/ids.h"
 #include "core/conversation_access.h"
+#include "core/conversation_list.h"
 #include "core/page_budget.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
@@ -247,33 +248,33 @@ asio::awaitable<base::Result<std::string>> MessageService::Ack(const Caller& cal
 
 asio::awaitable<base::Result<std::string>> MessageService::Conversations(
     const Caller& caller, const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(protocol::ConversationsRequest page_request,
+                             protocol::ParseConversations(request));
+  std::size_t first = 0;
   PARLEY_CO_ASSIGN_OR_RETURN(std::vector<ConversationState> states,
                              co_await store_.ListConversations(caller.user_id));
-  // Most recent activity first, as a chat list shows it.
-  std::vector<std::pair<std::int64_t, json::object>> items;
-  items.reserve(states.size());
-  for (const ConversationState& s : states) {
-    json::object item;
-    item["conversation_id"] = s.conversation_id;
-    item["max_seq"] = s.max_seq;
-    item["last_ack_seq"] = s.last_ack_seq;
-    item["unread"] = std::max<std::int64_t>(0, s.max_seq - s.last_ack_seq);
-    json::value last = nullptr;
-    std::int64_t last_time = 0;
-    if (auto message = protocol::ParseMessage(s.last_message_json)) {
-      last_time = message->send_time;
-      last = protocol::MessageToJson(*message);
-    }
-    item["last_message"] = std::move(last);
-    items.emplace_back(last_time, std::move(item));
+  std::vector<ListedConversation> sorted = ByRecency(std::move(states));
+  if (!page_request.cursor.empty()) {
+    const std::optional<ListCursor> cursor = DecodeCursor(page_request.cursor);
+    if (!cursor) co_return BadRequest("malformed cursor");
+    first = FirstAfter(sorted, *cursor);
   }
-  std::stable_sort(items.begin(), items.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  const std::size_t limit = PageLimit(page_request.limit);
+  const std::size_t end = std::min(sorted.size(), first + limit);
   json::array list;
-  list.reserve(items.size());
-  for (auto& entry : items) list.push_back(std::move(entry.second));
-  co_return protocol::OkResponse(Cmd::kConversations, &request,
-                                 {{"conversations", std::move(list)}});
+  list.reserve(end - first);
+  std::size_t bytes = 0;
+  std::size_t next = first;
+  // Bounded like a page of messages (page_budget.h): a last message may be
+  // up to --max-content bytes.
+  for (; next < end && (next == first || bytes < kMaxPageBytes); ++next) {
+    list.push_back(SummaryJson(sorted[next]));
+    bytes += sorted[next].state.last_message_json.size() + 128;
+  }
+  const bool has_more = next < sorted.size();
+  json::object fields{{"conversations", std::move(list)}, {"has_more", has_more}};
+  fields["next_cursor"] = next > first ? EncodeCursor(sorted[next - 1]) : page_request.cursor;
+  co_return protocol::OkResponse(Cmd::kConversations, &request, std::move(fields));
 }
 
 }  // namespace parley::core

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/conversation_list.h"
 #include "core/page_budget.h"
 #include "protocol/commands.h"
 #include "protocol/packet.h"
@@ -14,9 +15,6 @@ namespace parley::core {
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::size_t kDefaultLimit = 100;
-constexpr std::size_t kMaxLimit = 500;
 
 // [{"inbox_seq":N,"message":<stored JSON>},...] built by concatenation: the
 // stored message bytes are never parsed again.
@@ -39,21 +37,36 @@ asio::awaitable<base::Result<std::string>> SyncService::Sync(const Caller& calle
   if (sync.inbox_seq < 0) {
     co_return base::MakeError(base::Code::kBadRequest, "inbox_seq must not be negative");
   }
+  if (sync.groups_since && *sync.groups_since < 0) {
+    co_return base::MakeError(base::Code::kBadRequest, "groups_since must not be negative");
+  }
   const std::size_t limit =
-      sync.limit <= 0 ? kDefaultLimit : std::min<std::size_t>(sync.limit, kMaxLimit);
+      sync.limit <= 0 ? kSyncDefaultLimit : std::min<std::size_t>(sync.limit, kSyncMaxLimit);
+  // Stamped before anything is read: a message stored after the reads below
+  // has a send_time past it (within the margin).
+  const std::int64_t next_groups_since = std::max<std::int64_t>(0, clock_.NowMs() - kGroupsSinceMarginMs);
   PARLEY_CO_ASSIGN_OR_RETURN(InboxPage page,
                              co_await store_.ReadInbox(caller.user_id, sync.inbox_seq, limit));
   TrimToBudget(page.entries, page.has_more, [](const auto& e) { return e.message_json.size(); });
-  PARLEY_CO_ASSIGN_OR_RETURN(std::vector<ConversationState> states,
-                             co_await store_.ListConversations(caller.user_id));
 
+  // Groups only on the last page: a device reads the whole inbox first
+  // (small groups are in it) and PULLs the listed groups after.
   json::array groups;
-  for (const ConversationState& s : states) {
-    if (!s.conversation_id.starts_with("group_")) continue;
-    groups.push_back(json::object{{"conversation_id", s.conversation_id},
-                                  {"max_seq", s.max_seq},
-                                  {"last_ack_seq", s.last_ack_seq},
-                                  {"unread", std::max<std::int64_t>(0, s.max_seq - s.last_ack_seq)}});
+  bool truncated = false;
+  if (!page.has_more) {
+    PARLEY_CO_ASSIGN_OR_RETURN(std::vector<ConversationState> states,
+                               co_await store_.ListConversations(caller.user_id));
+    std::erase_if(states, [](const ConversationState& s) {
+      return !s.conversation_id.starts_with("group_");
+    });
+    for (const ListedConversation& item : ByRecency(std::move(states))) {
+      if (sync.groups_since && item.last_time < *sync.groups_since) break;  // the rest are older
+      if (groups.size() == kSyncMaxGroups) {
+        truncated = true;
+        break;
+      }
+      groups.push_back(PositionJson(item));
+    }
   }
   std::int64_t next = sync.inbox_seq;
   if (page.expired) {
@@ -65,7 +78,9 @@ asio::awaitable<base::Result<std::string>> SyncService::Sync(const Caller& calle
                                           {{"next_inbox_seq", next},
                                            {"has_more", page.has_more},
                                            {"expired", page.expired},
-                                           {"conversations", std::move(groups)}});
+                                           {"conversations", std::move(groups)},
+                                           {"conversations_truncated", truncated},
+                                           {"next_groups_since", next_groups_since}});
   protocol::AppendRawField(body, "payload", EntriesJson(page.entries));
   co_return body;
 }

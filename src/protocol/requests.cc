@@ -67,6 +67,17 @@ base::Result<SyncRequest> ParseSync(const json::object& body) {
   SyncRequest r;
   PARLEY_ASSIGN_OR_RETURN(r.inbox_seq, OptionalInt(body, "inbox_seq", 0));
   PARLEY_ASSIGN_OR_RETURN(r.limit, OptionalInt(body, "limit", 0));
+  if (body.contains("groups_since")) {
+    PARLEY_ASSIGN_OR_RETURN(r.groups_since, OptionalInt(body, "groups_since", 0));
+  }
+  return r;
+}
+
+base::Result<ConversationsRequest> ParseConversations(const json::object& body) {
+  ConversationsRequest r;
+  PARLEY_ASSIGN_OR_RETURN(r.limit, OptionalInt(body, "limit", 0));
+  PARLEY_ASSIGN_OR_RETURN(auto cursor, OptionalString(body, "cursor"));
+  if (cursor) r.cursor = *cursor;
   return r;
 }
 

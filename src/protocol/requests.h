@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -46,6 +47,14 @@ struct HistoryRequest {
 struct SyncRequest {
   std::int64_t inbox_seq = 0;
   std::int64_t limit = 0;
+  // The previous SYNC's next_groups_since: list only the groups with a
+  // message since then. Absent: every group (up to a cap).
+  std::optional<std::int64_t> groups_since;
+};
+
+struct ConversationsRequest {
+  std::int64_t limit = 0;  // 0: the default page
+  std::string cursor;      // the previous page's next_cursor; empty: the first page
 };
 
 base::Result<LoginRequest> ParseLogin(const boost::json::object& body);
@@ -54,5 +63,6 @@ base::Result<PullRequest> ParsePull(const boost::json::object& body);
 base::Result<AckRequest> ParseAck(const boost::json::object& body);
 base::Result<HistoryRequest> ParseHistory(const boost::json::object& body);
 base::Result<SyncRequest> ParseSync(const boost::json::object& body);
+base::Result<ConversationsRequest> ParseConversations(const boost::json::object& body);
 
 }  // namespace parley::protocol

@@ -299,5 +299,26 @@ TEST_F(GroupAccessTest, KnowingAGroupsIdIsNotEnoughToJoinOrRead) {
       << "the rule survives a restart";
 }
 
+// A user in more groups than one SYNC lists (read diffusion: nothing in its
+// inbox) catches up on every one: SYNC says the list is truncated and the
+// client library pages through CONVERSATIONS.
+TEST_F(GroupAccessTest, AUserInManyReadDiffusionGroupsCatchesUpOnAll) {
+  Start({"--fanout-threshold", "1"});
+  Token("bob");
+  Device alice(server_->tcp_port(), Token("alice"));
+  constexpr int kGroups = 230;  // past SYNC's 200
+  for (int i = 0; i < kGroups; ++i) {
+    auto created = alice.client().GroupCreate("g", {"bob"}, "g" + std::to_string(i));
+    ASSERT_TRUE(created) << created.error().message;
+  }
+  Device bob(server_->tcp_port(), Token("bob"));
+  ASSERT_TRUE(bob.WaitForCount(kGroups)) << bob.ReceivedCount();
+  auto received = bob.Received();
+  EXPECT_EQ(received.size(), static_cast<std::size_t>(kGroups));
+  for (const auto& [conversation, messages] : received) {
+    EXPECT_TRUE(Device::IsDense(messages)) << conversation;
+  }
+}
+
 }  // namespace
 }  // namespace parley::testing

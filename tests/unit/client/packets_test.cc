@@ -43,19 +43,30 @@ TEST(PacketsTest, ParsesPullPageAndConversations) {
   EXPECT_EQ(page->messages[0].seq, 4);
   EXPECT_TRUE(page->has_more);
 
-  auto list = ParseConversations(Parse(
+  auto list = ParseConversationPage(Parse(
       R"({"conversations":[{"conversation_id":"c","max_seq":3,"last_ack_seq":1,"unread":2,
           "last_message":null}]})"));
   ASSERT_TRUE(list) << list.error().message;
-  EXPECT_EQ((*list)[0].unread, 2);
-  EXPECT_FALSE((*list)[0].last_message);
+  EXPECT_EQ(list->conversations[0].unread, 2);
+  EXPECT_FALSE(list->conversations[0].last_message);
+  EXPECT_FALSE(list->has_more) << "an older server answers everything at once";
+
+  auto paged = ParseConversationPage(
+      Parse(R"({"conversations":[],"has_more":true,"next_cursor":"5:c"})"));
+  ASSERT_TRUE(paged);
+  EXPECT_TRUE(paged->has_more);
+  EXPECT_EQ(paged->next_cursor, "5:c");
+  EXPECT_FALSE(ParseConversationPage(Parse(R"({"conversations":[],"has_more":true})")))
+      << "more without a cursor to get it";
 
   EXPECT_FALSE(ParsePullPage(Parse(R"({"payload":{}})")));
 }
 
 TEST(PacketsTest, ParsesSyncPages) {
-  EXPECT_EQ(SyncBody(7, 50).at("cmd").as_int64(), 6);
-  EXPECT_EQ(SyncBody(7, 50).at("inbox_seq").as_int64(), 7);
+  EXPECT_EQ(SyncBody(7, 50, std::nullopt).at("cmd").as_int64(), 6);
+  EXPECT_EQ(SyncBody(7, 50, std::nullopt).at("inbox_seq").as_int64(), 7);
+  EXPECT_FALSE(SyncBody(7, 50, std::nullopt).contains("groups_since"));
+  EXPECT_EQ(SyncBody(7, 50, 1234).at("groups_since").as_int64(), 1234);
   auto page = ParseSyncPage(Parse(
       R"({"cmd":6,"code":0,"payload":[{"inbox_seq":8,"message":{"msg_id":"m",
           "conversation_id":"c","seq":2,"sender_id":"a","content":"x","msg_type":1,

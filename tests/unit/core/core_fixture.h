@@ -44,7 +44,7 @@ class CoreFixture {
               io_.get_executor()),
         messages_(store_, bus_, clock_, metrics_, MessageOptions{}),
         groups_(store_, bus_, clock_, metrics_, GroupOptions{}),
-        sync_(store_),
+        sync_(store_, clock_),
         dispatcher_(auth_, messages_, groups_, sync_, bus_, metrics_) {}
 
   template <class T>

@@ -246,5 +246,79 @@ TEST_F(GroupServiceTest, AReusedMsgIdIsAConflictButARetryIsNot) {
   EXPECT_TRUE(pulled.at("payload").as_array().empty()) << "nothing was stored";
 }
 
+TEST_F(GroupServiceTest, ConversationsComeInPagesMostRecentFirst) {
+  auto alice = Connect("alice");
+  const std::vector<std::string> peers = {"p1", "p2", "p3", "p4", "p5"};
+  for (const std::string& peer : peers) {
+    Register(peer);
+    clock_.AdvanceMs(10);
+    ASSERT_EQ(Code(Chat(*alice, peer, "hi", "m-" + peer)), 0);
+  }
+  std::vector<std::string> listed;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    json::object request{{"cmd", 9}, {"limit", 2}};
+    if (!cursor.empty()) request["cursor"] = cursor;
+    auto reply = Send(*alice, request);
+    ASSERT_EQ(Code(reply), 0) << json::serialize(reply);
+    const auto& items = reply.at("conversations").as_array();
+    EXPECT_LE(items.size(), 2u);
+    for (const auto& item : items) {
+      listed.emplace_back(item.at("last_message").at("conversation_id").as_string());
+    }
+    if (!reply.at("has_more").as_bool()) break;
+    cursor = reply.at("next_cursor").as_string();
+  }
+  std::vector<std::string> expected;
+  for (auto it = peers.rbegin(); it != peers.rend(); ++it) {
+    expected.push_back(base::PrivateConversationId("alice", *it));
+  }
+  EXPECT_EQ(listed, expected) << "every conversation once, the newest first";
+  EXPECT_EQ(Code(Send(*alice, {{"cmd", 9}, {"cursor", "not a cursor"}})), 400);
+  EXPECT_EQ(Send(*alice, {{"cmd", 9}}).at("conversations").as_array().size(), 5u)
+      << "the default page holds them all";
+}
+
+TEST_F(GroupServiceTest, SyncListsOnlyTheGroupsThatMovedSinceItsLastAnswer) {
+  auto alice = Connect("alice");
+  auto bob = Connect("bob");
+  for (const char* id : {"g1", "g2", "g3"}) {
+    ASSERT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "G"}, {"group_id", id},
+                                  {"members", json::array{"bob"}}})),
+              0);
+  }
+  clock_.AdvanceMs(10 * 60 * 1000);  // well past the margin
+  auto first = Send(*bob, {{"cmd", 6}, {"inbox_seq", 0}});
+  ASSERT_EQ(Code(first), 0);
+  EXPECT_EQ(first.at("conversations").as_array().size(), 3u) << "no groups_since: every group";
+  EXPECT_FALSE(first.at("conversations_truncated").as_bool());
+  const std::int64_t since = first.at("next_groups_since").as_int64();
+  const std::int64_t cursor = first.at("next_inbox_seq").as_int64();
+
+  auto quiet = Send(*bob, {{"cmd", 6}, {"inbox_seq", cursor}, {"groups_since", since}});
+  ASSERT_EQ(Code(quiet), 0);
+  EXPECT_TRUE(quiet.at("conversations").as_array().empty()) << "nothing moved since";
+
+  GroupChat(*alice, "g3", "news", "a1");
+  auto moved = Send(*bob, {{"cmd", 6}, {"inbox_seq", cursor}, {"groups_since", since}});
+  ASSERT_EQ(moved.at("conversations").as_array().size(), 1u);
+  EXPECT_EQ(moved.at("conversations").as_array()[0].at("conversation_id").as_string(),
+            "group_g3");
+  EXPECT_EQ(moved.at("conversations").as_array()[0].at("max_seq").as_int64(), 2);
+  EXPECT_EQ(Code(Send(*bob, {{"cmd", 6}, {"groups_since", -1}})), 400);
+}
+
+TEST_F(GroupServiceTest, SyncListsABoundedNumberOfGroupsAndSaysSo) {
+  auto alice = Connect("alice");
+  for (std::size_t i = 0; i <= kSyncMaxGroups; ++i) {
+    ASSERT_EQ(Code(Group(*alice, {{"op", "create"}, {"name", "G"}})), 0);
+  }
+  auto sync = Send(*alice, {{"cmd", 6}, {"inbox_seq", 0}, {"limit", 500}});
+  EXPECT_EQ(sync.at("conversations").as_array().size(), kSyncMaxGroups);
+  EXPECT_TRUE(sync.at("conversations_truncated").as_bool());
+  auto first_page = Send(*alice, {{"cmd", 9}});
+  EXPECT_TRUE(first_page.at("has_more").as_bool()) << "CONVERSATIONS pages the rest";
+}
+
 }  // namespace
 }  // namespace parley::core::testing
