@@ -99,14 +99,14 @@ TEST_F(MessagingTest, OfflinePeerCatchesUpWithConversationsPullAndAck) {
   ASSERT_TRUE(convs);
   auto& list = convs->at("conversations").as_array();
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].at("conversation_id").as_string(), "private_alice_bob");
+  EXPECT_EQ(list[0].at("conversation_id").as_string(), "private_alice:bob");
   EXPECT_EQ(list[0].at("unread").as_int64(), 25);
   EXPECT_EQ(list[0].at("max_seq").as_int64(), 25);
 
   std::vector<std::int64_t> seqs;
   std::int64_t cursor = 0;
   for (int page = 0; page < 10; ++page) {
-    auto pull = bob->Call(3, {{"conversation_id", "private_alice_bob"}, {"cursor_seq", cursor},
+    auto pull = bob->Call(3, {{"conversation_id", "private_alice:bob"}, {"cursor_seq", cursor},
                               {"limit", 10}});
     ASSERT_TRUE(pull);
     for (auto& m : pull->at("payload").as_array()) seqs.push_back(m.at("seq").as_int64());
@@ -116,9 +116,9 @@ TEST_F(MessagingTest, OfflinePeerCatchesUpWithConversationsPullAndAck) {
   ASSERT_EQ(seqs.size(), 25u);
   for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], static_cast<std::int64_t>(i + 1));
 
-  auto ack = bob->Call(4, {{"conversation_id", "private_alice_bob"}, {"seq", 20}});
+  auto ack = bob->Call(4, {{"conversation_id", "private_alice:bob"}, {"seq", 20}});
   EXPECT_EQ(ack->at("last_ack_seq").as_int64(), 20);
-  auto back = bob->Call(4, {{"conversation_id", "private_alice_bob"}, {"seq", 5}});
+  auto back = bob->Call(4, {{"conversation_id", "private_alice:bob"}, {"seq", 5}});
   EXPECT_EQ(back->at("last_ack_seq").as_int64(), 20);  // never moves back
   auto after = bob->Call(9, {});
   EXPECT_EQ(after->at("conversations").as_array()[0].at("unread").as_int64(), 5);
@@ -134,7 +134,7 @@ TEST_F(MessagingTest, RetriedMsgIdReturnsSameSeqAndOneCopy) {
   auto push = bob->Read();
   ASSERT_TRUE(push);
   EXPECT_FALSE(bob->Read(std::chrono::milliseconds(300)));  // no second copy
-  auto pull = bob->Call(3, {{"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  auto pull = bob->Call(3, {{"conversation_id", "private_alice:bob"}, {"cursor_seq", 0}});
   EXPECT_EQ(pull->at("payload").as_array().size(), 1u);
 }
 
@@ -162,7 +162,7 @@ TEST_F(MessagingTest, SigtermExitsZeroAndKeepsAckedMessages) {
   server_ = ServerProcess::Start(dir_.path() / "data");
   ASSERT_TRUE(server_);
   auto bob = LoggedIn("bob");
-  auto pull = bob->Call(3, {{"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  auto pull = bob->Call(3, {{"conversation_id", "private_alice:bob"}, {"cursor_seq", 0}});
   ASSERT_TRUE(pull);
   EXPECT_EQ(pull->at("payload").as_array().size(), 10u);
 }

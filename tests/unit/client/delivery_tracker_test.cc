@@ -7,7 +7,7 @@
 namespace parley::client {
 namespace {
 
-constexpr const char* kConv = "private_alice_bob";
+constexpr const char* kConv = "private_alice:bob";
 
 protocol::Message Msg(std::int64_t seq, const char* conv = kConv) {
   protocol::Message m;

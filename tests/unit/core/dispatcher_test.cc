@@ -58,7 +58,7 @@ TEST_F(DispatcherTest, ChatAssignsDenseSeqsAndPushesToThePeer) {
     auto reply = Chat(*alice, "bob", "hi " + std::to_string(i), "m" + std::to_string(i));
     ASSERT_EQ(Code(reply), 0) << json::serialize(reply);
     EXPECT_EQ(reply.at("seq").as_int64(), i);
-    EXPECT_EQ(reply.at("conversation_id").as_string(), "private_alice_bob");
+    EXPECT_EQ(reply.at("conversation_id").as_string(), "private_alice:bob");
     EXPECT_EQ(reply.at("msg_id").as_string(), "m" + std::to_string(i));
   }
   ASSERT_EQ(bob->session->delivered.size(), 3u);
@@ -94,7 +94,7 @@ TEST_F(DispatcherTest, RetriedMsgIdReturnsTheSameSeqAndPushesNothing) {
   auto again = Chat(*alice, "bob", "once", "same-id");
   EXPECT_EQ(first.at("seq"), again.at("seq"));
   EXPECT_EQ(bob->session->delivered.size(), 1u);
-  auto pull = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  auto pull = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice:bob"}, {"cursor_seq", 0}});
   EXPECT_EQ(pull.at("payload").as_array().size(), 1u);
 }
 
@@ -129,7 +129,7 @@ TEST_F(DispatcherTest, OnlyMembersTouchAPrivateConversation) {
   Connect("bob");
   auto eve = Connect("eve");
   ASSERT_EQ(Code(Chat(*alice, "bob", "secret", "m1")), 0);
-  const json::string conv = "private_alice_bob";
+  const json::string conv = "private_alice:bob";
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 3}, {"conversation_id", conv}})), 403);
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 8}, {"conversation_id", conv}})), 403);
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 1}})), 403);
@@ -145,7 +145,7 @@ TEST_F(DispatcherTest, PullPagesThroughWithCursor) {
   std::int64_t cursor = 0;
   std::vector<std::int64_t> seqs;
   for (int round = 0; round < 10; ++round) {
-    auto page = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice_bob"},
+    auto page = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice:bob"},
                             {"cursor_seq", cursor}, {"limit", 10}});
     ASSERT_EQ(Code(page), 0);
     for (const auto& m : page.at("payload").as_array()) seqs.push_back(m.at("seq").as_int64());
@@ -161,13 +161,13 @@ TEST_F(DispatcherTest, HistoryGoesBackwards) {
   auto alice = Connect("alice");
   Register("bob");
   for (int i = 0; i < 5; ++i) Chat(*alice, "bob", "m", "id" + std::to_string(i));
-  auto page = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice_bob"}, {"limit", 2}});
+  auto page = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice:bob"}, {"limit", 2}});
   auto& items = page.at("payload").as_array();
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].at("seq").as_int64(), 5);
   EXPECT_EQ(items[1].at("seq").as_int64(), 4);
   EXPECT_TRUE(page.at("has_more").as_bool());
-  auto older = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice_bob"},
+  auto older = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice:bob"},
                              {"before_seq", page.at("next_before_seq")}, {"limit", 10}});
   EXPECT_EQ(older.at("payload").as_array().size(), 3u);
   EXPECT_FALSE(older.at("has_more").as_bool());
@@ -182,7 +182,7 @@ TEST_F(DispatcherTest, AckOnlyMovesForwardAndUnreadFollows) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].at("unread").as_int64(), 4);
   EXPECT_EQ(list[0].at("last_message").at("seq").as_int64(), 4);
-  const json::string conv = "private_alice_bob";
+  const json::string conv = "private_alice:bob";
   EXPECT_EQ(Send(*bob, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 3}}).at("last_ack_seq"), 3);
   EXPECT_EQ(Send(*bob, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 1}}).at("last_ack_seq"), 3);
   EXPECT_EQ(Code(Send(*bob, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 99}})), 400);
