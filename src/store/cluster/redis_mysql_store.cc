@@ -86,8 +86,13 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
     }
   }
   // Before the store serves: a database written with "private_<a>_<b>" ids.
-  auto redis_command = [&store](redis::Args args) {
-    return RunBlocking(store->backend_, store->redis_->Command(std::move(args)));
+  auto redis_command = [&store](redis::Args args) -> base::Result<redis::Reply> {
+    // Optional: RunBlocking needs a default-constructible result.
+    auto command = [](std::shared_ptr<redis::Client> client, redis::Args a)
+        -> asio::awaitable<std::optional<base::Result<redis::Reply>>> {
+      co_return co_await client->Command(std::move(a));
+    };
+    return *RunBlocking(store->backend_, command(store->redis_, std::move(args)));
   };
   MigrateClusterConversationIds(o.mysql, redis_command, o.key_prefix);
   store->committer_ =

@@ -98,10 +98,14 @@ class ClusterMigrationTest : public ClusterStoreTest {
   std::vector<std::string> LegacyLeftovers() {
     std::vector<std::string> out;
     mysql::Session sql(options_.mysql);
+    EXPECT_TRUE(sql.EnsureConnected());
     for (const char* table : {"timeline_message", "user_conversation_state"}) {
       auto rows = sql.Execute(std::string("SELECT conversation_id FROM ") + table +
                               " WHERE LOCATE(':', conversation_id) = 0");
-      EXPECT_TRUE(rows);
+      if (!rows) {
+        ADD_FAILURE() << rows.error().message;
+        continue;
+      }
       for (const auto& row : rows->rows) out.push_back(std::string(table) + " " + *row[0]);
     }
     auto client = Connect();
@@ -136,6 +140,7 @@ TEST_F(ClusterMigrationTest, GatewaysStartingTogetherMigrateOnce) {
     client->Close();
   }
   mysql::Session sql(options_.mysql);
+  ASSERT_TRUE(sql.EnsureConnected());
   ASSERT_TRUE(sql.Execute(SchemaStatements().back()));  // the new table, as Open creates it
 
   auto client = Connect();
