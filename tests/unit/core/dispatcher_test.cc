@@ -1,5 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "base/ids.h"
+
 #include "unit/core/core_fixture.h"
 
 namespace parley::core::testing {
@@ -136,6 +143,58 @@ TEST_F(DispatcherTest, OnlyMembersTouchAPrivateConversation) {
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 2}, {"msg_id", "e1"}, {"conversation_id", conv},
                              {"payload", {{"content", "hi"}}}})),
             403);
+}
+
+TEST_F(DispatcherTest, AnyTwoValidUserIdsHaveTheirOwnConversation) {
+  // The pairs the old "private_<a>_<b>" form could not tell apart.
+  const std::pair<std::string, std::string> pairs[] = {
+      {"alice", "bob_smith"}, {"a", "b_c"}, {"a_b", "c"}, {"alice_bob", "smith"}};
+  std::set<std::string> conversations;
+  int n = 0;
+  for (const auto& [from, to] : pairs) {
+    auto sender = Connect(from);
+    auto peer = Connect(to);
+    auto sent = Chat(*sender, to, "hi " + to, "m" + std::to_string(++n));
+    ASSERT_EQ(Code(sent), 0) << json::serialize(sent);
+    const std::string conv(sent.at("conversation_id").as_string());
+    EXPECT_EQ(conv, base::PrivateConversationId(from, to));
+    EXPECT_EQ(sent.at("seq").as_int64(), 1);  // a conversation of its own
+    conversations.insert(conv);
+    ASSERT_EQ(peer->session->delivered.size(), 1u);
+    EXPECT_EQ(peer->session->delivered[0].at("payload").at("content").as_string(), "hi " + to);
+    auto reply = Send(*peer, {{"cmd", 2}, {"msg_id", "r" + std::to_string(n)},
+                              {"conversation_id", conv}, {"payload", {{"content", "back"}}}});
+    ASSERT_EQ(Code(reply), 0);
+    EXPECT_EQ(reply.at("seq").as_int64(), 2);
+  }
+  EXPECT_EQ(conversations.size(), std::size(pairs));
+  // A third party is no member of any of them.
+  auto eve = Connect("eve");
+  for (const std::string& conv : conversations) {
+    EXPECT_EQ(Code(Send(*eve, {{"cmd", 3}, {"conversation_id", conv}})), 403);
+  }
+}
+
+TEST_F(DispatcherTest, ALegacyIdReachesTheConversationAndAnswersCarryTheNewId) {
+  auto alice = Connect("alice");
+  auto bob = Connect("bob");
+  ASSERT_EQ(Code(Chat(*alice, "bob", "hello", "m1")), 0);
+  // A client that cached the id of an older server.
+  auto pull = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  ASSERT_EQ(Code(pull), 0) << json::serialize(pull);
+  EXPECT_EQ(pull.at("conversation_id").as_string(), "private_alice:bob");
+  ASSERT_EQ(pull.at("payload").as_array().size(), 1u);
+  EXPECT_EQ(pull.at("payload").at(0).at("conversation_id").as_string(), "private_alice:bob");
+  auto ack = Send(*bob, {{"cmd", 4}, {"conversation_id", "private_alice_bob"}, {"seq", 1}});
+  ASSERT_EQ(Code(ack), 0);
+  EXPECT_EQ(ack.at("conversation_id").as_string(), "private_alice:bob");
+  auto sent = Send(*bob, {{"cmd", 2}, {"msg_id", "b1"}, {"conversation_id", "private_alice_bob"},
+                          {"payload", {{"content", "hi"}}}});
+  ASSERT_EQ(Code(sent), 0);
+  EXPECT_EQ(sent.at("conversation_id").as_string(), "private_alice:bob");
+  EXPECT_EQ(sent.at("seq").as_int64(), 2);
+  // An old id with two readings names no conversation.
+  EXPECT_EQ(Code(Send(*alice, {{"cmd", 3}, {"conversation_id", "private_a_b_c"}})), 400);
 }
 
 TEST_F(DispatcherTest, PullPagesThroughWithCursor) {
