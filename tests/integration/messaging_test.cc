@@ -6,6 +6,9 @@
 #include <boost/json/serialize.hpp>
 
 #include <map>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "integration/harness/http_post.h"
 #include "integration/harness/raw_tcp_client.h"
@@ -84,6 +87,41 @@ TEST_F(MessagingTest, BothWaysWithDenseSeqsAndPushes) {
     EXPECT_EQ(push->at("payload").at("seq").as_int64(), i);
     EXPECT_EQ(push->at("payload").at("content").as_string(), "message " + std::to_string(i));
   }
+}
+
+TEST_F(MessagingTest, UserIdsWithUnderscoresTalkInConversationsOfTheirOwn) {
+  // The issue: "alice" could not send to "bob_smith", nor "a" to "b_c".
+  const std::pair<std::string, std::string> pairs[] = {
+      {"alice", "bob_smith"}, {"a", "b_c"}, {"a_b", "c"}};
+  for (const auto& [from, to] : pairs) {
+    for (const std::string& user : {from, to}) {
+      if (tokens_.contains(user)) continue;
+      tokens_[user] = RegisterUser(server_->ws_port(), user);
+      ASSERT_FALSE(tokens_[user].empty()) << server_->Log();
+    }
+  }
+  std::set<std::string> conversations;
+  for (const auto& [from, to] : pairs) {
+    SCOPED_TRACE(from + " -> " + to);
+    auto sender = LoggedIn(from);
+    auto ack = sender->Call(2, ChatBody(to, "hello " + to, "hello-" + to));
+    ASSERT_TRUE(ack);
+    ASSERT_EQ(ack->at("code").as_int64(), 0) << json::serialize(*ack);
+    EXPECT_EQ(ack->at("seq").as_int64(), 1);
+    const std::string conv(ack->at("conversation_id").as_string());
+    conversations.insert(conv);
+
+    auto peer = LoggedIn(to);
+    auto pull = peer->Call(3, {{"conversation_id", conv}, {"cursor_seq", 0}});
+    ASSERT_TRUE(pull);
+    ASSERT_EQ(pull->at("payload").as_array().size(), 1u) << json::serialize(*pull);
+    EXPECT_EQ(pull->at("payload").at(0).at("content").as_string(), "hello " + to);
+    auto answer = peer->Call(2, ChatBody(from, "hi " + from, "hi-" + from));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->at("conversation_id").as_string(), conv);
+    EXPECT_EQ(answer->at("seq").as_int64(), 2);
+  }
+  EXPECT_EQ(conversations.size(), 3u);
 }
 
 TEST_F(MessagingTest, OfflinePeerCatchesUpWithConversationsPullAndAck) {
