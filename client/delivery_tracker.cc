@@ -2,7 +2,20 @@
 
 #include <algorithm>
 
+#include "base/ids.h"
+
 namespace parley::client {
+namespace {
+
+// The application may hold positions saved under a legacy private id
+// ("private_<a>_<b>", base/ids.h); the server names that conversation by its
+// canonical id, and so does the tracker.
+std::string Canonical(std::string_view id) {
+  std::optional<std::string> canonical = base::CanonicalConversationId(id);
+  return canonical ? std::move(*canonical) : std::string(id);
+}
+
+}  // namespace
 
 DeliveryTracker::DeliveryTracker(std::size_t max_buffered_per_conversation,
                                  bool catch_up_unknown)
@@ -17,7 +30,7 @@ DeliveryTracker::Conversation& DeliveryTracker::Find(std::string_view id,
 
 DeliveryStep DeliveryTracker::SetCursor(std::string_view conversation_id,
                                         std::int64_t delivered_seq) {
-  Conversation& conv = conversations_.try_emplace(std::string(conversation_id)).first->second;
+  Conversation& conv = conversations_.try_emplace(Canonical(conversation_id)).first->second;
   conv.delivered = delivered_seq;
   conv.max_seen = std::max(conv.max_seen, delivered_seq);
   DeliveryStep step;
@@ -25,7 +38,8 @@ DeliveryStep DeliveryTracker::SetCursor(std::string_view conversation_id,
   return step;
 }
 
-DeliveryStep DeliveryTracker::Catchup(std::string_view conversation_id, std::int64_t from_seq) {
+DeliveryStep DeliveryTracker::Catchup(std::string_view requested_id, std::int64_t from_seq) {
+  const std::string conversation_id = Canonical(requested_id);
   DeliveryStep step = SetCursor(conversation_id, from_seq);
   Conversation& conv = conversations_.find(conversation_id)->second;
   if (conv.pulling) {
@@ -118,7 +132,7 @@ std::vector<PullCursor> DeliveryTracker::ResumeGaps() {
 }
 
 std::optional<std::int64_t> DeliveryTracker::Delivered(std::string_view conversation_id) const {
-  auto it = conversations_.find(conversation_id);
+  auto it = conversations_.find(Canonical(conversation_id));
   if (it == conversations_.end()) return std::nullopt;
   return it->second.delivered;
 }

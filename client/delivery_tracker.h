@@ -12,6 +12,10 @@
 //   ... 7  8  9 | 10 11 __ __ 14 __ 16
 //                 ^ PULL cursor_seq=9 fetches 10.. in order
 //
+// The application's ids (SetCursor, Catchup, Delivered) may be legacy private
+// ids ("private_<a>_<b>", saved from an older server); they are taken as the
+// canonical "private_<a>:<b>" the server now sends (base/ids.h).
+//
 // A conversation first seen (by a push, a sent message or a server listing)
 // starts either at seq 1 (`catch_up_unknown`: its whole history is fetched) or
 // at what was seen (older history is the application's to ask for).

@@ -18,7 +18,7 @@ std::string FormatMessage(const protocol::Message& m);
 // "alice added bob, carol", "bob joined", "carol was removed by alice".
 std::string FormatGroupEvent(const client::GroupEvent& event);
 
-// "private_alice_bob  unread 3  last: [bob] hi".
+// "private_alice:bob  unread 3  last: [bob] hi".
 std::string FormatConversation(const client::ConversationInfo& c);
 
 // "error 404: no such group".

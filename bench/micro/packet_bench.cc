@@ -30,14 +30,14 @@ void BM_EncodeChatAck(benchmark::State& state) {
   for (auto _ : state) {
     benchmark::DoNotOptimize(protocol::OkResponse(
         protocol::Cmd::kChat, &*request,
-        {{"conversation_id", "private_alice_bob"}, {"seq", 123456}}));
+        {{"conversation_id", "private_alice:bob"}, {"seq", 123456}}));
   }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_EncodeChatAck);
 
 void BM_EncodeMessageAndPush(benchmark::State& state) {
-  const protocol::Message m{"42.1234567890", "private_alice_bob", 123456, "alice",
+  const protocol::Message m{"42.1234567890", "private_alice:bob", 123456, "alice",
                             std::string(200, 'x'), protocol::kMsgTypeText, 1700000000000};
   for (auto _ : state) {
     const std::string json = protocol::SerializeMessage(m);
@@ -49,7 +49,7 @@ BENCHMARK(BM_EncodeMessageAndPush);
 
 void BM_DecodeMessage(benchmark::State& state) {
   const std::string json = protocol::SerializeMessage(
-      {"42.1234567890", "private_alice_bob", 123456, "alice", std::string(200, 'x'),
+      {"42.1234567890", "private_alice:bob", 123456, "alice", std::string(200, 'x'),
        protocol::kMsgTypeText, 1700000000000});
   for (auto _ : state) benchmark::DoNotOptimize(protocol::ParseMessage(json));
   state.SetItemsProcessed(state.iterations());

@@ -5,6 +5,7 @@ namespace {
 
 constexpr std::string_view kPrivatePrefix = "private_";
 constexpr std::string_view kGroupPrefix = "group_";
+constexpr char kPairSeparator = ':';  // outside the user-id alphabet
 
 bool IsIdChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -33,7 +34,8 @@ std::string PrivateConversationId(std::string_view a, std::string_view b) {
   if (b < a) std::swap(a, b);
   std::string id;
   id.reserve(kPrivatePrefix.size() + a.size() + 1 + b.size());
-  id.append(kPrivatePrefix).append(a).append("_").append(b);
+  id.append(kPrivatePrefix).append(a).push_back(kPairSeparator);
+  id.append(b);
   return id;
 }
 
@@ -48,18 +50,38 @@ std::optional<ConversationRef> ParseConversationId(std::string_view id) {
     return ConversationRef{ConversationKind::kGroup, std::string(group), {}};
   }
   if (!id.starts_with(kPrivatePrefix)) return std::nullopt;
-  std::string_view rest = id.substr(kPrivatePrefix.size());
+  const std::string_view rest = id.substr(kPrivatePrefix.size());
+  const std::size_t colon = rest.find(kPairSeparator);
+  if (colon == std::string_view::npos) return std::nullopt;
+  // A second ':' fails IsValidUserId(b).
+  const std::string_view a = rest.substr(0, colon);
+  const std::string_view b = rest.substr(colon + 1);
+  if (!IsValidUserId(a) || !IsValidUserId(b) || b < a) return std::nullopt;
+  return ConversationRef{ConversationKind::kPrivate, std::string(a), std::string(b)};
+}
+
+std::optional<ConversationRef> ParseLegacyPrivateConversationId(std::string_view id) {
+  if (!id.starts_with(kPrivatePrefix)) return std::nullopt;
+  const std::string_view rest = id.substr(kPrivatePrefix.size());
   std::optional<ConversationRef> found;
   for (std::size_t pos = rest.find('_'); pos != std::string_view::npos;
        pos = rest.find('_', pos + 1)) {
     std::string_view a = rest.substr(0, pos);
     std::string_view b = rest.substr(pos + 1);
     if (IsValidUserId(a) && IsValidUserId(b) && a <= b) {
-      if (found) return std::nullopt;  // ambiguous: not a canonical id
+      if (found) return std::nullopt;  // ambiguous: the old code never wrote it
       found = ConversationRef{ConversationKind::kPrivate, std::string(a), std::string(b)};
     }
   }
   return found;
+}
+
+std::optional<std::string> CanonicalConversationId(std::string_view id) {
+  if (ParseConversationId(id)) return std::string(id);
+  if (auto legacy = ParseLegacyPrivateConversationId(id)) {
+    return PrivateConversationId(legacy->first, legacy->second);
+  }
+  return std::nullopt;
 }
 
 }  // namespace parley::base

@@ -1,16 +1,22 @@
 #include "core/conversation_access.h"
 
+#include <optional>
+
 #include "base/ids.h"
 
 namespace parley::core {
 
 asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
     Store& store, const Caller& caller, std::string conversation_id) {
-  auto ref = base::ParseConversationId(conversation_id);
+  // A client may still name a private chat by its legacy id (base/ids.h):
+  // it reaches the migrated data, and answers carry the canonical id.
+  std::optional<std::string> canonical = base::CanonicalConversationId(conversation_id);
+  auto ref = canonical ? base::ParseConversationId(*canonical) : std::nullopt;
   if (!ref) {
     co_return base::MakeError(base::Code::kBadRequest,
                               "malformed conversation_id '" + conversation_id + "'");
   }
+  conversation_id = std::move(*canonical);
   if (ref->kind == base::ConversationKind::kPrivate) {
     if (caller.user_id != ref->first && caller.user_id != ref->second) {
       co_return base::MakeError(base::Code::kForbidden, "not a member of this conversation");

@@ -27,8 +27,9 @@ struct ConversationTarget {
   std::int64_t first_readable_seq = 1;
 };
 
-// 400 for a malformed id, 404 for a group that does not exist, 403 when the
-// caller is not a member.
+// `conversation_id` may be a legacy private id ("private_<a>_<b>", base/ids.h);
+// the target carries the canonical id. 400 for a malformed or ambiguous id,
+// 404 for a group that does not exist, 403 when the caller is not a member.
 asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
     Store& store, const Caller& caller, std::string conversation_id);
 

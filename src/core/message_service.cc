@@ -93,14 +93,8 @@ std::size_t MessageService::PageLimit(std::int64_t requested) const {
 base::Result<std::string> MessageService::PrivateConversationOf(const Caller& caller,
                                                                 const std::string& to) const {
   if (!base::IsValidUserId(to)) return BadRequest("'to' is not a valid user id");
-  std::string conversation_id = base::PrivateConversationId(caller.user_id, to);
-  if (!base::ParseConversationId(conversation_id)) {
-    // "a" + "b_c" and "a_b" + "c" spell the same id; serving either pair
-    // would mix two conversations.
-    return BadRequest("user ids '" + caller.user_id + "' and '" + to +
-                      "' form an ambiguous conversation id");
-  }
-  return conversation_id;
+  // "private_<a>:<b>": one id for every pair of valid ids (base/ids.h).
+  return base::PrivateConversationId(caller.user_id, to);
 }
 
 asio::awaitable<base::Result<void>> MessageService::CheckPeersExist(

@@ -172,7 +172,7 @@ TEST_F(BadInputTest, MalformedPacketsGetErrorsAndTheConnectionGoesOn) {
   EXPECT_EQ(CodeOf(*c, 2, R"({"to":"bob","payload":{"content":"x"}})"), 400);  // no msg_id
   EXPECT_EQ(CodeOf(*c, 2, R"({"msg_id":1,"to":"bob","payload":{"content":"x"}})"), 400);
   EXPECT_EQ(CodeOf(*c, 2, R"({"msg_id":"m","to":"bob","payload":"x"})"), 400);
-  EXPECT_EQ(CodeOf(*c, 3, R"({"conversation_id":"private_bob_eve","cursor_seq":"x"})"), 400);
+  EXPECT_EQ(CodeOf(*c, 3, R"({"conversation_id":"private_bob:eve","cursor_seq":"x"})"), 400);
   EXPECT_EQ(CodeOf(*c, 3, R"({"conversation_id":"nonsense"})"), 400);
   const std::string big = json::serialize(json::object{
       {"msg_id", "big"}, {"to", "bob"}, {"payload", {{"content", std::string(4097, 'x')}}}});
@@ -200,7 +200,7 @@ TEST_F(BadInputTest, BadTokensAreRefused) {
 TEST_F(BadInputTest, SomeoneElsesConversationIsForbidden) {
   auto c = Connect();
   ASSERT_TRUE(c->Login(tokens_["eve"]));
-  const std::string conv = "private_alice_bob";
+  const std::string conv = "private_alice:bob";
   EXPECT_EQ(CodeOf(*c, 3, R"({"conversation_id":")" + conv + R"("})"), 403);
   EXPECT_EQ(CodeOf(*c, 8, R"({"conversation_id":")" + conv + R"("})"), 403);
   EXPECT_EQ(CodeOf(*c, 4, R"({"conversation_id":")" + conv + R"(","seq":1})"), 403);
@@ -284,7 +284,7 @@ TEST_F(BadInputTest, APeerThatNeverReadsIsDisconnected) {
     ASSERT_TRUE(ack && ack->at("code").as_int64() == 0);
   }
   const std::string request = json::serialize(
-      json::object{{"conversation_id", "private_alice_eve"}, {"limit", 50}});
+      json::object{{"conversation_id", "private_alice:eve"}, {"limit", 50}});
   bool refused = false;
   for (int i = 0; i < 20000 && !refused; ++i) refused = !c->SendFrame(8, request);
   EXPECT_TRUE(refused || c->WaitClosed(std::chrono::seconds(30)))

@@ -97,7 +97,7 @@ class ClusterTest : public ::testing::Test {
       SendReliably(jack.client(), out);
       acked.insert(out.msg_id);
     }
-    auto all = Timeline(kate.client(), "private_jack_kate");
+    auto all = Timeline(kate.client(), "private_jack:kate");
     std::set<std::int64_t> seqs;
     std::set<std::string> ids;
     for (const auto& m : all) {
@@ -126,8 +126,8 @@ TEST_F(ClusterTest, MessagesCrossGatewaysInOrderOnce) {
   ASSERT_TRUE(carol.WaitForCount(50 + 1));
   ASSERT_TRUE(alice.WaitForCount(50 + 0));
   auto at_bob = bob.Received();
-  EXPECT_EQ(at_bob["private_alice_bob"].size(), 50u);
-  EXPECT_TRUE(Device::IsDense(at_bob["private_alice_bob"]));
+  EXPECT_EQ(at_bob["private_alice:bob"].size(), 50u);
+  EXPECT_TRUE(Device::IsDense(at_bob["private_alice:bob"]));
   auto at_carol = carol.Received()["group_x"];
   EXPECT_EQ(at_carol.size(), 51u);  // the creation and bob's 50
   EXPECT_TRUE(Device::IsDense(at_carol));
@@ -140,8 +140,8 @@ TEST_F(ClusterTest, DevicesOnTwoGatewaysBothGetEverything) {
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(erin.client().SendTo("dave", std::to_string(i)));
   ASSERT_TRUE(phone.WaitForCount(40));
   ASSERT_TRUE(laptop.WaitForCount(40));
-  EXPECT_TRUE(Device::IsDense(phone.Received()["private_dave_erin"]));
-  EXPECT_TRUE(Device::IsDense(laptop.Received()["private_dave_erin"]));
+  EXPECT_TRUE(Device::IsDense(phone.Received()["private_dave:erin"]));
+  EXPECT_TRUE(Device::IsDense(laptop.Received()["private_dave:erin"]));
 }
 
 TEST_F(ClusterTest, Kill9OfAGatewayLosesNoAcknowledgedMessage) {
@@ -165,11 +165,11 @@ TEST_F(ClusterTest, Kill9OfAGatewayLosesNoAcknowledgedMessage) {
   }
   ASSERT_TRUE(frank.client().Sync());
   ASSERT_TRUE(grace.client().Sync());
-  auto timeline = Timeline(grace.client(), "private_frank_grace");
+  auto timeline = Timeline(grace.client(), "private_frank:grace");
   ASSERT_EQ(timeline.size(), 100u);
   EXPECT_TRUE(Device::IsDense(timeline));
   for (std::size_t i = 0; i < acked.size(); ++i) EXPECT_EQ(timeline[i].seq, acked[i]);
-  EXPECT_EQ(grace.Received()["private_frank_grace"].size(), 100u);
+  EXPECT_EQ(grace.Received()["private_frank:grace"].size(), 100u);
 }
 
 TEST_F(ClusterTest, IdempotencyHoldsAcrossGateways) {
@@ -184,7 +184,7 @@ TEST_F(ClusterTest, IdempotencyHoldsAcrossGateways) {
   auto retry = on_gw2.client().Send(out);
   ASSERT_TRUE(first && retry);
   EXPECT_EQ(first->seq, retry->seq);
-  EXPECT_EQ(Timeline(on_gw1.client(), "private_henry_iris").size(), 1u);
+  EXPECT_EQ(Timeline(on_gw1.client(), "private_henry:iris").size(), 1u);
 }
 
 TEST_F(ClusterTest, RedisRestartMidTraffic) {

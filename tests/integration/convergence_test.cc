@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/ids.h"
 #include "integration/harness/device.h"
 #include "integration/harness/http_post.h"
 #include "integration/harness/server_process.h"
@@ -45,7 +46,7 @@ TEST(ConvergenceTest, OfflineDeviceConvergesToTheOnlineOne) {
   };
   std::vector<Conv> convs;
   for (const char* u : {"u1", "u2", "u3", "u4", "u5"}) {
-    convs.push_back({"private_dave_" + std::string(u), {"dave", u}});
+    convs.push_back({base::PrivateConversationId("dave", u), {"dave", u}});
   }
   for (int g = 1; g <= 4; ++g) {
     const std::string owner = "u" + std::to_string(g);

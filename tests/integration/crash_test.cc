@@ -19,7 +19,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr int kPerSender = 5000;
-const std::string kConversation = "private_alice_bob";
+const std::string kConversation = "private_alice:bob";
 
 struct Sender {
   std::string user;

@@ -212,7 +212,7 @@ TEST_F(GroupsTest, ExpiredInboxCursorStillConvergesThroughTheFallback) {
   ASSERT_TRUE(alice.client().SendTo("bob", "after"));
   proxy.SetOnline(true);
   ASSERT_TRUE(bob.client().Sync());
-  auto got = bob.Received()["private_alice_bob"];
+  auto got = bob.Received()["private_alice:bob"];
   EXPECT_EQ(got.size(), 22u);
   EXPECT_TRUE(Device::IsDense(got));
 }

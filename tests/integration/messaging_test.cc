@@ -6,6 +6,9 @@
 #include <boost/json/serialize.hpp>
 
 #include <map>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "integration/harness/http_post.h"
 #include "integration/harness/raw_tcp_client.h"
@@ -86,6 +89,41 @@ TEST_F(MessagingTest, BothWaysWithDenseSeqsAndPushes) {
   }
 }
 
+TEST_F(MessagingTest, UserIdsWithUnderscoresTalkInConversationsOfTheirOwn) {
+  // The issue: "alice" could not send to "bob_smith", nor "a" to "b_c".
+  const std::pair<std::string, std::string> pairs[] = {
+      {"alice", "bob_smith"}, {"a", "b_c"}, {"a_b", "c"}};
+  for (const auto& [from, to] : pairs) {
+    for (const std::string& user : {from, to}) {
+      if (tokens_.contains(user)) continue;
+      tokens_[user] = RegisterUser(server_->ws_port(), user);
+      ASSERT_FALSE(tokens_[user].empty()) << server_->Log();
+    }
+  }
+  std::set<std::string> conversations;
+  for (const auto& [from, to] : pairs) {
+    SCOPED_TRACE(from + " -> " + to);
+    auto sender = LoggedIn(from);
+    auto ack = sender->Call(2, ChatBody(to, "hello " + to, "hello-" + to));
+    ASSERT_TRUE(ack);
+    ASSERT_EQ(ack->at("code").as_int64(), 0) << json::serialize(*ack);
+    EXPECT_EQ(ack->at("seq").as_int64(), 1);
+    const std::string conv(ack->at("conversation_id").as_string());
+    conversations.insert(conv);
+
+    auto peer = LoggedIn(to);
+    auto pull = peer->Call(3, {{"conversation_id", conv}, {"cursor_seq", 0}});
+    ASSERT_TRUE(pull);
+    ASSERT_EQ(pull->at("payload").as_array().size(), 1u) << json::serialize(*pull);
+    EXPECT_EQ(pull->at("payload").at(0).at("content").as_string(), "hello " + to);
+    auto answer = peer->Call(2, ChatBody(from, "hi " + from, "hi-" + from));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->at("conversation_id").as_string(), conv);
+    EXPECT_EQ(answer->at("seq").as_int64(), 2);
+  }
+  EXPECT_EQ(conversations.size(), 3u);
+}
+
 TEST_F(MessagingTest, OfflinePeerCatchesUpWithConversationsPullAndAck) {
   {
     auto alice = LoggedIn("alice");
@@ -99,14 +137,14 @@ TEST_F(MessagingTest, OfflinePeerCatchesUpWithConversationsPullAndAck) {
   ASSERT_TRUE(convs);
   auto& list = convs->at("conversations").as_array();
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].at("conversation_id").as_string(), "private_alice_bob");
+  EXPECT_EQ(list[0].at("conversation_id").as_string(), "private_alice:bob");
   EXPECT_EQ(list[0].at("unread").as_int64(), 25);
   EXPECT_EQ(list[0].at("max_seq").as_int64(), 25);
 
   std::vector<std::int64_t> seqs;
   std::int64_t cursor = 0;
   for (int page = 0; page < 10; ++page) {
-    auto pull = bob->Call(3, {{"conversation_id", "private_alice_bob"}, {"cursor_seq", cursor},
+    auto pull = bob->Call(3, {{"conversation_id", "private_alice:bob"}, {"cursor_seq", cursor},
                               {"limit", 10}});
     ASSERT_TRUE(pull);
     for (auto& m : pull->at("payload").as_array()) seqs.push_back(m.at("seq").as_int64());
@@ -116,9 +154,9 @@ TEST_F(MessagingTest, OfflinePeerCatchesUpWithConversationsPullAndAck) {
   ASSERT_EQ(seqs.size(), 25u);
   for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], static_cast<std::int64_t>(i + 1));
 
-  auto ack = bob->Call(4, {{"conversation_id", "private_alice_bob"}, {"seq", 20}});
+  auto ack = bob->Call(4, {{"conversation_id", "private_alice:bob"}, {"seq", 20}});
   EXPECT_EQ(ack->at("last_ack_seq").as_int64(), 20);
-  auto back = bob->Call(4, {{"conversation_id", "private_alice_bob"}, {"seq", 5}});
+  auto back = bob->Call(4, {{"conversation_id", "private_alice:bob"}, {"seq", 5}});
   EXPECT_EQ(back->at("last_ack_seq").as_int64(), 20);  // never moves back
   auto after = bob->Call(9, {});
   EXPECT_EQ(after->at("conversations").as_array()[0].at("unread").as_int64(), 5);
@@ -134,7 +172,7 @@ TEST_F(MessagingTest, RetriedMsgIdReturnsSameSeqAndOneCopy) {
   auto push = bob->Read();
   ASSERT_TRUE(push);
   EXPECT_FALSE(bob->Read(std::chrono::milliseconds(300)));  // no second copy
-  auto pull = bob->Call(3, {{"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  auto pull = bob->Call(3, {{"conversation_id", "private_alice:bob"}, {"cursor_seq", 0}});
   EXPECT_EQ(pull->at("payload").as_array().size(), 1u);
 }
 
@@ -162,7 +200,7 @@ TEST_F(MessagingTest, SigtermExitsZeroAndKeepsAckedMessages) {
   server_ = ServerProcess::Start(dir_.path() / "data");
   ASSERT_TRUE(server_);
   auto bob = LoggedIn("bob");
-  auto pull = bob->Call(3, {{"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  auto pull = bob->Call(3, {{"conversation_id", "private_alice:bob"}, {"cursor_seq", 0}});
   ASSERT_TRUE(pull);
   EXPECT_EQ(pull->at("payload").as_array().size(), 10u);
 }

@@ -33,8 +33,8 @@ TEST(TransportsTest, TcpAndWebSocketChatBothWays) {
   ASSERT_TRUE(alice.WaitForCount(kRounds));
   ASSERT_TRUE(bob.WaitForCount(kRounds));
   // Each side receives the other's messages: seqs 2,4,6... at alice, 1,3,5... at bob.
-  auto at_bob = bob.Received()["private_alice_bob"];
-  auto at_alice = alice.Received()["private_alice_bob"];
+  auto at_bob = bob.Received()["private_alice:bob"];
+  auto at_alice = alice.Received()["private_alice:bob"];
   ASSERT_EQ(at_bob.size(), static_cast<std::size_t>(kRounds));
   ASSERT_EQ(at_alice.size(), static_cast<std::size_t>(kRounds));
   for (int i = 0; i < kRounds; ++i) {

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "base/ids.h"
+
 namespace parley::store {
 namespace {
 
@@ -60,7 +62,10 @@ std::optional<InboxItem> ParseInboxItem(std::string_view member) {
       !ToInt(seq, item.seq) || member.empty()) {
     return std::nullopt;
   }
-  item.conversation_id = std::string(member);
+  // Entries written before the ':' form name a legacy private id, whose rows
+  // now carry the new one (conversation_id_migration.h).
+  std::optional<std::string> canonical = base::CanonicalConversationId(member);
+  item.conversation_id = canonical ? std::move(*canonical) : std::string(member);
   return item;
 }
 

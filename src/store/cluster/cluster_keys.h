@@ -60,6 +60,8 @@ struct InboxItem {
   std::int64_t seq = 0;
   std::string conversation_id;
 };
+// A legacy private id ("private_<a>_<b>", written before the ':' form) comes
+// out as its canonical id.
 std::optional<InboxItem> ParseInboxItem(std::string_view member);
 
 }  // namespace parley::store

@@ -14,6 +14,7 @@
 #include "mysql/pool.h"
 #include "redis/client.h"
 #include "redis/script.h"
+#include "store/cluster/conversation_id_migration.h"
 #include "store/cluster/group_committer.h"
 #include "store/cluster/lua_scripts.h"
 #include "store/cluster/schema.h"
@@ -84,6 +85,16 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
                                created.error().message);
     }
   }
+  // Before the store serves: a database written with "private_<a>_<b>" ids.
+  auto redis_command = [&store](redis::Args args) -> base::Result<redis::Reply> {
+    // Optional: RunBlocking needs a default-constructible result.
+    auto command = [](std::shared_ptr<redis::Client> client, redis::Args a)
+        -> asio::awaitable<std::optional<base::Result<redis::Reply>>> {
+      co_return co_await client->Command(std::move(a));
+    };
+    return *RunBlocking(store->backend_, command(store->redis_, std::move(args)));
+  };
+  MigrateClusterConversationIds(o.mysql, redis_command, o.key_prefix);
   store->committer_ =
       std::make_unique<GroupCommitter>(*store->pool_, store->backend_.get_executor(), o, *metrics);
   asio::co_spawn(store->backend_, store->ProbeMysql(), asio::detached);

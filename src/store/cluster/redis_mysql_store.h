@@ -69,7 +69,8 @@ struct GroupRecord;
 class RedisMysqlStore final : public core::Store {
  public:
   // Connects to Redis (must answer within options.redis.connect_timeout) and
-  // MySQL, and creates the schema if missing (schema.h). Throws
+  // MySQL, creates the schema if missing (schema.h) and migrates a database
+  // written with legacy private ids (conversation_id_migration.h). Throws
   // std::runtime_error naming the failed step. `metrics` must outlive the
   // store.
   static std::unique_ptr<RedisMysqlStore> Open(ClusterStoreOptions options,

@@ -21,6 +21,8 @@
 //                                                inbox_seq (inbox_run.h)
 //   user_meta    user_id                      -> be64(the user's newest inbox_seq), written
 //                                                when its last run is swept
+//   (default)    "parley.format"              -> be64(2): private ids are "private_<a>:<b>"
+//                                                (conversation_id_migration.h)
 //
 // Written together: a message, its msgid entry, the sender's
 // user_conv and its inbox entries go into one WriteBatch; so do a

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <stdexcept>
 
+#include "store/rocks/conversation_id_migration.h"
 #include "store/rocks/group_commit_writer.h"
 #include "store/rocks/group_registry.h"
 #include "store/rocks/inbox_reader.h"
@@ -52,6 +53,8 @@ RocksStore::RocksStore(const RocksOptions& options, base::Metrics& metrics)
       counters_(std::make_unique<SeqCounters>()),
       groups_(std::make_unique<GroupRegistry>(*db_)) {
   try {
+    // Before anything reads a key: stores written with "private_<a>_<b>" ids.
+    MigrateConversationIds(*db_);
     counters_->Recover(*db_);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot recover the RocksDB store in '" + options.data_dir +

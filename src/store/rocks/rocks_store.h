@@ -40,8 +40,9 @@ class SeqCounters;
 
 class RocksStore final : public core::Store {
  public:
-  // Opens (creating if missing) the store in options.data_dir and recovers
-  // the seq counters. Throws std::runtime_error naming the data dir on
+  // Opens (creating if missing) the store in options.data_dir, migrates a
+  // store written with legacy private ids (conversation_id_migration.h) and
+  // recovers the seq counters. Throws std::runtime_error naming the data dir on
   // failure, e.g. when another process has it open. `metrics` must outlive
   // the store.
   static std::unique_ptr<RocksStore> Open(const RocksOptions& options, base::Metrics* metrics);

@@ -25,7 +25,7 @@ protocol::Message Event(std::string content) {
 }
 
 TEST(CliFormatTest, Messages) {
-  EXPECT_EQ(FormatMessage(Msg("private_alice_bob", "alice", "Hello, Bob!", 3)),
+  EXPECT_EQ(FormatMessage(Msg("private_alice:bob", "alice", "Hello, Bob!", 3)),
             "[alice] → Hello, Bob! (seq 3)");
   EXPECT_EQ(FormatMessage(Msg("group_team", "alice", "hi", 4)), "[#team alice] → hi (seq 4)");
 }
@@ -49,12 +49,12 @@ TEST(CliFormatTest, MembershipEvents) {
 
 TEST(CliFormatTest, ConversationLines) {
   client::ConversationInfo c;
-  c.conversation_id = "private_alice_bob";
+  c.conversation_id = "private_alice:bob";
   c.unread = 3;
-  c.last_message = Msg("private_alice_bob", "bob", "hi", 7);
-  EXPECT_EQ(FormatConversation(c), "private_alice_bob  unread 3  last: [bob] hi");
+  c.last_message = Msg("private_alice:bob", "bob", "hi", 7);
+  EXPECT_EQ(FormatConversation(c), "private_alice:bob  unread 3  last: [bob] hi");
   c.last_message.reset();
-  EXPECT_EQ(FormatConversation(c), "private_alice_bob  unread 3");
+  EXPECT_EQ(FormatConversation(c), "private_alice:bob  unread 3");
 }
 
 class CliCommandsTest : public client::testing::ClientFixture {
@@ -95,7 +95,7 @@ TEST_F(CliCommandsTest, UnreadShowsAndAcksOnce) {
   ASSERT_TRUE(alice->SendTo("bob", "one"));
   ASSERT_TRUE(alice->SendTo("bob", "two"));
   EXPECT_EQ(Run(*bob, "bob", "conversations"),
-            Lines({"private_alice_bob  unread 2  last: [alice] two"}));
+            Lines({"private_alice:bob  unread 2  last: [alice] two"}));
   EXPECT_EQ(Run(*bob, "bob", "unread"), Lines({"[alice] → one (seq 1)", "[alice] → two (seq 2)"}));
   EXPECT_EQ(Run(*bob, "bob", "unread"), Lines({"(no unread messages)"}));
 }

@@ -7,7 +7,7 @@
 namespace parley::client {
 namespace {
 
-constexpr const char* kConv = "private_alice_bob";
+constexpr const char* kConv = "private_alice:bob";
 
 protocol::Message Msg(std::int64_t seq, const char* conv = kConv) {
   protocol::Message m;
@@ -40,6 +40,20 @@ TEST(DeliveryTrackerTest, FirstPushStartsTheConversationAtSeqOne) {
   ASSERT_TRUE(step.pull);
   EXPECT_EQ(*step.pull, (PullCursor{kConv, 0}));
   EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(1, 7), 7, false)), Seq({1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(DeliveryTrackerTest, APositionSavedUnderALegacyIdCarriesOn) {
+  // Saved when the server still spelled the id "private_alice_bob".
+  DeliveryTracker t;
+  EXPECT_EQ(Seqs(t.SetCursor("private_alice_bob", 3)), Seq{});
+  EXPECT_EQ(t.Delivered(kConv), 3);
+  EXPECT_EQ(t.Delivered("private_alice_bob"), 3);
+  DeliveryStep step = t.OnPush(Msg(4));  // the server's id: "private_alice:bob"
+  EXPECT_EQ(Seqs(step), Seq{4});
+  EXPECT_FALSE(step.pull);
+  step = t.Catchup("private_alice_bob", 4);
+  ASSERT_TRUE(step.pull);
+  EXPECT_EQ(*step.pull, (PullCursor{kConv, 4}));
 }
 
 TEST(DeliveryTrackerTest, WithoutCatchUpFirstPushStartsThereWithoutBackfill) {

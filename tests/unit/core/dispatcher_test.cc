@@ -1,5 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "base/ids.h"
+
 #include "unit/core/core_fixture.h"
 
 namespace parley::core::testing {
@@ -58,7 +65,7 @@ TEST_F(DispatcherTest, ChatAssignsDenseSeqsAndPushesToThePeer) {
     auto reply = Chat(*alice, "bob", "hi " + std::to_string(i), "m" + std::to_string(i));
     ASSERT_EQ(Code(reply), 0) << json::serialize(reply);
     EXPECT_EQ(reply.at("seq").as_int64(), i);
-    EXPECT_EQ(reply.at("conversation_id").as_string(), "private_alice_bob");
+    EXPECT_EQ(reply.at("conversation_id").as_string(), "private_alice:bob");
     EXPECT_EQ(reply.at("msg_id").as_string(), "m" + std::to_string(i));
   }
   ASSERT_EQ(bob->session->delivered.size(), 3u);
@@ -94,7 +101,7 @@ TEST_F(DispatcherTest, RetriedMsgIdReturnsTheSameSeqAndPushesNothing) {
   auto again = Chat(*alice, "bob", "once", "same-id");
   EXPECT_EQ(first.at("seq"), again.at("seq"));
   EXPECT_EQ(bob->session->delivered.size(), 1u);
-  auto pull = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  auto pull = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice:bob"}, {"cursor_seq", 0}});
   EXPECT_EQ(pull.at("payload").as_array().size(), 1u);
 }
 
@@ -129,13 +136,65 @@ TEST_F(DispatcherTest, OnlyMembersTouchAPrivateConversation) {
   Connect("bob");
   auto eve = Connect("eve");
   ASSERT_EQ(Code(Chat(*alice, "bob", "secret", "m1")), 0);
-  const json::string conv = "private_alice_bob";
+  const json::string conv = "private_alice:bob";
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 3}, {"conversation_id", conv}})), 403);
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 8}, {"conversation_id", conv}})), 403);
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 1}})), 403);
   EXPECT_EQ(Code(Send(*eve, {{"cmd", 2}, {"msg_id", "e1"}, {"conversation_id", conv},
                              {"payload", {{"content", "hi"}}}})),
             403);
+}
+
+TEST_F(DispatcherTest, AnyTwoValidUserIdsHaveTheirOwnConversation) {
+  // The pairs the old "private_<a>_<b>" form could not tell apart.
+  const std::pair<std::string, std::string> pairs[] = {
+      {"alice", "bob_smith"}, {"a", "b_c"}, {"a_b", "c"}, {"alice_bob", "smith"}};
+  std::set<std::string> conversations;
+  int n = 0;
+  for (const auto& [from, to] : pairs) {
+    auto sender = Connect(from);
+    auto peer = Connect(to);
+    auto sent = Chat(*sender, to, "hi " + to, "m" + std::to_string(++n));
+    ASSERT_EQ(Code(sent), 0) << json::serialize(sent);
+    const std::string conv(sent.at("conversation_id").as_string());
+    EXPECT_EQ(conv, base::PrivateConversationId(from, to));
+    EXPECT_EQ(sent.at("seq").as_int64(), 1);  // a conversation of its own
+    conversations.insert(conv);
+    ASSERT_EQ(peer->session->delivered.size(), 1u);
+    EXPECT_EQ(peer->session->delivered[0].at("payload").at("content").as_string(), "hi " + to);
+    auto reply = Send(*peer, {{"cmd", 2}, {"msg_id", "r" + std::to_string(n)},
+                              {"conversation_id", conv}, {"payload", {{"content", "back"}}}});
+    ASSERT_EQ(Code(reply), 0);
+    EXPECT_EQ(reply.at("seq").as_int64(), 2);
+  }
+  EXPECT_EQ(conversations.size(), std::size(pairs));
+  // A third party is no member of any of them.
+  auto eve = Connect("eve");
+  for (const std::string& conv : conversations) {
+    EXPECT_EQ(Code(Send(*eve, {{"cmd", 3}, {"conversation_id", conv}})), 403);
+  }
+}
+
+TEST_F(DispatcherTest, ALegacyIdReachesTheConversationAndAnswersCarryTheNewId) {
+  auto alice = Connect("alice");
+  auto bob = Connect("bob");
+  ASSERT_EQ(Code(Chat(*alice, "bob", "hello", "m1")), 0);
+  // A client that cached the id of an older server.
+  auto pull = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice_bob"}, {"cursor_seq", 0}});
+  ASSERT_EQ(Code(pull), 0) << json::serialize(pull);
+  EXPECT_EQ(pull.at("conversation_id").as_string(), "private_alice:bob");
+  ASSERT_EQ(pull.at("payload").as_array().size(), 1u);
+  EXPECT_EQ(pull.at("payload").at(0).at("conversation_id").as_string(), "private_alice:bob");
+  auto ack = Send(*bob, {{"cmd", 4}, {"conversation_id", "private_alice_bob"}, {"seq", 1}});
+  ASSERT_EQ(Code(ack), 0);
+  EXPECT_EQ(ack.at("conversation_id").as_string(), "private_alice:bob");
+  auto sent = Send(*bob, {{"cmd", 2}, {"msg_id", "b1"}, {"conversation_id", "private_alice_bob"},
+                          {"payload", {{"content", "hi"}}}});
+  ASSERT_EQ(Code(sent), 0);
+  EXPECT_EQ(sent.at("conversation_id").as_string(), "private_alice:bob");
+  EXPECT_EQ(sent.at("seq").as_int64(), 2);
+  // An old id with two readings names no conversation.
+  EXPECT_EQ(Code(Send(*alice, {{"cmd", 3}, {"conversation_id", "private_a_b_c"}})), 400);
 }
 
 TEST_F(DispatcherTest, PullPagesThroughWithCursor) {
@@ -145,7 +204,7 @@ TEST_F(DispatcherTest, PullPagesThroughWithCursor) {
   std::int64_t cursor = 0;
   std::vector<std::int64_t> seqs;
   for (int round = 0; round < 10; ++round) {
-    auto page = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice_bob"},
+    auto page = Send(*bob, {{"cmd", 3}, {"conversation_id", "private_alice:bob"},
                             {"cursor_seq", cursor}, {"limit", 10}});
     ASSERT_EQ(Code(page), 0);
     for (const auto& m : page.at("payload").as_array()) seqs.push_back(m.at("seq").as_int64());
@@ -161,13 +220,13 @@ TEST_F(DispatcherTest, HistoryGoesBackwards) {
   auto alice = Connect("alice");
   Register("bob");
   for (int i = 0; i < 5; ++i) Chat(*alice, "bob", "m", "id" + std::to_string(i));
-  auto page = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice_bob"}, {"limit", 2}});
+  auto page = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice:bob"}, {"limit", 2}});
   auto& items = page.at("payload").as_array();
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].at("seq").as_int64(), 5);
   EXPECT_EQ(items[1].at("seq").as_int64(), 4);
   EXPECT_TRUE(page.at("has_more").as_bool());
-  auto older = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice_bob"},
+  auto older = Send(*alice, {{"cmd", 8}, {"conversation_id", "private_alice:bob"},
                              {"before_seq", page.at("next_before_seq")}, {"limit", 10}});
   EXPECT_EQ(older.at("payload").as_array().size(), 3u);
   EXPECT_FALSE(older.at("has_more").as_bool());
@@ -182,7 +241,7 @@ TEST_F(DispatcherTest, AckOnlyMovesForwardAndUnreadFollows) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].at("unread").as_int64(), 4);
   EXPECT_EQ(list[0].at("last_message").at("seq").as_int64(), 4);
-  const json::string conv = "private_alice_bob";
+  const json::string conv = "private_alice:bob";
   EXPECT_EQ(Send(*bob, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 3}}).at("last_ack_seq"), 3);
   EXPECT_EQ(Send(*bob, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 1}}).at("last_ack_seq"), 3);
   EXPECT_EQ(Code(Send(*bob, {{"cmd", 4}, {"conversation_id", conv}, {"seq", 99}})), 400);

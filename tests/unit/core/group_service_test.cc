@@ -143,7 +143,7 @@ TEST_F(GroupServiceTest, AckIsAnnouncedToTheUsersOtherDevices) {
   Chat(*alice, "bob", "x", "m1");
   bob1->session->delivered.clear();
   bob2->session->delivered.clear();
-  Send(*bob1, {{"cmd", 4}, {"conversation_id", "private_alice_bob"}, {"seq", 1}});
+  Send(*bob1, {{"cmd", 4}, {"conversation_id", "private_alice:bob"}, {"seq", 1}});
   EXPECT_TRUE(bob1->session->delivered.empty());
   ASSERT_EQ(bob2->session->delivered.size(), 1u);
   EXPECT_EQ(bob2->session->delivered[0].at("event").as_string(), "ack");

@@ -114,7 +114,7 @@ TEST_F(ServerTest, TcpLoginChatAndPush) {
 TEST_F(ServerTest, TcpRequestsBeforeLoginAreRefusedButTheConnectionGoesOn) {
   StartServer();
   TestPeer peer(bound_.tcp);
-  peer.SendFrame(3, R"({"conversation_id":"private_a_b"})");
+  peer.SendFrame(3, R"({"conversation_id":"private_a:b"})");
   auto refused = peer.ReadFrame();
   ASSERT_TRUE(refused);
   EXPECT_EQ(Parse(refused->body).at("code").as_int64(), 401);

@@ -68,7 +68,7 @@ TEST(Packet, ResponsesEchoRequestIds) {
 }
 
 TEST(Message, RoundTripsThroughJson) {
-  Message m{"m1", "private_alice_bob", 4, "alice", "héllo \"quoted\"", 1, 1700000000123};
+  Message m{"m1", "private_alice:bob", 4, "alice", "héllo \"quoted\"", 1, 1700000000123};
   auto back = ParseMessage(SerializeMessage(m));
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, m);

@@ -15,9 +15,9 @@ namespace {
 TEST(InboxRunTest, RoundTrips) {
   InboxRunBuilder builder(7);
   EXPECT_TRUE(builder.empty());
-  builder.Add("private_a_b", 3, 1000);
+  builder.Add("private_a:b", 3, 1000);
   builder.Add("group_g", 41, 1002);
-  builder.Add("private_a_b", 4, 1001);
+  builder.Add("private_a:b", 4, 1001);
   EXPECT_EQ(builder.last_inbox_seq(), 9);
 
   const auto run = ParseInboxRun(9, builder.Value());
@@ -26,7 +26,7 @@ TEST(InboxRunTest, RoundTrips) {
   EXPECT_EQ(run->newest_send_time, 1002);
   ASSERT_EQ(run->entries.size(), 3u);
   EXPECT_EQ(run->entries[0].inbox_seq, 7);
-  EXPECT_EQ(run->entries[0].conversation_id, "private_a_b");
+  EXPECT_EQ(run->entries[0].conversation_id, "private_a:b");
   EXPECT_EQ(run->entries[0].seq, 3);
   EXPECT_EQ(run->entries[1].inbox_seq, 8);
   EXPECT_EQ(run->entries[1].conversation_id, "group_g");
@@ -37,22 +37,22 @@ TEST(InboxRunTest, RoundTrips) {
 }
 
 TEST(InboxRunTest, ReadsAnOlderVersionsRowAsARunOfOne) {
-  const std::string legacy = keys::EncodeU64(12) + keys::EncodeU64(5000) + "private_a_b";
+  const std::string legacy = keys::EncodeU64(12) + keys::EncodeU64(5000) + "private_a:b";
   const auto run = ParseInboxRun(30, legacy);
   ASSERT_TRUE(run);
   EXPECT_EQ(run->first_inbox_seq, 30);
   EXPECT_EQ(run->newest_send_time, 5000);
   ASSERT_EQ(run->entries.size(), 1u);
   EXPECT_EQ(run->entries[0].inbox_seq, 30);
-  EXPECT_EQ(run->entries[0].conversation_id, "private_a_b");
+  EXPECT_EQ(run->entries[0].conversation_id, "private_a:b");
   EXPECT_EQ(run->entries[0].seq, 12);
   EXPECT_EQ(InboxRunNewestTime(legacy), 5000);
 }
 
 TEST(InboxRunTest, RefusesCorruptValues) {
   InboxRunBuilder builder(5);
-  builder.Add("private_a_b", 1, 1000);
-  builder.Add("private_a_b", 2, 1000);
+  builder.Add("private_a:b", 1, 1000);
+  builder.Add("private_a:b", 2, 1000);
   const std::string good = builder.Value();
   ASSERT_TRUE(ParseInboxRun(6, good));
 
@@ -87,7 +87,7 @@ TEST(InboxRunTest, ARunOfOneConversationSpellsItsIdOnce) {
   const std::string group = "group_0123456789abcdef";
   InboxRunBuilder builder(100);
   for (int i = 0; i < 10; ++i) builder.Add(group, 5000 + i, 1000 + i);
-  builder.Add("private_a_b", 7, 2000);
+  builder.Add("private_a:b", 7, 2000);
   builder.Add(group, 5010, 2001);
   const std::string value = builder.Value();
   // Header 17; the group 1+22+2; 9 more of it at 1+2; the private one 1+11+1;
@@ -101,7 +101,7 @@ TEST(InboxRunTest, ARunOfOneConversationSpellsItsIdOnce) {
     EXPECT_EQ(run->entries[static_cast<std::size_t>(i)].seq, 5000 + i);
     EXPECT_EQ(run->entries[static_cast<std::size_t>(i)].inbox_seq, 100 + i);
   }
-  EXPECT_EQ(run->entries[10].conversation_id, "private_a_b");
+  EXPECT_EQ(run->entries[10].conversation_id, "private_a:b");
   EXPECT_EQ(run->entries[10].seq, 7);
   EXPECT_EQ(run->entries[11].conversation_id, group);
   EXPECT_EQ(run->entries[11].seq, 5010);

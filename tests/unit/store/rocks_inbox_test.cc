@@ -44,8 +44,8 @@ class RocksInboxTest : public RocksStoreTest {
   // takes the next batch only after it: once a second append completes, the
   // step after the first has run.
   void LetTheWriterSweep() {
-    SendNow(Chat("zed", "private_yan_zed", "sweep" + std::to_string(++sweeps_)));
-    SendNow(Chat("zed", "private_yan_zed", "sweep" + std::to_string(++sweeps_)));
+    SendNow(Chat("zed", "private_yan:zed", "sweep" + std::to_string(++sweeps_)));
+    SendNow(Chat("zed", "private_yan:zed", "sweep" + std::to_string(++sweeps_)));
   }
 
   // Appends `requests` (stamped now) in one batch: queued while the writer
@@ -86,7 +86,7 @@ class RocksInboxTest : public RocksStoreTest {
 };
 
 TEST_F(RocksInboxTest, OneBatchGivesEachUserOneRunReadEntryByEntry) {
-  const std::string kAC = "private_alice_carol";
+  const std::string kAC = "private_alice:carol";
   std::vector<core::AppendRequest> requests;
   for (int i = 1; i <= 5; ++i) {
     requests.push_back(i % 2 ? Chat("alice", kAB, std::to_string(i), {"alice", "bob"})

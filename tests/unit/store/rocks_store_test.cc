@@ -84,7 +84,7 @@ TEST_F(RocksStoreTest, SecondOpenOfTheSameDirFailsNamingIt) {
 TEST_F(RocksStoreTest, ConcurrentAppendsGetDenseOrderedSeqs) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2000;
-  const std::vector<std::string> convs = {"private_user0_user1", "private_user2_user3"};
+  const std::vector<std::string> convs = {"private_user0:user1", "private_user2:user3"};
   // results[t][i]: the seq of thread t's i-th append.
   std::vector<std::vector<std::int64_t>> results(kThreads, std::vector<std::int64_t>(kPerThread));
   std::vector<std::thread> threads;

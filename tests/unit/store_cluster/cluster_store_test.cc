@@ -72,7 +72,7 @@ TEST_F(ClusterStoreTest, EmptyMsgIdIsRejected) {
 TEST_F(ClusterStoreTest, ConcurrentAppendsOnTwoGatewaysGetDenseSeqs) {
   constexpr int kCallers = 4;
   constexpr int kPerCaller = 150;
-  const std::string conv = "private_user0_user1";
+  const std::string conv = "private_user0:user1";
   std::vector<std::vector<std::int64_t>> results(kCallers, std::vector<std::int64_t>(kPerCaller));
   std::vector<std::promise<void>> done(kCallers);
   RedisMysqlStore* gateways[2] = {store_.get(), &Second()};
@@ -114,7 +114,7 @@ TEST_F(ClusterStoreTest, AppendsStartedTogetherShareTransactions) {
   std::promise<void> all_done;
   // One coroutine per append, all on the caller's single thread.
   auto append = [&](std::string msg_id) -> asio::awaitable<void> {
-    AppendRequest request = Chat("user0", "private_user0_user1", msg_id, {"user0", "user1"});
+    AppendRequest request = Chat("user0", "private_user0:user1", msg_id, {"user0", "user1"});
     base::Result<AppendResult> r = co_await store_->Append(std::move(request));
     if (r) ++stored;
     if (++finished == kAppends) all_done.set_value();

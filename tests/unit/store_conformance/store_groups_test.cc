@@ -213,7 +213,7 @@ TEST_P(StoreGroupsTest, ChangesBelongInTheirGroupsConversation) {
 TEST_P(StoreGroupsTest, PrivateRecipientsAreTheTwoMembers) {
   AppendResult r = Send(Chat("bob", kAB, "m1", {"alice", "bob"}));
   EXPECT_EQ(*r.recipients, (Members{"alice", "bob"}));
-  EXPECT_EQ(*Send(Chat("alice", "private_alice_alice", "m2")).recipients, (Members{"alice"}));
+  EXPECT_EQ(*Send(Chat("alice", "private_alice:alice", "m2")).recipients, (Members{"alice"}));
 }
 
 }  // namespace

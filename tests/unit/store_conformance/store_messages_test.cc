@@ -16,11 +16,11 @@ using core::AppendResult;
 TEST_P(StoreMessagesTest, SeqIsDensePerConversation) {
   for (int i = 1; i <= 5; ++i) {
     EXPECT_EQ(Send(Chat("alice", kAB, "a" + std::to_string(i))).seq, i);
-    EXPECT_EQ(Send(Chat("bob", "private_bob_carol", "b" + std::to_string(i))).seq, i);
+    EXPECT_EQ(Send(Chat("bob", "private_bob:carol", "b" + std::to_string(i))).seq, i);
   }
   EXPECT_EQ(Run(store().MaxSeq(kAB)).value(), 5);
-  EXPECT_EQ(Run(store().MaxSeq("private_bob_carol")).value(), 5);
-  EXPECT_EQ(Run(store().MaxSeq("private_no_one")).value(), 0);
+  EXPECT_EQ(Run(store().MaxSeq("private_bob:carol")).value(), 5);
+  EXPECT_EQ(Run(store().MaxSeq("private_no:one")).value(), 0);
   EXPECT_TRUE(backend_->Healthy());
 }
 
@@ -66,7 +66,7 @@ TEST_P(StoreMessagesTest, RetryThroughAnotherGatewayReturnsOriginalSeq) {
 
 TEST_P(StoreMessagesTest, PagingHasExactHasMore) {
   for (int i = 1; i <= 5; ++i) Send(Chat("alice", kAB, std::to_string(i)));
-  Send(Chat("alice", "private_alice_bobby", "other"));  // an id that extends kAB
+  Send(Chat("alice", "private_alice:bobby", "other"));  // an id that extends kAB
 
   auto page = Run(store().ReadAfter(kAB, 0, 2)).value();
   ASSERT_EQ(page.messages.size(), 2u);
@@ -97,7 +97,7 @@ TEST_P(StoreMessagesTest, PagingHasExactHasMore) {
   page = Run(store().ReadBefore(kAB, 1, 10)).value();
   EXPECT_TRUE(page.messages.empty());
   EXPECT_FALSE(page.has_more);
-  page = Run(store().ReadBefore("private_no_one", 0, 10)).value();
+  page = Run(store().ReadBefore("private_no:one", 0, 10)).value();
   EXPECT_TRUE(page.messages.empty());
 }
 

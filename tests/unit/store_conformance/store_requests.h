@@ -20,7 +20,7 @@ using Members = std::vector<std::string>;
 // (conversation, seq) of each inbox entry.
 using Entries = std::vector<std::pair<std::string, std::int64_t>>;
 
-inline const std::string kAB = "private_alice_bob";
+inline const std::string kAB = base::PrivateConversationId("alice", "bob");
 inline const std::string kG = base::GroupConversationId("g");
 
 inline core::AppendRequest Chat(const std::string& sender, const std::string& conv,
