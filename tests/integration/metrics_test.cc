@@ -48,8 +48,9 @@ class MetricsTest : public ::testing::Test {
     }
   }
 
-  Scrape ScrapeNow() {
-    const HttpResult answer = HttpGet(server_->ws_port(), "/metrics");
+  Scrape ScrapeNow() { return ScrapeNow(*server_); }
+  Scrape ScrapeNow(const ServerProcess& server) {
+    const HttpResult answer = HttpGet(server.ws_port(), "/metrics");
     EXPECT_EQ(answer.status, 200);
     last_text_ = answer.body;
     return Parse(answer.body);
@@ -59,11 +60,15 @@ class MetricsTest : public ::testing::Test {
   // closes, cross-gateway routing) or 10 s passed; returns the last scrape.
   template <class Done>
   Scrape ScrapeUntil(Done done) {
+    return ScrapeUntil(*server_, done);
+  }
+  template <class Done>
+  Scrape ScrapeUntil(const ServerProcess& server, Done done) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    Scrape scrape = ScrapeNow();
+    Scrape scrape = ScrapeNow(server);
     while (!done(scrape) && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(milliseconds(50));
-      scrape = ScrapeNow();
+      scrape = ScrapeNow(server);
     }
     return scrape;
   }
@@ -175,6 +180,51 @@ TEST_F(MetricsTest, FiguresMatchKnownTraffic) {
     EXPECT_EQ(m["parley_store_batch_size_bucket{le=\"1\"}"], 3 + kToBob + kToCarol);
     EXPECT_EQ(m.count("parley_redis_bus_publishes_routed_total"), 0u);
   }
+}
+
+// Cluster mode: a push for a user on another gateway crosses Redis once and
+// is counted on both gateways.
+TEST_F(MetricsTest, CrossGatewayPushesAreCountedOnBothGateways) {
+  if (!ClusterBackend()) GTEST_SKIP() << "one gateway only in embedded mode";
+  constexpr int kMessages = 3;
+  auto gw2 = ServerProcess::StartGateway(dir_.path(), "gw2");
+  ASSERT_TRUE(gw2);
+  const auto value = [](const Scrape& s, const std::string& name) {
+    return s.count(name) ? s.at(name) : -1.0;
+  };
+  const double presence_before =
+      value(ScrapeNow(*gw2), "parley_redis_bus_presence_writes_total");
+  RawTcpClient bob(gw2->tcp_port());
+  ASSERT_TRUE(bob.Login(tokens_["bob"]));
+  // Bob's presence is in Redis once gw2 wrote it.
+  ScrapeUntil(*gw2, [&](const Scrape& s) {
+    return value(s, "parley_redis_bus_presence_writes_total") > presence_before;
+  });
+  RawTcpClient alice(server_->tcp_port());
+  ASSERT_TRUE(alice.Login(tokens_["alice"]));
+  for (int i = 0; i < kMessages; ++i) {
+    auto ack = alice.Call(2, ChatBody("bob", "x" + std::to_string(i)));
+    ASSERT_TRUE(ack && ack->at("code").as_int64() == 0);
+  }
+  for (int i = 0; i < kMessages; ++i) ASSERT_TRUE(bob.Read()) << "push " << i;
+
+  Scrape gw1_m = ScrapeUntil([&](const Scrape& s) {
+    return value(s, "parley_redis_bus_remote_publishes_total") == kMessages;
+  });
+  SCOPED_TRACE("gw1:\n" + last_text_);
+  Scrape gw2_m = ScrapeUntil(*gw2, [&](const Scrape& s) {
+    return value(s, "parley_pushes_sent_total") == kMessages;
+  });
+  SCOPED_TRACE("gw2:\n" + last_text_);
+  EXPECT_EQ(gw1_m["parley_redis_bus_publishes_routed_total"], kMessages);
+  EXPECT_EQ(gw1_m["parley_redis_bus_remote_publishes_total"], kMessages);
+  EXPECT_EQ(gw1_m["parley_redis_bus_gateways_absent_total"], 0);
+  EXPECT_EQ(gw1_m["parley_deliveries_total"], 0);  // no recipient session on gw1
+  EXPECT_EQ(gw2_m["parley_redis_bus_remote_received_total"], kMessages);
+  EXPECT_EQ(gw2_m["parley_redis_bus_malformed_received_total"], 0);
+  EXPECT_EQ(gw2_m["parley_deliveries_total"], kMessages);
+  EXPECT_EQ(gw2_m["parley_pushes_sent_total"], kMessages);
+  EXPECT_EQ(gw2_m["parley_messages_stored_total"], 0);  // stored by gw1
 }
 
 }  // namespace
