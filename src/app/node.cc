@@ -10,6 +10,7 @@
 
 #include "app/io_loop.h"
 #include "app/jwt_secret.h"
+#include "cluster/bus_metrics.h"
 #include "cluster/local_bus.h"
 #include "cluster/redis_bus.h"
 #include "core/auth_service.h"
@@ -140,6 +141,8 @@ void Node::Wire(const std::string& secret, bool insecure, bool cluster) {
   sync_ = std::make_unique<core::SyncService>(*store_, clock_);
   dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *groups_, *sync_, *bus_,
                                                    metrics_);
+  // Read at scrape time; the server (the only renderer) goes before the bus.
+  cluster::AddBusMetrics(metrics_, *bus_, redis_bus_);
 
   std::vector<asio::io_context*> raw;
   for (unsigned i = 0; i < config_.threads; ++i) {

@@ -14,6 +14,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -148,7 +149,27 @@ class RedisBus::State : public std::enable_shared_from_this<State> {
 
   // Everything below runs on strand_.
   asio::awaitable<void> RouteLoop(std::shared_ptr<State> self);
+  // Where a batch's recipients are: each distinct user's position in
+  // `gateways`, and the other gateways that user is on. Points into the
+  // batch's user ids.
+  struct Whereabouts {
+    std::unordered_map<std::string_view, std::size_t> index;
+    std::vector<std::vector<std::string>> gateways;
+  };
+  // Routes a batch to the other gateways: LookUp, GroupByGateway, PublishAll.
   asio::awaitable<void> Route(std::vector<Job> batch);
+  // One pipelined HGETALL per distinct recipient; nullopt (counted as
+  // route_errors) when Redis fails.
+  asio::awaitable<std::optional<Whereabouts>> LookUp(const std::vector<Job>& batch);
+  // The gateways other than this one in the HGETALL replies; prunes the
+  // fields past their deadline in the background.
+  std::vector<std::vector<std::string>> OtherGateways(const std::vector<const std::string*>& users,
+                                                      const std::vector<redis::Reply>& found);
+  // One PUBLISH per (packet, gateway) with all of that gateway's recipients.
+  std::vector<redis::Args> GroupByGateway(const std::vector<Job>& batch,
+                                          const Whereabouts& where);
+  // Sends the PUBLISH commands in one pipeline.
+  asio::awaitable<void> PublishAll(std::vector<redis::Args> publishes);
   asio::awaitable<void> Prune(std::shared_ptr<State> self, std::vector<StaleField> stale);
   asio::awaitable<void> PresenceLoop(std::shared_ptr<State> self);
   asio::awaitable<bool> WritePresence(const std::vector<PresenceRegistry::UserSessions>& users,
@@ -180,6 +201,7 @@ class RedisBus::State : public std::enable_shared_from_this<State> {
   std::atomic<std::uint64_t> publishes_routed_{0};
   std::atomic<std::uint64_t> publishes_dropped_{0};
   std::atomic<std::uint64_t> route_errors_{0};
+  std::atomic<std::uint64_t> publish_errors_{0};
   std::atomic<std::uint64_t> remote_publishes_{0};
   std::atomic<std::uint64_t> gateways_absent_{0};
   std::atomic<std::uint64_t> remote_received_{0};
@@ -291,9 +313,10 @@ asio::awaitable<void> RedisBus::State::CleanShutdown(std::shared_ptr<State> self
   subscriber_->Close();
   const RedisBusStats stats = Stats();
   spdlog::info("redis bus: gateway {} stopped ({} presence entries removed); routed {}, "
-               "published {}, received {}, dropped {}, route errors {}",
+               "published {}, received {}, dropped {}, route errors {}, publish errors {}",
                options_.gateway_id, removed, stats.publishes_routed, stats.remote_publishes,
-               stats.remote_received, stats.publishes_dropped, stats.route_errors);
+               stats.remote_received, stats.publishes_dropped, stats.route_errors,
+               stats.publish_errors);
 }
 
 // ---- routing ----
@@ -336,13 +359,22 @@ asio::awaitable<void> RedisBus::State::RouteLoop(std::shared_ptr<State> /*keep_a
 }
 
 asio::awaitable<void> RedisBus::State::Route(std::vector<Job> batch) {
-  // 1. Where is every recipient of the batch? One HGETALL per distinct user,
-  //    all in one pipeline.
+  std::optional<Whereabouts> where = co_await LookUp(batch);
+  if (!where) co_return;
+  std::vector<redis::Args> publishes = GroupByGateway(batch, *where);
+  if (publishes.empty()) co_return;
+  co_await PublishAll(std::move(publishes));
+}
+
+asio::awaitable<std::optional<RedisBus::State::Whereabouts>> RedisBus::State::LookUp(
+    const std::vector<Job>& batch) {
+  // Where is every recipient of the batch? One HGETALL per distinct user, all
+  // in one pipeline.
+  Whereabouts where;
   std::vector<const std::string*> users;
-  std::unordered_map<std::string_view, std::size_t> index;
   for (const Job& job : batch) {
     for (const std::string& user_id : job.user_ids) {
-      if (index.try_emplace(user_id, users.size()).second) users.push_back(&user_id);
+      if (where.index.try_emplace(user_id, users.size()).second) users.push_back(&user_id);
     }
   }
   std::vector<redis::Args> lookups;
@@ -359,17 +391,23 @@ asio::awaitable<void> RedisBus::State::Route(std::vector<Job> batch) {
       spdlog::warn("redis bus: cannot route to other gateways: {}", found.error().message);
     }
     route_failing_ = true;
-    co_return;
+    co_return std::nullopt;
   }
   if (route_failing_) spdlog::info("redis bus: routing to other gateways again");
   route_failing_ = false;
+  where.gateways = OtherGateways(users, *found);
+  co_return where;
+}
 
-  // 2. The other gateways each user is on, fields past their deadline aside.
+std::vector<std::vector<std::string>> RedisBus::State::OtherGateways(
+    const std::vector<const std::string*>& users, const std::vector<redis::Reply>& found) {
+  // The other gateways each user is on, fields past their deadline aside
+  // (and pruned in the background).
   const std::chrono::milliseconds now = UnixNow();
   std::vector<std::vector<std::string>> gateways(users.size());
   std::vector<StaleField> stale;
-  for (std::size_t i = 0; i < users.size() && i < found->size(); ++i) {
-    const redis::Reply& reply = (*found)[i];
+  for (std::size_t i = 0; i < users.size() && i < found.size(); ++i) {
+    const redis::Reply& reply = found[i];
     if (!reply.IsArray()) continue;
     const std::vector<redis::Reply>& pairs = reply.elements();
     for (std::size_t j = 0; j + 1 < pairs.size(); j += 2) {
@@ -389,15 +427,19 @@ asio::awaitable<void> RedisBus::State::Route(std::vector<Job> batch) {
   }
   if (!stale.empty()) asio::co_spawn(strand_, Prune(shared_from_this(), std::move(stale)),
                                      asio::detached);
+  return gateways;
+}
 
-  // 3. One PUBLISH per (packet, gateway) with all of that gateway's recipients.
+std::vector<redis::Args> RedisBus::State::GroupByGateway(const std::vector<Job>& batch,
+                                                         const Whereabouts& where) {
+  // One PUBLISH per (packet, gateway) with all of that gateway's recipients.
   std::vector<redis::Args> publishes;
   for (const Job& job : batch) {
     std::map<std::string_view, std::vector<const std::string*>> targets;
     std::unordered_set<std::string_view> seen;
     for (const std::string& user_id : job.user_ids) {
       if (!seen.insert(user_id).second) continue;
-      for (const std::string& gateway : gateways[index.at(user_id)]) {
+      for (const std::string& gateway : where.gateways[where.index.at(user_id)]) {
         targets[gateway].push_back(&user_id);
       }
     }
@@ -408,7 +450,7 @@ asio::awaitable<void> RedisBus::State::Route(std::vector<Job> batch) {
         std::optional<std::string> payload = EncodeRemotePacket(
             std::span<const std::string* const>(recipients.data() + at, n), job.packet.cmd, body);
         if (!payload) {
-          Bump(route_errors_);
+          Bump(publish_errors_);
           continue;
         }
         redis::Args publish{"PUBLISH", GatewayChannel(options_.key_prefix, gateway),
@@ -417,12 +459,15 @@ asio::awaitable<void> RedisBus::State::Route(std::vector<Job> batch) {
       }
     }
   }
-  if (publishes.empty()) co_return;
+  return publishes;
+}
+
+asio::awaitable<void> RedisBus::State::PublishAll(std::vector<redis::Args> publishes) {
   const std::size_t sent = publishes.size();
   base::Result<std::vector<redis::Reply>> published =
       co_await client_->Pipeline(std::move(publishes));
   if (!published) {
-    Bump(route_errors_, sent);
+    Bump(publish_errors_, sent);
     co_return;
   }
   Bump(remote_publishes_, sent);
@@ -570,6 +615,7 @@ RedisBusStats RedisBus::State::Stats() const {
   s.publishes_routed = Read(publishes_routed_);
   s.publishes_dropped = Read(publishes_dropped_);
   s.route_errors = Read(route_errors_);
+  s.publish_errors = Read(publish_errors_);
   s.remote_publishes = Read(remote_publishes_);
   s.gateways_absent = Read(gateways_absent_);
   s.remote_received = Read(remote_received_);

@@ -21,8 +21,9 @@
 //
 // Delivery is best effort, at least once while everything is up: a full
 // queue drops (publishes_dropped), Redis down loses routed packets
-// (route_errors), pub/sub loses what is published while a subscriber
-// reconnects. Clients fill gaps by SYNC/PULL (docs/design.md "Delivery").
+// (route_errors at the lookup, publish_errors at the PUBLISH), pub/sub loses
+// what is published while a subscriber reconnects. Clients fill gaps by
+// SYNC/PULL (docs/design.md "Delivery").
 //
 // Threads: Attach, Detach, Publish, LocalSessionCount, Healthy and stats are
 // safe from any thread and never block. Open and Shutdown block: call them
@@ -66,7 +67,8 @@ struct RedisBusOptions {
 struct RedisBusStats {
   std::uint64_t publishes_routed = 0;      // jobs that went through a lookup
   std::uint64_t publishes_dropped = 0;     // queue full
-  std::uint64_t route_errors = 0;          // jobs lost to a Redis error
+  std::uint64_t route_errors = 0;          // jobs lost: their presence lookup failed
+  std::uint64_t publish_errors = 0;        // PUBLISH commands lost: unencodable or Redis error
   std::uint64_t remote_publishes = 0;      // PUBLISH commands sent
   std::uint64_t gateways_absent = 0;       // PUBLISH that reached no subscriber
   std::uint64_t remote_received = 0;       // pub/sub messages delivered here

@@ -1,5 +1,7 @@
 #include "core/dispatcher.h"
 
+#include <chrono>
+
 #include "base/ids.h"
 #include "core/auth_service.h"
 #include "core/bus.h"
@@ -48,16 +50,21 @@ void Dispatcher::GoOnline(ConnectionState& state, std::string user_id) {
 base::Result<void> Dispatcher::AuthenticateUpgrade(ConnectionState& state, std::string_view token,
                                                    std::string_view insecure_user_id) {
   if (!token.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(std::string user_id, auth_.VerifyToken(token));
-    GoOnline(state, std::move(user_id));
+    base::Result<std::string> user_id = auth_.VerifyToken(token);
+    if (!user_id) return AuthFailed(base::AuthFailure::kBadToken, user_id.error());
+    GoOnline(state, std::move(*user_id));
     return {};
   }
   if (!auth_.insecure()) {
-    return base::MakeError(base::Code::kUnauthenticated,
-                           "?user_id= is accepted only with --auth=insecure; send a token");
+    base::Error refused = base::MakeError(
+        base::Code::kUnauthenticated,
+        "?user_id= is accepted only with --auth=insecure; send a token");
+    return AuthFailed(base::AuthFailure::kOther, std::move(refused));
   }
   if (!base::IsValidUserId(insecure_user_id)) {
-    return base::MakeError(base::Code::kBadRequest, "user_id is not a valid user id");
+    base::Error invalid =
+        base::MakeError(base::Code::kBadRequest, "user_id is not a valid user id");
+    return AuthFailed(base::AuthFailure::kOther, std::move(invalid));
   }
   GoOnline(state, std::string(insecure_user_id));
   return {};
@@ -70,21 +77,39 @@ void Dispatcher::OnDisconnect(ConnectionState& state) {
   state.user_id.clear();
 }
 
+base::Error Dispatcher::AuthFailed(base::AuthFailure reason, base::Error error) {
+  base::Bump(metrics_.auth_failures_total[base::Metrics::Index(reason)]);
+  return error;
+}
+
 asio::awaitable<base::Result<std::string>> Dispatcher::Login(ConnectionState& state,
                                                              const json::object& request) {
-  PARLEY_CO_ASSIGN_OR_RETURN(protocol::LoginRequest login, protocol::ParseLogin(request));
+  base::Result<protocol::LoginRequest> parsed = protocol::ParseLogin(request);
+  if (!parsed) co_return AuthFailed(base::AuthFailure::kOther, parsed.error());
+  const protocol::LoginRequest& login = *parsed;
   std::string user_id;
   std::string token;
   if (!login.token.empty()) {
-    PARLEY_CO_ASSIGN_OR_RETURN(user_id, auth_.VerifyToken(login.token));
+    base::Result<std::string> verified = auth_.VerifyToken(login.token);
+    if (!verified) co_return AuthFailed(base::AuthFailure::kBadToken, verified.error());
+    user_id = std::move(*verified);
     token = auth_.IssueToken(user_id);  // a fresh expiry for a live session
   } else {
-    PARLEY_CO_ASSIGN_OR_RETURN(token, co_await auth_.Login(login.user_id, login.password));
+    base::Result<std::string> issued = co_await auth_.Login(login.user_id, login.password);
+    if (!issued) {
+      // 401 is a wrong user id or password; anything else (400, 503) is not
+      // the password's fault.
+      const bool wrong = issued.error().code == base::Code::kUnauthenticated;
+      co_return AuthFailed(wrong ? base::AuthFailure::kBadPassword : base::AuthFailure::kOther,
+                           issued.error());
+    }
+    token = std::move(*issued);
     user_id = login.user_id;
   }
   if (!state.user_id.empty() && state.user_id != user_id) {
-    co_return base::MakeError(base::Code::kBadRequest,
-                              "this connection is already logged in as " + state.user_id);
+    base::Error other_user = base::MakeError(
+        base::Code::kBadRequest, "this connection is already logged in as " + state.user_id);
+    co_return AuthFailed(base::AuthFailure::kOther, std::move(other_user));
   }
   if (state.user_id.empty()) GoOnline(state, user_id);
   co_return protocol::OkResponse(Cmd::kLogin, &request, {{"user_id", user_id}, {"token", token}});
@@ -93,6 +118,7 @@ asio::awaitable<base::Result<std::string>> Dispatcher::Login(ConnectionState& st
 asio::awaitable<Reply> Dispatcher::Handle(ConnectionState& state,
                                           std::optional<std::uint16_t> header_cmd,
                                           std::string_view body) {
+  const auto arrived = std::chrono::steady_clock::now();  // for the CHAT ack latency
   base::Bump(metrics_.requests_total);
   auto error_reply = [&](std::uint16_t cmd, const base::Error& error, const json::object* request) {
     base::Bump(metrics_.request_errors_total);
@@ -127,6 +153,7 @@ asio::awaitable<Reply> Dispatcher::Handle(ConnectionState& state,
       break;
   }
   if (!result) co_return error_reply(cmd_number, result.error(), &*request);
+  if (*cmd == Cmd::kChat) metrics_.chat_ack_seconds.ObserveMicrosSince(arrived);
   co_return Reply{cmd_number, std::move(*result)};
 }
 

@@ -66,6 +66,8 @@ class Dispatcher {
   bool ChatsMayOverlap() const;
 
  private:
+  // Counts a refused authentication (metrics) and returns `error`.
+  base::Error AuthFailed(base::AuthFailure reason, base::Error error);
   asio::awaitable<base::Result<std::string>> Login(ConnectionState& state,
                                                    const boost::json::object& request);
   void GoOnline(ConnectionState& state, std::string user_id);

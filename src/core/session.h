@@ -12,6 +12,9 @@ namespace parley::core {
 struct OutboundPacket {
   std::uint16_t cmd = 0;
   std::shared_ptr<const std::string> body;
+  // Set by the receiving session (net/) on what came through Deliver, so its
+  // metrics tell pushes from replies; the core leaves it false.
+  bool push = false;
 };
 
 class Session {

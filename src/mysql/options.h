@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/histogram.h"
 
 namespace parley::mysql {
 
@@ -31,6 +32,9 @@ struct Options {
   // until the backoff has passed: reconnect_min doubling to reconnect_max.
   std::chrono::milliseconds reconnect_min{100};
   std::chrono::milliseconds reconnect_max{2000};
+  // When set (it must outlive the pool): observes how long each
+  // Transaction took on its worker, BEGIN to COMMIT, in microseconds.
+  base::Histogram* transaction_micros = nullptr;
 };
 
 // Parses `mysql://user:password@host:port/database` (user and password

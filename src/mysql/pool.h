@@ -20,6 +20,7 @@
 // the queued queries are answered: call it at shutdown, not from a worker.
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -153,8 +154,12 @@ asio::awaitable<R> Pool::Run(Fn fn) {
 
 template <class Fn, class R>
 asio::awaitable<R> Pool::Transaction(Fn fn) {
-  auto in_transaction = [fn = std::move(fn)](Session& session) mutable -> R {
-    return RunInTransaction(session, fn);
+  auto in_transaction = [fn = std::move(fn),
+                         latency = options_.transaction_micros](Session& session) mutable -> R {
+    const auto start = std::chrono::steady_clock::now();
+    R result = RunInTransaction(session, fn);
+    if (latency) latency->ObserveMicrosSince(start);
+    return result;
   };
   auto run = Run(std::move(in_transaction));
   co_return co_await std::move(run);

@@ -14,18 +14,30 @@ const std::string& Or(const std::string& s, const std::string& fallback) {
   return s.empty() ? fallback : s;
 }
 
+// The metrics' transport label of a connection kind ("tcp", "ws").
+std::size_t TransportOf(std::string_view kind) {
+  return base::Metrics::Index(kind == "ws" ? base::Transport::kWs : base::Transport::kTcp);
+}
+
 }  // namespace
 
 Connection::Connection(const asio::any_io_executor& executor, ServerContext& context,
                        std::string_view kind, std::string peer)
     : context_(context),
-      queue_({context.options.outbound_queue_packets, context.options.outbound_queue_bytes}),
+      queue_({context.options.outbound_queue_packets, context.options.outbound_queue_bytes},
+             &context.metrics),
       sweeper_(&context.SweeperFor(executor)),
       id_(NextConnectionId()),
       kind_(kind),
       peer_(std::move(peer)) {}
 
 void Connection::Deliver(core::OutboundPacket packet) {
+  base::Bump(context_.metrics.deliveries_total);
+  packet.push = true;  // the queue and the writer count it (outbound_queue.h)
+  Enqueue(std::move(packet));
+}
+
+void Connection::Enqueue(core::OutboundPacket packet) {
   switch (queue_.Push(std::move(packet))) {
     case OutboundQueue::PushResult::kQueued:
     case OutboundQueue::PushResult::kClosed:
@@ -57,8 +69,8 @@ void Connection::Close(std::string reason) {
 void Connection::Open() {
   auto self = shared_from_this();
   state_.session = self;  // a cycle, broken in Finish
-  context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
-  base::Bump(context_.metrics.connections_total);
+  context_.metrics.connections_open[TransportOf(kind_)].fetch_add(1, std::memory_order_relaxed);
+  base::Bump(context_.metrics.connections_total[TransportOf(kind_)]);
   spdlog::info("conn {} open {} peer {} user {}", id_, kind_, peer_, Or(state_.user_id, "-"));
   OnInput();
   sweeper_->Add(*this);
@@ -76,7 +88,7 @@ void Connection::Finish() {
   spdlog::info("conn {} closed {} peer {} user {}: {}", id_, kind_, peer_, Or(state_.user_id, "-"),
                close_reason_);
   context_.dispatcher.OnDisconnect(state_);  // clears state_.user_id
-  context_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  context_.metrics.connections_open[TransportOf(kind_)].fetch_sub(1, std::memory_order_relaxed);
   // Break the session <-> state cycle; the registry may hold the last owner.
   state_.session.reset();
   context_.registry.Remove(id_);
@@ -89,7 +101,17 @@ asio::awaitable<void> Connection::Dispatch(std::optional<std::uint16_t> header_c
 }
 
 void Connection::QueueLocal(std::uint16_t cmd, std::string body) {
-  Deliver({cmd, std::make_shared<const std::string>(std::move(body))});
+  Enqueue({cmd, std::make_shared<const std::string>(std::move(body))});
+}
+
+void Connection::OnPushesWritten(std::size_t pushes, bool ok) {
+  if (pushes == 0) return;
+  if (ok) {
+    base::Bump(context_.metrics.pushes_sent_total, pushes);
+  } else {
+    base::Bump(context_.metrics.pushes_dropped_total[base::Metrics::Index(base::PushDrop::kClosed)],
+               pushes);
+  }
 }
 
 void Connection::BeginClose(std::string reason) {

@@ -90,6 +90,9 @@ class Connection : public core::Session,
     write_started_ = Clock::now();
   }
   void OnWriteEnded() { writing_ = false; }
+  // A write holding `pushes` pushes (FrameBatch::push_count) ended: they
+  // count as sent when `ok`, else as dropped (metrics).
+  void OnPushesWritten(std::size_t pushes, bool ok);
 
   // Dispatches one request and queues its reply. `body` must stay valid
   // until the returned awaitable completes.
@@ -114,6 +117,8 @@ class Connection : public core::Session,
   friend class DeadlineSweeper;
   friend class WakeBatcher;
   enum class Due { kNone, kWrite, kClose, kIdle };
+  // Queues a push (from Deliver) or a reply; closes a slow consumer.
+  void Enqueue(core::OutboundPacket packet);
   Due DeadlineDue(Clock::time_point now) const;
   // Acts on DeadlineDue(now): Abort for a write or close deadline,
   // BeginClose("idle timeout") for the idle one.

@@ -15,6 +15,7 @@ void FrameBatch::Clear() {
   packets_.clear();
   headers_.clear();
   buffers_.clear();
+  push_count_ = 0;
 }
 
 void FrameBatch::Assign(std::vector<core::OutboundPacket>& packets, EncodeHeader encode) {
@@ -28,6 +29,7 @@ void FrameBatch::Assign(std::vector<core::OutboundPacket>& packets, EncodeHeader
     const Header& header = headers_.emplace_back(encode(packet));
     buffers_.emplace_back(header.bytes.data(), header.size);
     if (size != 0) buffers_.emplace_back(packet.body->data(), size);
+    push_count_ += packet.push ? 1 : 0;
   }
 }
 

@@ -15,9 +15,8 @@
 //
 // Threads: owned by one connection's writer; not thread-safe.
 
-#include <boost/asio/buffer.hpp>
-
 #include <array>
+#include <boost/asio/buffer.hpp>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -49,11 +48,14 @@ class FrameBatch {
 
   const std::vector<boost::asio::const_buffer>& buffers() const { return buffers_; }
   std::size_t packet_count() const { return packets_.size(); }
+  // How many of the packets are pushes (OutboundPacket::push), for metrics.
+  std::size_t push_count() const { return push_count_; }
 
  private:
   std::vector<core::OutboundPacket> packets_;
   std::vector<Header> headers_;
   std::vector<boost::asio::const_buffer> buffers_;
+  std::size_t push_count_ = 0;
 };
 
 }  // namespace parley::net

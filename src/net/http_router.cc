@@ -46,6 +46,13 @@ asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view m
       reply = co_await core::HandleRegister(context.auth, std::move(body));
     } else {
       reply = co_await core::HandleLogin(context.auth, std::move(body));
+      if (reply.status == 401) {
+        base::Bump(context.metrics.auth_failures_total[base::Metrics::Index(
+            base::AuthFailure::kBadPassword)]);
+      } else if (reply.status != 200) {
+        base::Bump(context.metrics.auth_failures_total[base::Metrics::Index(
+            base::AuthFailure::kOther)]);
+      }
     }
     co_return FromCore(reply);
   }

@@ -12,12 +12,20 @@
 // asks the caller to wake it (PushResult::kQueuedWakeWriter), so a burst of N
 // packets costs one wake-up and leaves in one write.
 //
+// Metrics: with a base::Metrics, the queue counts the pushes
+// (OutboundPacket::push) it queues and every push it drops: the one that
+// overflows it and those it held then (reason slow_consumer), those pushed
+// after it closed or held when Close() ran (reason closed). What TakeAll
+// hands out is the writer's to count (sent, or dropped when the write fails).
+//
 // Threads: every method is safe from any thread.
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
+#include "base/metrics.h"
 #include "core/session.h"
 
 namespace parley::net {
@@ -36,7 +44,9 @@ class OutboundQueue {
     kClosed,            // the queue was closed before: packet dropped
   };
 
-  explicit OutboundQueue(Limits limits) : limits_(limits) {}
+  // `metrics` (may be null) must outlive the queue.
+  explicit OutboundQueue(Limits limits, base::Metrics* metrics = nullptr)
+      : limits_(limits), metrics_(metrics) {}
 
   PushResult Push(core::OutboundPacket packet);
 
@@ -49,10 +59,15 @@ class OutboundQueue {
   void Close();
 
  private:
+  // Counts `n` dropped pushes (no-op without metrics).
+  void CountDropped(base::PushDrop reason, std::size_t n);
+
   const Limits limits_;
+  base::Metrics* const metrics_;
   std::mutex mutex_;
   std::vector<core::OutboundPacket> packets_;
   std::size_t bytes_ = 0;
+  std::uint32_t pushes_ = 0;  // how many of packets_ are pushes (<= max_packets)
   bool writer_waiting_ = false;
   bool closed_ = false;
 };

@@ -212,6 +212,7 @@ class TcpConnection final : public Connection {
     batch_.Assign(packets);
     const std::span<const asio::const_buffer> buffers(batch_.buffers());
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kToken);
+    OnPushesWritten(batch_.push_count(), !ec);
     batch_.Clear();
     co_return !ec;
   }

@@ -280,6 +280,7 @@ void WsConnection::WriteOwned(std::string bytes) {
 void WsConnection::OnWritten(boost::system::error_code ec) {
   write_in_flight_ = false;
   OnWriteEnded();
+  if (batch_) OnPushesWritten(batch_->push_count(), !ec);
   if (batch_) batch_->Clear();
   if (ec) return Abort("write failed");
   Write();

@@ -60,6 +60,10 @@ base::Result<void> CheckUser(const std::string& user_id) {
 std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions options,
                                                        base::Metrics* metrics) {
   if (!metrics) throw std::invalid_argument("RedisMysqlStore::Open: metrics is null");
+  // Only the group committer runs transactions: each is one batch's commit.
+  // (Its batch size is not measured yet: docs/operations.md.)
+  options.mysql.transaction_micros = &metrics->store_commit_seconds;
+  metrics->store_commit_fed.store(true, std::memory_order_relaxed);
   if (!options.clock) throw std::invalid_argument("RedisMysqlStore::Open: clock is null");
   if (options.inbox_retention.count() <= 0 || options.max_batch_rows == 0 ||
       options.max_pending_appends == 0 || options.max_inbox_entries == 0) {

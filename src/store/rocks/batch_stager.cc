@@ -42,9 +42,13 @@ BatchStager::BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& grou
       counters_(counters),
       groups_(db, groups),
       inbox_(db),
-      fanout_threshold_(options.fanout_threshold) {}
+      fanout_threshold_(options.fanout_threshold),
+      metrics_(options.metrics) {}
 
-void BatchStager::Stage(AppendOp& op) { op.result = StageAppend(*op.request); }
+void BatchStager::Stage(AppendOp& op) {
+  ++batch_ops_;
+  op.result = StageAppend(*op.request);
+}
 
 base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequest& request) {
   const protocol::Message& m = request.message;
@@ -152,6 +156,7 @@ base::Result<core::MemberList> BatchStager::CurrentRecipients(std::string_view c
 }
 
 void BatchStager::Stage(CreateUserOp& op) {
+  ++batch_ops_;
   const std::string& user_id = op.request->user_id;
   if (!keys::IsKeySafeId(user_id)) {
     op.result = keys::InvalidId("user_id");
@@ -177,10 +182,19 @@ void BatchStager::Stage(CreateUserOp& op) {
 
 rocksdb::WriteBatch* BatchStager::Seal() {
   inbox_.Seal(batch_);
+  // Seal is the writer's last step before the synced write, Finish its
+  // first after it (group_commit_writer.cc): the span is the commit.
+  if (metrics_) sealed_at_ = std::chrono::steady_clock::now();
   return &batch_;
 }
 
 void BatchStager::Finish(bool written) {
+  if (sealed_at_) {
+    metrics_->store_commit_seconds.ObserveMicrosSince(*sealed_at_);
+    metrics_->store_batch_size.Observe(batch_ops_);
+    sealed_at_.reset();
+  }
+  batch_ops_ = 0;
   if (written) {
     counters_.Publish(batch_max_seq_);
     if (known_members_.size() + batch_members_.size() > kMaxKnownMembers) known_members_.clear();

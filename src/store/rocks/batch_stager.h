@@ -26,6 +26,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,8 @@ class BatchStager {
 
   // Called once the batch was written (or failed): publishes the new max
   // seqs, groups and inbox counters only if `written`, then starts afresh.
+  // A sealed batch's writes (every op staged) and the time from Seal to
+  // here (the synced write) go to RocksOptions::metrics.
   void Finish(bool written);
 
  private:
@@ -79,9 +82,12 @@ class BatchStager {
   GroupStager groups_;
   InboxStager inbox_;
   const std::size_t fanout_threshold_;
+  base::Metrics* const metrics_;  // may be null
   rocksdb::WriteBatch batch_;
 
   // This batch only.
+  std::size_t batch_ops_ = 0;  // Stage calls
+  std::optional<std::chrono::steady_clock::time_point> sealed_at_;
   SeqCounters::Map batch_max_seq_;
   std::unordered_map<std::string, core::AppendResult> batch_msgids_;
   std::unordered_set<std::string> batch_users_;

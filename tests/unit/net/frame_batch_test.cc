@@ -18,14 +18,15 @@ TEST(FrameBatch, GatherBuffersEncodeEachPacketAsAFrame) {
   auto shared = std::make_shared<const std::string>(R"({"cmd":5,"payload":{}})");
   std::vector<core::OutboundPacket> packets = {
       {0, std::make_shared<const std::string>(R"({"cmd":0,"code":0})")},
-      {5, shared},
-      {5, shared},  // one serialization fanned out twice
+      {5, shared, true},
+      {5, shared, true},  // one serialization fanned out twice
       {7, std::make_shared<const std::string>()},
   };
   FrameBatch batch;
   batch.Assign(packets);
   EXPECT_TRUE(packets.empty());
   ASSERT_EQ(batch.packet_count(), 4u);
+  EXPECT_EQ(batch.push_count(), 2u);  // the two marked as pushes
   ASSERT_EQ(batch.buffers().size(), 7u);  // the empty body adds no buffer
 
   const std::string expected = protocol::EncodeFrame(0, R"({"cmd":0,"code":0})") +
@@ -51,6 +52,7 @@ TEST(FrameBatch, ReusedAcrossBatches) {
     EXPECT_EQ(Concatenate(batch.buffers()), expected);
     batch.Clear();
     EXPECT_TRUE(batch.buffers().empty());
+    EXPECT_EQ(batch.push_count(), 0u);
   }
 }
 

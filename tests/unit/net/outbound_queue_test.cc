@@ -65,5 +65,47 @@ TEST(OutboundQueue, CloseDropsQueuedAndLaterPackets) {
   EXPECT_TRUE(batch.empty());
 }
 
+core::OutboundPacket Push(std::size_t body_size) {
+  core::OutboundPacket packet = Packet(body_size);
+  packet.push = true;
+  return packet;
+}
+
+std::uint64_t Dropped(const base::Metrics& m, base::PushDrop reason) {
+  return m.pushes_dropped_total[base::Metrics::Index(reason)].load();
+}
+
+TEST(OutboundQueue, CountsPushesQueuedAndDroppedButNotReplies) {
+  base::Metrics m;
+  OutboundQueue queue({3, 1 << 20}, &m);
+  std::vector<core::OutboundPacket> batch;
+  EXPECT_NE(queue.Push(Push(1)), Result::kOverflow);
+  EXPECT_NE(queue.Push(Packet(1)), Result::kOverflow);  // a reply: not counted
+  queue.TakeAll(batch);  // the writer's to count from here
+  EXPECT_EQ(m.pushes_queued_total.load(), 1u);
+  EXPECT_NE(queue.Push(Push(1)), Result::kOverflow);
+  EXPECT_NE(queue.Push(Push(1)), Result::kOverflow);
+  EXPECT_NE(queue.Push(Packet(1)), Result::kOverflow);
+  EXPECT_EQ(queue.Push(Push(1)), Result::kOverflow);  // drops itself and the 2 queued pushes
+  EXPECT_EQ(m.pushes_queued_total.load(), 3u);
+  EXPECT_EQ(Dropped(m, base::PushDrop::kSlowConsumer), 3u);
+  EXPECT_EQ(queue.Push(Push(1)), Result::kClosed);
+  EXPECT_EQ(queue.Push(Packet(1)), Result::kClosed);
+  EXPECT_EQ(Dropped(m, base::PushDrop::kClosed), 1u);
+}
+
+TEST(OutboundQueue, CloseCountsThePushesItDiscards) {
+  base::Metrics m;
+  OutboundQueue queue({10, 1 << 20}, &m);
+  queue.Push(Push(1));
+  queue.Push(Push(1));
+  queue.Push(Packet(1));
+  queue.Close();
+  queue.Close();  // idempotent: nothing counted twice
+  EXPECT_EQ(m.pushes_queued_total.load(), 2u);
+  EXPECT_EQ(Dropped(m, base::PushDrop::kClosed), 2u);
+  EXPECT_EQ(Dropped(m, base::PushDrop::kSlowConsumer), 0u);
+}
+
 }  // namespace
 }  // namespace parley::net

@@ -158,6 +158,43 @@ TEST_F(ServerTest, CloseAllLetsTheRequestInProgressAnswerFirst) {
   EXPECT_EQ(core_.bus_.LocalSessionCount(), 0u);  // OnDisconnect ran
 }
 
+// A consumer that reads nothing overflows its queue and is closed once; every
+// push handed to it is counted either sent or dropped.
+TEST_F(ServerTest, SlowConsumerIsClosedAndEveryPushIsSentOrDropped) {
+  NetOptions options;
+  options.outbound_queue_packets = 4;
+  StartServer(options);
+  TestPeer peer(bound_.tcp);
+  peer.SendFrame(1, R"({"token":")" + Token("alice") + R"("})");
+  auto login = peer.ReadFrame();
+  ASSERT_TRUE(login);
+  ASSERT_EQ(Parse(login->body).at("code").as_int64(), 0);
+
+  const std::string alice = "alice";
+  const core::OutboundPacket push{5, std::make_shared<const std::string>(64 * 1024, 'x')};
+  base::Metrics& m = core_.metrics_;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (m.slow_consumer_disconnects_total.load() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    core_.bus_.Publish(std::span(&alice, 1), push, 0);
+  }
+  ASSERT_EQ(m.slow_consumer_disconnects_total.load(), 1u);
+  while (!peer.AtEof()) {
+  }  // what was written before the close, then EOF (or a reset)
+  EXPECT_TRUE(server_->WaitIdle(5s));
+
+  const auto dropped = [&](base::PushDrop reason) {
+    return m.pushes_dropped_total[base::Metrics::Index(reason)].load();
+  };
+  EXPECT_GE(dropped(base::PushDrop::kSlowConsumer), 1u);
+  EXPECT_EQ(m.deliveries_total.load(), m.pushes_sent_total.load() +
+                                           dropped(base::PushDrop::kSlowConsumer) +
+                                           dropped(base::PushDrop::kClosed));
+  EXPECT_LE(m.pushes_sent_total.load(), m.pushes_queued_total.load());
+  EXPECT_EQ(m.connections_open[base::Metrics::Index(base::Transport::kTcp)].load(), 0);
+  EXPECT_EQ(m.connections_total[base::Metrics::Index(base::Transport::kTcp)].load(), 1u);
+}
+
 TEST_F(ServerTest, IdleConnectionIsClosed) {
   NetOptions options;
   options.idle_timeout = 1s;
