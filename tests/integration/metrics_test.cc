@@ -167,7 +167,8 @@ TEST_F(MetricsTest, FiguresMatchKnownTraffic) {
     // Registrations are not group-committed there: one batch per CHAT, as
     // each waited for the previous ack.
     EXPECT_EQ(m["parley_store_batches_total"], kToBob + kToCarol);
-    EXPECT_EQ(m.count("parley_store_batch_size_count"), 0u);  // not measured (operations.md)
+    EXPECT_EQ(m["parley_store_batch_size_count"], m["parley_store_batches_total"]);
+    EXPECT_EQ(m["parley_store_batch_size_sum"], kToBob + kToCarol);
     EXPECT_EQ(m["parley_redis_bus_publishes_routed_total"], kToBob + kToCarol);
     EXPECT_EQ(m["parley_redis_bus_remote_publishes_total"], 0);  // everyone is on this gateway
     EXPECT_EQ(m["parley_redis_bus_route_errors_total"], 0);

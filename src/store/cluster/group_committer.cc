@@ -109,6 +109,7 @@ asio::awaitable<void> GroupCommitter::WriteOne(std::deque<Entry> batch) {
   auto write = [&items](mysql::Session& session) { return WriteBatch(session, items); };
   base::Result<std::vector<ItemOutcome>> outcomes = co_await pool_.Transaction(std::move(write));
   base::Bump(metrics_.store_batches_total);
+  metrics_.store_batch_size.Observe(items.size());
   // One post per I/O thread for the whole batch (base/completion.h); no
   // co_await while it lives, or another coroutine of this thread would join it.
   base::CompletionBatch completions;

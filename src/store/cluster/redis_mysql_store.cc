@@ -64,6 +64,7 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
   // (Its batch size is not measured yet: docs/operations.md.)
   options.mysql.transaction_micros = &metrics->store_commit_seconds;
   metrics->store_commit_fed.store(true, std::memory_order_relaxed);
+  metrics->store_batch_size_fed.store(true, std::memory_order_relaxed);
   if (!options.clock) throw std::invalid_argument("RedisMysqlStore::Open: clock is null");
   if (options.inbox_retention.count() <= 0 || options.max_batch_rows == 0 ||
       options.max_pending_appends == 0 || options.max_inbox_entries == 0) {
