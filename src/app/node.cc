@@ -18,12 +18,9 @@
 #include "core/message_service.h"
 #include "core/sync_service.h"
 #include "net/server.h"
-#include "store/rocks/rocks_store.h"
-// Defined by src/app/CMakeLists.txt when the cluster store library exists.
-#ifdef PARLEY_HAVE_CLUSTER_STORE
 #include "mysql/options.h"
 #include "store/cluster/redis_mysql_store.h"
-#endif
+#include "store/rocks/rocks_store.h"
 
 namespace parley::app {
 namespace asio = boost::asio;
@@ -177,7 +174,6 @@ void Node::OpenCluster() {
     io->run();
   });
   try {
-#ifdef PARLEY_HAVE_CLUSTER_STORE
     auto mysql = mysql::ParseUrl(config_.mysql);
     if (!mysql) throw std::runtime_error("--mysql: " + mysql.error().message);
     store::ClusterStoreOptions options;
@@ -190,9 +186,6 @@ void Node::OpenCluster() {
     auto opened = store::RedisMysqlStore::Open(std::move(options), &metrics_);
     cluster_store_ = opened.get();
     store_ = std::move(opened);
-#else
-    throw std::runtime_error("cluster mode: this build has no cluster store (src/store/cluster)");
-#endif
 
     cluster::RedisBusOptions bus_options;
     bus_options.gateway_id = config_.gateway_id;
@@ -215,9 +208,7 @@ void Node::OpenCluster() {
 }
 
 bool Node::ClusterHealthy() const {
-#ifdef PARLEY_HAVE_CLUSTER_STORE
   if (cluster_store_ && !cluster_store_->Healthy()) return false;
-#endif
   return redis_bus_ == nullptr || redis_bus_->Healthy();
 }
 
