@@ -4,12 +4,12 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
-#include <charconv>
 #include <filesystem>
 #include <future>
 
 #include "app/io_loop.h"
 #include "app/jwt_secret.h"
+#include "base/host_port.h"
 #include "cluster/local_bus.h"
 #include "cluster/redis_bus.h"
 #include "core/auth_service.h"
@@ -55,28 +55,11 @@ bool ClusterMode(const Config& config) {
   return true;
 }
 
-struct HostPort {
-  std::string host;
-  std::uint16_t port = 0;
-};
-
 // "HOST:PORT" ("[::1]:6379" for IPv6); throws with the flag's name.
-HostPort ParseHostPort(const std::string& text, const char* flag) {
-  const std::size_t colon = text.rfind(':');
-  std::uint16_t port = 0;
-  if (colon != std::string::npos && colon > 0) {
-    const char* first = text.data() + colon + 1;
-    const char* last = text.data() + text.size();
-    auto [end, ec] = std::from_chars(first, last, port);
-    if (ec == std::errc() && end == last && port != 0) {
-      std::string host = text.substr(0, colon);
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-      }
-      return HostPort{std::move(host), port};
-    }
-  }
-  throw std::runtime_error(std::string(flag) + ": '" + text + "' is not HOST:PORT");
+base::HostPort ParseHostPortFlag(const std::string& text, const char* flag) {
+  auto parsed = base::ParseRemoteHostPort(text);
+  if (!parsed) throw std::runtime_error(std::string(flag) + ": " + parsed.error().message);
+  return std::move(*parsed);
 }
 
 net::NetOptions NetOptionsFrom(const Config& config) {
@@ -167,7 +150,7 @@ void Node::OpenEmbedded() {
 }
 
 void Node::OpenCluster() {
-  const HostPort redis = ParseHostPort(config_.redis, "--redis");
+  const base::HostPort redis = ParseHostPortFlag(config_.redis, "--redis");
   backend_io_ = std::make_unique<asio::io_context>(1);
   backend_thread_ = std::thread([io = backend_io_.get()] {
     auto guard = asio::make_work_guard(*io);
