@@ -34,11 +34,11 @@ constexpr std::chrono::seconds kDrainTimeout{15};
 // How long a clean stop waits for the bus to remove this gateway's presence.
 constexpr std::chrono::seconds kBusStopTimeout{5};
 
-// True for cluster mode, false for embedded; throws when only some of the
-// three cluster flags are given.
-bool ClusterMode(const Config& config) {
+// Cluster mode when the three cluster flags are given, embedded when none
+// is; throws when only some are.
+Node::Deployment DeploymentOf(const Config& config) {
   const int given = !config.redis.empty() + !config.mysql.empty() + !config.gateway_id.empty();
-  if (given == 0) return false;
+  if (given == 0) return Node::Deployment::kEmbedded;
   if (given < 3) {
     throw std::runtime_error(
         "cluster mode needs all three of --redis HOST:PORT, --mysql URL and --gateway-id ID "
@@ -52,7 +52,7 @@ bool ClusterMode(const Config& config) {
         "cluster mode needs --jwt-secret (or PARLEY_JWT_SECRET), the same on every gateway: "
         "a token issued by one gateway must be accepted by the others");
   }
-  return true;
+  return Node::Deployment::kCluster;
 }
 
 // "HOST:PORT" ("[::1]:6379" for IPv6); throws with the flag's name.
@@ -75,34 +75,38 @@ net::NetOptions NetOptionsFrom(const Config& config) {
 }  // namespace
 
 Node::Node(const Config& config) : config_(config) {
-  const bool cluster = ClusterMode(config_);
+  const Deployment deployment = DeploymentOf(config_);
   // Cluster mode keeps nothing on local disk (the JWT secret is a flag).
-  if (!cluster) std::filesystem::create_directories(config_.data_dir);
+  if (deployment == Deployment::kEmbedded) std::filesystem::create_directories(config_.data_dir);
   const std::string secret = LoadOrCreateJwtSecret(config_.jwt_secret, config_.data_dir);
-  const bool insecure = config_.auth == "insecure";
+  const AuthMode auth = config_.auth == "insecure" ? AuthMode::kInsecure : AuthMode::kJwt;
   if (config_.password_cost == "min") {
     spdlog::warn("--password-cost=min: passwords are hashed at the minimum argon2id cost; "
                  "for tests and benchmarks only");
   }
-  if (insecure) {
+  if (auth == AuthMode::kInsecure) {
     spdlog::warn("--auth=insecure: WebSocket clients may claim any user id with ?user_id=; "
                  "never run this way in production");
   }
 
-  if (cluster) {
-    OpenCluster();
-  } else {
-    OpenEmbedded();
+  switch (deployment) {
+    case Deployment::kEmbedded:
+      OpenEmbedded();
+      break;
+    case Deployment::kCluster:
+      OpenCluster();
+      break;
   }
   try {
-    Wire(secret, insecure, cluster);
+    Wire(secret, auth, deployment);
   } catch (...) {
     Teardown();
     throw;
   }
 }
 
-void Node::Wire(const std::string& secret, bool insecure, bool cluster) {
+void Node::Wire(const std::string& secret, AuthMode auth, Deployment deployment) {
+  const bool insecure = auth == AuthMode::kInsecure;
   auth_ = std::make_unique<core::AuthService>(
       *store_, clock_,
       core::AuthOptions{secret, std::chrono::hours(24 * 7), insecure,
@@ -127,11 +131,11 @@ void Node::Wire(const std::string& secret, bool insecure, bool cluster) {
     raw.push_back(io_contexts_.back().get());
   }
   std::function<bool()> healthy;
-  if (cluster) healthy = [this] { return ClusterHealthy(); };
+  if (deployment == Deployment::kCluster) healthy = [this] { return ClusterHealthy(); };
   server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, std::move(healthy),
                                           NetOptionsFrom(config_));
   server_->Start();
-  if (cluster) {
+  if (deployment == Deployment::kCluster) {
     spdlog::info("parleyd started: cluster mode, gateway {}, redis {}, {} I/O threads",
                  config_.gateway_id, config_.redis, config_.threads);
   } else {
