@@ -68,8 +68,8 @@ void Connection::Open() {
 }
 
 void Connection::Finish() {
-  if (finished_) return;
-  finished_ = true;
+  if (phase_ == Phase::kFinished) return;
+  phase_ = Phase::kFinished;
   sweeper_->Remove(*this);
   queue_.Close();
   CloseSocket();
@@ -93,29 +93,28 @@ void Connection::QueueLocal(std::uint16_t cmd, std::string body) {
 }
 
 void Connection::BeginClose(std::string reason) {
-  if (closing_) return;
-  closing_ = true;
+  if (phase_ != Phase::kOpen) return;
+  phase_ = Phase::kClosing;
   close_reason_ = std::move(reason);
   close_deadline_ = Clock::now() + context_.options.close_timeout;
   Wake();
 }
 
 void Connection::Abort(std::string reason) {
-  if (aborted_) return;
-  if (!closing_) close_reason_ = std::move(reason);
-  aborted_ = closing_ = true;
+  if (aborted()) return;
+  if (phase_ == Phase::kOpen) close_reason_ = std::move(reason);
+  phase_ = Phase::kAborted;
   queue_.Close();
   CloseSocket();
   Wake();
 }
 
 Connection::Due Connection::DeadlineDue(Clock::time_point now) const {
-  if (finished_ || aborted_) return Due::kNone;
+  if (aborted()) return Due::kNone;
   const NetOptions& o = context_.options;
-  if (writing_ && now >= write_started_ + o.write_timeout) return Due::kWrite;
-  if (closing_ && now >= close_deadline_) return Due::kClose;
-  if (!closing_ && now >= last_input_ + o.idle_timeout) return Due::kIdle;
-  return Due::kNone;
+  if (write_started_ && now >= *write_started_ + o.write_timeout) return Due::kWrite;
+  if (closing()) return now >= close_deadline_ ? Due::kClose : Due::kNone;
+  return now >= last_input_ + o.idle_timeout ? Due::kIdle : Due::kNone;
 }
 
 void Connection::OnDeadline(Clock::time_point now) {

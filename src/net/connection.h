@@ -85,11 +85,9 @@ class Connection : public core::Session,
   // Input arrived: resets the idle deadline.
   void OnInput() { last_input_ = Clock::now(); }
   // A write started / ended: the write deadline runs in between.
-  void OnWriteStarted() {
-    writing_ = true;
-    write_started_ = Clock::now();
-  }
-  void OnWriteEnded() { writing_ = false; }
+  void OnWriteStarted() { write_started_ = Clock::now(); }
+  void OnWriteEnded() { write_started_.reset(); }
+  bool writing() const { return write_started_.has_value(); }
 
   // Dispatches one request and queues its reply. `body` must stay valid
   // until the returned awaitable completes.
@@ -101,9 +99,11 @@ class Connection : public core::Session,
   // Immediate close (above). Wakes.
   void Abort(std::string reason);
 
-  bool closing() const { return closing_; }
-  bool aborted() const { return aborted_; }
-  bool finished() const { return finished_; }
+  // closing(): BeginClose or Abort ran. aborted(): Abort or Finish ran, so
+  // the socket is closed and no I/O may start. finished(): Finish ran.
+  bool closing() const { return phase_ != Phase::kOpen; }
+  bool aborted() const { return phase_ == Phase::kAborted || phase_ == Phase::kFinished; }
+  bool finished() const { return phase_ == Phase::kFinished; }
   const std::string& close_reason() const { return close_reason_; }
 
   ServerContext& context_;
@@ -113,6 +113,15 @@ class Connection : public core::Session,
  private:
   friend class DeadlineSweeper;
   friend class WakeBatcher;
+  // Where the connection is in its life; it only moves forward:
+  //   kOpen ──BeginClose──► kClosing ──Finish──► kFinished   (the graceful end)
+  //   kOpen or kClosing ──Abort──► kAborted ──Finish──► kFinished
+  enum class Phase {
+    kOpen,      // serving requests
+    kClosing,   // graceful close: no new request, flush, then end our side
+    kAborted,   // socket closed, queue closed; waiting for pending I/O to end
+    kFinished,  // unregistered; nothing of it runs any more
+  };
   enum class Due { kNone, kWrite, kClose, kIdle };
   Due DeadlineDue(Clock::time_point now) const;
   // Acts on DeadlineDue(now): Abort for a write or close deadline,
@@ -125,14 +134,11 @@ class Connection : public core::Session,
   const std::string_view kind_;
   const std::string peer_;
 
+  Phase phase_ = Phase::kOpen;
   Clock::time_point last_input_;
-  Clock::time_point write_started_;
-  Clock::time_point close_deadline_;
+  std::optional<Clock::time_point> write_started_;  // while a write is in progress
+  Clock::time_point close_deadline_;                // once closing
   std::string close_reason_;
-  bool writing_ = false;
-  bool closing_ = false;
-  bool aborted_ = false;
-  bool finished_ = false;
 };
 
 }  // namespace parley::net
