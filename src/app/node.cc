@@ -67,6 +67,7 @@ net::NetOptions NetOptionsFrom(const Config& config) {
   options.tcp_listen = config.tcp_listen;
   options.ws_listen = config.ws_listen;
   options.max_frame = config.max_frame;
+  options.auth_timeout = config.auth_timeout;
   options.allowed_origins = config.allowed_origins;
   options.web_root = config.web_root;
   return options;

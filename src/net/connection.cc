@@ -61,6 +61,7 @@ void Connection::Open() {
   base::Bump(context_.metrics.connections_total);
   spdlog::info("conn {} open {} peer {} user {}", id_, kind_, peer_, Or(state_.user_id, "-"));
   OnInput();
+  auth_deadline_ = last_input_ + context_.options.auth_timeout;
   sweeper_->Add(*this);
   // Last: after CloseAll this closes the connection (by a post, so the
   // caller finishes starting it first).
@@ -114,6 +115,9 @@ Connection::Due Connection::DeadlineDue(Clock::time_point now) const {
   const NetOptions& o = context_.options;
   if (write_started_ && now >= *write_started_ + o.write_timeout) return Due::kWrite;
   if (closing()) return now >= close_deadline_ ? Due::kClose : Due::kNone;
+  // Not extended by input: a peer that heartbeats without logging in still
+  // has to go.
+  if (state_.user_id.empty() && now >= auth_deadline_) return Due::kAuth;
   return now >= last_input_ + o.idle_timeout ? Due::kIdle : Due::kNone;
 }
 
@@ -125,6 +129,8 @@ void Connection::OnDeadline(Clock::time_point now) {
       return Abort("write timeout");
     case Due::kClose:
       return Abort("close timeout");
+    case Due::kAuth:
+      return CloseUnauthenticated();
     case Due::kIdle:
       base::Bump(context_.metrics.idle_disconnects_total);
       return BeginClose("idle timeout");

@@ -4,7 +4,7 @@
 // WebSocket: readiness callbacks that hold nothing while idle,
 // ws_connection.cc). It is the core::Session the core delivers to: a
 // bounded outbound queue, the dispatcher's per-connection state, the
-// deadlines (idle, write, close) that the I/O thread's DeadlineSweeper
+// deadlines (auth, idle, write, close) that the I/O thread's DeadlineSweeper
 // enforces, and the open/close bookkeeping.
 //
 //   subclass reader: each request ─► Dispatch ─► Dispatcher::Handle ─► reply
@@ -24,7 +24,8 @@
 // cleanly (TCP: shutdown send; WebSocket: close frame) and reads until the
 // peer closes too, within NetOptions::close_timeout. Abort (slow consumer,
 // write timeout, I/O error, close timeout) closes the queue and the socket
-// at once.
+// at once. A connection not authenticated NetOptions::auth_timeout after
+// Open (heartbeats do not count) gets CloseUnauthenticated.
 //
 // Threads: id(), Deliver() and Close() are safe from any thread. Everything
 // else runs on the connection's executor, which must be an io_context run by
@@ -81,6 +82,9 @@ class Connection : public core::Session,
   virtual void Wake() = 0;
   // Closes the socket now, cancelling pending I/O. Idempotent.
   virtual void CloseSocket() = 0;
+  // The auth deadline passed before the peer authenticated: tell it why in
+  // the transport's own way, then BeginClose.
+  virtual void CloseUnauthenticated() = 0;
 
   // Input arrived: resets the idle deadline.
   void OnInput() { last_input_ = Clock::now(); }
@@ -122,10 +126,11 @@ class Connection : public core::Session,
     kAborted,   // socket closed, queue closed; waiting for pending I/O to end
     kFinished,  // unregistered; nothing of it runs any more
   };
-  enum class Due { kNone, kWrite, kClose, kIdle };
+  enum class Due { kNone, kWrite, kClose, kAuth, kIdle };
   Due DeadlineDue(Clock::time_point now) const;
   // Acts on DeadlineDue(now): Abort for a write or close deadline,
-  // BeginClose("idle timeout") for the idle one.
+  // CloseUnauthenticated for the auth one, BeginClose("idle timeout") for
+  // the idle one.
   void OnDeadline(Clock::time_point now);
 
   DeadlineSweeper* const sweeper_;  // of the connection's I/O thread
@@ -136,6 +141,7 @@ class Connection : public core::Session,
 
   Phase phase_ = Phase::kOpen;
   Clock::time_point last_input_;
+  Clock::time_point auth_deadline_;  // from Open; ignored once authenticated
   std::optional<Clock::time_point> write_started_;  // while a write is in progress
   Clock::time_point close_deadline_;                // once closing
   std::string close_reason_;

@@ -65,6 +65,13 @@ class TcpConnection final : public Connection {
     socket_.close(ignored);
   }
 
+  void CloseUnauthenticated() override {
+    QueueLocal(0, protocol::ErrorResponse(
+                      0, base::MakeError(base::Code::kUnauthenticated, "authentication timeout"),
+                      nullptr));
+    BeginClose("auth timeout");
+  }
+
   asio::awaitable<void> RunReader() {
     std::string reason = co_await ReadLoop();
     BeginClose(std::move(reason));

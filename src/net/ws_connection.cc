@@ -266,7 +266,9 @@ void WsConnection::Write() {
   queue_.Close();  // later pushes cannot be sent any more
   if (handshake_ == CloseHandshake::kNone) {
     handshake_ = CloseHandshake::kSent;
-    close_frame_ = ws::EncodeCloseFrame(ws::kCloseGoingAway, close_reason());
+    if (close_frame_.empty()) {
+      close_frame_ = ws::EncodeCloseFrame(ws::kCloseGoingAway, close_reason());
+    }
   } else {
     handshake_ = CloseHandshake::kComplete;  // the echo or the error close decided above
   }
@@ -292,6 +294,13 @@ void WsConnection::OnWritten(boost::system::error_code ec) {
   if (batch_) batch_->Clear();
   if (ec) return Abort("write failed");
   Write();
+}
+
+void WsConnection::CloseUnauthenticated() {
+  if (handshake_ == CloseHandshake::kNone) {
+    close_frame_ = ws::EncodeCloseFrame(ws::kClosePolicyViolation, "authentication timeout");
+  }
+  BeginClose("auth timeout");
 }
 
 void WsConnection::CloseSocket() {

@@ -24,7 +24,9 @@
 // frame: queued packets are dropped, the close is echoed (code and reason),
 // then the same. Bad input (unmasked frame, reserved bits, unknown opcode,
 // ...): close 1002; a text message that is not UTF-8: 1007; a message above
-// NetOptions::max_frame: 1009; counted in protocol_errors_total.
+// NetOptions::max_frame: 1009; counted in protocol_errors_total. Not
+// authenticated within NetOptions::auth_timeout: close 1008 "authentication
+// timeout", then the same as a graceful close.
 //
 // Threads: like Connection; construct, Authenticate and Start on the
 // socket's executor.
@@ -82,6 +84,7 @@ class WsConnection final : public Connection {
   void WriteOwned(std::string bytes);
   void OnWritten(boost::system::error_code ec);
   void CloseSocket() override;
+  void CloseUnauthenticated() override;
   void MaybeFinish();
 
   // Bound to the io_context's own executor type, not any_io_executor: a
@@ -90,7 +93,7 @@ class WsConnection final : public Connection {
   ws::WsReader reader_;
   std::unique_ptr<FrameBatch> batch_;  // the packets being written; none when idle
   std::string pong_;                   // the pong for the latest ping, until its write starts
-  std::string close_frame_;            // our close frame once decided (echo or error), until sent
+  std::string close_frame_;  // our close frame once decided (echo, error, policy), until sent
 
   // The read side. At most one of: a readiness wait, a request (reading
   // pauses until its reply is queued), the end of the input.

@@ -266,5 +266,90 @@ TEST_F(ServerTest, WebSocketUpgradeRefusals) {
   }
 }
 
+// HEARTBEATs until the server answers something else (or stops answering):
+// before login they must not keep a connection open.
+std::optional<protocol::Frame> HeartbeatUntilRefused(TestPeer& peer) {
+  for (int i = 0; i < 100; ++i) {
+    peer.SendFrame(0, "{}");
+    auto frame = peer.ReadFrame();
+    if (!frame || Parse(frame->body).at("code").as_int64() != 0) return frame;
+    std::this_thread::sleep_for(100ms);
+  }
+  return std::nullopt;
+}
+
+TEST_F(ServerTest, TcpConnectionThatNeverLogsInIsClosedAtTheAuthDeadline) {
+  NetOptions options;
+  options.auth_timeout = 1s;
+  StartServer(options);
+  TestPeer peer(bound_.tcp);
+  auto refused = HeartbeatUntilRefused(peer);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->cmd, 0);
+  EXPECT_EQ(Parse(refused->body).at("code").as_int64(), 401);
+  EXPECT_EQ(Parse(refused->body).at("error").as_string(), "authentication timeout");
+  EXPECT_TRUE(peer.AtEof());
+}
+
+TEST_F(ServerTest, AuthenticatedConnectionsOutliveTheAuthDeadline) {
+  core_.Register("alice");
+  NetOptions options;
+  options.auth_timeout = 300ms;
+  StartServer(options);
+  TestPeer tcp(bound_.tcp);
+  tcp.SendFrame(1, json::serialize(json::object{{"token", Token("alice")}}));
+  ASSERT_TRUE(tcp.ReadFrame());
+  TestPeer ws(bound_.ws);
+  ws.Write(Upgrade("/ws?token=" + Token("alice")));
+  ASSERT_TRUE(ReadHead(ws).starts_with("HTTP/1.1 101"));
+  // Several deadlines (and sweeps) later both still answer.
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(100ms);
+    tcp.SendFrame(0, "{}");
+    auto beat = tcp.ReadFrame();
+    ASSERT_TRUE(beat) << i;
+    EXPECT_EQ(Parse(beat->body).at("code").as_int64(), 0);
+    ws.SendWs(R"({"cmd":0})");
+    auto reply = ws.ReadWs();
+    ASSERT_EQ(reply.opcode, 1) << i;
+    EXPECT_EQ(Parse(reply.payload).at("code").as_int64(), 0);
+  }
+}
+
+TEST_F(ServerTest, WebSocketThatNeverLogsInGetsAPolicyViolationClose) {
+  NetOptions options;
+  options.auth_timeout = 1s;
+  StartServer(options);
+  TestPeer peer(bound_.ws);
+  peer.Write(Upgrade("/ws"));
+  ASSERT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 101"));
+  TestPeer::WsFrame close;
+  for (int i = 0; i < 100; ++i) {
+    peer.SendWs(R"({"cmd":0})");
+    close = peer.ReadWs();
+    if (close.opcode != 1) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(close.opcode, 8);
+  ASSERT_GE(close.payload.size(), 2u);
+  EXPECT_EQ((static_cast<unsigned char>(close.payload[0]) << 8) |
+                static_cast<unsigned char>(close.payload[1]),
+            1008);
+  EXPECT_EQ(close.payload.substr(2), "authentication timeout");
+  peer.SendWs(close.payload.substr(0, 2), 0x8);
+  EXPECT_TRUE(peer.AtEof());
+}
+
+TEST_F(ServerTest, WebSocketVersionOtherThan13Gets426) {
+  StartServer();
+  TestPeer peer(bound_.ws);
+  std::string request = Upgrade("/ws");
+  request.replace(request.find("Version: 13"), 11, "Version: 8");
+  peer.Write(request);
+  const std::string head = ReadHead(peer);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 426")) << head;
+  EXPECT_NE(head.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos) << head;
+}
+
 }  // namespace
 }  // namespace parley::net
