@@ -9,6 +9,7 @@
 
 #include "app/io_loop.h"
 #include "app/jwt_secret.h"
+#include "app/open_file_limit.h"
 #include "base/host_port.h"
 #include "cluster/local_bus.h"
 #include "cluster/redis_bus.h"
@@ -62,8 +63,9 @@ base::HostPort ParseHostPortFlag(const std::string& text, const char* flag) {
   return std::move(*parsed);
 }
 
-net::NetOptions NetOptionsFrom(const Config& config) {
+net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_limit) {
   net::NetOptions options;
+  options.max_connections = MaxConnectionsFor(open_file_limit);
   options.tcp_listen = config.tcp_listen;
   options.ws_listen = config.ws_listen;
   options.max_frame = config.max_frame;
@@ -76,6 +78,8 @@ net::NetOptions NetOptionsFrom(const Config& config) {
 }  // namespace
 
 Node::Node(const Config& config) : config_(config) {
+  // First: the store opens its files under the raised limit too.
+  open_file_limit_ = RaiseOpenFileLimit();
   const Deployment deployment = DeploymentOf(config_);
   // Cluster mode keeps nothing on local disk (the JWT secret is a flag).
   if (deployment == Deployment::kEmbedded) std::filesystem::create_directories(config_.data_dir);
@@ -134,7 +138,7 @@ void Node::Wire(const std::string& secret, AuthMode auth, Deployment deployment)
   std::function<bool()> healthy;
   if (deployment == Deployment::kCluster) healthy = [this] { return ClusterHealthy(); };
   server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, std::move(healthy),
-                                          NetOptionsFrom(config_));
+                                          NetOptionsFrom(config_, open_file_limit_));
   server_->Start();
   if (deployment == Deployment::kCluster) {
     spdlog::info("parleyd started: cluster mode, gateway {}, redis {}, {} I/O threads",

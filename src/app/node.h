@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -78,6 +79,7 @@ class Node {
   bool ClusterHealthy() const;  // GET /healthz in cluster mode: Redis and MySQL reachable
 
   Config config_;
+  std::uint64_t open_file_limit_ = 0;  // after RaiseOpenFileLimit
   base::Metrics metrics_;
   base::SystemClock clock_;
   std::unique_ptr<core::Store> store_;

@@ -32,6 +32,11 @@ struct NetOptions {
   // Read timeout for one HTTP request (headers and body) on the HTTP port.
   std::chrono::seconds http_read_timeout{30};
 
+  // Open connections (TCP, WebSocket and plain HTTP) at which new ones are
+  // refused at once (listener.h); 0 = no limit. app/ sets it to the
+  // open-file limit minus the descriptors the process needs for itself.
+  std::size_t max_connections = 0;
+
   // Per-connection outbound queue bounds; whichever is hit first makes the
   // connection a slow consumer, which is disconnected.
   std::size_t outbound_queue_packets = 4096;

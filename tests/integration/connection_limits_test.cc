@@ -1,11 +1,17 @@
-// A connection must authenticate within --auth-timeout of opening
-// (docs/protocol.md "Delivery"), on TCP and on WebSocket; HEARTBEATs before
-// that do not buy time, and an authenticated connection is not affected.
-// Embedded store only: the deadline lives in the net layer, which both
+// What keeps idle peers from using up parleyd's descriptors
+// (docs/protocol.md "Delivery"): a connection must authenticate within
+// --auth-timeout of opening, on TCP and on WebSocket; HEARTBEATs before that
+// do not buy time, and an authenticated connection is not affected. And
+// parleyd raises its soft open-file limit to the hard one.
+// Embedded store only: this lives in the net and app layers, which both
 // backends share.
+
+#include <sys/resource.h>
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <regex>
 #include <thread>
 
 #include "integration/harness/http_post.h"
@@ -98,6 +104,38 @@ TEST_F(AuthDeadlineTest, AuthenticatedConnectionsAreNotClosedByTheDeadline) {
       EXPECT_NE(reply.payload.find("\"code\":0"), std::string::npos) << reply.payload;
     }
   }
+}
+
+// "Max open files  SOFT  HARD  files" of /proc/PID/limits.
+std::pair<std::string, std::string> OpenFileLimits(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  const std::regex line_re(R"(Max open files\s+(\S+)\s+(\S+))");
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, line_re)) return {m[1], m[2]};
+  }
+  return {};
+}
+
+// parleyd inherits a soft limit of 1,024 (the usual default) below its hard
+// limit, and raises it.
+TEST(OpenFileLimitTest, ParleydRaisesItsSoftLimitToTheHardOne) {
+  rlimit ours{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &ours), 0);
+  if (ours.rlim_max <= 1024) GTEST_SKIP() << "hard limit " << ours.rlim_max << ": nothing to raise";
+  rlimit lowered = ours;
+  lowered.rlim_cur = 1024;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  TempDir dir;
+  auto server = ServerProcess::Start(dir.path() / "data");
+  ::setrlimit(RLIMIT_NOFILE, &ours);
+  ASSERT_TRUE(server);
+
+  const auto [soft, hard] = OpenFileLimits(server->pid());
+  ASSERT_FALSE(soft.empty());
+  EXPECT_EQ(soft, hard);
+  EXPECT_NE(server->Log().find("open-file limit " + soft + " (was 1024"), std::string::npos)
+      << server->Log();
 }
 
 }  // namespace
