@@ -13,10 +13,11 @@ struct Endpoint {
   std::string host;
   std::uint16_t port = 0;
 
-  std::string ToString() const { return host + ":" + std::to_string(port); }
+  std::string ToString() const;  // "host:port", "[::1]:port"
 };
 
-// Parses "host:port" (the port is required, 1-65535). Errors: 400.
+// Parses "host:port" or "[v6]:port" (base::ParseRemoteHostPort: the host and
+// a port 1-65535 are required). Errors: 400.
 base::Result<Endpoint> ParseEndpoint(std::string_view text);
 
 }  // namespace parley::client

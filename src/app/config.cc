@@ -33,6 +33,7 @@ ParseOutcome ParseConfig(int argc, char** argv) {
     return app.add_option("--" + name, target, help)->envname(env)->capture_default_str();
   };
   std::string inbox_retention = "7d";
+  std::string auth_timeout = "10s";
   flag("ws-listen", c.ws_listen, "HTTP + WebSocket listen address (port 0: pick a free one)");
   flag("tcp-listen", c.tcp_listen, "binary TCP protocol listen address");
   flag("data-dir", c.data_dir, "directory of the embedded store (RocksDB) and the JWT secret");
@@ -41,6 +42,8 @@ ParseOutcome ParseConfig(int argc, char** argv) {
       ->check(CLI::IsMember({"jwt", "insecure"}));
   flag("jwt-secret", c.jwt_secret,
        "HS256 secret, 32+ bytes (default: generated once, kept in DATA_DIR/jwt_secret)");
+  flag("auth-timeout", auth_timeout,
+       "a connection not authenticated this long after it opened is closed (e.g. 10s, 500ms)");
   flag("max-frame", c.max_frame, "largest accepted frame in bytes")
       ->check(CLI::Range(1024u, 16u * 1024 * 1024));
   flag("max-content", c.max_content, "largest message content in bytes")
@@ -73,6 +76,13 @@ ParseOutcome ParseConfig(int argc, char** argv) {
     return ParseOutcome{std::nullopt, 2};
   }
   c.inbox_retention = std::chrono::duration_cast<std::chrono::seconds>(*retention);
+  auto auth = ParseDuration(auth_timeout);
+  if (!auth || auth->count() == 0) {
+    std::fprintf(stderr, "--auth-timeout: '%s' is not a positive duration (e.g. 10s, 500ms)\n",
+                 auth_timeout.c_str());
+    return ParseOutcome{std::nullopt, 2};
+  }
+  c.auth_timeout = *auth;
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   return ParseOutcome{std::move(c), 0};
 }

@@ -4,12 +4,13 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
-#include <charconv>
 #include <filesystem>
 #include <future>
 
 #include "app/io_loop.h"
 #include "app/jwt_secret.h"
+#include "app/open_file_limit.h"
+#include "base/host_port.h"
 #include "cluster/bus_metrics.h"
 #include "cluster/local_bus.h"
 #include "cluster/redis_bus.h"
@@ -19,12 +20,9 @@
 #include "core/message_service.h"
 #include "core/sync_service.h"
 #include "net/server.h"
-#include "store/rocks/rocks_store.h"
-// Defined by src/app/CMakeLists.txt when the cluster store library exists.
-#ifdef PARLEY_HAVE_CLUSTER_STORE
 #include "mysql/options.h"
 #include "store/cluster/redis_mysql_store.h"
-#endif
+#include "store/rocks/rocks_store.h"
 
 namespace parley::app {
 namespace asio = boost::asio;
@@ -38,11 +36,11 @@ constexpr std::chrono::seconds kDrainTimeout{15};
 // How long a clean stop waits for the bus to remove this gateway's presence.
 constexpr std::chrono::seconds kBusStopTimeout{5};
 
-// True for cluster mode, false for embedded; throws when only some of the
-// three cluster flags are given.
-bool ClusterMode(const Config& config) {
+// Cluster mode when the three cluster flags are given, embedded when none
+// is; throws when only some are.
+Node::Deployment DeploymentOf(const Config& config) {
   const int given = !config.redis.empty() + !config.mysql.empty() + !config.gateway_id.empty();
-  if (given == 0) return false;
+  if (given == 0) return Node::Deployment::kEmbedded;
   if (given < 3) {
     throw std::runtime_error(
         "cluster mode needs all three of --redis HOST:PORT, --mysql URL and --gateway-id ID "
@@ -56,38 +54,23 @@ bool ClusterMode(const Config& config) {
         "cluster mode needs --jwt-secret (or PARLEY_JWT_SECRET), the same on every gateway: "
         "a token issued by one gateway must be accepted by the others");
   }
-  return true;
+  return Node::Deployment::kCluster;
 }
-
-struct HostPort {
-  std::string host;
-  std::uint16_t port = 0;
-};
 
 // "HOST:PORT" ("[::1]:6379" for IPv6); throws with the flag's name.
-HostPort ParseHostPort(const std::string& text, const char* flag) {
-  const std::size_t colon = text.rfind(':');
-  std::uint16_t port = 0;
-  if (colon != std::string::npos && colon > 0) {
-    const char* first = text.data() + colon + 1;
-    const char* last = text.data() + text.size();
-    auto [end, ec] = std::from_chars(first, last, port);
-    if (ec == std::errc() && end == last && port != 0) {
-      std::string host = text.substr(0, colon);
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-      }
-      return HostPort{std::move(host), port};
-    }
-  }
-  throw std::runtime_error(std::string(flag) + ": '" + text + "' is not HOST:PORT");
+base::HostPort ParseHostPortFlag(const std::string& text, const char* flag) {
+  auto parsed = base::ParseRemoteHostPort(text);
+  if (!parsed) throw std::runtime_error(std::string(flag) + ": " + parsed.error().message);
+  return std::move(*parsed);
 }
 
-net::NetOptions NetOptionsFrom(const Config& config) {
+net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_limit) {
   net::NetOptions options;
+  options.max_connections = MaxConnectionsFor(open_file_limit);
   options.tcp_listen = config.tcp_listen;
   options.ws_listen = config.ws_listen;
   options.max_frame = config.max_frame;
+  options.auth_timeout = config.auth_timeout;
   options.allowed_origins = config.allowed_origins;
   options.web_root = config.web_root;
   return options;
@@ -96,34 +79,40 @@ net::NetOptions NetOptionsFrom(const Config& config) {
 }  // namespace
 
 Node::Node(const Config& config) : config_(config) {
-  const bool cluster = ClusterMode(config_);
+  // First: the store opens its files under the raised limit too.
+  open_file_limit_ = RaiseOpenFileLimit();
+  const Deployment deployment = DeploymentOf(config_);
   // Cluster mode keeps nothing on local disk (the JWT secret is a flag).
-  if (!cluster) std::filesystem::create_directories(config_.data_dir);
+  if (deployment == Deployment::kEmbedded) std::filesystem::create_directories(config_.data_dir);
   const std::string secret = LoadOrCreateJwtSecret(config_.jwt_secret, config_.data_dir);
-  const bool insecure = config_.auth == "insecure";
+  const AuthMode auth = config_.auth == "insecure" ? AuthMode::kInsecure : AuthMode::kJwt;
   if (config_.password_cost == "min") {
     spdlog::warn("--password-cost=min: passwords are hashed at the minimum argon2id cost; "
                  "for tests and benchmarks only");
   }
-  if (insecure) {
+  if (auth == AuthMode::kInsecure) {
     spdlog::warn("--auth=insecure: WebSocket clients may claim any user id with ?user_id=; "
                  "never run this way in production");
   }
 
-  if (cluster) {
-    OpenCluster();
-  } else {
-    OpenEmbedded();
+  switch (deployment) {
+    case Deployment::kEmbedded:
+      OpenEmbedded();
+      break;
+    case Deployment::kCluster:
+      OpenCluster();
+      break;
   }
   try {
-    Wire(secret, insecure, cluster);
+    Wire(secret, auth, deployment);
   } catch (...) {
     Teardown();
     throw;
   }
 }
 
-void Node::Wire(const std::string& secret, bool insecure, bool cluster) {
+void Node::Wire(const std::string& secret, AuthMode auth, Deployment deployment) {
+  const bool insecure = auth == AuthMode::kInsecure;
   auth_ = std::make_unique<core::AuthService>(
       *store_, clock_,
       core::AuthOptions{secret, std::chrono::hours(24 * 7), insecure,
@@ -150,11 +139,11 @@ void Node::Wire(const std::string& secret, bool insecure, bool cluster) {
     raw.push_back(io_contexts_.back().get());
   }
   std::function<bool()> healthy;
-  if (cluster) healthy = [this] { return ClusterHealthy(); };
+  if (deployment == Deployment::kCluster) healthy = [this] { return ClusterHealthy(); };
   server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, std::move(healthy),
-                                          NetOptionsFrom(config_));
+                                          NetOptionsFrom(config_, open_file_limit_));
   server_->Start();
-  if (cluster) {
+  if (deployment == Deployment::kCluster) {
     spdlog::info("parleyd started: cluster mode, gateway {}, redis {}, {} I/O threads",
                  config_.gateway_id, config_.redis, config_.threads);
   } else {
@@ -173,14 +162,13 @@ void Node::OpenEmbedded() {
 }
 
 void Node::OpenCluster() {
-  const HostPort redis = ParseHostPort(config_.redis, "--redis");
+  const base::HostPort redis = ParseHostPortFlag(config_.redis, "--redis");
   backend_io_ = std::make_unique<asio::io_context>(1);
   backend_thread_ = std::thread([io = backend_io_.get()] {
     auto guard = asio::make_work_guard(*io);
     io->run();
   });
   try {
-#ifdef PARLEY_HAVE_CLUSTER_STORE
     auto mysql = mysql::ParseUrl(config_.mysql);
     if (!mysql) throw std::runtime_error("--mysql: " + mysql.error().message);
     store::ClusterStoreOptions options;
@@ -193,9 +181,6 @@ void Node::OpenCluster() {
     auto opened = store::RedisMysqlStore::Open(std::move(options), &metrics_);
     cluster_store_ = opened.get();
     store_ = std::move(opened);
-#else
-    throw std::runtime_error("cluster mode: this build has no cluster store (src/store/cluster)");
-#endif
 
     cluster::RedisBusOptions bus_options;
     bus_options.gateway_id = config_.gateway_id;
@@ -218,9 +203,7 @@ void Node::OpenCluster() {
 }
 
 bool Node::ClusterHealthy() const {
-#ifdef PARLEY_HAVE_CLUSTER_STORE
   if (cluster_store_ && !cluster_store_->Healthy()) return false;
-#endif
   return redis_bus_ == nullptr || redis_bus_->Healthy();
 }
 

@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -61,10 +62,16 @@ class Node {
   // in-flight requests finish, close connections, flush the store.
   void Shutdown();
 
+  // Where the state lives (DESIGN "Two deployment modes"): RocksDB in
+  // --data-dir, or Redis + MySQL shared by the gateways.
+  enum class Deployment { kEmbedded, kCluster };
+  // --auth: JWT only, or WebSocket clients may name themselves (?user_id=).
+  enum class AuthMode { kJwt, kInsecure };
+
  private:
   void OpenEmbedded();
   // The core services and the gateways over the store and bus.
-  void Wire(const std::string& secret, bool insecure, bool cluster);
+  void Wire(const std::string& secret, AuthMode auth, Deployment deployment);
   // What the destructor does; also undoes a constructor that failed midway.
   void Teardown();
   void OpenCluster();
@@ -72,6 +79,7 @@ class Node {
   bool ClusterHealthy() const;  // GET /healthz in cluster mode: Redis and MySQL reachable
 
   Config config_;
+  std::uint64_t open_file_limit_ = 0;  // after RaiseOpenFileLimit
   base::Metrics metrics_;
   base::SystemClock clock_;
   std::unique_ptr<core::Store> store_;

@@ -73,6 +73,7 @@ void Connection::Open() {
   base::Bump(context_.metrics.connections_total[TransportOf(kind_)]);
   spdlog::info("conn {} open {} peer {} user {}", id_, kind_, peer_, Or(state_.user_id, "-"));
   OnInput();
+  auth_deadline_ = last_input_ + context_.options.auth_timeout;
   sweeper_->Add(*this);
   // Last: after CloseAll this closes the connection (by a post, so the
   // caller finishes starting it first).
@@ -80,8 +81,8 @@ void Connection::Open() {
 }
 
 void Connection::Finish() {
-  if (finished_) return;
-  finished_ = true;
+  if (phase_ == Phase::kFinished) return;
+  phase_ = Phase::kFinished;
   sweeper_->Remove(*this);
   queue_.Close();
   CloseSocket();
@@ -115,29 +116,31 @@ void Connection::OnPushesWritten(std::size_t pushes, bool ok) {
 }
 
 void Connection::BeginClose(std::string reason) {
-  if (closing_) return;
-  closing_ = true;
+  if (phase_ != Phase::kOpen) return;
+  phase_ = Phase::kClosing;
   close_reason_ = std::move(reason);
   close_deadline_ = Clock::now() + context_.options.close_timeout;
   Wake();
 }
 
 void Connection::Abort(std::string reason) {
-  if (aborted_) return;
-  if (!closing_) close_reason_ = std::move(reason);
-  aborted_ = closing_ = true;
+  if (aborted()) return;
+  if (phase_ == Phase::kOpen) close_reason_ = std::move(reason);
+  phase_ = Phase::kAborted;
   queue_.Close();
   CloseSocket();
   Wake();
 }
 
 Connection::Due Connection::DeadlineDue(Clock::time_point now) const {
-  if (finished_ || aborted_) return Due::kNone;
+  if (aborted()) return Due::kNone;
   const NetOptions& o = context_.options;
-  if (writing_ && now >= write_started_ + o.write_timeout) return Due::kWrite;
-  if (closing_ && now >= close_deadline_) return Due::kClose;
-  if (!closing_ && now >= last_input_ + o.idle_timeout) return Due::kIdle;
-  return Due::kNone;
+  if (write_started_ && now >= *write_started_ + o.write_timeout) return Due::kWrite;
+  if (closing()) return now >= close_deadline_ ? Due::kClose : Due::kNone;
+  // Not extended by input: a peer that heartbeats without logging in still
+  // has to go.
+  if (state_.user_id.empty() && now >= auth_deadline_) return Due::kAuth;
+  return now >= last_input_ + o.idle_timeout ? Due::kIdle : Due::kNone;
 }
 
 void Connection::OnDeadline(Clock::time_point now) {
@@ -148,6 +151,8 @@ void Connection::OnDeadline(Clock::time_point now) {
       return Abort("write timeout");
     case Due::kClose:
       return Abort("close timeout");
+    case Due::kAuth:
+      return CloseUnauthenticated();
     case Due::kIdle:
       base::Bump(context_.metrics.idle_disconnects_total);
       return BeginClose("idle timeout");

@@ -4,7 +4,7 @@
 // WebSocket: readiness callbacks that hold nothing while idle,
 // ws_connection.cc). It is the core::Session the core delivers to: a
 // bounded outbound queue, the dispatcher's per-connection state, the
-// deadlines (idle, write, close) that the I/O thread's DeadlineSweeper
+// deadlines (auth, idle, write, close) that the I/O thread's DeadlineSweeper
 // enforces, and the open/close bookkeeping.
 //
 //   subclass reader: each request ─► Dispatch ─► Dispatcher::Handle ─► reply
@@ -24,7 +24,8 @@
 // cleanly (TCP: shutdown send; WebSocket: close frame) and reads until the
 // peer closes too, within NetOptions::close_timeout. Abort (slow consumer,
 // write timeout, I/O error, close timeout) closes the queue and the socket
-// at once.
+// at once. A connection not authenticated NetOptions::auth_timeout after
+// Open (heartbeats do not count) gets CloseUnauthenticated.
 //
 // Threads: id(), Deliver() and Close() are safe from any thread. Everything
 // else runs on the connection's executor, which must be an io_context run by
@@ -81,15 +82,16 @@ class Connection : public core::Session,
   virtual void Wake() = 0;
   // Closes the socket now, cancelling pending I/O. Idempotent.
   virtual void CloseSocket() = 0;
+  // The auth deadline passed before the peer authenticated: tell it why in
+  // the transport's own way, then BeginClose.
+  virtual void CloseUnauthenticated() = 0;
 
   // Input arrived: resets the idle deadline.
   void OnInput() { last_input_ = Clock::now(); }
   // A write started / ended: the write deadline runs in between.
-  void OnWriteStarted() {
-    writing_ = true;
-    write_started_ = Clock::now();
-  }
-  void OnWriteEnded() { writing_ = false; }
+  void OnWriteStarted() { write_started_ = Clock::now(); }
+  void OnWriteEnded() { write_started_.reset(); }
+  bool writing() const { return write_started_.has_value(); }
   // A write holding `pushes` pushes (FrameBatch::push_count) ended: they
   // count as sent when `ok`, else as dropped (metrics).
   void OnPushesWritten(std::size_t pushes, bool ok);
@@ -104,9 +106,11 @@ class Connection : public core::Session,
   // Immediate close (above). Wakes.
   void Abort(std::string reason);
 
-  bool closing() const { return closing_; }
-  bool aborted() const { return aborted_; }
-  bool finished() const { return finished_; }
+  // closing(): BeginClose or Abort ran. aborted(): Abort or Finish ran, so
+  // the socket is closed and no I/O may start. finished(): Finish ran.
+  bool closing() const { return phase_ != Phase::kOpen; }
+  bool aborted() const { return phase_ == Phase::kAborted || phase_ == Phase::kFinished; }
+  bool finished() const { return phase_ == Phase::kFinished; }
   const std::string& close_reason() const { return close_reason_; }
 
   ServerContext& context_;
@@ -116,12 +120,22 @@ class Connection : public core::Session,
  private:
   friend class DeadlineSweeper;
   friend class WakeBatcher;
-  enum class Due { kNone, kWrite, kClose, kIdle };
+  // Where the connection is in its life; it only moves forward:
+  //   kOpen ──BeginClose──► kClosing ──Finish──► kFinished   (the graceful end)
+  //   kOpen or kClosing ──Abort──► kAborted ──Finish──► kFinished
+  enum class Phase {
+    kOpen,      // serving requests
+    kClosing,   // graceful close: no new request, flush, then end our side
+    kAborted,   // socket closed, queue closed; waiting for pending I/O to end
+    kFinished,  // unregistered; nothing of it runs any more
+  };
+  enum class Due { kNone, kWrite, kClose, kAuth, kIdle };
   // Queues a push (from Deliver) or a reply; closes a slow consumer.
   void Enqueue(core::OutboundPacket packet);
   Due DeadlineDue(Clock::time_point now) const;
   // Acts on DeadlineDue(now): Abort for a write or close deadline,
-  // BeginClose("idle timeout") for the idle one.
+  // CloseUnauthenticated for the auth one, BeginClose("idle timeout") for
+  // the idle one.
   void OnDeadline(Clock::time_point now);
 
   DeadlineSweeper* const sweeper_;  // of the connection's I/O thread
@@ -130,14 +144,12 @@ class Connection : public core::Session,
   const std::string_view kind_;
   const std::string peer_;
 
+  Phase phase_ = Phase::kOpen;
   Clock::time_point last_input_;
-  Clock::time_point write_started_;
-  Clock::time_point close_deadline_;
+  Clock::time_point auth_deadline_;  // from Open; ignored once authenticated
+  std::optional<Clock::time_point> write_started_;  // while a write is in progress
+  Clock::time_point close_deadline_;                // once closing
   std::string close_reason_;
-  bool writing_ = false;
-  bool closing_ = false;
-  bool aborted_ = false;
-  bool finished_ = false;
 };
 
 }  // namespace parley::net

@@ -11,9 +11,10 @@ using namespace std::chrono_literals;
 namespace {
 
 std::chrono::milliseconds PeriodFor(const NetOptions& o) {
-  const auto shortest = std::min({o.idle_timeout, o.write_timeout, o.close_timeout});
-  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(shortest) / 4,
-                    std::chrono::milliseconds(10), std::chrono::milliseconds(2s));
+  const std::chrono::milliseconds shortest =
+      std::min({std::chrono::milliseconds(o.idle_timeout), std::chrono::milliseconds(o.write_timeout),
+                std::chrono::milliseconds(o.close_timeout), o.auth_timeout});
+  return std::clamp(shortest / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(2s));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 #pragma once
-// One per I/O thread: the deadlines (idle, write, close) of every connection
+// One per I/O thread: the deadlines (auth, idle, write, close) of every connection
 // on that thread, checked by one shared timer instead of a timer per
 // connection. Every period() it asks each registered connection whether a
 // deadline has passed and lets those act (Connection::OnDeadline), so an

@@ -12,8 +12,9 @@
 namespace parley::net {
 
 // Parses "0.0.0.0:8090", "127.0.0.1:0", "[::1]:8080", "localhost:8080"
-// (= 127.0.0.1) or ":8080" (= 0.0.0.0). No DNS lookups: a listen address is
-// an IP literal. Error 400 with a message naming the bad part.
+// (= 127.0.0.1) or ":8080" (= 0.0.0.0); the syntax is base::ParseHostPort's.
+// No DNS lookups: a listen address is an IP literal. Error 400 with a
+// message naming the bad part.
 base::Result<boost::asio::ip::tcp::endpoint> ParseEndpoint(std::string_view text);
 
 // "127.0.0.1:8090" or "[::1]:8090".

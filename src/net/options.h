@@ -19,6 +19,11 @@ struct NetOptions {
 
   // A connection that receives nothing for this long is closed.
   std::chrono::seconds idle_timeout{90};
+  // A connection that has not authenticated this long after it opened is
+  // closed, whatever it sends meanwhile (docs/protocol.md "Delivery"): a
+  // peer that never logs in must not hold a descriptor for the whole idle
+  // timeout, or heartbeat forever.
+  std::chrono::milliseconds auth_timeout{10'000};
   // A write that makes no progress for this long aborts the connection.
   std::chrono::seconds write_timeout{30};
   // How long a closing connection may take to finish its in-flight request,
@@ -26,6 +31,11 @@ struct NetOptions {
   std::chrono::seconds close_timeout{10};
   // Read timeout for one HTTP request (headers and body) on the HTTP port.
   std::chrono::seconds http_read_timeout{30};
+
+  // Open connections (TCP, WebSocket and plain HTTP) at which new ones are
+  // refused at once (listener.h); 0 = no limit. app/ sets it to the
+  // open-file limit minus the descriptors the process needs for itself.
+  std::size_t max_connections = 0;
 
   // Per-connection outbound queue bounds; whichever is hit first makes the
   // connection a slow consumer, which is disconnected.

@@ -8,11 +8,35 @@
 #include "net/deadline_sweeper.h"
 #include "net/endpoint.h"
 #include "net/listener.h"
+#include "protocol/frame_codec.h"
+#include "protocol/packet.h"
 #include "net/server_context.h"
 #include "net/tcp_connection.h"
 #include "net/ws_http_session.h"
 
 namespace parley::net {
+namespace {
+
+constexpr std::string_view kAtCapacity = "server at its connection limit; retry later";
+
+// What a connection refused by a listener gets (listener.h): an error packet
+// on TCP, an HTTP answer on the HTTP + WebSocket port.
+std::string TcpRefusal() {
+  return protocol::EncodeFrame(
+      0, protocol::ErrorResponse(
+             0, base::MakeError(base::Code::kUnavailable, std::string(kAtCapacity)), nullptr));
+}
+
+std::string HttpRefusal() {
+  const std::string body = protocol::ErrorResponse(
+      0, base::MakeError(base::Code::kUnavailable, std::string(kAtCapacity)), nullptr);
+  return "HTTP/1.1 503 Service Unavailable\r\nServer: parley\r\n"
+         "Content-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+}  // namespace
 
 Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dispatcher,
                core::AuthService& auth, base::Metrics& metrics, std::function<bool()> healthy,
@@ -42,9 +66,9 @@ BoundEndpoints Server::Start() {
   // leaves nothing half-started.
   const auto executor = context_->io_contexts.front()->get_executor();
   tcp_listener_ = std::make_shared<Listener>("tcp", context_->options.tcp_listen, executor,
-                                             *context_, StartTcpConnection);
+                                             *context_, StartTcpConnection, TcpRefusal());
   ws_listener_ = std::make_shared<Listener>("ws", context_->options.ws_listen, executor,
-                                            *context_, StartHttpSession);
+                                            *context_, StartHttpSession, HttpRefusal());
   BoundEndpoints bound{tcp_listener_->local_endpoint(), ws_listener_->local_endpoint()};
   // Scripts and tests parse these two lines: keep the format.
   std::cout << "listening tcp " << FormatEndpoint(bound.tcp) << '\n'

@@ -53,10 +53,8 @@ class TcpConnection final : public Connection {
   void Start() {
     Open();
     auto self = std::static_pointer_cast<TcpConnection>(shared_from_this());
-    asio::co_spawn(executor(), RunReader(),
-                   [self](std::exception_ptr e) { self->OnCoroutineEnd(e, true); });
-    asio::co_spawn(executor(), RunWriter(),
-                   [self](std::exception_ptr e) { self->OnCoroutineEnd(e, false); });
+    asio::co_spawn(executor(), RunReader(), [self](std::exception_ptr e) { self->OnReaderEnd(e); });
+    asio::co_spawn(executor(), RunWriter(), [self](std::exception_ptr e) { self->OnWriterEnd(e); });
   }
 
  private:
@@ -65,6 +63,13 @@ class TcpConnection final : public Connection {
   void CloseSocket() override {
     boost::system::error_code ignored;
     socket_.close(ignored);
+  }
+
+  void CloseUnauthenticated() override {
+    QueueLocal(0, protocol::ErrorResponse(
+                      0, base::MakeError(base::Code::kUnauthenticated, "authentication timeout"),
+                      nullptr));
+    BeginClose("auth timeout");
   }
 
   asio::awaitable<void> RunReader() {
@@ -217,27 +222,30 @@ class TcpConnection final : public Connection {
     co_return !ec;
   }
 
-  void OnCoroutineEnd(std::exception_ptr error, bool reader) {
-    const char* which = reader ? "reader" : "writer";
-    if (error) {
-      // Last resort: I/O errors are values; this is a bug or bad_alloc.
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::error("conn {} {} failed: {}", id(), which, e.what());
-      } catch (...) {
-        spdlog::error("conn {} {} failed: unknown exception", id(), which);
-      }
-      Abort(std::string(which) + " failed");
-    }
-    if (reader) {
-      reader_done_ = true;
-      reader_busy_ = false;
-      BeginClose("reader ended");  // no-op when already closing
-    } else {
-      writer_done_ = true;
-    }
+  void OnReaderEnd(std::exception_ptr error) {
+    if (error) AbortAfterException(error, "reader");
+    reader_done_ = true;
+    reader_busy_ = false;
+    BeginClose("reader ended");  // no-op when already closing
     MaybeFinish();
+  }
+
+  void OnWriterEnd(std::exception_ptr error) {
+    if (error) AbortAfterException(error, "writer");
+    writer_done_ = true;
+    MaybeFinish();
+  }
+
+  // Last resort: I/O errors are values; this is a bug or bad_alloc.
+  void AbortAfterException(std::exception_ptr error, const char* coroutine) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::error("conn {} {} failed: {}", id(), coroutine, e.what());
+    } catch (...) {
+      spdlog::error("conn {} {} failed: unknown exception", id(), coroutine);
+    }
+    Abort(std::string(coroutine) + " failed");
   }
 
   void MaybeFinish() {

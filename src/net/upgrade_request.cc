@@ -48,6 +48,10 @@ bool OriginAllowed(std::string_view origin, const std::vector<std::string>& allo
                      [&](const std::string& allowed) { return EqualsIgnoreCase(origin, allowed); });
 }
 
+bool WebSocketVersionSupported(std::string_view version_header) {
+  return Trim(version_header) == "13";
+}
+
 std::string_view TargetPath(std::string_view target) {
   return target.substr(0, target.find('?'));
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The parts of a WebSocket upgrade request that decide whether it is let in
-// (docs/protocol.md "WebSocket"): credentials and the browser's Origin.
+// (docs/protocol.md "WebSocket"): the protocol version, credentials and the
+// browser's Origin.
 // Pure functions, any thread.
 
 #include <string>
@@ -26,6 +27,11 @@ UpgradeCredentials ParseUpgradeCredentials(std::string_view target, std::string_
 // request has no Origin header (not a browser), or it matches an entry
 // exactly, ignoring ASCII case.
 bool OriginAllowed(std::string_view origin, const std::vector<std::string>& allowed_origins);
+
+// True when the Sec-WebSocket-Version header names the version we speak,
+// 13 (RFC 6455 4.2.1); otherwise the answer is 426 with
+// "Sec-WebSocket-Version: 13" (4.2.2), never a 101.
+bool WebSocketVersionSupported(std::string_view version_header);
 
 // The path of a request target without its query ("/ws?x=1" -> "/ws").
 std::string_view TargetPath(std::string_view target);

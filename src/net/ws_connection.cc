@@ -78,8 +78,8 @@ void WsConnection::Start(tcp::socket socket, std::string handshake, std::string_
 // ---- Reading
 
 void WsConnection::WaitReadable() {
-  if (reading_ || read_done_ || request_in_flight_ || aborted()) return;
-  reading_ = true;
+  if (read_state_ != ReadState::kIdle || aborted()) return;
+  read_state_ = ReadState::kWaiting;
   socket_.async_wait(tcp::socket::wait_read, [self = Self()](boost::system::error_code ec) {
     self->OnReadable(ec);
     self->MaybeFinish();
@@ -87,7 +87,7 @@ void WsConnection::WaitReadable() {
 }
 
 void WsConnection::OnReadable(boost::system::error_code ec) {
-  reading_ = false;
+  read_state_ = ReadState::kIdle;
   if (ec)
     return OnReadEnd(ec == asio::error::operation_aborted ? "closed"
                                                           : "read error: " + ec.message());
@@ -96,38 +96,35 @@ void WsConnection::OnReadable(boost::system::error_code ec) {
     const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec == asio::error::eof)
-      return OnReadEnd(peer_closed_ ? "closed by peer" : "closed by peer without a close frame");
+      return OnReadEnd(InputIgnored() ? "closed by peer" : "closed by peer without a close frame");
     if (ec) return OnReadEnd("read error: " + ec.message());
     OnInput();
     HandleInput(scratch.first(n));
-    if (request_in_flight_) return;  // reading goes on once its reply is queued
+    if (RequestPending()) return;   // reading goes on once its reply is queued
     if (n < scratch.size()) break;   // most likely drained: skip the read that says so
   }
   WaitReadable();
 }
 
 void WsConnection::HandleInput(std::span<char> input) {
-  if (input_ignored_) return;
+  if (InputIgnored()) return;
   reader_.Feed(input);
   Decode();
 }
 
 bool WsConnection::Decode() {
-  decoding_ = true;
   for (;;) {
     const ws::WsReader::Event e = reader_.Next();
     switch (e.kind) {
       case Kind::kNeedMore:
-        decoding_ = false;
         return true;
       case Kind::kText:
         if (closing()) continue;  // no new request once closing
         // The request may complete at once (a HEARTBEAT does): then this
         // loop goes on with the same input, without recursion or copy.
         StartRequest(std::string(e.payload));
-        if (request_in_flight_) {
+        if (RequestPending()) {
           reader_.Keep();  // the rest waits, out of the scratch buffer
-          decoding_ = false;
           return false;
         }
         continue;
@@ -142,7 +139,7 @@ bool WsConnection::Decode() {
         }
         continue;
       case Kind::kPing:
-        if (!close_sent_) {
+        if (!CloseSent()) {
           pong_ = ws::EncodeControlFrame(ws::Opcode::kPong, e.payload);
           Write();
         }
@@ -150,11 +147,9 @@ bool WsConnection::Decode() {
       case Kind::kPong:
         continue;
       case Kind::kClose:
-        decoding_ = false;
         OnPeerClose(e.code, e.payload);
         return true;
       case Kind::kError:
-        decoding_ = false;
         OnBadInput(e.code, e.error);
         return true;
     }
@@ -162,11 +157,13 @@ bool WsConnection::Decode() {
 }
 
 void WsConnection::StartRequest(std::string body) {
-  request_in_flight_ = true;
+  read_state_ = ReadState::kRequestStarting;
   asio::co_spawn(executor(), RunRequest(std::move(body)), [self = Self()](std::exception_ptr e) {
     self->OnRequestDone(e);
     self->MaybeFinish();
   });
+  // Still pending: it did not complete inside co_spawn.
+  if (read_state_ == ReadState::kRequestStarting) read_state_ = ReadState::kRequestInFlight;
 }
 
 asio::awaitable<void> WsConnection::RunRequest(std::string body) {
@@ -174,20 +171,24 @@ asio::awaitable<void> WsConnection::RunRequest(std::string body) {
 }
 
 void WsConnection::OnRequestDone(std::exception_ptr error) {
-  request_in_flight_ = false;
+  // Completed inside StartRequest: the Decode that started it goes on.
+  const bool completed_at_once = read_state_ == ReadState::kRequestStarting;
+  read_state_ = ReadState::kIdle;
   if (error) {
     spdlog::error("conn {} request failed with an exception", id());
     Abort("request failed");
   }
-  if (closing()) Write();              // the writer may have waited for this reply before closing
-  if (decoding_ || aborted()) return;  // decoding_: it completed inside Decode, which goes on
-  if (input_ignored_ || Decode()) WaitReadable();
+  if (closing()) Write();  // the writer may have waited for this reply before closing
+  if (completed_at_once || aborted()) return;
+  if (InputIgnored() || Decode()) WaitReadable();
 }
 
 void WsConnection::OnPeerClose(std::uint16_t code, std::string_view reason) {
-  input_ignored_ = true;
-  peer_closed_ = true;
-  if (!close_sent_ && close_frame_.empty()) {
+  // Decoding stops after a close frame or bad input: this runs in kNone or kSent.
+  if (handshake_ == CloseHandshake::kSent) {
+    handshake_ = CloseHandshake::kComplete;
+  } else {
+    handshake_ = CloseHandshake::kReceived;
     // Nothing may follow our close frame, which answers theirs now.
     queue_.Close();
     close_frame_ = ws::EncodeCloseFrame(code, reason);
@@ -198,9 +199,12 @@ void WsConnection::OnPeerClose(std::uint16_t code, std::string_view reason) {
 
 void WsConnection::OnBadInput(std::uint16_t code, std::string_view what) {
   base::Bump(context_.metrics.protocol_errors_total);
-  input_ignored_ = true;
-  failed_ = true;
-  if (!close_sent_ && close_frame_.empty()) {
+  // As in OnPeerClose, this runs in kNone or kSent; we will not wait for the
+  // peer's close frame.
+  if (handshake_ == CloseHandshake::kSent) {
+    handshake_ = CloseHandshake::kComplete;
+  } else {
+    handshake_ = CloseHandshake::kBadInput;
     queue_.Close();
     close_frame_ = ws::EncodeCloseFrame(code, what);
   }
@@ -209,11 +213,10 @@ void WsConnection::OnBadInput(std::uint16_t code, std::string_view what) {
 }
 
 void WsConnection::OnReadEnd(std::string reason) {
-  read_done_ = true;
+  read_state_ = ReadState::kEnded;
   // After the close handshake (or our close after bad input) EOF is the
   // expected end; before it, the peer is simply gone.
-  const bool handshake_done = close_sent_ && shut_down_;
-  if (!handshake_done) Abort(std::move(reason));
+  if (handshake_ != CloseHandshake::kShutDown) Abort(std::move(reason));
 }
 
 // ---- Writing
@@ -224,16 +227,23 @@ void WsConnection::Wake() {
 }
 
 void WsConnection::Write() {
-  if (write_in_flight_ || aborted() || finished()) return;
-  if (close_sent_) {
-    // Our close frame is out. After theirs (or after bad input, where we do
-    // not wait for it) our side ends; the socket closes at their FIN.
-    if ((peer_closed_ || failed_) && !shut_down_) {
-      shut_down_ = true;
+  if (writing() || aborted()) return;
+  switch (handshake_) {
+    case CloseHandshake::kNone:
+    case CloseHandshake::kReceived:
+    case CloseHandshake::kBadInput:
+      break;  // our close frame is not out yet
+    case CloseHandshake::kSent:
+    case CloseHandshake::kShutDown:
+      return;
+    case CloseHandshake::kComplete: {
+      // Our close frame is out. After theirs (or after bad input, where we
+      // do not wait for it) our side ends; the socket closes at their FIN.
+      handshake_ = CloseHandshake::kShutDown;
       boost::system::error_code ignored;
       socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      return;
     }
-    return;
   }
   if (!pong_.empty()) return WriteOwned(std::exchange(pong_, {}));
   std::vector<core::OutboundPacket> packets;
@@ -243,7 +253,6 @@ void WsConnection::Write() {
     // all of them in one writev.
     if (!batch_) batch_ = std::make_unique<FrameBatch>();
     batch_->Assign(packets, TextFrameHeader);
-    write_in_flight_ = true;
     OnWriteStarted();
     asio::async_write(socket_, batch_->buffers(),
                       [self = Self()](boost::system::error_code ec, std::size_t) {
@@ -253,12 +262,16 @@ void WsConnection::Write() {
     return;
   }
   batch_.reset();  // idle: hold no memory
-  if (!closing() || request_in_flight_) return;
+  if (!closing() || RequestPending()) return;
   queue_.Close();  // later pushes cannot be sent any more
-  if (close_frame_.empty()) {
-    close_frame_ = ws::EncodeCloseFrame(ws::kCloseGoingAway, close_reason());
+  if (handshake_ == CloseHandshake::kNone) {
+    handshake_ = CloseHandshake::kSent;
+    if (close_frame_.empty()) {
+      close_frame_ = ws::EncodeCloseFrame(ws::kCloseGoingAway, close_reason());
+    }
+  } else {
+    handshake_ = CloseHandshake::kComplete;  // the echo or the error close decided above
   }
-  close_sent_ = true;
   WriteOwned(std::exchange(close_frame_, {}));
 }
 
@@ -267,7 +280,6 @@ void WsConnection::Write() {
 void WsConnection::WriteOwned(std::string bytes) {
   auto owned = std::make_unique<std::string>(std::move(bytes));
   const asio::const_buffer buffer = asio::buffer(*owned);
-  write_in_flight_ = true;
   OnWriteStarted();
   asio::async_write(
       socket_, buffer,
@@ -278,12 +290,18 @@ void WsConnection::WriteOwned(std::string bytes) {
 }
 
 void WsConnection::OnWritten(boost::system::error_code ec) {
-  write_in_flight_ = false;
   OnWriteEnded();
   if (batch_) OnPushesWritten(batch_->push_count(), !ec);
   if (batch_) batch_->Clear();
   if (ec) return Abort("write failed");
   Write();
+}
+
+void WsConnection::CloseUnauthenticated() {
+  if (handshake_ == CloseHandshake::kNone) {
+    close_frame_ = ws::EncodeCloseFrame(ws::kClosePolicyViolation, "authentication timeout");
+  }
+  BeginClose("auth timeout");
 }
 
 void WsConnection::CloseSocket() {
@@ -292,8 +310,18 @@ void WsConnection::CloseSocket() {
 }
 
 void WsConnection::MaybeFinish() {
-  if (finished() || reading_ || write_in_flight_ || request_in_flight_) return;
-  if (!aborted() && !read_done_) return;
+  if (finished() || writing()) return;
+  switch (read_state_) {
+    case ReadState::kWaiting:
+    case ReadState::kRequestStarting:
+    case ReadState::kRequestInFlight:
+      return;  // its handler will call again
+    case ReadState::kIdle:
+      if (!aborted()) return;  // reading goes on
+      break;
+    case ReadState::kEnded:
+      break;
+  }
   Finish();
 }
 

@@ -24,7 +24,9 @@
 // frame: queued packets are dropped, the close is echoed (code and reason),
 // then the same. Bad input (unmasked frame, reserved bits, unknown opcode,
 // ...): close 1002; a text message that is not UTF-8: 1007; a message above
-// NetOptions::max_frame: 1009; counted in protocol_errors_total.
+// NetOptions::max_frame: 1009; counted in protocol_errors_total. Not
+// authenticated within NetOptions::auth_timeout: close 1008 "authentication
+// timeout", then the same as a graceful close.
 //
 // Threads: like Connection; construct, Authenticate and Start on the
 // socket's executor.
@@ -82,6 +84,7 @@ class WsConnection final : public Connection {
   void WriteOwned(std::string bytes);
   void OnWritten(boost::system::error_code ec);
   void CloseSocket() override;
+  void CloseUnauthenticated() override;
   void MaybeFinish();
 
   // Bound to the io_context's own executor type, not any_io_executor: a
@@ -90,17 +93,46 @@ class WsConnection final : public Connection {
   ws::WsReader reader_;
   std::unique_ptr<FrameBatch> batch_;  // the packets being written; none when idle
   std::string pong_;                   // the pong for the latest ping, until its write starts
-  std::string close_frame_;            // our close frame once decided (echo or error), until sent
-  bool reading_ = false;               // a readiness wait is pending
-  bool read_done_ = false;             // EOF, read error or socket closed
-  bool input_ignored_ = false;         // after a close frame or bad input: read until EOF only
-  bool request_in_flight_ = false;
-  bool decoding_ = false;  // inside Decode
-  bool write_in_flight_ = false;
-  bool close_sent_ = false;   // our close frame was handed to the socket
-  bool peer_closed_ = false;  // the peer's close frame arrived
-  bool failed_ = false;       // bad input: we close without waiting for the peer's close
-  bool shut_down_ = false;    // our sending side is shut down
+  std::string close_frame_;  // our close frame once decided (echo, error, policy), until sent
+
+  // The read side. At most one of: a readiness wait, a request (reading
+  // pauses until its reply is queued), the end of the input.
+  enum class ReadState {
+    kIdle,             // nothing pending
+    kWaiting,          // a readiness wait is pending
+    kRequestStarting,  // inside StartRequest: a reply that comes at once lets Decode go on
+    kRequestInFlight,  // a request runs; the undecoded rest waits in reader_
+    kEnded,            // EOF, a read error or the socket closed: no more reads
+  };
+  // The close handshake (RFC 6455 7.1.2); it only moves forward.
+  //   kNone ─our close─► kSent ─theirs, or bad input─► kComplete ─shutdown─► kShutDown
+  //   kNone ─theirs─► kReceived ─our echo─► kComplete
+  //   kNone ─bad input─► kBadInput ─our error close─► kComplete
+  enum class CloseHandshake {
+    kNone,       // no close frame either way
+    kReceived,   // the peer's close frame arrived; our echo is not sent yet
+    kBadInput,   // the peer broke the protocol; our error close is not sent yet
+    kSent,       // our close frame was handed to the socket; waiting for the peer's
+    kComplete,   // ours was handed to the socket and we wait for nothing more from
+                 // the peer: our side shuts down once that write has finished
+    kShutDown,   // our sending side is shut down; the socket closes at the peer's FIN
+  };
+  // After a close frame from the peer or bad input, input is read (until
+  // EOF) but not decoded.
+  bool InputIgnored() const {
+    return handshake_ != CloseHandshake::kNone && handshake_ != CloseHandshake::kSent;
+  }
+  bool CloseSent() const {
+    return handshake_ == CloseHandshake::kSent || handshake_ == CloseHandshake::kComplete ||
+           handshake_ == CloseHandshake::kShutDown;
+  }
+  bool RequestPending() const {
+    return read_state_ == ReadState::kRequestStarting ||
+           read_state_ == ReadState::kRequestInFlight;
+  }
+
+  ReadState read_state_ = ReadState::kIdle;
+  CloseHandshake handshake_ = CloseHandshake::kNone;
 };
 
 }  // namespace parley::net

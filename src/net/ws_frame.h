@@ -42,6 +42,7 @@ inline constexpr std::uint16_t kCloseGoingAway = 1001;
 inline constexpr std::uint16_t kCloseProtocolError = 1002;
 inline constexpr std::uint16_t kCloseNoStatus = 1005;  // received only: a close without a code
 inline constexpr std::uint16_t kCloseInvalidPayload = 1007;
+inline constexpr std::uint16_t kClosePolicyViolation = 1008;
 inline constexpr std::uint16_t kCloseTooBig = 1009;
 
 // Largest payload of a control frame, and of a close reason after its code.

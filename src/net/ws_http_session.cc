@@ -64,7 +64,7 @@ Handshake CheckUpgrade(const Request& request) {
   if (key.empty() || key.size() > websocket::detail::sec_ws_key_type::static_capacity) {
     return {{}, JsonError(400, "missing or bad Sec-WebSocket-Key")};
   }
-  if (request[http::field::sec_websocket_version] != "13") {
+  if (!WebSocketVersionSupported(request[http::field::sec_websocket_version])) {
     return {{}, JsonError(426, "Sec-WebSocket-Version must be 13")};
   }
   websocket::detail::sec_ws_accept_type accept;

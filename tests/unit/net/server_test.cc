@@ -8,7 +8,14 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "unit/core/core_fixture.h"
@@ -301,6 +308,223 @@ TEST_F(ServerTest, WebSocketUpgradeRefusals) {
     peer.Write(Upgrade("/ws", "Origin: https://chat.example\r\n"));
     EXPECT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 101"));
   }
+}
+
+// HEARTBEATs until the server answers something else (or stops answering):
+// before login they must not keep a connection open.
+std::optional<protocol::Frame> HeartbeatUntilRefused(TestPeer& peer) {
+  for (int i = 0; i < 100; ++i) {
+    peer.SendFrame(0, "{}");
+    auto frame = peer.ReadFrame();
+    if (!frame || Parse(frame->body).at("code").as_int64() != 0) return frame;
+    std::this_thread::sleep_for(100ms);
+  }
+  return std::nullopt;
+}
+
+TEST_F(ServerTest, TcpConnectionThatNeverLogsInIsClosedAtTheAuthDeadline) {
+  NetOptions options;
+  options.auth_timeout = 1s;
+  StartServer(options);
+  TestPeer peer(bound_.tcp);
+  auto refused = HeartbeatUntilRefused(peer);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->cmd, 0);
+  EXPECT_EQ(Parse(refused->body).at("code").as_int64(), 401);
+  EXPECT_EQ(Parse(refused->body).at("error").as_string(), "authentication timeout");
+  EXPECT_TRUE(peer.AtEof());
+}
+
+TEST_F(ServerTest, AuthenticatedConnectionsOutliveTheAuthDeadline) {
+  core_.Register("alice");
+  NetOptions options;
+  options.auth_timeout = 300ms;
+  StartServer(options);
+  TestPeer tcp(bound_.tcp);
+  tcp.SendFrame(1, json::serialize(json::object{{"token", Token("alice")}}));
+  ASSERT_TRUE(tcp.ReadFrame());
+  TestPeer ws(bound_.ws);
+  ws.Write(Upgrade("/ws?token=" + Token("alice")));
+  ASSERT_TRUE(ReadHead(ws).starts_with("HTTP/1.1 101"));
+  // Several deadlines (and sweeps) later both still answer.
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(100ms);
+    tcp.SendFrame(0, "{}");
+    auto beat = tcp.ReadFrame();
+    ASSERT_TRUE(beat) << i;
+    EXPECT_EQ(Parse(beat->body).at("code").as_int64(), 0);
+    ws.SendWs(R"({"cmd":0})");
+    auto reply = ws.ReadWs();
+    ASSERT_EQ(reply.opcode, 1) << i;
+    EXPECT_EQ(Parse(reply.payload).at("code").as_int64(), 0);
+  }
+}
+
+TEST_F(ServerTest, WebSocketThatNeverLogsInGetsAPolicyViolationClose) {
+  NetOptions options;
+  options.auth_timeout = 1s;
+  StartServer(options);
+  TestPeer peer(bound_.ws);
+  peer.Write(Upgrade("/ws"));
+  ASSERT_TRUE(ReadHead(peer).starts_with("HTTP/1.1 101"));
+  TestPeer::WsFrame close;
+  for (int i = 0; i < 100; ++i) {
+    peer.SendWs(R"({"cmd":0})");
+    close = peer.ReadWs();
+    if (close.opcode != 1) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(close.opcode, 8);
+  ASSERT_GE(close.payload.size(), 2u);
+  EXPECT_EQ((static_cast<unsigned char>(close.payload[0]) << 8) |
+                static_cast<unsigned char>(close.payload[1]),
+            1008);
+  EXPECT_EQ(close.payload.substr(2), "authentication timeout");
+  peer.SendWs(close.payload.substr(0, 2), 0x8);
+  EXPECT_TRUE(peer.AtEof());
+}
+
+TEST_F(ServerTest, WebSocketVersionOtherThan13Gets426) {
+  StartServer();
+  TestPeer peer(bound_.ws);
+  std::string request = Upgrade("/ws");
+  request.replace(request.find("Version: 13"), 11, "Version: 8");
+  peer.Write(request);
+  const std::string head = ReadHead(peer);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 426")) << head;
+  EXPECT_NE(head.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos) << head;
+}
+
+// Until `server` has at most `n` connections open (it notices a peer's close
+// on its own time); false after 5 s.
+bool WaitOpenAtMost(Server& server, std::size_t n) {
+  for (int i = 0; i < 500 && server.open_connections() > n; ++i) std::this_thread::sleep_for(10ms);
+  return server.open_connections() <= n;
+}
+
+void ExpectRefusedWith503(TestPeer& peer) {
+  auto refusal = peer.ReadFrame();
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->cmd, 0);
+  EXPECT_EQ(Parse(refusal->body).at("code").as_int64(), 503);
+  EXPECT_TRUE(peer.AtEof());
+}
+
+void ExpectServed(TestPeer& peer) {
+  peer.SendFrame(0, "{}");
+  auto beat = peer.ReadFrame();
+  ASSERT_TRUE(beat);
+  EXPECT_EQ(Parse(beat->body).at("code").as_int64(), 0);
+}
+
+TEST_F(ServerTest, AtMaxConnectionsNewOnesAreRefusedUntilOneCloses) {
+  NetOptions options;
+  options.max_connections = 2;
+  StartServer(options);
+  auto first = std::make_unique<TestPeer>(bound_.tcp);
+  ExpectServed(*first);
+  TestPeer second(bound_.tcp);
+  ExpectServed(second);
+
+  TestPeer refused(bound_.tcp);
+  ExpectRefusedWith503(refused);
+  EXPECT_TRUE(Http("GET /healthz").starts_with("HTTP/1.1 503")) << "the HTTP port refuses too";
+  ExpectServed(second);  // those already in are unaffected
+
+  first.reset();
+  ASSERT_TRUE(WaitOpenAtMost(*server_, 1));
+  TestPeer later(bound_.tcp);
+  ExpectServed(later);
+}
+
+// The test process shares its descriptor table with the server, so the
+// client sockets are made before the limit drops, and the limit is lowered
+// to leave exactly two free descriptors for the server's accepts.
+TEST_F(ServerTest, OutOfDescriptorsRefusesPendingConnectionsAndResumes) {
+  StartServer();
+  {
+    // Whatever the server's first connection opens lazily (the log's time
+    // zone file, ...) is opened now, not while the descriptors are counted.
+    TestPeer warm_up(bound_.tcp);
+    ExpectServed(warm_up);
+  }
+  ASSERT_TRUE(WaitOpenAtMost(*server_, 0));
+  std::vector<int> clients;
+  for (int i = 0; i < 6; ++i) clients.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  int highest = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    highest = std::max(highest, std::stoi(entry.path().filename().string()));
+  }
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit lowered = saved;
+  lowered.rlim_cur = static_cast<rlim_t>(highest) + 16;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  std::vector<int> fillers;  // every free slot, then two given back
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers.push_back(fd);
+  ASSERT_GE(fillers.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    ::close(fillers.back());
+    fillers.pop_back();
+  }
+  struct Restore {
+    std::vector<int>& fds;
+    rlimit limit;
+    ~Restore() {
+      for (int fd : fds) ::close(fd);
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+  } restore{fillers, saved};
+
+  // Raw descriptors, as a TestPeer would need descriptors of its own.
+  auto connect = [&](int fd) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(bound_.tcp.port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    return fd;
+  };
+  auto read_frame = [](int fd) -> std::optional<protocol::Frame> {
+    protocol::FrameDecoder decoder(1 << 16);
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    for (;;) {
+      auto frame = decoder.Next();
+      if (!frame || *frame) return frame ? std::optional(std::move(**frame)) : std::nullopt;
+      char buffer[4096];
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) return std::nullopt;
+      decoder.Feed(std::string_view(buffer, static_cast<std::size_t>(n)));
+    }
+  };
+  auto served = [&](int fd) {
+    const std::string beat = protocol::EncodeFrame(0, "{}");
+    if (::send(fd, beat.data(), beat.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(beat.size())) {
+      return false;
+    }
+    auto reply = read_frame(fd);
+    return reply && Parse(reply->body).at("code").as_int64() == 0;
+  };
+  auto at_eof = [](int fd) {
+    char byte;
+    return ::recv(fd, &byte, 1, 0) == 0;
+  };
+
+  EXPECT_TRUE(served(connect(clients[0])));
+  EXPECT_TRUE(served(connect(clients[1])));
+  for (int i = 2; i < 5; ++i) {
+    auto refusal = read_frame(connect(clients[i]));
+    ASSERT_TRUE(refusal) << i;
+    EXPECT_EQ(Parse(refusal->body).at("code").as_int64(), 503) << i;
+    EXPECT_TRUE(at_eof(clients[i])) << i;
+  }
+  EXPECT_TRUE(served(clients[1]));
+
+  ::close(clients[0]);  // its server side closes and frees a descriptor
+  ASSERT_TRUE(WaitOpenAtMost(*server_, 1));
+  EXPECT_TRUE(served(connect(clients[5])));
+  for (int i = 1; i < 6; ++i) ::close(clients[i]);
 }
 
 }  // namespace

@@ -41,6 +41,14 @@ TEST(OriginAllowed, ListMatchesExactlyIgnoringCase) {
   EXPECT_FALSE(OriginAllowed("http://localhost:8081", allowed));
 }
 
+TEST(WebSocketVersionSupported, OnlyThirteen) {
+  EXPECT_TRUE(WebSocketVersionSupported("13"));
+  EXPECT_TRUE(WebSocketVersionSupported(" 13 "));
+  for (std::string_view v : {"", "8", "12", "14", "13, 8", "130", "1 3"}) {
+    EXPECT_FALSE(WebSocketVersionSupported(v)) << v;
+  }
+}
+
 TEST(TargetPath, StripsQuery) {
   EXPECT_EQ(TargetPath("/ws?token=x"), "/ws");
   EXPECT_EQ(TargetPath("/metrics"), "/metrics");
