@@ -46,7 +46,7 @@ std::string GroupConversationId(std::string_view group_id) {
 std::optional<ConversationRef> ParseConversationId(std::string_view id) {
   if (id.starts_with(kGroupPrefix)) {
     std::string_view group = id.substr(kGroupPrefix.size());
-    if (!IsValidUserId(group)) return std::nullopt;
+    if (!IsValidGroupId(group)) return std::nullopt;
     return ConversationRef{ConversationKind::kGroup, std::string(group), {}};
   }
   if (!id.starts_with(kPrivatePrefix)) return std::nullopt;

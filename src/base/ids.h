@@ -21,6 +21,9 @@ inline constexpr std::size_t kMaxMsgIdLength = 128;
 
 // 1-64 chars of [A-Za-z0-9_.-].
 bool IsValidUserId(std::string_view user_id);
+// Group ids follow the user-id rules (1-64 chars of [A-Za-z0-9_.-]), so a
+// group's conversation id "group_<id>" is as safe in keys as a user's.
+inline bool IsValidGroupId(std::string_view group_id) { return IsValidUserId(group_id); }
 
 // msg_id: 1-128 printable ASCII characters, chosen by the client.
 bool IsValidMsgId(std::string_view msg_id);

@@ -142,7 +142,7 @@ asio::awaitable<base::Result<std::string>> GroupService::Handle(const Caller& ca
   change.actor = caller.user_id;
   PARLEY_CO_ASSIGN_OR_RETURN(auto group_id, protocol::OptionalString(request, "group_id"));
   if (group_id) {
-    if (!base::IsValidUserId(*group_id)) {
+    if (!base::IsValidGroupId(*group_id)) {
       co_return BadRequest("group_id must be 1-64 characters of [A-Za-z0-9_.-]");
     }
     change.group_id = *group_id;
@@ -218,7 +218,7 @@ asio::awaitable<base::Result<std::string>> GroupService::Members(const Caller& c
                                                                  const json::object& request) {
   PARLEY_CO_ASSIGN_OR_RETURN(std::string_view group_id,
                              protocol::RequiredString(request, "group_id"));
-  if (!base::IsValidUserId(group_id)) {
+  if (!base::IsValidGroupId(group_id)) {
     co_return BadRequest("group_id must be 1-64 characters of [A-Za-z0-9_.-]");
   }
   PARLEY_CO_ASSIGN_OR_RETURN(GroupInfo group, co_await store_.GetGroup(std::string(group_id)));

@@ -255,7 +255,8 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
         }
       }
       base::Result<core::AppendResult> done =
-          co_await Finish(request, seq, std::move(recipients), inboxed, std::nullopt, true);
+          co_await Finish(request, seq, std::move(recipients), inboxed, std::nullopt,
+                          SenderAck::kMovesToTheMessage);
       co_return done;
     }
     if (tag == "dup" && e.size() >= 2) {
@@ -276,7 +277,7 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
 
 asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
     const core::AppendRequest& request, std::int64_t seq, core::MemberList recipients,
-    bool inboxed, std::optional<GroupChangeRows> change, bool sender_ack) {
+    bool inboxed, std::optional<GroupChangeRows> change, SenderAck sender_ack) {
   const protocol::Message& m = request.message;
   const bool is_change = change.has_value();
   const std::string group_id = is_change ? change->group_id : std::string();
@@ -359,15 +360,15 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Duplicate(std
 asio::awaitable<base::Result<core::MemberList>> RedisMysqlStore::CurrentRecipients(
     std::string conversation_id) {
   const auto ref = base::ParseConversationId(conversation_id);
-  if (ref && ref->kind == base::ConversationKind::kPrivate) co_return PrivateMembers(*ref);
-  core::MemberList none = std::make_shared<const std::vector<std::string>>();
-  if (!ref) co_return none;
-  auto load = [group_id = ref->first](mysql::Session& s) { return sql::LoadGroup(s, group_id); };
-  base::Result<GroupPtr> group = co_await pool_->Run(std::move(load));
-  Note(group);
-  if (!group) co_return group.error();
-  if (!*group) co_return none;
-  co_return (*group)->info.members;
+  GroupPtr group;
+  if (ref && ref->kind == base::ConversationKind::kGroup) {
+    auto load = [group_id = ref->first](mysql::Session& s) { return sql::LoadGroup(s, group_id); };
+    base::Result<GroupPtr> loaded = co_await pool_->Run(std::move(load));
+    Note(loaded);
+    if (!loaded) co_return loaded.error();
+    group = std::move(*loaded);
+  }
+  co_return store::CurrentRecipients(ref, group.get());
 }
 
 // ---- membership changes ---------------------------------------------------
@@ -481,8 +482,9 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
       const bool inboxed = e[2].integer() != 0;
       const bool sender_left = std::binary_search(outcome->removed.begin(),
                                                   outcome->removed.end(), m.sender_id);
-      base::Result<core::AppendResult> done = co_await Finish(
-          request, seq, outcome->recipients, inboxed, std::move(rows), !sender_left);
+      base::Result<core::AppendResult> done =
+          co_await Finish(request, seq, outcome->recipients, inboxed, std::move(rows),
+                          sender_left ? SenderAck::kStays : SenderAck::kMovesToTheMessage);
       if (done && !done->duplicate) CacheMembers(group_id, new_token, after.info.members);
       co_return done;
     }

@@ -202,7 +202,9 @@ base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
     if (item.change) {
       PARLEY_TRY(WriteChange(session, m, *item.change, states));
     }
-    if (item.sender_ack) Touch(states, m.sender_id, m.conversation_id, m.seq);
+    if (item.sender_ack == SenderAck::kMovesToTheMessage) {
+      Touch(states, m.sender_id, m.conversation_id, m.seq);
+    }
   }
   PARLEY_TRY(WriteStates(session, states));
   return outcomes;

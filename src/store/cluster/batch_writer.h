@@ -55,12 +55,16 @@ struct GroupChangeRows {
   std::vector<std::string> unbanned;
 };
 
+// Whether the sender's ack position moves to its own message: not when the
+// message records the sender leaving the group (it would list the group again).
+enum class SenderAck { kMovesToTheMessage, kStays };
+
 struct CommitItem {
   protocol::Message message;  // seq assigned
   // Users who must have a state row for the conversation (ack 0 if new):
   // the members of a private chat.
   std::vector<std::string> members;
-  bool sender_ack = true;  // false when the sender just left the group
+  SenderAck sender_ack = SenderAck::kMovesToTheMessage;
   std::optional<GroupChangeRows> change;
 };
 

@@ -152,7 +152,9 @@ void RedisMysqlStore::CacheMembers(const std::string& group_id, const std::strin
   member_cache_.insert_or_assign(group_id, CachedGroup{token, std::move(members)});
 }
 
-// ---- MySQL reads ----------------------------------------------------------
+// ---- Store methods that MySQL serves alone ---------------------------------
+// Reads, and the two writes that need no Redis state: CreateUser and Ack.
+// Messages and group changes are written by Append (append_flow.cc).
 
 asio::awaitable<base::Result<void>> RedisMysqlStore::CreateUser(core::UserRecord user) {
   if (closed_) co_return Closed();
@@ -240,7 +242,7 @@ RedisMysqlStore::ListConversations(std::string user_id) {
 
 asio::awaitable<base::Result<core::GroupInfo>> RedisMysqlStore::GetGroup(std::string group_id) {
   if (closed_) co_return Closed();
-  if (!base::IsValidUserId(group_id)) {
+  if (!base::IsValidGroupId(group_id)) {
     co_return base::MakeError(base::Code::kBadRequest, "invalid group_id");
   }
   auto load = [&group_id](mysql::Session& s) { return sql::LoadGroup(s, group_id); };

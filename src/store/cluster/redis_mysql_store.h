@@ -116,7 +116,7 @@ class RedisMysqlStore final : public core::Store {
   // Commits an append whose seq Redis assigned, and answers it.
   asio::awaitable<base::Result<core::AppendResult>> Finish(
       const core::AppendRequest& request, std::int64_t seq, core::MemberList recipients,
-      bool inboxed, std::optional<GroupChangeRows> change, bool sender_ack);
+      bool inboxed, std::optional<GroupChangeRows> change, SenderAck sender_ack);
   asio::awaitable<base::Result<core::MemberList>> CurrentRecipients(std::string conversation_id);
   // The leading arguments of the append and change scripts: the message and
   // the limits its inbox writes obey.

@@ -6,11 +6,13 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/ids.h"
 #include "core/store.h"
+#include "store/common/group_record.h"
 
 namespace parley::store {
 
@@ -27,6 +29,18 @@ inline core::MemberList PrivateMembers(const base::ConversationRef& ref) {
   std::vector<std::string> members = {ref.first};
   if (ref.second != ref.first) members.push_back(ref.second);
   return std::make_shared<const std::vector<std::string>>(std::move(members));
+}
+
+// Who a conversation is for now, as a retried message's answer names them
+// (core::AppendResult::recipients of a duplicate): the users of a private
+// conversation, a group's current members, nobody when the group is gone or
+// the id names no conversation. `group`: the group `ref` names, as loaded by
+// the caller (null when there is none).
+inline core::MemberList CurrentRecipients(const std::optional<base::ConversationRef>& ref,
+                                          const GroupRecord* group) {
+  if (ref && ref->kind == base::ConversationKind::kPrivate) return PrivateMembers(*ref);
+  if (ref && group) return group->info.members;
+  return std::make_shared<const std::vector<std::string>>();
 }
 
 }  // namespace parley::store

@@ -147,12 +147,11 @@ std::int64_t BatchStager::NextSeq(const std::string& conversation_id) {
 // members; nobody if the id is not a conversation's).
 base::Result<core::MemberList> BatchStager::CurrentRecipients(std::string_view conversation_id) {
   const auto ref = base::ParseConversationId(conversation_id);
-  if (ref && ref->kind == base::ConversationKind::kPrivate) return PrivateMembers(*ref);
-  if (ref) {
-    PARLEY_ASSIGN_OR_RETURN(GroupPtr group, groups_.Find(ref->first));
-    if (group) return group->info.members;
+  GroupPtr group;
+  if (ref && ref->kind == base::ConversationKind::kGroup) {
+    PARLEY_ASSIGN_OR_RETURN(group, groups_.Find(ref->first));
   }
-  return std::make_shared<const std::vector<std::string>>();
+  return store::CurrentRecipients(ref, group.get());
 }
 
 void BatchStager::Stage(CreateUserOp& op) {
