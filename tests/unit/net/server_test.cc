@@ -278,10 +278,7 @@ TEST_F(ServerTest, WebSocketWithTokenThenGoingAwayOnCloseAll) {
   server_->CloseAll();
   auto close = peer.ReadWs();
   ASSERT_EQ(close.opcode, 8);
-  ASSERT_GE(close.payload.size(), 2u);
-  EXPECT_EQ((static_cast<unsigned char>(close.payload[0]) << 8) |
-                static_cast<unsigned char>(close.payload[1]),
-            1001);
+  EXPECT_EQ(CloseCodeOf(close), 1001);
   EXPECT_EQ(close.payload.substr(2), "server shutting down");
   peer.SendWs(close.payload.substr(0, 2), 0x8);
   EXPECT_TRUE(peer.AtEof());
@@ -375,10 +372,7 @@ TEST_F(ServerTest, WebSocketThatNeverLogsInGetsAPolicyViolationClose) {
     std::this_thread::sleep_for(100ms);
   }
   ASSERT_EQ(close.opcode, 8);
-  ASSERT_GE(close.payload.size(), 2u);
-  EXPECT_EQ((static_cast<unsigned char>(close.payload[0]) << 8) |
-                static_cast<unsigned char>(close.payload[1]),
-            1008);
+  EXPECT_EQ(CloseCodeOf(close), 1008);
   EXPECT_EQ(close.payload.substr(2), "authentication timeout");
   peer.SendWs(close.payload.substr(0, 2), 0x8);
   EXPECT_TRUE(peer.AtEof());

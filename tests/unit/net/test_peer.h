@@ -121,4 +121,11 @@ class TestPeer {
   protocol::FrameDecoder decoder_{1 << 20};
 };
 
+// The status code of a close frame's payload; -1 when it carries none.
+inline int CloseCodeOf(const TestPeer::WsFrame& frame) {
+  if (frame.payload.size() < 2) return -1;
+  return (static_cast<unsigned char>(frame.payload[0]) << 8) |
+         static_cast<unsigned char>(frame.payload[1]);
+}
+
 }  // namespace parley::net::testing
