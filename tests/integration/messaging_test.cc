@@ -176,6 +176,28 @@ TEST_F(MessagingTest, RetriedMsgIdReturnsSameSeqAndOneCopy) {
   EXPECT_EQ(pull->at("payload").as_array().size(), 1u);
 }
 
+// A msg_id reused for anything but a retry used to answer code 0 with the
+// first message's conversation and seq while storing nothing.
+TEST_F(MessagingTest, AMsgIdReusedForAnotherMessageIs409AndStoresNothing) {
+  tokens_["carol"] = RegisterUser(server_->ws_port(), "carol");
+  auto alice = LoggedIn("alice");
+  auto first = alice->Call(2, ChatBody("bob", "hello bob", "reused-1"));
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->at("code").as_int64(), 0);
+  auto elsewhere = alice->Call(2, ChatBody("carol", "hello bob", "reused-1"));
+  auto other_text = alice->Call(2, ChatBody("bob", "something else", "reused-1"));
+  auto retry = alice->Call(2, ChatBody("bob", "hello bob", "reused-1"));
+  ASSERT_TRUE(elsewhere && other_text && retry);
+  EXPECT_EQ(elsewhere->at("code").as_int64(), 409) << json::serialize(*elsewhere);
+  EXPECT_EQ(other_text->at("code").as_int64(), 409);
+  EXPECT_EQ(retry->at("code").as_int64(), 0);
+  EXPECT_EQ(retry->at("seq"), first->at("seq"));
+  auto carol = LoggedIn("carol");
+  auto pull = carol->Call(3, {{"conversation_id", "private_alice:carol"}, {"cursor_seq", 0}});
+  ASSERT_TRUE(pull);
+  EXPECT_TRUE(pull->at("payload").as_array().empty());
+}
+
 // The Prometheus counters count each message once, whichever layer sees it.
 TEST_F(MessagingTest, MetricsCountEachStoredMessageAndRetryOnce) {
   auto alice = LoggedIn("alice");
