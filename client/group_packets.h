@@ -51,7 +51,7 @@ boost::json::object GroupCreateBody(std::string_view name, const std::vector<std
                                     std::string_view group_id);
 // join, leave, members.
 boost::json::object GroupBody(std::string_view op, std::string_view group_id);
-// invite, kick.
+// invite, kick, unban.
 boost::json::object GroupMembersBody(std::string_view op, std::string_view group_id,
                                      const std::vector<std::string>& members);
 boost::json::object GroupMineBody();

@@ -155,6 +155,18 @@ base::Result<GroupReply> SyncClient::GroupKick(std::string_view group_id,
   return GroupRequest(GroupMembersBody("kick", group_id, members));
 }
 
+base::Result<GroupReply> SyncClient::GroupUnban(std::string_view group_id,
+                                                const std::vector<std::string>& members) {
+  return GroupRequest(GroupMembersBody("unban", group_id, members));
+}
+
+base::Result<GroupReply> SyncClient::GroupSettings(
+    std::string_view group_id, const std::vector<std::pair<std::string, std::string>>& settings) {
+  json::object body = GroupBody("settings", group_id);
+  for (const auto& [name, value] : settings) body[name] = value;
+  return GroupRequest(std::move(body));
+}
+
 base::Result<GroupMembersInfo> SyncClient::GroupMembers(std::string_view group_id) {
   PARLEY_ASSIGN_OR_RETURN(auto answer, Request(GroupBody("members", group_id)));
   return ParseGroupMembers(answer);

@@ -43,6 +43,8 @@ std::string FormatGroupEvent(const client::GroupEvent& e) {
   if (e.event == "kick") {
     return Join(e.users) + (e.users.size() == 1 ? " was" : " were") + " removed by " + e.actor;
   }
+  if (e.event == "unban") return e.actor + " lifted the ban on " + Join(e.users);
+  if (e.event == "settings") return e.actor + " changed the group's settings";
   return e.actor + " " + e.event + " " + Join(e.users);
 }
 

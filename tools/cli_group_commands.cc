@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "group create NAME [USER...] | join ID | leave ID | invite ID USER... | kick ID USER... | "
+    "unban ID USER... | set ID join_policy=invite|open history_visibility=joined|shared | "
     "members ID | mine";
 
 std::string_view GroupId(std::string_view word) {
@@ -45,6 +46,20 @@ CommandStatus Mine(client::SyncClient& client, const Output& out) {
   return CommandStatus::kOk;
 }
 
+// "set ID name=value...": the group's settings.
+CommandStatus Settings(client::SyncClient& client, std::string_view id,
+                       const std::vector<std::string>& words, const std::string& group,
+                       const Output& out) {
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const std::string& word : words) {
+    const std::size_t eq = word.find('=');
+    if (eq == std::string::npos || eq == 0) return Usage(out, kUsage);
+    settings.emplace_back(word.substr(0, eq), word.substr(eq + 1));
+  }
+  if (settings.empty()) return Usage(out, kUsage);
+  return Report(client.GroupSettings(id, settings), "changed the settings of " + group, out);
+}
+
 }  // namespace
 
 CommandStatus RunGroupCommand(client::SyncClient& client, std::string_view args,
@@ -63,10 +78,11 @@ CommandStatus RunGroupCommand(client::SyncClient& client, std::string_view args,
   }
 
   std::string_view id = GroupId(first);
-  bool takes_users = op == "invite" || op == "kick";
+  std::string group = "#" + std::string(id);
+  if (op == "set") return Settings(client, id, users, group, out);
+  bool takes_users = op == "invite" || op == "kick" || op == "unban";
   if (takes_users == users.empty()) return Usage(out, kUsage);
   if (op == "members") return Members(client, id, out);
-  std::string group = "#" + std::string(id);
   if (op == "join") return Report(client.GroupJoin(id), "joined " + group, out);
   if (op == "leave") return Report(client.GroupLeave(id), "left " + group, out);
   if (op == "invite") {
@@ -74,6 +90,10 @@ CommandStatus RunGroupCommand(client::SyncClient& client, std::string_view args,
   }
   if (op == "kick") {
     return Report(client.GroupKick(id, users), "removed " + JoinWords(users) + " from " + group,
+                  out);
+  }
+  if (op == "unban") {
+    return Report(client.GroupUnban(id, users), "lifted the ban on " + JoinWords(users) + " in " + group,
                   out);
   }
   return Usage(out, kUsage);

@@ -44,6 +44,11 @@ TEST(CliFormatTest, MembershipEvents) {
             "[#team] * carol was removed by alice");
   EXPECT_EQ(FormatMessage(Event(R"({"event":"kick","actor":"alice","users":["c","d"]})")),
             "[#team] * c, d were removed by alice");
+  EXPECT_EQ(FormatMessage(Event(R"({"event":"unban","actor":"alice","users":["carol"]})")),
+            "[#team] * alice lifted the ban on carol");
+  EXPECT_EQ(FormatMessage(Event(R"({"event":"settings","actor":"alice","users":[],
+                                    "join_policy":"open"})")),
+            "[#team] * alice changed the group's settings");
   EXPECT_EQ(FormatMessage(Event("not json")), "[#team] * not json");
 }
 
