@@ -114,7 +114,8 @@ void Client::RequestConversationsPage(std::string cursor, int pages_read,
         }
         // A page that does not advance ends the listing, so a confused server
         // cannot keep the client asking forever.
-        if (page->has_more && page->next_cursor != cursor && pages_read + 1 < kMaxConversationPages) {
+        if (page->has_more && page->next_cursor != cursor &&
+            pages_read + 1 < kMaxConversationPages) {
           return RequestConversationsPage(std::move(page->next_cursor), pages_read + 1,
                                           then_sync_from);
         }

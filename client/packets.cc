@@ -234,7 +234,8 @@ base::Result<SyncPage> ParseSyncPage(const json::object& response) {
     PARLEY_ASSIGN_OR_RETURN(page.conversations, ConversationArray(response));
   }
   const json::value* truncated = response.if_contains("conversations_truncated");
-  page.conversations_truncated = truncated != nullptr && truncated->is_bool() && truncated->get_bool();
+  page.conversations_truncated =
+      truncated != nullptr && truncated->is_bool() && truncated->get_bool();
   if (const json::value* since = response.if_contains("next_groups_since")) {
     if (!since->is_int64()) {
       return base::MakeError(base::Code::kInternal, "malformed reply: next_groups_since");

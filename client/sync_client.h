@@ -73,8 +73,8 @@ class SyncClient {
                                       const std::vector<std::string>& members);
   // Sets the given settings (docs/protocol.md "GROUP"): join_policy
   // "invite"|"open", history_visibility "joined"|"shared"; owner only.
-  base::Result<GroupReply> GroupSettings(std::string_view group_id,
-                                         const std::vector<std::pair<std::string, std::string>>& settings);
+  base::Result<GroupReply> GroupSettings(
+      std::string_view group_id, const std::vector<std::pair<std::string, std::string>>& settings);
   base::Result<GroupMembersInfo> GroupMembers(std::string_view group_id);
   base::Result<std::vector<GroupSummary>> MyGroups();
 

@@ -35,8 +35,13 @@ void BM_StoreAppend(benchmark::State& state) {
     for (int i = 0; i < in_flight; ++i) {
       core::AppendRequest request;
       const std::string sender = "u" + std::to_string(i % 64);
-      request.message = {std::to_string(++next_id), parley::base::PrivateConversationId(sender, "zz"),
-                         0, sender, std::string(200, 'x'), 1, 1700000000000};
+      request.message = {std::to_string(++next_id),
+                         parley::base::PrivateConversationId(sender, "zz"),
+                         0,
+                         sender,
+                         std::string(200, 'x'),
+                         1,
+                         1700000000000};
       request.members = {sender, "zz"};
       asio::co_spawn(io, store->Append(std::move(request)),
                      [&failed](std::exception_ptr e, parley::base::Result<core::AppendResult> r) {

@@ -10,7 +10,8 @@ namespace json = boost::json;
 namespace {
 
 // Whether `a` is listed before `b`.
-bool Before(std::int64_t a_time, std::string_view a_id, std::int64_t b_time, std::string_view b_id) {
+bool Before(std::int64_t a_time, std::string_view a_id, std::int64_t b_time,
+            std::string_view b_id) {
   if (a_time != b_time) return a_time > b_time;
   return a_id < b_id;
 }

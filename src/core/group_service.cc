@@ -206,8 +206,9 @@ asio::awaitable<base::Result<std::string>> GroupService::Change(const Caller& ca
   append.group_change = std::move(change);
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
   base::Bump(metrics_.messages_stored_total);
-  OutboundPacket push{static_cast<std::uint16_t>(Cmd::kPush),
-                      std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
+  OutboundPacket push{
+      static_cast<std::uint16_t>(Cmd::kPush),
+      std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
   bus_.Publish(*stored.recipients, push, caller.session_id);
   co_return protocol::OkResponse(
       Cmd::kGroup, &request,

@@ -165,8 +165,9 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     base::Bump(metrics_.messages_duplicate_total);
   } else {
     base::Bump(metrics_.messages_stored_total);
-    OutboundPacket push{static_cast<std::uint16_t>(Cmd::kPush),
-                        std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
+    OutboundPacket push{
+        static_cast<std::uint16_t>(Cmd::kPush),
+        std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
     bus_.Publish(*stored.recipients, push, caller.session_id);
   }
   co_return protocol::OkResponse(

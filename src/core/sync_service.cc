@@ -44,7 +44,8 @@ asio::awaitable<base::Result<std::string>> SyncService::Sync(const Caller& calle
       sync.limit <= 0 ? kSyncDefaultLimit : std::min<std::size_t>(sync.limit, kSyncMaxLimit);
   // Stamped before anything is read: a message stored after the reads below
   // has a send_time past it (within the margin).
-  const std::int64_t next_groups_since = std::max<std::int64_t>(0, clock_.NowMs() - kGroupsSinceMarginMs);
+  const std::int64_t next_groups_since =
+      std::max<std::int64_t>(0, clock_.NowMs() - kGroupsSinceMarginMs);
   PARLEY_CO_ASSIGN_OR_RETURN(InboxPage page,
                              co_await store_.ReadInbox(caller.user_id, sync.inbox_seq, limit));
   TrimToBudget(page.entries, page.has_more, [](const auto& e) { return e.message_json.size(); });

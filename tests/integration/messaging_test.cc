@@ -77,7 +77,8 @@ TEST_F(MessagingTest, BothWaysWithDenseSeqsAndPushes) {
     RawTcpClient& sender = i % 2 ? *alice : *bob;
     RawTcpClient& receiver = i % 2 ? *bob : *alice;
     const std::string to = i % 2 ? "bob" : "alice";
-    auto ack = sender.Call(2, ChatBody(to, "message " + std::to_string(i), "m" + std::to_string(i)));
+    auto ack =
+        sender.Call(2, ChatBody(to, "message " + std::to_string(i), "m" + std::to_string(i)));
     ASSERT_TRUE(ack);
     ASSERT_EQ(ack->at("code").as_int64(), 0) << json::serialize(*ack);
     EXPECT_EQ(ack->at("seq").as_int64(), i);

@@ -19,7 +19,7 @@ struct GroupChangeOutcome {
   std::vector<std::string> added;     // sorted: who became a member
   std::vector<std::string> removed;   // sorted: who left or was kicked
   std::vector<std::string> banned;    // sorted: who was kicked (and is banned now)
-  std::vector<std::string> unbanned;  // sorted: whose ban was lifted (unban, or invite by a moderator)
+  std::vector<std::string> unbanned;  // sorted: whose ban was lifted (unban, moderator invite)
   bool owner_changed = false;         // the owner left (or an ownerless group was joined)
   bool settings_changed = false;      // create or settings: join_policy / history_visibility set
   // Members after the change and those removed, so they learn of it. The
