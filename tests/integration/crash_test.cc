@@ -41,9 +41,9 @@ struct Sender {
 // done, the connection breaks, a code other than 0 or 503 comes back, or
 // `deadline`. Like a correct client, it retries a 503 ("store unavailable:
 // retry with the same msg_id", docs/protocol.md "Error codes") with the same
-// msg_id after a growing pause: in cluster mode, a message that was in flight
-// when its gateway died stays pending in Redis for a while, and its retry is
-// answered 503 until then.
+// msg_id after a growing pause (in cluster mode, a retry of a message that
+// was in flight when its gateway died commits at the seq reserved for it,
+// without waiting for its pending entry to expire).
 void SendUntilBroken(std::uint16_t port, Sender& s, std::atomic<int>& total_acked,
                      Clock::time_point deadline) {
   RawTcpClient client(port);
@@ -107,8 +107,8 @@ TEST(CrashTest, Kill9LosesNoAcknowledgedMessage) {
 
   // Phase 2: restart; each sender retries its in-flight message (same msg_id,
   // so it is stored at most once) and finishes.
-  // The deadline leaves room for a pending entry to expire (cluster mode,
-  // ClusterStoreOptions::pending_ttl) and for the rest to be sent.
+  // The deadline leaves room for the 503s of a slow restart and for the rest
+  // to be sent.
   server = ServerProcess::Start(data);
   ASSERT_TRUE(server);
   const auto deadline = Clock::now() + std::chrono::seconds(180);
@@ -122,6 +122,8 @@ TEST(CrashTest, Kill9LosesNoAcknowledgedMessage) {
     const auto stall = std::chrono::duration_cast<std::chrono::milliseconds>(s->longest_stall);
     std::printf("%s: longest retry stall (503s on one msg_id): %lld ms\n", s->user.c_str(),
                 static_cast<long long>(stall.count()));
+    // Issue 11: it was the pending entry's TTL (15 s) in cluster mode.
+    EXPECT_LT(stall, std::chrono::seconds(5)) << s->user;
   }
 
   // Read the whole timeline back.
@@ -146,9 +148,10 @@ TEST(CrashTest, Kill9LosesNoAcknowledgedMessage) {
 
   ASSERT_EQ(timeline.size(), static_cast<std::size_t>(2 * kPerSender));
   std::map<std::string, std::int64_t> seq_of;
-  // Embedded, seqs are dense; in cluster mode a seq assigned to a message
-  // that was in flight at the kill and never committed stays a hole
-  // (docs/design.md "Order"): there they only increase.
+  // Embedded, seqs are dense. In cluster mode each in-flight message's retry
+  // commits at its reserved seq, so they are dense too unless a retry came
+  // more than hole_timeout / 2 after a higher seq committed (a slow restart;
+  // docs/design.md "Order"): there they only increase, and gaps are printed.
   const bool dense = !ClusterBackend();
   std::int64_t previous_seq = 0;
   for (std::size_t i = 0; i < timeline.size(); ++i) {
@@ -157,6 +160,9 @@ TEST(CrashTest, Kill9LosesNoAcknowledgedMessage) {
       EXPECT_EQ(seq, static_cast<std::int64_t>(i + 1));
     } else {
       EXPECT_GT(seq, previous_seq);
+      if (seq != previous_seq + 1) {
+        std::printf("empty seqs before %lld\n", static_cast<long long>(seq));
+      }
     }
     previous_seq = seq;
     const std::string msg_id(timeline[i].at("msg_id").as_string());

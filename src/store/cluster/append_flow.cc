@@ -18,6 +18,7 @@
 #include "redis/script.h"
 #include "core/group_settings.h"
 #include "store/cluster/group_committer.h"
+#include "store/cluster/lua_scripts.h"
 #include "store/cluster/redis_mysql_store.h"
 #include "store/cluster/sql_reads.h"
 #include "store/common/conversation_rules.h"
@@ -261,6 +262,31 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
     }
     if (tag == "dup" && e.size() >= 2) {
       const std::optional<MsgIdEntry> entry = ParseMsgIdEntry(e[1].str());
+      if (entry && !entry->committed && entry->conversation_id == m.conversation_id) {
+        // A retry of a message whose first attempt failed, is still
+        // committing, or died with its gateway: it commits at the seq
+        // reserved then, and MySQL's unique keys pick one row if the first
+        // attempt commits too (docs/design.md "Order").
+        core::MemberList recipients = private_members;
+        if (group) {
+          std::lock_guard lock(cache_mu_);
+          if (auto it = member_cache_.find(group_id); it != member_cache_.end()) {
+            recipients = it->second.members;
+          }
+        }
+        if (!recipients) {
+          base::Result<core::MemberList> now = co_await CurrentRecipients(m.conversation_id);
+          if (!now) co_return now.error();
+          recipients = std::move(*now);
+        }
+        const bool inboxed = WritesInbox(recipients->size(), options_.fanout_threshold);
+        bool too_late = false;
+        base::Result<core::AppendResult> done =
+            co_await Finish(request, entry->seq, std::move(recipients), inboxed, std::nullopt,
+                            SenderAck::kMovesToTheMessage, &too_late);
+        if (too_late) continue;  // the entry is gone: the next attempt takes a new seq
+        co_return done;
+      }
       base::Result<core::AppendResult> dup =
           co_await Duplicate(m.sender_id, m.msg_id, entry && entry->committed);
       co_return dup;
@@ -277,13 +303,14 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
 
 asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
     const core::AppendRequest& request, std::int64_t seq, core::MemberList recipients,
-    bool inboxed, std::optional<GroupChangeRows> change, SenderAck sender_ack) {
+    bool inboxed, std::optional<GroupChangeRows> change, SenderAck sender_ack, bool* too_late) {
   const protocol::Message& m = request.message;
   const bool is_change = change.has_value();
   const std::string group_id = is_change ? change->group_id : std::string();
   CommitItem item;
   item.message = m;
   item.message.seq = seq;
+  item.reclaimed = too_late != nullptr;
   if (base::ParseConversationId(m.conversation_id)->kind == base::ConversationKind::kPrivate) {
     item.members = request.members;
   }
@@ -293,16 +320,25 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
 
   base::Result<ItemOutcome> outcome = co_await committer_->Commit(std::move(item));
   // What Redis holds for this append when MySQL did not take it: the pending
-  // msgid entry (so a retry is not answered 503 until it expires) and, for a
-  // change, the group's membership, which must be re-read from MySQL.
-  std::vector<std::string> stale = {keys_.MsgId(m.sender_id, m.msg_id)};
+  // msgid entry and, for a change, the group's membership, which must be
+  // re-read from MySQL.
+  const std::string msgid_key = keys_.MsgId(m.sender_id, m.msg_id);
+  const std::string pending = MsgIdEntryValue(MsgIdEntry{false, seq, m.conversation_id});
+  std::vector<std::string> stale = {msgid_key};
   if (is_change) {
     stale.push_back(keys_.Group(group_id));
     stale.push_back(keys_.Members(group_id));
   }
   if (!outcome) {
     Note(outcome);
-    Forget(std::move(stale));
+    if (!is_change && outcome.error().code == base::Code::kUnavailable) {
+      // MySQL may take it on the retry: keep the seq reserved for it, so the
+      // timeline stays dense. A change is re-computed instead (its Redis
+      // membership is dropped), so its seq stays empty.
+      KeepPending(msgid_key, pending);
+    } else {
+      Forget(std::move(stale));
+    }
     co_return outcome.error();
   }
   mysql_ok_ = true;
@@ -328,6 +364,17 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
     case ItemOutcome::Kind::kSeqTaken:
       Forget(std::move(stale));
       co_return Unavailable("seq " + std::to_string(seq) + " was taken meanwhile, retry");
+    case ItemOutcome::Kind::kTooLate: {
+      // Readers may have skipped the seq: it got a hole row. Drop the entry
+      // (unless another gateway changed it) so the next attempt takes a new seq.
+      std::vector<std::string> drop_keys = {msgid_key};
+      std::vector<std::string> drop_args = {pending};
+      auto drop = unlock_script_->Run(*redis_, std::move(drop_keys), std::move(drop_args));
+      base::Result<redis::Reply> dropped = co_await std::move(drop);
+      if (!dropped) co_return dropped.error();
+      if (too_late) *too_late = true;
+      co_return Unavailable("seq " + std::to_string(seq) + " was given up, retry");
+    }
   }
   co_return base::MakeError(base::Code::kInternal, "store: unknown commit outcome");
 }
@@ -340,9 +387,11 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Duplicate(std
   Note(found);
   if (!found) co_return found.error();
   if (!*found) {
-    // Pending: the first attempt is still committing (or failed and its
-    // gateway died before cleaning up; the entry then expires). The client
-    // retries, and is never told "stored" for a message that is not durable.
+    // Pending, and not reclaimable here (a membership change, or the msg_id
+    // reused for another conversation): the first attempt is still
+    // committing, or failed, or died with its gateway; the entry then
+    // expires. The client retries, and is never told "stored" for a message
+    // that is not durable.
     if (!committed) co_return Unavailable("message pending, retry");
     Forget({keys_.MsgId(sender_id, msg_id)});
     co_return Unavailable("stale idempotency entry, retry");
@@ -589,6 +638,12 @@ void RedisMysqlStore::Forget(std::vector<std::string> keys) {
   redis::Args del = {"DEL"};
   del.insert(del.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
   asio::co_spawn(backend_, SendAndForget(redis_, std::move(del)), asio::detached);
+}
+
+void RedisMysqlStore::KeepPending(const std::string& msgid_key, const std::string& pending) {
+  redis::Args eval = {"EVAL", lua::ExpireIfEqualScript(), "1", msgid_key, pending,
+                      std::to_string(options_.pending_ttl.count())};
+  asio::co_spawn(backend_, SendAndForget(redis_, std::move(eval)), asio::detached);
 }
 
 void RedisMysqlStore::MarkCommitted(const std::string& sender_id, const std::string& msg_id,

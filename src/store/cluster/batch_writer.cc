@@ -1,5 +1,6 @@
 #include "store/cluster/batch_writer.h"
 
+#include <chrono>
 #include <map>
 
 #include "store/cluster/sql_rows.h"
@@ -57,6 +58,20 @@ base::Result<std::uint64_t> InsertMessages(mysql::Session& session,
   return inserted;
 }
 
+// Marks `seq` as never to hold a message, so readers skip it at once; a no-op
+// when the seq is occupied.
+base::Result<std::uint64_t> WriteHole(mysql::Session& session, const protocol::Message& m) {
+  const std::vector<Param> hole = {m.conversation_id, m.seq, m.send_time};
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute(
+          "INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, content, "
+          "msg_type, status, send_time) VALUES (?, ?, NULL, '', '', 0, 1, ?) "
+          "ON DUPLICATE KEY UPDATE status = status",
+          hole));
+  return r.affected_rows;
+}
+
 // The slow path: which appends' rows are really theirs.
 base::Result<std::vector<ItemOutcome>> Verify(mysql::Session& session,
                                               const std::vector<const CommitItem*>& items) {
@@ -89,19 +104,80 @@ base::Result<std::vector<ItemOutcome>> Verify(mysql::Session& session,
     auto it = found.find({m.sender_id, m.msg_id});
     if (it == found.end()) {
       out[i].kind = ItemOutcome::Kind::kSeqTaken;
-    } else if (it->second.conversation_id != m.conversation_id || it->second.seq != m.seq) {
+    } else if (it->second.conversation_id == m.conversation_id && it->second.seq == m.seq) {
+      if (it->second != m) {  // a reclaiming retry's row, not ours
+        out[i].kind = ItemOutcome::Kind::kDuplicate;
+        out[i].original = it->second;
+      }
+    } else {
       out[i].kind = ItemOutcome::Kind::kDuplicate;
       out[i].original = it->second;
-      // Our seq will never hold a message: mark it so readers skip it at once.
-      const std::vector<Param> hole = {m.conversation_id, m.seq, m.send_time};
-      auto written = session.Execute(
-          "INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, content, "
-          "msg_type, status, send_time) VALUES (?, ?, NULL, '', '', 0, 1, ?) "
-          "ON DUPLICATE KEY UPDATE status = status",
-          hole);
-      if (!written) return written.error();
+      // Our seq will never hold a message.
+      PARLEY_TRY(WriteHole(session, m));
     }
   }
+  return out;
+}
+
+// Whether readers may already have skipped `m.seq` as a hole: the first row
+// above it (whose age readers take as the gap's) is older than `late_limit`.
+base::Result<bool> TooLate(mysql::Session& session, const protocol::Message& m,
+                           std::chrono::milliseconds late_limit) {
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT TIMESTAMPDIFF(MICROSECOND, created_at, NOW(6)) FROM "
+                      "timeline_message WHERE conversation_id = ? AND seq > ? ORDER BY seq "
+                      "LIMIT 1",
+                      {m.conversation_id, m.seq}));
+  if (r.rows.empty()) return false;
+  PARLEY_ASSIGN_OR_RETURN(const std::int64_t age_us, sql::IntAt(r.rows[0], 0));
+  return age_us > std::chrono::duration_cast<std::chrono::microseconds>(late_limit).count();
+}
+
+// A retry at the seq its failed first attempt reserved (see the header). The
+// INSERT comes before any locking read, so two gateways reclaiming the same
+// seq queue on its primary key instead of deadlocking on gap locks; the
+// loser then reads the winner's committed row (LOCK IN SHARE MODE reads the
+// newest version, not this transaction's snapshot).
+base::Result<ItemOutcome> Reclaim(mysql::Session& session, const CommitItem& item,
+                                  std::chrono::milliseconds late_limit) {
+  const protocol::Message& m = item.message;
+  PARLEY_ASSIGN_OR_RETURN(const bool late, TooLate(session, m, late_limit));
+  ItemOutcome out;
+  std::uint64_t inserted = 0;
+  if (late) {
+    PARLEY_ASSIGN_OR_RETURN(inserted, WriteHole(session, m));
+  } else {
+    const std::vector<Param> row = {m.conversation_id, m.seq,     m.msg_id,   m.sender_id,
+                                    m.content,         m.msg_type, m.send_time};
+    PARLEY_ASSIGN_OR_RETURN(
+        mysql::QueryResult r,
+        session.Execute("INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, "
+                        "content, msg_type, send_time) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                        "ON DUPLICATE KEY UPDATE status = status",
+                        row));
+    inserted = r.affected_rows;
+  }
+  if (inserted == 1) {
+    out.kind = late ? ItemOutcome::Kind::kTooLate : ItemOutcome::Kind::kStored;
+    return out;
+  }
+  PARLEY_ASSIGN_OR_RETURN(
+      mysql::QueryResult r,
+      session.Execute("SELECT " + std::string(sql::kMessageColumns) +
+                          " FROM timeline_message WHERE sender_id = ? AND msg_id = ? "
+                          "LOCK IN SHARE MODE",
+                      {m.sender_id, m.msg_id}));
+  if (r.rows.empty()) {
+    out.kind = ItemOutcome::Kind::kSeqTaken;
+    return out;
+  }
+  PARLEY_ASSIGN_OR_RETURN(protocol::Message original, sql::MessageFromRow(r.rows[0]));
+  if (original.conversation_id != m.conversation_id || original.seq != m.seq) {
+    PARLEY_TRY(WriteHole(session, m));  // stored elsewhere: the reserved seq stays empty
+  }
+  out.kind = ItemOutcome::Kind::kDuplicate;
+  out.original = std::move(original);
   return out;
 }
 
@@ -187,11 +263,33 @@ base::Result<void> WriteStates(mysql::Session& session, const StateChanges& stat
 }  // namespace
 
 base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
-                                                  const std::vector<const CommitItem*>& items) {
-  PARLEY_ASSIGN_OR_RETURN(const std::uint64_t inserted, InsertMessages(session, items));
+                                                  const std::vector<const CommitItem*>& items,
+                                                  std::chrono::milliseconds late_limit) {
   std::vector<ItemOutcome> outcomes(items.size());
-  if (inserted != items.size()) {
-    PARLEY_ASSIGN_OR_RETURN(outcomes, Verify(session, items));
+  std::vector<const CommitItem*> fresh;
+  std::vector<std::size_t> fresh_index;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i]->reclaimed) {
+      fresh.push_back(items[i]);
+      fresh_index.push_back(i);
+    }
+  }
+  // Fresh appends first: Verify's plain SELECT must be the transaction's
+  // first consistent read, so its snapshot includes rows that made the
+  // INSERT find a duplicate key. Reclaims read only old rows plainly.
+  if (!fresh.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(const std::uint64_t inserted, InsertMessages(session, fresh));
+    if (inserted != fresh.size()) {
+      PARLEY_ASSIGN_OR_RETURN(std::vector<ItemOutcome> verified, Verify(session, fresh));
+      for (std::size_t j = 0; j < fresh.size(); ++j) {
+        outcomes[fresh_index[j]] = std::move(verified[j]);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i]->reclaimed) {
+      PARLEY_ASSIGN_OR_RETURN(outcomes[i], Reclaim(session, *items[i], late_limit));
+    }
   }
   StateChanges states;
   for (std::size_t i = 0; i < items.size(); ++i) {

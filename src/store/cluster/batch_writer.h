@@ -16,15 +16,33 @@
 // The fast path checks nothing more: when the INSERT inserted every row, all
 // appends are stored. Otherwise (Redis lost its data, or a msgid cache entry
 // expired) the batch looks up each append's (sender, msg_id):
-//   - found at its own seq: stored;
+//   - found at its own seq: stored, unless the row is not this append's
+//     (another content or send_time: a retry reclaimed the seq first), then
+//     a duplicate of that row;
 //   - found at another seq: a duplicate of that message; its own seq gets a
 //     hole row (status 1) so readers do not wait for it;
 //   - not found: its seq was taken by another message (a re-seeded counter
 //     handed it out twice); the append fails (503, the client retries).
 // Only stored appends write state and group rows.
 //
+// A reclaimed append (CommitItem::reclaimed: the retry of a message whose
+// first commit failed, at the seq Redis reserved for it then) is written on
+// its own, before the others, with a single-row INSERT whose affected-row
+// count says exactly whether this batch stored it:
+//   - inserted: stored;
+//   - the seq is occupied: by this message (the first attempt committed
+//     after all, or a concurrent retry on another gateway won): a duplicate
+//     of it; by anything else: kSeqTaken;
+//   - too late: the oldest row above its seq is older than `late_limit`, so
+//     readers may already have skipped the seq as a hole (sql_reads.h). It
+//     gets a hole row instead and the outcome is kTooLate (the append takes
+//     a new seq).
+// late_limit is half the readers' hole_timeout: the other half bounds how
+// long the transaction may take between the check and its COMMIT.
+//
 // Thread contract: runs on a mysql worker thread, inside a transaction.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -66,15 +84,19 @@ struct CommitItem {
   std::vector<std::string> members;
   SenderAck sender_ack = SenderAck::kMovesToTheMessage;
   std::optional<GroupChangeRows> change;
+  // The seq was reserved by an earlier, failed attempt of this message (a
+  // retry), not assigned just now: see above.
+  bool reclaimed = false;
 };
 
 struct ItemOutcome {
-  enum class Kind { kStored, kDuplicate, kSeqTaken };
+  enum class Kind { kStored, kDuplicate, kSeqTaken, kTooLate };
   Kind kind = Kind::kStored;
   std::optional<protocol::Message> original;  // kDuplicate: the stored message
 };
 
 base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
-                                                  const std::vector<const CommitItem*>& items);
+                                                  const std::vector<const CommitItem*>& items,
+                                                  std::chrono::milliseconds late_limit);
 
 }  // namespace parley::store

@@ -46,12 +46,15 @@ struct ClusterStoreOptions {
   std::chrono::milliseconds commit_deadline{1000};
   // A missing seq (a hole: its append failed) older than this is skipped by
   // readers; a younger one may still be committing, so readers stop before it.
-  // Must exceed commit_deadline plus the longest MySQL transaction.
+  // Must exceed commit_deadline plus the longest MySQL transaction. A retry
+  // commits at the seq its failed first attempt reserved only while the
+  // first row above it is younger than half of this (batch_writer.h).
   std::chrono::milliseconds hole_timeout{10000};
 
   // Idempotency cache: how long a committed (sender, msg_id) -> seq entry is
   // kept in Redis (MySQL's unique index answers after that), and how long a
-  // pending one lives if its gateway dies before resolving it.
+  // pending one (the seq reserved for the message) lives after it was
+  // assigned or its last attempt failed; a retry within it keeps the seq.
   std::chrono::milliseconds msgid_ttl = std::chrono::hours(24);
   std::chrono::milliseconds pending_ttl{15000};
   // A group's membership changes are serialised by a Redis lock held this

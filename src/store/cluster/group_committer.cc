@@ -106,7 +106,12 @@ asio::awaitable<void> GroupCommitter::WriteOne(std::deque<Entry> batch) {
   }
   if (items.empty()) co_return;
 
-  auto write = [&items](mysql::Session& session) { return WriteBatch(session, items); };
+  // Half the readers' hole timeout (batch_writer.h): the other half bounds
+  // the transaction between a reclaim's check and its COMMIT.
+  const std::chrono::milliseconds late_limit = options_.hole_timeout / 2;
+  auto write = [&items, late_limit](mysql::Session& session) {
+    return WriteBatch(session, items, late_limit);
+  };
   base::Result<std::vector<ItemOutcome>> outcomes = co_await pool_.Transaction(std::move(write));
   base::Bump(metrics_.store_batches_total);
   metrics_.store_batch_size.Observe(items.size());

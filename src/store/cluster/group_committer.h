@@ -12,7 +12,9 @@
 // Batches commit one at a time, so within one gateway seqs of a conversation
 // commit in order. An append that waited longer than commit_deadline is
 // answered 503 without being written: no row lands long after its seq was
-// assigned (sql_reads.h relies on it to tell holes from slow commits).
+// assigned (sql_reads.h relies on it to tell holes from slow commits); a
+// retry at a seq reserved earlier checks the rows above it instead
+// (batch_writer.h, "reclaimed").
 // A failed transaction answers every append in it with 503 and leaves
 // nothing behind (rolled back).
 //

@@ -157,6 +157,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 )lua";
 
+constexpr const char* kExpireIfEqual = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+)lua";
+
 }  // namespace
 
 const std::string& AppendScript() {
@@ -176,6 +181,11 @@ const std::string& SeedGroupScript() {
 
 const std::string& UnlockScript() {
   static const std::string source = kUnlock;
+  return source;
+}
+
+const std::string& ExpireIfEqualScript() {
+  static const std::string source = kExpireIfEqual;
   return source;
 }
 

@@ -39,7 +39,12 @@ const std::string& ChangeScript();
 // marker_ttl_ms, then (user, join_time) pairs.
 const std::string& SeedGroupScript();
 
-// Deletes KEYS[1] if it holds ARGV[1] (releases a lock we own).
+// Deletes KEYS[1] if it holds ARGV[1] (releases a lock we own, drops a
+// pending msgid entry nobody else changed).
 const std::string& UnlockScript();
+
+// Sets KEYS[1] to expire in ARGV[2] ms if it holds ARGV[1] (keeps a pending
+// msgid entry alive for the retry of a failed commit).
+const std::string& ExpireIfEqualScript();
 
 }  // namespace parley::store::lua

@@ -18,12 +18,16 @@
 // a message's recipients are exactly the members at its seq.
 //
 // Seq holes: a seq is assigned before its row is durable. When the row's
-// batch fails (MySQL down), the append answers 503 and its seq stays
-// unused: the timeline has a hole there. Readers stop before a missing seq
-// younger than hole_timeout (it may be committing on another gateway) and
-// skip older ones (sql_reads.h); a duplicate found at commit time writes an
-// explicit hole row. So seqs are unique and ordered, but dense only while
-// MySQL stays up.
+// batch fails (MySQL down), the append answers 503 but its pending msgid
+// entry stays (TTL restarted): the seq is reserved for the message, and its
+// retry, through any gateway, commits there (a "reclaim", batch_writer.h),
+// also while the first attempt is still committing or after its gateway
+// died; MySQL's unique keys keep one row. Readers stop before a missing seq
+// younger than hole_timeout and skip older ones (sql_reads.h); a reclaim
+// that comes too late for that rule gets a hole row and a new seq, and a
+// duplicate found at commit time writes an explicit hole row. So seqs are
+// unique and ordered, and dense unless a failed message is not retried in
+// time (docs/design.md "Order" lists the cases).
 //
 // Thread contract: every method may be called from any thread and resumes
 // the caller on its own executor. Blocking MySQL calls run on the pool's
@@ -113,10 +117,14 @@ class RedisMysqlStore final : public core::Store {
   asio::awaitable<base::Result<core::AppendResult>> Duplicate(std::string sender_id,
                                                               std::string msg_id,
                                                               bool committed);
-  // Commits an append whose seq Redis assigned, and answers it.
+  // Commits an append whose seq Redis assigned, and answers it. With
+  // `too_late` the seq was reserved by an earlier attempt of the message
+  // (CommitItem::reclaimed); *too_late is set when the seq was given up and
+  // its pending entry dropped: the caller then assigns a new seq.
   asio::awaitable<base::Result<core::AppendResult>> Finish(
       const core::AppendRequest& request, std::int64_t seq, core::MemberList recipients,
-      bool inboxed, std::optional<GroupChangeRows> change, SenderAck sender_ack);
+      bool inboxed, std::optional<GroupChangeRows> change, SenderAck sender_ack,
+      bool* too_late = nullptr);
   asio::awaitable<base::Result<core::MemberList>> CurrentRecipients(std::string conversation_id);
   // The leading arguments of the append and change scripts: the message and
   // the limits its inbox writes obey.
@@ -133,6 +141,8 @@ class RedisMysqlStore final : public core::Store {
                                                         std::vector<std::string> args);
   // Background Redis writes after a commit or a failure (not awaited).
   void Forget(std::vector<std::string> keys);
+  // Restarts the pending entry's TTL if it still holds `pending`.
+  void KeepPending(const std::string& msgid_key, const std::string& pending);
   void MarkCommitted(const std::string& sender_id, const std::string& msg_id,
                      const MsgIdEntry& entry);
 

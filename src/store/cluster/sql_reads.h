@@ -9,6 +9,9 @@
 // page stops before it ("a reader never sees seq N+1 before N is readable").
 // The age of a missing seq is the age of the row after it: that row's seq
 // was assigned later, so the missing one has been pending at least as long.
+// A first attempt commits within commit_deadline of its seq; a retry at a
+// seq reserved earlier commits only while the row above is younger than
+// hole_timeout / 2 (batch_writer.h). So a skipped seq never fills later.
 
 #include <chrono>
 #include <cstddef>

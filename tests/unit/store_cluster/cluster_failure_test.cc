@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "mysql/session.h"
 #include "redis/client.h"
 #include "unit/store_cluster/cluster_store_fixture.h"
 
@@ -34,6 +35,29 @@ class ClusterFailureTest : public ClusterStoreTest {
       std::this_thread::sleep_for(50ms);
     }
   }
+  core::AppendResult SendEventually(RedisMysqlStore& store, core::AppendRequest request) {
+    const auto deadline = Clock::now() + 15s;
+    for (;;) {
+      auto r = Run(store.Append(request));
+      if (r || Clock::now() > deadline) return r.value();
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  // Every timeline row of `conv` as (seq, status), holes (status 1) included.
+  std::vector<std::pair<std::int64_t, std::int64_t>> Rows(const std::string& conv) {
+    mysql::Session sql(options_.mysql);
+    EXPECT_TRUE(sql.EnsureConnected());
+    auto r = sql.Execute(
+        "SELECT seq, status FROM timeline_message WHERE conversation_id = ? ORDER BY seq", {conv});
+    EXPECT_TRUE(r);
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    if (!r) return out;
+    for (const auto& row : r->rows) {
+      out.emplace_back(std::stoll(std::string(*row[0])), std::stoll(std::string(*row[1])));
+    }
+    return out;
+  }
+  using RowList = std::vector<std::pair<std::int64_t, std::int64_t>>;
 };
 
 TEST_F(ClusterFailureTest, RedisLosingItsDataNeverRepeatsASeq) {
@@ -95,15 +119,114 @@ TEST_F(ClusterFailureTest, MysqlDownAnswers503LeavesNothingAndRecovers) {
   mysql_->Restart();
   auto stored = SendEventually(Chat("alice", kAB, "m2", {"alice", "bob"}));
   EXPECT_FALSE(stored.duplicate);
-  // The failed attempts' seqs are holes: readers skip them once they are old.
-  options_.hole_timeout = 0ms;
+  EXPECT_EQ(stored.seq, 2) << "the retries kept the seq the first attempt reserved";
+  EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 2})) << "nothing half-written is visible";
+  EXPECT_EQ(Rows(kAB), (RowList{{1, 0}, {2, 0}})) << "no hole";
+  EXPECT_EQ(Run(store_->MaxSeq(kAB)).value(), 2);
+}
+
+// Issue 11: a message whose commit failed keeps its seq; its retry commits
+// there through any gateway, and the timeline stays dense.
+TEST_F(ClusterFailureTest, RetryAfterMysqlOutageCommitsAtTheReservedSeqOnAnyGateway) {
+  RedisMysqlStore& other = Second();
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  mysql_->Kill9();
+  EXPECT_EQ(Try(Chat("alice", kAB, "m2", {"alice", "bob"})), base::Code::kUnavailable);
+  EXPECT_EQ(Try(Chat("bob", kAB, "m3", {"alice", "bob"})), base::Code::kUnavailable);
+  auto during = Run(other.Append(Chat("alice", kAB, "m2", {"alice", "bob"})));
+  ASSERT_FALSE(during);
+  EXPECT_EQ(during.error().code, base::Code::kUnavailable);
+  mysql_->Restart();
+
+  // m2 retried through the other gateway, m3 through the first, in reverse order.
+  auto m3 = SendEventually(Chat("bob", kAB, "m3", {"alice", "bob"}));
+  EXPECT_EQ(m3.seq, 3);
+  EXPECT_FALSE(m3.duplicate);
+  auto m2 = SendEventually(other, Chat("alice", kAB, "m2", {"alice", "bob"}));
+  EXPECT_EQ(m2.seq, 2);
+  EXPECT_FALSE(m2.duplicate);
+  EXPECT_EQ(*m2.recipients, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(Send(Chat("alice", kAB, "m4", {"alice", "bob"})).seq, 4);
+  auto again = Send(Chat("alice", kAB, "m2", {"alice", "bob"}));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.seq, 2);
+
+  EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(Rows(kAB), (RowList{{1, 0}, {2, 0}, {3, 0}, {4, 0}})) << "dense, no hole row";
+}
+
+// A group message's retry after an outage, with its recipients.
+TEST_F(ClusterFailureTest, GroupRetryAfterMysqlOutageKeepsItsSeq) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  mysql_->Kill9();
+  EXPECT_EQ(Try(Chat("bob", kG, "g1")), base::Code::kUnavailable);
+  mysql_->Restart();
+  auto g1 = SendEventually(Chat("bob", kG, "g1"));
+  EXPECT_EQ(g1.seq, 2);
+  EXPECT_FALSE(g1.duplicate);
+  EXPECT_EQ(*g1.recipients, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(Rows(kG), (RowList{{1, 0}, {2, 0}}));
+}
+
+// The retries of a message whose gateway died after reserving its seq (its
+// pending entry is all that is left), on two gateways at once: one commits,
+// the other answers the same seq as a duplicate, at once (no 15 s wait).
+TEST_F(ClusterFailureTest, ConcurrentRetriesOfAnOrphanedAppendCommitOnce) {
+  RedisMysqlStore& other = Second();
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  RedisCommand({"INCR", "im:seq:" + kAB});
+  RedisCommand({"SET", "im:msgid:alice:m2", "P|2|" + kAB, "PX", "15000"});
+  const auto start = Clock::now();
+  base::Result<core::AppendResult> results[2];
+  std::thread first([&] { results[0] = Run(store_->Append(Chat("alice", kAB, "m2", {"alice", "bob"}))); });
+  std::thread second([&] { results[1] = Run(other.Append(Chat("alice", kAB, "m2", {"alice", "bob"}))); });
+  first.join();
+  second.join();
+  EXPECT_LT(Clock::now() - start, 2s);
+  ASSERT_TRUE(results[0]) << results[0].error().message;
+  ASSERT_TRUE(results[1]) << results[1].error().message;
+  EXPECT_EQ(results[0]->seq, 2);
+  EXPECT_EQ(results[1]->seq, 2);
+  EXPECT_EQ(results[0]->duplicate + results[1]->duplicate, 1) << "one stored, one duplicate";
+  EXPECT_EQ(Send(Chat("bob", kAB, "m3", {"alice", "bob"})).seq, 3);
+  EXPECT_EQ(Rows(kAB), (RowList{{1, 0}, {2, 0}, {3, 0}}));
+}
+
+// A retry that comes when readers may have skipped its seq (the row above is
+// older than half the hole timeout) gives the seq up: a hole row, a new seq.
+TEST_F(ClusterFailureTest, RetryTooLateForItsReservedSeqTakesANewOne) {
+  options_.hole_timeout = 200ms;
   Reopen();
-  std::this_thread::sleep_for(10ms);
-  auto seqs = Seqs(kAB);
-  ASSERT_EQ(seqs.size(), 2u) << "nothing half-written became visible";
-  EXPECT_EQ(seqs[0], 1);
-  EXPECT_EQ(seqs[1], stored.seq);
-  EXPECT_EQ(Run(store_->MaxSeq(kAB)).value(), stored.seq);
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  RedisCommand({"INCR", "im:seq:" + kAB});
+  RedisCommand({"SET", "im:msgid:alice:m2", "P|2|" + kAB, "PX", "15000"});
+  Send(Chat("bob", kAB, "m3", {"alice", "bob"}));
+  std::this_thread::sleep_for(150ms);  // > hole_timeout / 2
+  auto m2 = Send(Chat("alice", kAB, "m2", {"alice", "bob"}));
+  EXPECT_FALSE(m2.duplicate);
+  EXPECT_EQ(m2.seq, 4);
+  EXPECT_EQ(Rows(kAB), (RowList{{1, 0}, {2, 1}, {3, 0}, {4, 0}}));
+  EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 3, 4}));
+  auto again = Send(Chat("alice", kAB, "m2", {"alice", "bob"}));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.seq, 4);
+}
+
+// A reused msg_id with other content, while the first attempt's seq is
+// reserved: the first one to commit is the message; the other is its
+// duplicate (the core answers that 409).
+TEST_F(ClusterFailureTest, ReclaimedSeqHoldsOneMessageOnly) {
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  RedisCommand({"INCR", "im:seq:" + kAB});
+  RedisCommand({"SET", "im:msgid:alice:m2", "P|2|" + kAB, "PX", "15000"});
+  auto retry = Chat("alice", kAB, "m2", {"alice", "bob"});
+  retry.message.content = "second thoughts";
+  auto stored = Send(retry);
+  EXPECT_EQ(stored.seq, 2);
+  EXPECT_FALSE(stored.duplicate);
+  auto other = Send(Chat("alice", kAB, "m2", {"alice", "bob"}));
+  EXPECT_TRUE(other.duplicate);
+  EXPECT_NE(other.message_json->find("second thoughts"), std::string::npos);
 }
 
 TEST_F(ClusterFailureTest, ReadersStopBeforeAYoungHole) {
