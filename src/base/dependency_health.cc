@@ -56,7 +56,9 @@ void DependencyHealth::ReportDown(Dependency dependency, std::string_view error)
   std::lock_guard lock(e.transition_mu);
   if (e.state.load(std::memory_order_relaxed) == State::kDown) return;  // another caller won
   e.state.store(State::kDown, std::memory_order_release);
-  e.down_since_ms = now;
+  // With a grace the outage began at the last success, not at this report.
+  const std::int64_t last_up = e.last_up_ms.load(std::memory_order_relaxed);
+  e.down_since_ms = grace > 0 && last_up > 0 ? last_up : now;
   e.down_total.fetch_add(1, std::memory_order_relaxed);
   spdlog::warn("{} down: {}", DependencyName(dependency), error);
 }

@@ -13,7 +13,7 @@
 // transition takes a mutex and logs.
 //
 // Grace (Track): a failure reported within `grace` of the last ReportUp does
-// not count. MySQL needs it because its evidence comes per query from a pool
+// not count, and the outage's duration is counted from that last ReportUp. MySQL needs it because its evidence comes per query from a pool
 // of connections: after a restart every pooled connection fails once while
 // the others already succeed, and an overloaded pool refuses some queries
 // while serving others; without a grace each such query would be a

@@ -305,7 +305,7 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
     Forget(std::move(stale));
     co_return outcome.error();
   }
-  mysql_ok_ = true;
+  Note(outcome);
   switch (outcome->kind) {
     case ItemOutcome::Kind::kStored: {
       MarkCommitted(m.sender_id, m.msg_id, MsgIdEntry{true, seq, m.conversation_id});
