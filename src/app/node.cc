@@ -186,6 +186,7 @@ void Node::OpenCluster() {
     bus_options.gateway_id = config_.gateway_id;
     bus_options.redis_host = redis.host;
     bus_options.redis_port = redis.port;
+    bus_options.redis.health = &metrics_.dependencies;
     auto bus = cluster::RedisBus::Open(bus_options, backend_io_->get_executor());
     if (!bus) throw std::runtime_error("cluster bus: " + bus.error().message);
     redis_bus_ = bus->get();

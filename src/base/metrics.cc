@@ -128,6 +128,7 @@ std::string Metrics::RenderPrometheus() const {
     store_commit_seconds.Render(out, "parley_store_commit_seconds",
                                 "Time to make one store batch durable.");
   }
+  dependencies.Render(out);
   std::lock_guard lock(collectors_mu_);
   for (const auto& collect : collectors_) collect(out);
   return out;

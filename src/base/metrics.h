@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/dependency_health.h"
 #include "base/histogram.h"
 
 namespace parley::base {
@@ -69,6 +70,11 @@ struct Metrics {
   // feeds is not rendered, so no exported figure stays 0 by omission.
   std::atomic<bool> store_batch_size_fed{false};
   std::atomic<bool> store_commit_fed{false};
+
+  // Up/down of MySQL and Redis as this gateway sees them; the cluster store,
+  // Redis clients and subscribers report to it (docs/design.md "Backend
+  // outages"). Rendered only for the dependencies they track.
+  DependencyHealth dependencies;
 
   template <class E>
   static std::size_t Index(E label) {

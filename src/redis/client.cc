@@ -38,6 +38,7 @@ asio::awaitable<base::Result<std::shared_ptr<Client>>> Client::Connect(
   std::shared_ptr<Client> client(
       new Client(std::move(executor), std::move(host), port, std::move(options)));
   client->SetCurrent(std::move(*first));
+  if (client->options_.health) client->options_.health->Track(base::Dependency::kRedis);
   asio::co_spawn(client->strand_, client->Reconnect(client), asio::detached);
   co_return client;
 }
@@ -81,14 +82,19 @@ asio::awaitable<void> Client::Reconnect(std::shared_ptr<Client> /*keep_alive*/) 
   const std::string where = host_ + ":" + std::to_string(port_);
   while (!closed_) {
     std::shared_ptr<Connection> conn = Current();
+    std::string why = "not connected";
     if (conn) {
       co_await conn->WaitClosed();
+      why = conn->close_reason();
       conn.reset();
     }
     if (closed_) co_return;
     // Answer 503 at once from now on rather than queue on a dead connection.
     SetCurrent(nullptr);
-    spdlog::warn("redis: lost {}, reconnecting", where);
+    // The dependency's log line is DependencyHealth's, once per outage for
+    // all the clients of this process; this one is per client.
+    spdlog::debug("redis: lost {}, reconnecting", where);
+    if (options_.health) options_.health->ReportDown(base::Dependency::kRedis, where + ": " + why);
     auto delay = options_.reconnect_min;
     for (;;) {
       backoff_.expires_after(delay);
@@ -103,7 +109,8 @@ asio::awaitable<void> Client::Reconnect(std::shared_ptr<Client> /*keep_alive*/) 
           co_return;
         }
         SetCurrent(std::move(*next));
-        spdlog::info("redis: reconnected to {}", where);
+        spdlog::debug("redis: reconnected to {}", where);
+        if (options_.health) options_.health->ReportUp(base::Dependency::kRedis);
         break;
       }
       delay = std::min(delay * 2, options_.reconnect_max);

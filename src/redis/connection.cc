@@ -161,6 +161,7 @@ asio::awaitable<void> Connection::Watchdog(std::shared_ptr<Connection> /*keep_al
 
 void Connection::Fail(const std::string& why, bool expected) {
   if (!open_.exchange(false, std::memory_order_acq_rel)) return;
+  close_reason_ = why;
   spdlog::log(expected ? spdlog::level::debug : spdlog::level::warn,
               "redis: connection {} closed: {} ({} commands in flight)",
               static_cast<const void*>(this), why, in_flight_commands_);

@@ -66,6 +66,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Completes (with success) once the connection is closed or lost.
   asio::awaitable<base::Result<void>> WaitClosed();
+  // Why it closed ("connection closed by server", "timeout", ...); read it
+  // only after WaitClosed completed.
+  const std::string& close_reason() const { return close_reason_; }
   // Answers every command in flight 503 and closes the socket. Idempotent.
   void Close();
   bool is_open() const { return open_.load(std::memory_order_acquire); }
@@ -104,6 +107,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<Pending> in_flight_;
   std::size_t in_flight_commands_ = 0;
   std::vector<base::Completion<void>> close_waiters_;
+  std::string close_reason_;  // set once, on the strand, before close_waiters_ run
   ReplyReader reader_;
   std::array<char, 16 * 1024> read_buffer_;
 };

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <string>
 
+#include "base/dependency_health.h"
+
 namespace parley::redis {
 
 struct Options {
@@ -24,6 +26,10 @@ struct Options {
   std::size_t max_in_flight = 100000;
   // Sent as AUTH after connecting when not empty.
   std::string password;
+  // When set (it must outlive the client): a Client reports its connection
+  // losses and reconnects as Dependency::kRedis, a Subscriber as
+  // kRedisPubsub (docs/design.md "Backend outages").
+  base::DependencyHealth* health = nullptr;
 };
 
 }  // namespace parley::redis

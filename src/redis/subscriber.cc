@@ -43,6 +43,7 @@ std::shared_ptr<Subscriber> Subscriber::Start(asio::any_io_executor executor, st
   std::shared_ptr<Subscriber> sub(new Subscriber(std::move(executor), std::move(host), port,
                                                  std::move(options), std::move(on_message),
                                                  std::move(on_resubscribed)));
+  if (sub->options_.health) sub->options_.health->Track(base::Dependency::kRedisPubsub);
   asio::co_spawn(sub->strand_, sub->Run(sub), asio::detached);
   return sub;
 }
@@ -79,13 +80,14 @@ asio::awaitable<void> Subscriber::Run(std::shared_ptr<Subscriber> self) {
         std::vector<std::string> all(channels_.begin(), channels_.end());
         Send("SUBSCRIBE", all, std::nullopt);
       }
-      if (ever_connected) spdlog::info("redis: subscriber reconnected to {}", where);
+      if (ever_connected) spdlog::debug("redis: subscriber reconnected to {}", where);
       ever_connected = true;
+      if (options_.health) options_.health->ReportUp(base::Dependency::kRedisPubsub);
       asio::co_spawn(strand_, WriteLoop(self, generation_), asio::detached);
       asio::co_spawn(strand_, Watchdog(self, generation_), asio::detached);
       co_await ReadLoop();
       if (closed_) co_return;
-      spdlog::warn("redis: subscriber lost {}, reconnecting", where);
+      spdlog::debug("redis: subscriber lost {}, reconnecting", where);
     }
     backoff_.expires_after(delay);
     co_await backoff_.async_wait(kAsTuple);
@@ -224,7 +226,14 @@ void Subscriber::Drop(const std::string& why) {
   for (Waiter& w : waiters) {
     if (w.done) std::move (*w.done)(Unavailable(why));
   }
-  if (was_connected && !closed_) spdlog::warn("redis: subscriber connection closed: {}", why);
+  // One warning per outage, from DependencyHealth, rather than per connection.
+  if (was_connected && !closed_) {
+    spdlog::debug("redis: subscriber connection closed: {}", why);
+    if (options_.health) {
+      options_.health->ReportDown(base::Dependency::kRedisPubsub,
+                                  host_ + ":" + std::to_string(port_) + ": " + why);
+    }
+  }
 }
 
 }  // namespace parley::redis

@@ -341,7 +341,7 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
     }
     co_return outcome.error();
   }
-  mysql_ok_ = true;
+  Note(outcome);
   switch (outcome->kind) {
     case ItemOutcome::Kind::kStored: {
       MarkCommitted(m.sender_id, m.msg_id, MsgIdEntry{true, seq, m.conversation_id});

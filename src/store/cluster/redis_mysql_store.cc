@@ -25,6 +25,17 @@ namespace {
 
 base::Error Closed() { return base::MakeError(base::Code::kUnavailable, "store closed"); }
 
+// MySQL counts as down only after failing for this long without a success
+// (base/dependency_health.h "Grace"): after a restart each pooled connection
+// fails once on its stale socket, and an overloaded pool refuses some queries
+// while it serves others; neither is an outage. Two probe periods, so that
+// while MySQL is up a success is always this recent.
+constexpr std::chrono::milliseconds kMysqlDownGrace{2000};
+constexpr std::chrono::milliseconds kProbePeriod{1000};
+// After a failed probe: soon again, so that the stale connections of a
+// restart are used up (each fails once and reconnects) well within the grace.
+constexpr std::chrono::milliseconds kReprobePeriod{250};
+
 // Start-up only: runs `awaitable` on `io` (whose thread is running) and waits.
 template <class T>
 T RunBlocking(asio::io_context& io, asio::awaitable<T> awaitable) {
@@ -66,6 +77,8 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
   metrics->store_commit_fed.store(true, std::memory_order_relaxed);
   metrics->store_batch_size_fed.store(true, std::memory_order_relaxed);
   if (!options.clock) throw std::invalid_argument("RedisMysqlStore::Open: clock is null");
+  options.redis.health = &metrics->dependencies;
+  metrics->dependencies.Track(base::Dependency::kMysql, kMysqlDownGrace);
   if (options.inbox_retention.count() <= 0 || options.max_batch_rows == 0 ||
       options.max_pending_appends == 0 || options.max_inbox_entries == 0) {
     throw std::invalid_argument("RedisMysqlStore::Open: retention and bounds must be positive");
@@ -130,7 +143,8 @@ void RedisMysqlStore::Close() {
 }
 
 bool RedisMysqlStore::Healthy() const {
-  return !closed_ && redis_ && redis_->connected() && mysql_ok_.load();
+  return !closed_ && redis_ && redis_->connected() &&
+         metrics_.dependencies.IsUp(base::Dependency::kMysql);
 }
 
 asio::awaitable<void> RedisMysqlStore::ProbeMysql() {
@@ -138,8 +152,9 @@ asio::awaitable<void> RedisMysqlStore::ProbeMysql() {
   asio::steady_timer timer(executor);
   while (!closed_) {
     base::Result<mysql::QueryResult> pong = co_await pool_->Execute("SELECT 1");
-    mysql_ok_ = pong.has_value();
-    timer.expires_after(std::chrono::seconds(1));
+    if (closed_) co_return;  // "mysql pool closed" is no outage
+    Note(pong);
+    timer.expires_after(pong ? kProbePeriod : kReprobePeriod);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }

@@ -103,8 +103,9 @@ class RedisMysqlStore final : public core::Store {
                                                            std::size_t limit) override;
   void Close() override;
 
-  // Both Redis and MySQL answered recently (MySQL is probed every second).
-  // For /healthz; any thread.
+  // Redis is connected and MySQL is up as metrics.dependencies sees it (a
+  // probe every second, and the outcome of every MySQL call). For /healthz;
+  // any thread.
   bool Healthy() const;
 
  private:
@@ -152,13 +153,16 @@ class RedisMysqlStore final : public core::Store {
                     core::MemberList members);
 
   asio::awaitable<void> ProbeMysql();
-  // Keeps mysql_ok_ current from the outcome of every MySQL call.
+  // Reports the outcome of every MySQL call to metrics_.dependencies (which
+  // logs MySQL going down and coming back, once each): a success is up, a
+  // 503 is evidence of down, other errors say nothing about availability.
   template <class T>
   void Note(const base::Result<T>& result) {
     if (result) {
-      mysql_ok_ = true;
-    } else if (result.error().code == base::Code::kUnavailable) {
-      mysql_ok_ = false;
+      metrics_.dependencies.ReportUp(base::Dependency::kMysql);
+    } else if (result.error().code == base::Code::kUnavailable && !closed_) {
+      // (A closing store answers 503 "store closed": that is no outage.)
+      metrics_.dependencies.ReportDown(base::Dependency::kMysql, result.error().message);
     }
   }
 
@@ -166,7 +170,6 @@ class RedisMysqlStore final : public core::Store {
   base::Metrics& metrics_;
   const ClusterKeys keys_;
   std::atomic<bool> closed_{false};
-  std::atomic<bool> mysql_ok_{true};
 
   // The backend thread: Redis connection strands, the commit writer, probes.
   asio::io_context backend_;
