@@ -62,6 +62,7 @@ TEST_F(ClusterFailureTest, RedisLosingItsDataNeverRepeatsASeq) {
   // Inbox: a cursor from before the loss reads as expired, never as "nothing new".
   auto page = Run(store_->ReadInbox("bob", 4, 10)).value();
   EXPECT_TRUE(page.expired);
+  EXPECT_EQ(page.expired_reason, core::ExpiredReason::kReset);
   EXPECT_GT(page.latest_inbox_seq, 4);
   // Since the loss: a4, g2, and the retry of a2 (a duplicate found at
   // commit: its entry points at a hole and is skipped).
@@ -89,6 +90,7 @@ TEST_F(ClusterFailureTest, RedisLosingItsDataAfterReadDiffusionFirstRestartsInbo
   Send(Chat("alice", kAB, "a2", {"alice", "bob"}));
   auto page = Run(store_->ReadInbox("bob", 1, 10)).value();
   EXPECT_TRUE(page.expired) << "the device holding cursor 1 falls back";
+  EXPECT_EQ(page.expired_reason, core::ExpiredReason::kReset);
   EXPECT_GT(page.latest_inbox_seq, kClockFloor);
 }
 

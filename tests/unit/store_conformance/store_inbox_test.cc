@@ -102,6 +102,7 @@ TEST_P(StoreInboxTest, CursorOlderThanTheRetentionIsExpired) {
   clock().AdvanceMs(std::chrono::milliseconds(45min).count());  // 1..3 are 75 min old
   InboxPage stale = Inbox("bob", 0);
   EXPECT_TRUE(stale.expired);
+  EXPECT_EQ(stale.expired_reason, core::ExpiredReason::kRetention);
   EXPECT_TRUE(stale.entries.empty());
   EXPECT_EQ(stale.latest_inbox_seq, 5);
   InboxPage fresh = Inbox("bob", 3);
