@@ -63,6 +63,13 @@ CREATE TABLE IF NOT EXISTS user_conversation_state (
   PRIMARY KEY (user_id, conversation_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE IF NOT EXISTS cluster_state (
+  name VARCHAR(64) NOT NULL,
+  value BIGINT NOT NULL,
+  set_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE TABLE IF NOT EXISTS schema_migration (
   name VARCHAR(64) NOT NULL,
   applied_at BIGINT NOT NULL,

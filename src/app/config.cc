@@ -51,6 +51,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("fanout-threshold", c.fanout_threshold,
        "groups up to this many members get write diffusion, bigger ones read diffusion");
   flag("inbox-retention", inbox_retention, "how long inbox entries are kept (e.g. 7d, 12h)");
+  flag("max-inbox-entries", c.max_inbox_entries,
+       "cluster mode: newest inbox entries kept per user; an older SYNC cursor is expired "
+       "(\"capped\")")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   flag("gateway-id", c.gateway_id, "cluster mode: this gateway's id");
   flag("redis", c.redis, "cluster mode: Redis HOST:PORT");
   flag("mysql", c.mysql, "cluster mode: mysql://user:pass@host:port/db");

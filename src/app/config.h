@@ -22,6 +22,7 @@ struct Config {
   std::size_t max_content = 4096;
   std::size_t fanout_threshold = 500;
   std::chrono::seconds inbox_retention{7 * 24 * 3600};
+  std::size_t max_inbox_entries = 10000;  // cluster mode only
   std::chrono::milliseconds auth_timeout{10'000};
   std::string gateway_id;
   std::string redis;

@@ -177,6 +177,7 @@ void Node::OpenCluster() {
     options.mysql = std::move(*mysql);
     options.fanout_threshold = config_.fanout_threshold;
     options.inbox_retention = config_.inbox_retention;
+    options.max_inbox_entries = config_.max_inbox_entries;
     // The store runs its Redis and group-commit work on a thread of its own.
     auto opened = store::RedisMysqlStore::Open(std::move(options), &metrics_);
     cluster_store_ = opened.get();

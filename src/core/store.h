@@ -134,13 +134,34 @@ struct InboxEntry {
   std::string message_json;
 };
 
+// Why entries after a SYNC cursor are gone (SYNC's "expired_reason",
+// docs/protocol.md "SYNC").
+enum class ExpiredReason {
+  kNone,       // not expired
+  kRetention,  // older than the inbox retention (both stores)
+  kCapped,     // trimmed to the newest max_inbox_entries (cluster store)
+  kReset,      // Redis lost the inbox; inbox_seq restarted above the cursor (cluster store)
+};
+
+// The wire name of `reason` ("" for kNone).
+inline std::string_view ExpiredReasonName(ExpiredReason reason) {
+  switch (reason) {
+    case ExpiredReason::kNone: return "";
+    case ExpiredReason::kRetention: return "retention";
+    case ExpiredReason::kCapped: return "capped";
+    case ExpiredReason::kReset: return "reset";
+  }
+  return "";
+}
+
 struct InboxPage {
   std::vector<InboxEntry> entries;  // inbox_seq > the cursor, ascending
   bool has_more = false;
-  // The cursor is older than the inbox retention: entries after it were
-  // dropped (or are older than the retention). The device must fall back
-  // to CONVERSATIONS + PULL; `entries` is then empty.
+  // Entries after the cursor were dropped (or are older than the
+  // retention). The device must fall back to CONVERSATIONS + PULL;
+  // `entries` is then empty, and `expired_reason` says why (never kNone).
   bool expired = false;
+  ExpiredReason expired_reason = ExpiredReason::kNone;
   std::int64_t latest_inbox_seq = 0;  // the user's newest inbox_seq
 };
 

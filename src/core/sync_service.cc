@@ -75,13 +75,20 @@ asio::awaitable<base::Result<std::string>> SyncService::Sync(const Caller& calle
   } else if (!page.entries.empty()) {
     next = page.entries.back().inbox_seq;
   }
-  std::string body = protocol::OkResponse(protocol::Cmd::kSync, &request,
-                                          {{"next_inbox_seq", next},
-                                           {"has_more", page.has_more},
-                                           {"expired", page.expired},
-                                           {"conversations", std::move(groups)},
-                                           {"conversations_truncated", truncated},
-                                           {"next_groups_since", next_groups_since}});
+  boost::json::object fields = {{"next_inbox_seq", next},
+                                 {"has_more", page.has_more},
+                                 {"expired", page.expired},
+                                 {"conversations", std::move(groups)},
+                                 {"conversations_truncated", truncated},
+                                 {"next_groups_since", next_groups_since}};
+  if (page.expired) {
+    // A store that cannot tell says "retention", the reason both stores share.
+    const ExpiredReason reason = page.expired_reason == ExpiredReason::kNone
+                                     ? ExpiredReason::kRetention
+                                     : page.expired_reason;
+    fields["expired_reason"] = ExpiredReasonName(reason);
+  }
+  std::string body = protocol::OkResponse(protocol::Cmd::kSync, &request, std::move(fields));
   protocol::AppendRawField(body, "payload", EntriesJson(page.entries));
   co_return body;
 }

@@ -614,25 +614,7 @@ asio::awaitable<base::Result<void>> RedisMysqlStore::SeedGroup(std::string group
   co_return base::Result<void>{};
 }
 
-// Where a lost inbox_seq restarts. A fresh cluster (no message yet) starts
-// at 0. After Redis lost its data, at the wall clock in µs: every inbox_seq
-// handed out before was at most the previous floor plus the user's entries
-// since, which stays below it unless a user got over 1000 entries per ms on
-// average. So no device's cursor is ever ahead of its new inbox_seq, and old
-// cursors read as expired (the device falls back to CONVERSATIONS + PULL).
-asio::awaitable<base::Result<void>> RedisMysqlStore::SeedInboxFloor() {
-  auto read = [](mysql::Session& s) { return sql::AnyMessage(s); };
-  base::Result<bool> any = co_await pool_->Run(std::move(read));
-  Note(any);
-  if (!any) co_return any.error();
-  const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-  redis::Args set = {"SET", keys_.InboxFloor(), std::to_string(*any ? now_us : 0), "NX"};
-  base::Result<redis::Reply> reply = co_await redis_->Command(std::move(set));
-  if (!reply) co_return reply.error();
-  co_return base::Result<void>{};
-}
+// SeedInboxFloor: inbox_floor.cc.
 
 void RedisMysqlStore::Forget(std::vector<std::string> keys) {
   redis::Args del = {"DEL"};

@@ -6,7 +6,8 @@
 //   {p}msgid:{uid}:{msg_id}    STRING  "P|seq|conv" pending / "C|seq|conv" committed
 //   {p}inbox_seq:{uid}         STRING  the user's last assigned inbox_seq (no TTL: never goes back)
 //   {p}inbox:{uid}             ZSET    score inbox_seq, member "inbox_seq|send_time|seq|conv"
-//   {p}inbox_floor             STRING  where a lost inbox_seq restarts (see SeedInboxFloor)
+//   {p}inbox_floor             STRING  where a lost inbox_seq restarts (inbox_floor.cc)
+//   {p}inbox_floor_claim       STRING  the gateway choosing the floor (PX, a few seconds)
 //   {p}group:{gid}             HASH    exists (1, or 0 = "no such group" marker), token, name,
 //                                      owner, created_at
 //   {p}members:{gid}           HASH    user -> join_time (ms)
@@ -35,6 +36,7 @@ class ClusterKeys {
   std::string InboxSeq(std::string_view uid) const { return Cat("inbox_seq:", uid); }
   std::string Inbox(std::string_view uid) const { return Cat("inbox:", uid); }
   std::string InboxFloor() const { return p_ + "inbox_floor"; }
+  std::string InboxFloorClaim() const { return p_ + "inbox_floor_claim"; }
   std::string Group(std::string_view gid) const { return Cat("group:", gid); }
   std::string Members(std::string_view gid) const { return Cat("members:", gid); }
   std::string GroupLock(std::string_view gid) const { return Cat("lock:group:", gid); }

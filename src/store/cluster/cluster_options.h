@@ -2,7 +2,7 @@
 // Settings of the cluster Store (RedisMysqlStore): where Redis and MySQL are,
 // and the knobs that shape group commit, the inbox and the handling of seq
 // holes. `parleyd --redis HOST:PORT --mysql URL` fills the addresses;
-// --fanout-threshold and --inbox-retention the inbox knobs.
+// --fanout-threshold, --inbox-retention and --max-inbox-entries the inbox knobs.
 
 #include <chrono>
 #include <cstddef>
@@ -31,7 +31,7 @@ struct ClusterStoreOptions {
   // reported expired and trimmed; an idle inbox key expires after it.
   std::chrono::milliseconds inbox_retention = std::chrono::hours(24 * 7);
   // Newest entries kept per inbox (a bound on Redis memory per user); an
-  // older cursor is reported expired.
+  // older cursor is reported expired, reason "capped". --max-inbox-entries.
   std::size_t max_inbox_entries = 10000;
 
   // Group commit: a batch waits at most this long for more appends (0: only

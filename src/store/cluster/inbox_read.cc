@@ -17,6 +17,29 @@ constexpr std::size_t kMaxPage = 10000;
 
 base::Error Corrupt() { return base::MakeError(base::Code::kInternal, "store: corrupt inbox entry"); }
 
+// Below the floor, the cursor predates Redis losing the inbox (after a loss
+// every inbox_seq starts above the floor; on a fresh cluster the floor is 0,
+// below every cursor). Otherwise the entries after it were trimmed: by the
+// cap when the inbox is full and the next kept entry is recent, else by
+// the retention.
+core::ExpiredReason WhyExpired(std::int64_t after, const InboxItem* next_kept,
+                               const redis::Reply& floor, const redis::Reply& kept,
+                               std::size_t max_entries, std::int64_t too_old) {
+  if (floor.IsString()) {
+    try {
+      if (after < std::stoll(floor.str())) return core::ExpiredReason::kReset;
+    } catch (...) {
+      // A corrupt floor: say what the entries say.
+    }
+  }
+  const bool full = kept.IsInteger() &&
+                    static_cast<std::size_t>(kept.integer()) >= max_entries;
+  if (full && next_kept != nullptr && next_kept->send_time >= too_old) {
+    return core::ExpiredReason::kCapped;
+  }
+  return core::ExpiredReason::kRetention;
+}
+
 }  // namespace
 
 asio::awaitable<base::Result<core::InboxPage>> RedisMysqlStore::ReadInbox(
@@ -31,7 +54,10 @@ asio::awaitable<base::Result<core::InboxPage>> RedisMysqlStore::ReadInbox(
   std::vector<redis::Args> reads = {
       {"GET", keys_.InboxSeq(user_id)},
       {"ZRANGEBYSCORE", keys_.Inbox(user_id), "(" + std::to_string(after), "+inf", "LIMIT", "0",
-       std::to_string(want + 1)}};
+       std::to_string(want + 1)},
+      // For an expired cursor's reason only.
+      {"GET", keys_.InboxFloor()},
+      {"ZCARD", keys_.Inbox(user_id)}};
   base::Result<std::vector<redis::Reply>> replies = co_await redis_->Pipeline(std::move(reads));
   if (!replies) co_return replies.error();
 
@@ -53,11 +79,15 @@ asio::awaitable<base::Result<core::InboxPage>> RedisMysqlStore::ReadInbox(
     items.push_back(std::move(*item));
   }
   // Entries are trimmed from the oldest, so the first one after the cursor
-  // tells whether the cursor fell behind the retention.
+  // tells whether the cursor fell behind: it must be the very next one
+  // (a new device's cursor 0 needs the user's first entry, inbox_seq 1 on a
+  // fresh cluster: inbox_floor.cc), and within the retention.
   const std::int64_t now = options_.clock->NowMs();
-  if (items.empty() || items[0].inbox_seq != after + 1 ||
-      items[0].send_time < now - options_.inbox_retention.count()) {
+  const std::int64_t too_old = now - options_.inbox_retention.count();
+  if (items.empty() || items[0].inbox_seq != after + 1 || items[0].send_time < too_old) {
     page.expired = true;
+    page.expired_reason = WhyExpired(after, items.empty() ? nullptr : &items[0], (*replies)[2],
+                                     (*replies)[3], options_.max_inbox_entries, too_old);
     co_return page;
   }
   const std::size_t take = std::min(want, items.size());

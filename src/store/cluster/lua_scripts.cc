@@ -162,6 +162,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 )lua";
 
+constexpr const char* kSetFloor = R"lua(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'NX')
+redis.call('DEL', KEYS[1])
+return 1
+)lua";
+
 }  // namespace
 
 const std::string& AppendScript() {
@@ -186,6 +193,11 @@ const std::string& UnlockScript() {
 
 const std::string& ExpireIfEqualScript() {
   static const std::string source = kExpireIfEqual;
+  return source;
+}
+
+const std::string& SetFloorScript() {
+  static const std::string source = kSetFloor;
   return source;
 }
 

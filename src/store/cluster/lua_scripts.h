@@ -47,4 +47,10 @@ const std::string& UnlockScript();
 // msgid entry alive for the retry of a failed commit).
 const std::string& ExpireIfEqualScript();
 
+// Sets KEYS[2] (the inbox floor) to ARGV[2] unless it exists, and releases
+// KEYS[1] (the floor claim), only while KEYS[1] holds ARGV[1]: a claim that
+// expired or that Redis lost (with the data it guarded) sets nothing.
+// Answers 1 when the claim held, else 0.
+const std::string& SetFloorScript();
+
 }  // namespace parley::store::lua

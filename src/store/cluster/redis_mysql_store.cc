@@ -113,6 +113,12 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
     return *RunBlocking(store->backend_, command(store->redis_, std::move(args)));
   };
   MigrateClusterConversationIds(o.mysql, redis_command, o.key_prefix);
+  base::Result<void> recorded = *RunBlocking(store->backend_,
+                                             store->RecordInboxStateOfAnOlderVersion());
+  if (!recorded) {
+    throw std::runtime_error("cannot record the inbox state in mysql: " +
+                             recorded.error().message);
+  }
   store->committer_ =
       std::make_unique<GroupCommitter>(*store->pool_, store->backend_.get_executor(), o, *metrics);
   asio::co_spawn(store->backend_, store->ProbeMysql(), asio::detached);
@@ -128,7 +134,8 @@ RedisMysqlStore::RedisMysqlStore(ClusterStoreOptions options, base::Metrics& met
       append_script_(std::make_unique<redis::Script>(lua::AppendScript())),
       change_script_(std::make_unique<redis::Script>(lua::ChangeScript())),
       seed_group_script_(std::make_unique<redis::Script>(lua::SeedGroupScript())),
-      unlock_script_(std::make_unique<redis::Script>(lua::UnlockScript())) {}
+      unlock_script_(std::make_unique<redis::Script>(lua::UnlockScript())),
+      set_floor_script_(std::make_unique<redis::Script>(lua::SetFloorScript())) {}
 
 RedisMysqlStore::~RedisMysqlStore() { Close(); }
 

@@ -137,7 +137,12 @@ class RedisMysqlStore final : public core::Store {
                                            const std::string& group_id);
   asio::awaitable<base::Result<void>> SeedSeq(std::string conversation_id);
   asio::awaitable<base::Result<void>> SeedGroup(std::string group_id);
+  // inbox_floor.cc
   asio::awaitable<base::Result<void>> SeedInboxFloor();
+  // At Open: a database from before cluster_state, whose Redis holds a
+  // floor, records that Redis holds inbox state.
+  // Optional: RunBlocking needs a default-constructible result.
+  asio::awaitable<std::optional<base::Result<void>>> RecordInboxStateOfAnOlderVersion();
   asio::awaitable<base::Result<redis::Reply>> RunScript(redis::Script& script,
                                                         std::vector<std::string> args);
   // Background Redis writes after a commit or a failure (not awaited).
@@ -183,6 +188,7 @@ class RedisMysqlStore final : public core::Store {
   std::unique_ptr<redis::Script> change_script_;
   std::unique_ptr<redis::Script> seed_group_script_;
   std::unique_ptr<redis::Script> unlock_script_;
+  std::unique_ptr<redis::Script> set_floor_script_;
 
   struct CachedGroup {
     std::string token;

@@ -64,6 +64,15 @@ const std::vector<std::string_view>& SchemaStatements() {
   updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   PRIMARY KEY (user_id, conversation_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      // Cluster-wide facts that must outlive Redis. 'inbox_state': Redis has
+      // held inbox state (an inbox_floor) since set_at, so a missing floor
+      // means Redis lost its data (inbox_floor.cc).
+      R"sql(CREATE TABLE IF NOT EXISTS cluster_state (
+  name VARCHAR(64) NOT NULL,
+  value BIGINT NOT NULL,
+  set_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
       // One row per data migration done (conversation_id_migration.h).
       R"sql(CREATE TABLE IF NOT EXISTS schema_migration (
   name VARCHAR(64) NOT NULL,

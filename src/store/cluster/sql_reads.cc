@@ -138,12 +138,6 @@ base::Result<std::int64_t> MaxAssignedSeq(mysql::Session& session, const std::st
   return IntAt(r.rows[0], 0);
 }
 
-base::Result<bool> AnyMessage(mysql::Session& session) {
-  PARLEY_ASSIGN_OR_RETURN(mysql::QueryResult r,
-                          session.Execute("SELECT 1 FROM timeline_message LIMIT 1"));
-  return !r.rows.empty();
-}
-
 base::Result<std::optional<protocol::Message>> FindMessage(mysql::Session& session,
                                                            const std::string& sender_id,
                                                            const std::string& msg_id) {

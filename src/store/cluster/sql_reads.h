@@ -41,8 +41,6 @@ base::Result<TimelinePage> ReadBefore(mysql::Session& session, const std::string
 
 // The highest seq holding a message; 0 when none.
 base::Result<std::int64_t> MaxSeq(mysql::Session& session, const std::string& conv);
-// Whether any message was ever stored (a fresh cluster has none).
-base::Result<bool> AnyMessage(mysql::Session& session);
 // The highest seq ever assigned and written (holes included); 0 when none.
 base::Result<std::int64_t> MaxAssignedSeq(mysql::Session& session, const std::string& conv);
 

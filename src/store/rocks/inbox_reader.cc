@@ -77,6 +77,7 @@ base::Result<core::InboxPage> ReadInboxPage(RocksDb& db, std::string_view user_i
     // oldest, so the first run tells whether the cursor fell behind.
     if (first && (run->first_inbox_seq > after + 1 || run->newest_send_time < expired_before_ms)) {
       page.expired = true;
+      page.expired_reason = core::ExpiredReason::kRetention;  // the only trimming here
       return page;
     }
     for (const InboxRunEntry& entry : run->entries) {
@@ -93,6 +94,7 @@ base::Result<core::InboxPage> ReadInboxPage(RocksDb& db, std::string_view user_i
   // No run at all after a cursor below the newest inbox_seq: swept.
   if (page.entries.empty() && !page.has_more) {
     page.expired = true;
+    page.expired_reason = core::ExpiredReason::kRetention;
     return page;
   }
 

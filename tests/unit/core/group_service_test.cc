@@ -132,6 +132,7 @@ TEST_F(GroupServiceTest, ExpiredCursorIsToldSo) {
   store_.TrimInboxForTest("bob", 2);
   auto sync = Send(*bob, {{"cmd", 6}, {"inbox_seq", 0}});
   EXPECT_TRUE(sync.at("expired").as_bool());
+  EXPECT_EQ(sync.at("expired_reason").as_string(), "capped");
   EXPECT_EQ(sync.at("next_inbox_seq").as_int64(), 3);
   EXPECT_TRUE(sync.at("payload").as_array().empty());
 }

@@ -147,6 +147,7 @@ class MemoryStore : public Store {
     page.latest_inbox_seq = static_cast<std::int64_t>(entries.size());
     if (after < trimmed_upto_[user] && after < page.latest_inbox_seq) {
       page.expired = true;
+      page.expired_reason = ExpiredReason::kCapped;
       co_return page;
     }
     for (std::int64_t i = after; i < page.latest_inbox_seq; ++i) {

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
+#include "base/ids.h"
 #include "mysql/session.h"
 #include "redis/client.h"
 #include "unit/store_cluster/cluster_store_fixture.h"
@@ -83,6 +85,7 @@ TEST_F(ClusterFailureTest, RedisLosingItsDataNeverRepeatsASeq) {
   // Inbox: a cursor from before the loss reads as expired, never as "nothing new".
   auto page = Run(store_->ReadInbox("bob", 4, 10)).value();
   EXPECT_TRUE(page.expired);
+  EXPECT_EQ(page.expired_reason, core::ExpiredReason::kReset);
   EXPECT_GT(page.latest_inbox_seq, 4);
   // Since the loss: a4, g2, and the retry of a2 (a duplicate found at
   // commit: its entry points at a hole and is skipped).
@@ -91,6 +94,76 @@ TEST_F(ClusterFailureTest, RedisLosingItsDataNeverRepeatsASeq) {
   EXPECT_EQ(SeqOf(fresh.entries[0].message_json), 4);
   EXPECT_EQ(SeqOf(fresh.entries[1].message_json), 3);
   EXPECT_FALSE(fresh.has_more);
+}
+
+// Above any inbox_seq handed out before (the floor restarts at the clock in
+// µs), also when a big group's messages were the first ones.
+constexpr std::int64_t kClockFloor = 1'000'000'000'000'000;
+
+TEST_F(ClusterFailureTest, RedisLosingItsDataAfterReadDiffusionFirstRestartsInboxesHigh) {
+  options_.fanout_threshold = 2;
+  Reopen();
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"}));  // not inboxed
+  Send(Chat("bob", kG, "g1"));
+  Send(Chat("alice", kAB, "a1", {"alice", "bob"}));
+  EXPECT_EQ(Run(store_->ReadInbox("bob", 0, 10)).value().latest_inbox_seq, 1);
+  ASSERT_TRUE(WaitUntilCommitted({"im:msgid:alice:c1", "im:msgid:bob:g1", "im:msgid:alice:a1"}));
+  RedisCommand({"FLUSHALL"});
+
+  Send(Chat("alice", kAB, "a2", {"alice", "bob"}));
+  auto page = Run(store_->ReadInbox("bob", 1, 10)).value();
+  EXPECT_TRUE(page.expired) << "the device holding cursor 1 falls back";
+  EXPECT_EQ(page.expired_reason, core::ExpiredReason::kReset);
+  EXPECT_GT(page.latest_inbox_seq, kClockFloor);
+}
+
+TEST_F(ClusterFailureTest, GatewaysSeedingAFreshClusterTogetherStartInboxesAtOne) {
+  RedisMysqlStore& second = Second();
+  constexpr int kPairs = 8;
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kPairs; ++i) {
+    senders.emplace_back([&, i] {
+      RedisMysqlStore& gateway = i % 2 == 0 ? *store_ : second;
+      const std::string a = "a" + std::to_string(i);
+      const std::string b = "b" + std::to_string(i);
+      auto r = Run(gateway.Append(Chat(a, base::PrivateConversationId(a, b), "m", {a, b})));
+      EXPECT_TRUE(r) << r.error().message;
+    });
+  }
+  for (auto& t : senders) t.join();
+  for (int i = 0; i < kPairs; ++i) {
+    auto page = Run(store_->ReadInbox("b" + std::to_string(i), 0, 10)).value();
+    EXPECT_FALSE(page.expired) << i;
+    EXPECT_EQ(page.latest_inbox_seq, 1) << i;
+    EXPECT_EQ(page.entries.size(), 1u) << i;
+  }
+}
+
+TEST_F(ClusterFailureTest, AFloorClaimLeftByADeadGatewayOnlyDelaysSeeding) {
+  RedisCommand({"SET", "im:inbox_floor_claim", "dead", "PX", "500"});
+  const auto start = Clock::now();
+  Send(Chat("alice", kAB, "a1", {"alice", "bob"}));
+  EXPECT_GE(Clock::now() - start, 400ms) << "waited for the claim";
+  auto page = Run(store_->ReadInbox("bob", 0, 10)).value();
+  EXPECT_FALSE(page.expired);
+  EXPECT_EQ(page.latest_inbox_seq, 1) << "the dead gateway recorded nothing in MySQL";
+}
+
+TEST_F(ClusterFailureTest, ADatabaseFromAnOlderVersionRecordsThatRedisHeldInboxes) {
+  Send(Chat("alice", kAB, "a1", {"alice", "bob"}));
+  ASSERT_TRUE(WaitUntilCommitted({"im:msgid:alice:a1"}));
+  {
+    // As an older version left it: a floor in Redis, nothing in cluster_state.
+    mysql::Session sql(options_.mysql);
+    ASSERT_TRUE(sql.EnsureConnected());
+    ASSERT_TRUE(sql.Execute("DELETE FROM cluster_state"));
+  }
+  Reopen();
+  RedisCommand({"FLUSHALL"});
+  Send(Chat("alice", kAB, "a2", {"alice", "bob"}));
+  auto page = Run(store_->ReadInbox("bob", 1, 10)).value();
+  EXPECT_TRUE(page.expired);
+  EXPECT_GT(page.latest_inbox_seq, kClockFloor);
 }
 
 TEST_F(ClusterFailureTest, RedisDownAnswers503QuicklyAndRecovers) {

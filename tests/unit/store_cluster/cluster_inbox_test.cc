@@ -26,8 +26,27 @@ TEST_F(ClusterInboxTest, WritesTrimEntriesPastTheRetention) {
   clock_.AdvanceMs(std::chrono::milliseconds(70min).count());
   Send(now(Chat("alice", kAB, "4", {"alice", "bob"})));     // trims 1..3
   clock_.AdvanceMs(-std::chrono::milliseconds(2h).count());  // nothing is old any more
-  EXPECT_TRUE(Run(store_->ReadInbox("bob", 0, 100)).value().expired) << "1..3 were deleted";
+  core::InboxPage trimmed = Run(store_->ReadInbox("bob", 0, 100)).value();
+  EXPECT_TRUE(trimmed.expired) << "1..3 were deleted";
+  EXPECT_EQ(trimmed.expired_reason, core::ExpiredReason::kRetention);
   EXPECT_EQ(InboxMessages(Run(store_->ReadInbox("bob", 3, 100)).value(), 3), (Entries{{kAB, 4}}));
+}
+
+TEST_F(ClusterInboxTest, ACursorOlderThanTheKeptEntriesIsExpiredAsCapped) {
+  options_.max_inbox_entries = 3;
+  Reopen();
+  for (int i = 1; i <= 5; ++i) Send(Chat("alice", kAB, std::to_string(i), {"alice", "bob"}));
+  for (std::int64_t cursor : {0, 1}) {
+    core::InboxPage page = Run(store_->ReadInbox("bob", cursor, 100)).value();
+    EXPECT_TRUE(page.expired) << cursor;
+    EXPECT_EQ(page.expired_reason, core::ExpiredReason::kCapped) << cursor;
+    EXPECT_TRUE(page.entries.empty());
+    EXPECT_EQ(page.latest_inbox_seq, 5);
+  }
+  core::InboxPage kept = Run(store_->ReadInbox("bob", 2, 100)).value();
+  EXPECT_FALSE(kept.expired);
+  EXPECT_EQ(kept.expired_reason, core::ExpiredReason::kNone);
+  EXPECT_EQ(InboxMessages(kept, 2), (Entries{{kAB, 3}, {kAB, 4}, {kAB, 5}}));
 }
 
 }  // namespace

@@ -102,6 +102,7 @@ TEST_P(StoreInboxTest, CursorOlderThanTheRetentionIsExpired) {
   clock().AdvanceMs(std::chrono::milliseconds(45min).count());  // 1..3 are 75 min old
   InboxPage stale = Inbox("bob", 0);
   EXPECT_TRUE(stale.expired);
+  EXPECT_EQ(stale.expired_reason, core::ExpiredReason::kRetention);
   EXPECT_TRUE(stale.entries.empty());
   EXPECT_EQ(stale.latest_inbox_seq, 5);
   InboxPage fresh = Inbox("bob", 3);
@@ -109,6 +110,58 @@ TEST_P(StoreInboxTest, CursorOlderThanTheRetentionIsExpired) {
   EXPECT_EQ(InboxMessages(fresh, 3), (Entries{{kAB, 4}, {kAB, 5}}));
   EXPECT_FALSE(Inbox("bob", 5).expired) << "nothing after the cursor";
   EXPECT_FALSE(Inbox("carol", 0).expired) << "a user without inbox";
+}
+
+// A new device's first SYNC (from 0) on a fresh store, whatever kind of
+// message came first: never "expired", and the inbox starts at inbox_seq 1.
+// (The cluster store once seeded its inbox floor from the clock when a big
+// group's messages were in MySQL before any inboxed one.)
+TEST_P(StoreInboxTest, FirstSyncAfterAPrivateFirstMessage) {
+  SendNow(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  InboxPage page = Inbox("bob", 0);
+  EXPECT_FALSE(page.expired);
+  EXPECT_EQ(page.latest_inbox_seq, 1);
+  EXPECT_EQ(InboxMessages(page, 0), (Entries{{kAB, 1}}));
+}
+
+TEST_P(StoreInboxTest, FirstSyncAfterASmallGroupFirstMessage) {
+  SendNow(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  SendNow(Chat("alice", kG, "m1"));
+  for (const char* user : {"alice", "bob"}) {
+    InboxPage page = Inbox(user, 0);
+    EXPECT_FALSE(page.expired) << user;
+    EXPECT_EQ(InboxMessages(page, 0), (Entries{{kG, 1}, {kG, 2}})) << user;
+  }
+}
+
+TEST_P(StoreInboxTest, FirstSyncAfterABigGroupFirstMessage) {
+  options_.fanout_threshold = 2;
+  Reopen();
+  EXPECT_FALSE(SendNow(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"})).inboxed);
+  EXPECT_FALSE(SendNow(Chat("bob", kG, "m1")).inboxed);
+  InboxPage none = Inbox("bob", 0);
+  EXPECT_FALSE(none.expired);
+  EXPECT_TRUE(none.entries.empty());
+  EXPECT_EQ(none.latest_inbox_seq, 0);
+
+  // The first inboxed message after them starts every inbox at 1.
+  SendNow(Chat("alice", kAB, "p1", {"alice", "bob"}));
+  for (const char* user : {"alice", "bob"}) {
+    InboxPage page = Inbox(user, 0);
+    EXPECT_FALSE(page.expired) << user;
+    EXPECT_EQ(page.latest_inbox_seq, 1) << user;
+    EXPECT_EQ(InboxMessages(page, 0), (Entries{{kAB, 1}})) << user;
+  }
+  EXPECT_FALSE(Inbox("carol", 0).expired);
+}
+
+TEST_P(StoreInboxTest, FirstSyncAfterAGroupCreationOnly) {
+  SendNow(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"}));
+  for (const char* user : {"alice", "bob", "carol"}) {
+    InboxPage page = Inbox(user, 0);
+    EXPECT_FALSE(page.expired) << user;
+    EXPECT_EQ(InboxMessages(page, 0), (Entries{{kG, 1}})) << user;
+  }
 }
 
 }  // namespace
