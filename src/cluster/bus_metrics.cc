@@ -47,6 +47,9 @@ void AppendRedisBusStats(const RedisBusStats& s, std::string& out) {
           "Presence fields of dead sessions removed by this gateway.", s.stale_presence_pruned);
   Counter(out, "parley_redis_bus_resubscribes_total",
           "Times the pub/sub subscriber came back after losing its connection.", s.resubscribes);
+  Counter(out, "parley_redis_bus_presence_reconciled_total",
+          "Presence fields of this gateway's gone sessions removed after Redis came back.",
+          s.presence_reconciled);
 }
 
 void AddBusMetrics(base::Metrics& metrics, const core::Bus& bus, const RedisBus* redis_bus) {

@@ -51,6 +51,13 @@ std::vector<PresenceRegistry::UserSessions> PresenceRegistry::Snapshot() const {
   return all;
 }
 
+bool PresenceRegistry::Contains(const std::string& user_id, std::uint64_t session_id) const {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(user_id);
+  return it != sessions_.end() &&
+         std::find(it->second.begin(), it->second.end(), session_id) != it->second.end();
+}
+
 std::size_t PresenceRegistry::user_count() const {
   std::lock_guard lock(mu_);
   return sessions_.size();

@@ -41,6 +41,8 @@ class PresenceRegistry {
   void Restore(Changes changes);
   // Every user with a local session.
   std::vector<UserSessions> Snapshot() const;
+  // True while the session is attached here.
+  bool Contains(const std::string& user_id, std::uint64_t session_id) const;
   std::size_t user_count() const;
 
  private:

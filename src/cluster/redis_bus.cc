@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -41,6 +42,11 @@ constexpr std::uint64_t kSkipNone = 0;
 constexpr auto kSubscribeWait = std::chrono::seconds(5);
 // Users per remote packet (the wire format counts them in a u16).
 constexpr std::size_t kMaxUsersPerPacket = 0xFFFF;
+// Session removals remembered for the reconcile after a reconnect (about
+// 330 a second over the default presence_ttl). Beyond, the oldest are
+// forgotten: a field of theirs that a restart brings back lasts until its
+// deadline, as it did before the reconcile existed.
+constexpr std::size_t kMaxRecentDetaches = 100'000;
 
 // Deletes a presence field only if it still holds the value a reader saw
 // past its deadline: a refresh by the field's owner in between wrote a new
@@ -176,6 +182,12 @@ class RedisBus::State : public std::enable_shared_from_this<State> {
                                       const std::vector<std::pair<std::string, std::uint64_t>>&
                                           detached);
   asio::awaitable<bool> SendPresence(std::vector<redis::Args> commands);
+  // Remembers users whose sessions were just removed from Redis; forgets
+  // removals older than presence_ttl (their fields are past their deadline).
+  void RememberDetached(const std::vector<std::pair<std::string, std::uint64_t>>& detached);
+  // Deletes this gateway's fields of sessions it no longer has from the keys
+  // of the users in recent_detaches_. False when Redis failed.
+  asio::awaitable<bool> Reconcile();
   std::vector<Job> TakeBatch();
 
   // On the subscriber's strand.
@@ -195,6 +207,11 @@ class RedisBus::State : public std::enable_shared_from_this<State> {
   Signal presence_signal_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> force_full_refresh_{false};
+  // Redis may have come back with older data: reconcile after the next full
+  // refresh.
+  std::atomic<bool> reconcile_pending_{false};
+  // strand: (time of the HDEL, user), oldest first; see RememberDetached.
+  std::deque<std::pair<SteadyClock::time_point, std::string>> recent_detaches_;
   bool presence_failing_ = false;  // strand: log a failure once, not every retry
   bool route_failing_ = false;     // strand
 
@@ -211,6 +228,7 @@ class RedisBus::State : public std::enable_shared_from_this<State> {
   std::atomic<std::uint64_t> presence_errors_{0};
   std::atomic<std::uint64_t> stale_presence_pruned_{0};
   std::atomic<std::uint64_t> resubscribes_{0};
+  std::atomic<std::uint64_t> presence_reconciled_{0};
 };
 
 // ---- start and stop ----
@@ -514,6 +532,7 @@ void RedisBus::State::OnResubscribed() {
   // The subscriber lost its connection: Redis may have restarted and lost
   // recent presence writes (AOF fsyncs every second). Write everything again.
   Bump(resubscribes_);
+  reconcile_pending_.store(true, std::memory_order_release);
   ForceFullRefresh();
 }
 
@@ -531,6 +550,17 @@ asio::awaitable<void> RedisBus::State::PresenceLoop(std::shared_ptr<State> /*kee
     std::vector<PresenceRegistry::UserSessions> users =
         full ? registry_.Snapshot() : std::move(changes.attached);
     const bool ok = co_await WritePresence(users, changes.detached);
+    if (ok) RememberDetached(changes.detached);
+    // A reconcile follows a full refresh: fields this gateway must keep are
+    // all written by then.
+    if (ok && full && reconcile_pending_.exchange(false, std::memory_order_acq_rel)) {
+      const bool reconciled = co_await Reconcile();
+      if (!reconciled) {
+        reconcile_pending_.store(true, std::memory_order_release);
+        next_full = SteadyClock::now() + options_.retry_interval;
+        continue;
+      }
+    }
     if (ok) {
       if (full) {
         Bump(presence_full_refreshes_);
@@ -587,6 +617,8 @@ asio::awaitable<bool> RedisBus::State::SendPresence(std::vector<redis::Args> com
   base::Result<std::vector<redis::Reply>> replies = co_await client_->Pipeline(std::move(commands));
   if (!replies) {
     Bump(presence_errors_);
+    // The connection was lost: Redis may come back from older data.
+    reconcile_pending_.store(true, std::memory_order_release);
     if (!presence_failing_) {
       spdlog::warn("redis bus: cannot write presence of gateway {}: {}; retrying",
                    options_.gateway_id, replies.error().message);
@@ -610,6 +642,78 @@ asio::awaitable<bool> RedisBus::State::SendPresence(std::vector<redis::Args> com
   co_return true;
 }
 
+void RedisBus::State::RememberDetached(
+    const std::vector<std::pair<std::string, std::uint64_t>>& detached) {
+  const SteadyClock::time_point now = SteadyClock::now();
+  for (const auto& [user_id, id] : detached) recent_detaches_.emplace_back(now, user_id);
+  while (!recent_detaches_.empty() &&
+         (recent_detaches_.size() > kMaxRecentDetaches ||
+          recent_detaches_.front().first + options_.presence_ttl < now)) {
+    recent_detaches_.pop_front();
+  }
+}
+
+asio::awaitable<bool> RedisBus::State::Reconcile() {
+  RememberDetached({});  // forget what is past its deadline anyway
+  std::vector<std::string> users;
+  {
+    std::unordered_set<std::string_view> seen;
+    for (const auto& [at, user_id] : recent_detaches_) {
+      if (seen.insert(user_id).second) users.push_back(user_id);
+    }
+  }
+  const std::string own = options_.gateway_id + '/';
+  const std::size_t chunk = std::max<std::size_t>(1, options_.refresh_chunk_users);
+  for (std::size_t at = 0; at < users.size(); at += chunk) {
+    if (stopping_.load(std::memory_order_acquire)) co_return true;
+    const std::size_t n = std::min(chunk, users.size() - at);
+    std::vector<redis::Args> lookups;
+    lookups.reserve(n);
+    for (std::size_t i = at; i < at + n; ++i) {
+      redis::Args hgetall{"HGETALL", SessionKey(options_.key_prefix, users[i])};
+      lookups.push_back(std::move(hgetall));
+    }
+    base::Result<std::vector<redis::Reply>> found =
+        co_await client_->Pipeline(std::move(lookups));
+    if (!found) {
+      Bump(presence_errors_);
+      co_return false;
+    }
+    // Between this read and the HDEL no field of this gateway is written:
+    // only this loop writes them, and it is here. A session attached since
+    // is in the registry, so its field, if any, is kept.
+    std::vector<redis::Args> removals;
+    for (std::size_t i = 0; i < n && i < found->size(); ++i) {
+      const redis::Reply& reply = (*found)[i];
+      if (!reply.IsArray()) continue;
+      const std::string& user_id = users[at + i];
+      redis::Args hdel{"HDEL", SessionKey(options_.key_prefix, user_id)};
+      const std::vector<redis::Reply>& pairs = reply.elements();
+      for (std::size_t j = 0; j + 1 < pairs.size(); j += 2) {
+        const std::string& field = pairs[j].str();
+        if (!field.starts_with(own)) continue;
+        std::uint64_t id = 0;
+        const char* end = field.data() + field.size();
+        const auto [ptr, ec] = std::from_chars(field.data() + own.size(), end, id);
+        if (ec == std::errc() && ptr == end && registry_.Contains(user_id, id)) continue;
+        hdel.push_back(field);
+      }
+      if (hdel.size() > 2) removals.push_back(std::move(hdel));
+    }
+    if (removals.empty()) continue;
+    base::Result<std::vector<redis::Reply>> removed =
+        co_await client_->Pipeline(std::move(removals));
+    if (!removed) {
+      Bump(presence_errors_);
+      co_return false;
+    }
+    for (const redis::Reply& count : *removed) {
+      if (count.IsInteger()) Bump(presence_reconciled_, static_cast<std::uint64_t>(count.integer()));
+    }
+  }
+  co_return true;
+}
+
 RedisBusStats RedisBus::State::Stats() const {
   RedisBusStats s;
   s.publishes_routed = Read(publishes_routed_);
@@ -625,6 +729,7 @@ RedisBusStats RedisBus::State::Stats() const {
   s.presence_errors = Read(presence_errors_);
   s.stale_presence_pruned = Read(stale_presence_pruned_);
   s.resubscribes = Read(resubscribes_);
+  s.presence_reconciled = Read(presence_reconciled_);
   return s;
 }
 

@@ -19,6 +19,14 @@
 // gateway that dies stops refreshing: its fields fall out within the TTL.
 // Shutdown() removes this gateway's fields.
 //
+// After Redis comes back (the subscriber resubscribed, or a presence write
+// failed and then succeeded) the bus reconciles: a full refresh re-adds every
+// local session (Redis may have restarted empty), then the users this gateway
+// removed sessions of within the last presence_ttl are read back and this
+// gateway's fields of sessions it no longer has are deleted (a restart from
+// an AOF or RDB older than the HDEL brings them back). Older removals need no
+// repair: such a field's deadline has passed, readers ignore and prune it.
+//
 // Delivery is best effort, at least once while everything is up: a full
 // queue drops (publishes_dropped), Redis down loses routed packets
 // (route_errors at the lookup, publish_errors at the PUBLISH), pub/sub loses
@@ -78,6 +86,7 @@ struct RedisBusStats {
   std::uint64_t presence_errors = 0;       // presence pipelines that failed
   std::uint64_t stale_presence_pruned = 0; // fields of dead sessions removed
   std::uint64_t resubscribes = 0;          // subscriber came back after a loss
+  std::uint64_t presence_reconciled = 0;   // fields of gone local sessions removed after a reconnect
 };
 
 class RedisBus final : public core::Bus {

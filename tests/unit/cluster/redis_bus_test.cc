@@ -347,6 +347,67 @@ TEST_F(RedisBusTest, RedisRestartResubscribesAndDeliveryResumes) {
   EXPECT_EQ(bob->received().back(), "after");
 }
 
+TEST_F(RedisBusTest, ADetachWhileRedisIsDownIsWrittenWhenItComesBack) {
+  auto gw1 = Open("gw1");
+  ASSERT_TRUE(gw1);
+  gw1->Attach("alice", std::make_shared<FakeSession>(1));
+  gw1->Attach("bob", std::make_shared<FakeSession>(2));
+  ASSERT_TRUE(WaitFor([&] { return HasPresence("alice", "gw1/1") && HasPresence("bob", "gw1/2"); }));
+
+  server_->Stop();  // the AOF keeps both fields
+  ASSERT_TRUE(WaitFor([&] { return !gw1->Healthy(); }));
+  gw1->Detach("bob", 2);
+  server_->Restart();
+
+  ASSERT_TRUE(WaitFor([&] { return HasPresence("alice", "gw1/1") && !HasPresence("bob", "gw1/2"); },
+                      milliseconds(8000)));
+}
+
+TEST_F(RedisBusTest, ARestartFromOlderDataLosesNoRemovalOfThisGateway) {
+  auto gw1 = Open("gw1");
+  ASSERT_TRUE(gw1);
+  gw1->Attach("alice", std::make_shared<FakeSession>(1));
+  gw1->Attach("bob", std::make_shared<FakeSession>(2));
+  gw1->Attach("bob", std::make_shared<FakeSession>(3));
+  ASSERT_TRUE(WaitFor([&] { return HasPresence("alice", "gw1/1") && Presence("bob").size() == 2; }));
+  gw1->Detach("bob", 2);
+  ASSERT_TRUE(WaitFor([&] { return !HasPresence("bob", "gw1/2"); }));
+
+  // What an AOF that missed its last second, or an older RDB, brings back:
+  // the removed field, still within its deadline. Another gateway's field
+  // is not this gateway's to remove.
+  const auto deadline = std::chrono::duration_cast<milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()) +
+                        milliseconds(300'000);
+  const std::string live = "|" + std::to_string(deadline.count());
+  ASSERT_EQ(Run({"HSET", "t:session:bob", "gw1/2", "gw1" + live, "gw9/7", "gw9" + live}).integer(),
+            2);
+  server_->Stop();
+  ASSERT_TRUE(WaitFor([&] { return !gw1->Healthy(); }));
+  server_->Restart();
+
+  ASSERT_TRUE(WaitFor([&] {
+    const auto bob = Presence("bob");
+    return bob.size() == 2 && bob.count("gw1/3") == 1 && bob.count("gw9/7") == 1;
+  }, milliseconds(8000)));
+  EXPECT_TRUE(HasPresence("alice", "gw1/1"));
+  EXPECT_EQ(gw1->stats().presence_reconciled, 1u);
+}
+
+TEST_F(RedisBusTest, ARestartWithoutDataGetsThisGatewaysPresenceBack) {
+  auto gw1 = Open("gw1");
+  ASSERT_TRUE(gw1);
+  gw1->Attach("alice", std::make_shared<FakeSession>(1));
+  ASSERT_TRUE(WaitFor([&] { return HasPresence("alice", "gw1/1"); }));
+
+  Run({"FLUSHALL"});  // in the AOF: the server comes back empty
+  server_->Stop();
+  ASSERT_TRUE(WaitFor([&] { return !gw1->Healthy(); }));
+  server_->Restart();
+
+  ASSERT_TRUE(WaitFor([&] { return HasPresence("alice", "gw1/1"); }, milliseconds(8000)));
+}
+
 TEST_F(RedisBusTest, QueueIsBoundedWhileRedisStalls) {
   RedisBusOptions options = Options("gw1");
   options.max_queued_publishes = 8;
