@@ -60,7 +60,7 @@ void Pool::Submit(std::unique_ptr<detail::Job> job) {
   }
   // Refused on the caller's thread; the Completion still resumes the caller
   // by posting, never inline.
-  job->Run(base::MakeError(base::Code::kUnavailable, refusal));
+  job->Run(base::MakeError(base::Code::kUnavailable, refusal), detail::Connection::kFresh);
 }
 
 void Pool::Work() {
@@ -78,11 +78,13 @@ void Pool::Work() {
         job = std::move(queue_.front());
         queue_.pop_front();
       }
+      const detail::Connection connection =
+          session.connected() ? detail::Connection::kReused : detail::Connection::kFresh;
       base::Result<void> ready = session.EnsureConnected();
       if (ready) {
-        job->Run(&session);
+        job->Run(&session, connection);
       } else {
-        job->Run(ready.error());
+        job->Run(ready.error(), connection);
       }
     }
   }

@@ -76,6 +76,7 @@ base::Result<void> Session::Connect() {
     return error;
   }
   mysql_ = mysql;
+  connection_lost_ = false;
   return {};
 }
 
@@ -93,6 +94,7 @@ void Session::ForgetStatements() {
 base::Error Session::MapError(unsigned code, const char* message, const char* step) {
   const std::string text = std::string(step) + ": (" + std::to_string(code) + ") " + message;
   if (ConnectionUnusable(code)) {
+    connection_lost_ = code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR;
     Disconnect();
     return Unavailable(text);
   }

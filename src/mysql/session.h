@@ -5,7 +5,8 @@
 // Execute never reconnects by itself: a statement that finds the connection
 // lost answers 503 and leaves the session disconnected, so that a transaction
 // can never continue on a fresh connection where its BEGIN is gone. The pool
-// reconnects between jobs (EnsureConnected).
+// reconnects between jobs (EnsureConnected), and within read-only work that
+// found its idle connection closed by a server restart (pool.h, Access).
 //
 // Errors: 503 "mysql unavailable: ..." for a lost or refused connection (and
 // for deadlocks / lock wait timeouts, which a retry may cure), 409 for a
@@ -51,6 +52,10 @@ class Session {
   // so that a queue of queries drains quickly while the server is down.
   base::Result<void> EnsureConnected();
   void Disconnect();
+  // True when the last statement failed because the server had closed the
+  // connection (CR_SERVER_LOST, CR_SERVER_GONE_ERROR: e.g. after a restart);
+  // the session is then disconnected. False again once reconnected.
+  bool connection_lost() const { return connection_lost_; }
 
  private:
   base::Result<void> Connect();
@@ -67,6 +72,7 @@ class Session {
   std::unordered_map<std::string, st_mysql_stmt*> statements_;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_;
+  bool connection_lost_ = false;
 };
 
 }  // namespace parley::mysql

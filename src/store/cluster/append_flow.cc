@@ -383,7 +383,8 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Duplicate(std
                                                                              std::string msg_id,
                                                                              bool committed) {
   auto find = [&](mysql::Session& s) { return sql::FindMessage(s, sender_id, msg_id); };
-  base::Result<std::optional<protocol::Message>> found = co_await pool_->Run(std::move(find));
+  base::Result<std::optional<protocol::Message>> found =
+      co_await pool_->Run(std::move(find), mysql::Access::kReadOnly);
   Note(found);
   if (!found) co_return found.error();
   if (!*found) {
@@ -412,7 +413,7 @@ asio::awaitable<base::Result<core::MemberList>> RedisMysqlStore::CurrentRecipien
   GroupPtr group;
   if (ref && ref->kind == base::ConversationKind::kGroup) {
     auto load = [group_id = ref->first](mysql::Session& s) { return sql::LoadGroup(s, group_id); };
-    base::Result<GroupPtr> loaded = co_await pool_->Run(std::move(load));
+    base::Result<GroupPtr> loaded = co_await pool_->Run(std::move(load), mysql::Access::kReadOnly);
     Note(loaded);
     if (!loaded) co_return loaded.error();
     group = std::move(*loaded);
@@ -575,7 +576,7 @@ asio::awaitable<base::Result<void>> RedisMysqlStore::Seed(const std::string& wha
 // gateway may have seeded (and used) it meanwhile.
 asio::awaitable<base::Result<void>> RedisMysqlStore::SeedSeq(std::string conversation_id) {
   auto read = [&](mysql::Session& s) { return sql::MaxAssignedSeq(s, conversation_id); };
-  base::Result<std::int64_t> max = co_await pool_->Run(std::move(read));
+  base::Result<std::int64_t> max = co_await pool_->Run(std::move(read), mysql::Access::kReadOnly);
   Note(max);
   if (!max) co_return max.error();
   redis::Args set = {"SET", keys_.Seq(conversation_id), std::to_string(*max), "NX"};
@@ -586,7 +587,7 @@ asio::awaitable<base::Result<void>> RedisMysqlStore::SeedSeq(std::string convers
 
 asio::awaitable<base::Result<void>> RedisMysqlStore::SeedGroup(std::string group_id) {
   auto load = [&](mysql::Session& s) { return sql::LoadGroup(s, group_id); };
-  base::Result<GroupPtr> group = co_await pool_->Run(std::move(load));
+  base::Result<GroupPtr> group = co_await pool_->Run(std::move(load), mysql::Access::kReadOnly);
   Note(group);
   if (!group) co_return group.error();
   const GroupPtr& g = *group;

@@ -98,7 +98,8 @@ asio::awaitable<base::Result<core::InboxPage>> RedisMysqlStore::ReadInbox(
   keys.reserve(take);
   for (std::size_t i = 0; i < take; ++i) keys.emplace_back(items[i].conversation_id, items[i].seq);
   auto fetch = [&keys](mysql::Session& s) { return sql::FetchMessages(s, keys); };
-  base::Result<std::vector<sql::FetchedMessage>> messages = co_await pool_->Run(std::move(fetch));
+  base::Result<std::vector<sql::FetchedMessage>> messages =
+      co_await pool_->Run(std::move(fetch), mysql::Access::kReadOnly);
   Note(messages);
   if (!messages) co_return messages.error();
   std::map<std::pair<std::string, std::int64_t>, const sql::FetchedMessage*> by_key;

@@ -191,7 +191,8 @@ asio::awaitable<base::Result<core::UserRecord>> RedisMysqlStore::FindUser(std::s
   if (closed_) co_return Closed();
   PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));
   auto find = [user_id = std::move(user_id)](mysql::Session& s) { return sql::FindUser(s, user_id); };
-  base::Result<core::UserRecord> found = co_await pool_->Run(std::move(find));
+  base::Result<core::UserRecord> found =
+      co_await pool_->Run(std::move(find), mysql::Access::kReadOnly);
   Note(found);
   co_return found;
 }
@@ -205,7 +206,8 @@ asio::awaitable<base::Result<core::MessagePage>> RedisMysqlStore::ReadAfter(
     auto read = [&conversation_id, after_seq, limit, hole = options_.hole_timeout](mysql::Session& s) {
       return sql::ReadAfter(s, conversation_id, after_seq, limit, hole);
     };
-    base::Result<sql::TimelinePage> page = co_await pool_->Run(std::move(read));
+    base::Result<sql::TimelinePage> page =
+        co_await pool_->Run(std::move(read), mysql::Access::kReadOnly);
     Note(page);
     if (!page) co_return page.error();
     if (!page->stopped_at_gap || !page->page.messages.empty() || attempt == 4) {
@@ -225,7 +227,8 @@ asio::awaitable<base::Result<core::MessagePage>> RedisMysqlStore::ReadBefore(
   auto read = [&conversation_id, before_seq, limit, hole = options_.hole_timeout](mysql::Session& s) {
     return sql::ReadBefore(s, conversation_id, before_seq, limit, hole);
   };
-  base::Result<sql::TimelinePage> page = co_await pool_->Run(std::move(read));
+  base::Result<sql::TimelinePage> page =
+      co_await pool_->Run(std::move(read), mysql::Access::kReadOnly);
   Note(page);
   if (!page) co_return page.error();
   co_return std::move(page->page);
@@ -234,7 +237,7 @@ asio::awaitable<base::Result<core::MessagePage>> RedisMysqlStore::ReadBefore(
 asio::awaitable<base::Result<std::int64_t>> RedisMysqlStore::MaxSeq(std::string conversation_id) {
   if (closed_) co_return Closed();
   auto read = [&conversation_id](mysql::Session& s) { return sql::MaxSeq(s, conversation_id); };
-  base::Result<std::int64_t> max = co_await pool_->Run(std::move(read));
+  base::Result<std::int64_t> max = co_await pool_->Run(std::move(read), mysql::Access::kReadOnly);
   Note(max);
   co_return max;
 }
@@ -257,7 +260,8 @@ RedisMysqlStore::ListConversations(std::string user_id) {
   if (closed_) co_return Closed();
   PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));
   auto list = [&user_id](mysql::Session& s) { return sql::ListConversations(s, user_id); };
-  base::Result<std::vector<core::ConversationState>> states = co_await pool_->Run(std::move(list));
+  base::Result<std::vector<core::ConversationState>> states =
+      co_await pool_->Run(std::move(list), mysql::Access::kReadOnly);
   Note(states);
   co_return states;
 }
@@ -268,7 +272,7 @@ asio::awaitable<base::Result<core::GroupInfo>> RedisMysqlStore::GetGroup(std::st
     co_return base::MakeError(base::Code::kBadRequest, "invalid group_id");
   }
   auto load = [&group_id](mysql::Session& s) { return sql::LoadGroup(s, group_id); };
-  base::Result<GroupPtr> group = co_await pool_->Run(std::move(load));
+  base::Result<GroupPtr> group = co_await pool_->Run(std::move(load), mysql::Access::kReadOnly);
   Note(group);
   if (!group) co_return group.error();
   if (!*group) co_return base::MakeError(base::Code::kNotFound, "no such group");
@@ -280,7 +284,8 @@ asio::awaitable<base::Result<std::vector<core::GroupInfo>>> RedisMysqlStore::Gro
   if (closed_) co_return Closed();
   PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));
   auto list = [&user_id](mysql::Session& s) { return sql::GroupsOf(s, user_id); };
-  base::Result<std::vector<core::GroupInfo>> groups = co_await pool_->Run(std::move(list));
+  base::Result<std::vector<core::GroupInfo>> groups =
+      co_await pool_->Run(std::move(list), mysql::Access::kReadOnly);
   Note(groups);
   co_return groups;
 }

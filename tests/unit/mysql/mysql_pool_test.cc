@@ -266,6 +266,57 @@ TEST_F(MysqlPoolTest, KilledServerAnswers503FastAndRestartedServerWorksAgain) {
   }
 }
 
+// A restart closes the pool's idle connections; the server is up again, so
+// read-only work reconnects and runs once more instead of answering 503.
+// Work that may write still fails once, and a dead server still answers 503.
+TEST_F(MysqlPoolTest, ReadOnlyWorkOnAnIdleConnectionSurvivesARestart) {
+  Options options = OptionsFor(*server_);
+  options.threads = 1;  // one session: every job gets the same idle connection
+  Pool single(options);
+  std::atomic<int> runs{0};
+  auto read = [&runs](Session& session) -> base::Result<QueryResult> {
+    ++runs;
+    return session.Execute("SELECT COUNT(*) FROM note");
+  };
+  const base::Result<QueryResult> before = RunOn(caller_, single.Run(read, Access::kReadOnly));
+  ASSERT_TRUE(before) << before.error().message;
+  EXPECT_EQ(runs.exchange(0), 1);
+
+  for (const bool crash : {false, true}) {
+    SCOPED_TRACE(crash ? "after kill -9" : "after a clean stop");
+    if (crash) {
+      server_->Kill9();
+    } else {
+      server_->Stop();
+    }
+    server_->Restart();
+    const base::Result<QueryResult> after = RunOn(caller_, single.Run(read, Access::kReadOnly));
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_EQ(after->rows.at(0).at(0), "0");
+    EXPECT_EQ(runs.exchange(0), 2);  // once on the closed connection, once on a new one
+  }
+
+  server_->Stop();
+  server_->Restart();
+  const base::Result<QueryResult> may_write = RunOn(caller_, single.Run(read));
+  ASSERT_FALSE(may_write);
+  EXPECT_EQ(may_write.error().code, base::Code::kUnavailable) << may_write.error().message;
+  EXPECT_EQ(runs.exchange(0), 1);
+  const base::Result<QueryResult> next = RunOn(caller_, single.Run(read));
+  EXPECT_TRUE(next) << next.error().message;
+  EXPECT_EQ(runs.exchange(0), 1);
+
+  // Down for good: the rerun's reconnect is refused, and that is the answer.
+  server_->Kill9();
+  const auto start = Clock::now();
+  const base::Result<QueryResult> down = RunOn(caller_, single.Run(read, Access::kReadOnly));
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, base::Code::kUnavailable) << down.error().message;
+  EXPECT_EQ(runs.exchange(0), 1);
+  EXPECT_LT(Clock::now() - start, milliseconds(1100));
+  server_->Restart();
+}
+
 TEST_F(MysqlPoolTest, QueueBeyondItsBoundIsRefused) {
   Options options = OptionsFor(*server_);
   options.threads = 1;
