@@ -27,6 +27,10 @@ class ClusterBackend : public StoreBackend {
     options_.redis.reconnect_max = std::chrono::milliseconds(200);
     options_.mysql = mysql::ParseUrl(mysql_->Url()).value();
     options_.mysql.threads = 3;
+    // A loaded CI machine (two suites, each with its own mariadbd) has taken
+    // over the default second to accept a connection at a Reopen; a refused
+    // connection to a stopped server still fails at once.
+    options_.mysql.connect_timeout = std::chrono::seconds(5);
     options_.mysql.reconnect_min = std::chrono::milliseconds(50);
     options_.mysql.reconnect_max = std::chrono::milliseconds(200);
     options_.clock = &clock_;
