@@ -62,7 +62,7 @@ class Node {
   // in-flight requests finish, close connections, flush the store.
   void Shutdown();
 
-  // Where the state lives (DESIGN "Two deployment modes"): RocksDB in
+  // Where the state lives (docs/design.md "Deployment modes"): RocksDB in
   // --data-dir, or Redis + MySQL shared by the gateways.
   enum class Deployment { kEmbedded, kCluster };
   // --auth: JWT only, or WebSocket clients may name themselves (?user_id=).
