@@ -245,30 +245,28 @@ asio::awaitable<base::Result<std::string>> MessageService::Conversations(
     const Caller& caller, const json::object& request) {
   PARLEY_CO_ASSIGN_OR_RETURN(protocol::ConversationsRequest page_request,
                              protocol::ParseConversations(request));
-  std::size_t first = 0;
+  std::optional<ListCursor> cursor;
+  if (!page_request.cursor.empty()) {
+    cursor = DecodeCursor(page_request.cursor);
+    if (!cursor) co_return BadRequest("malformed cursor");
+  }
   PARLEY_CO_ASSIGN_OR_RETURN(std::vector<ConversationState> states,
                              co_await store_.ListConversations(caller.user_id));
-  std::vector<ListedConversation> sorted = ByRecency(std::move(states));
-  if (!page_request.cursor.empty()) {
-    const std::optional<ListCursor> cursor = DecodeCursor(page_request.cursor);
-    if (!cursor) co_return BadRequest("malformed cursor");
-    first = FirstAfter(sorted, *cursor);
-  }
-  const std::size_t limit = PageLimit(page_request.limit);
-  const std::size_t end = std::min(sorted.size(), first + limit);
+  const std::vector<ListedConversation> sorted = ByRecency(std::move(states));
+  const std::size_t first = cursor ? FirstAfter(sorted, *cursor) : 0;
+  const std::size_t end = std::min(sorted.size(), first + PageLimit(page_request.limit));
+  std::vector<const ListedConversation*> page;
+  for (std::size_t i = first; i < end; ++i) page.push_back(&sorted[i]);
+  bool has_more = end < sorted.size();
+  // A last message may be up to --max-content bytes: bounded like a page of messages.
+  TrimToBudget(page, has_more,
+               [](const auto* item) { return item->state.last_message_json.size(); });
+
   json::array list;
-  list.reserve(end - first);
-  std::size_t bytes = 0;
-  std::size_t next = first;
-  // Bounded like a page of messages (page_budget.h): a last message may be
-  // up to --max-content bytes.
-  for (; next < end && (next == first || bytes < kMaxPageBytes); ++next) {
-    list.push_back(SummaryJson(sorted[next]));
-    bytes += sorted[next].state.last_message_json.size() + 128;
-  }
-  const bool has_more = next < sorted.size();
+  list.reserve(page.size());
+  for (const ListedConversation* item : page) list.push_back(SummaryJson(*item));
   json::object fields{{"conversations", std::move(list)}, {"has_more", has_more}};
-  fields["next_cursor"] = next > first ? EncodeCursor(sorted[next - 1]) : page_request.cursor;
+  fields["next_cursor"] = page.empty() ? page_request.cursor : EncodeCursor(*page.back());
   co_return protocol::OkResponse(Cmd::kConversations, &request, std::move(fields));
 }
 
