@@ -267,13 +267,8 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
         // committing, or died with its gateway: it commits at the seq
         // reserved then, and MySQL's unique keys pick one row if the first
         // attempt commits too (docs/design.md "Order").
-        core::MemberList recipients = private_members;
-        if (group) {
-          std::lock_guard lock(cache_mu_);
-          if (auto it = member_cache_.find(group_id); it != member_cache_.end()) {
-            recipients = it->second.members;
-          }
-        }
+        // The group's members as this attempt read them from the cache.
+        core::MemberList recipients = group ? cached : private_members;
         if (!recipients) {
           base::Result<core::MemberList> now = co_await CurrentRecipients(m.conversation_id);
           if (!now) co_return now.error();

@@ -72,7 +72,6 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
                                                        base::Metrics* metrics) {
   if (!metrics) throw std::invalid_argument("RedisMysqlStore::Open: metrics is null");
   // Only the group committer runs transactions: each is one batch's commit.
-  // (Its batch size is not measured yet: docs/operations.md.)
   options.mysql.transaction_micros = &metrics->store_commit_seconds;
   metrics->store_commit_fed.store(true, std::memory_order_relaxed);
   metrics->store_batch_size_fed.store(true, std::memory_order_relaxed);

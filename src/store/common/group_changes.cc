@@ -34,6 +34,13 @@ std::string EarliestMember(const GroupRecord& group) {
   return earliest;
 }
 
+core::MemberList Union(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  auto out = std::make_shared<std::vector<std::string>>();
+  out->reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(*out));
+  return out;
+}
+
 // `sorted` minus `removed` plus `added` (all three sorted).
 core::MemberList Merge(const std::vector<std::string>& sorted,
                        const std::vector<std::string>& removed,
@@ -42,10 +49,7 @@ core::MemberList Merge(const std::vector<std::string>& sorted,
   kept.reserve(sorted.size());
   std::set_difference(sorted.begin(), sorted.end(), removed.begin(), removed.end(),
                       std::back_inserter(kept));
-  auto out = std::make_shared<std::vector<std::string>>();
-  out->reserve(kept.size() + added.size());
-  std::set_union(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(*out));
-  return out;
+  return Union(kept, added);
 }
 
 // `before` with the outcome's membership and ban changes applied; new
@@ -85,13 +89,6 @@ std::shared_ptr<GroupRecord> Rebuild(const GroupRecord& before, const GroupChang
   after->info.banned = Merge(*before.info.banned, out.unbanned, out.banned);
   if (!after->IsMember(after->info.owner_id)) after->info.owner_id = EarliestMember(*after);
   return after;
-}
-
-core::MemberList Union(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  auto out = std::make_shared<std::vector<std::string>>();
-  out->reserve(a.size() + b.size());
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(*out));
-  return out;
 }
 
 base::Error Forbidden(std::string why) { return base::MakeError(Code::kForbidden, std::move(why)); }

@@ -42,11 +42,9 @@ BatchStager::BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& grou
       counters_(counters),
       groups_(db, groups),
       inbox_(db),
-      fanout_threshold_(options.fanout_threshold),
-      metrics_(options.metrics) {}
+      fanout_threshold_(options.fanout_threshold) {}
 
 void BatchStager::Stage(AppendOp& op) {
-  ++batch_ops_;
   op.result = StageAppend(*op.request);
 }
 
@@ -70,8 +68,7 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   }
   // Nothing below fails: the Append's writes go into the batch whole.
 
-  const std::int64_t seq = NextSeq(m.conversation_id);
-  batch_max_seq_[m.conversation_id] = seq;
+  const std::int64_t seq = ++BatchMaxSeq(m.conversation_id);
 
   protocol::Message stored = m;
   stored.seq = seq;
@@ -126,7 +123,7 @@ base::Result<BatchStager::Audience> BatchStager::ResolveAudience(
     }
     PARLEY_ASSIGN_OR_RETURN(
         GroupChangeOutcome outcome,
-        ApplyGroupChange(group.get(), *change, m.send_time, NextSeq(m.conversation_id)));
+        ApplyGroupChange(group.get(), *change, m.send_time, BatchMaxSeq(m.conversation_id) + 1));
     core::MemberList recipients = outcome.recipients;
     return Audience{true, std::move(recipients), std::move(outcome)};
   }
@@ -137,10 +134,10 @@ base::Result<BatchStager::Audience> BatchStager::ResolveAudience(
   return Audience{true, group->info.members, std::nullopt};
 }
 
-std::int64_t BatchStager::NextSeq(const std::string& conversation_id) {
+std::int64_t& BatchStager::BatchMaxSeq(const std::string& conversation_id) {
   auto [max_it, inserted] = batch_max_seq_.try_emplace(conversation_id, 0);
   if (inserted) max_it->second = counters_.Get(conversation_id);
-  return max_it->second + 1;
+  return max_it->second;
 }
 
 // For a duplicate: who the conversation is for now (a group's current
@@ -155,7 +152,6 @@ base::Result<core::MemberList> BatchStager::CurrentRecipients(std::string_view c
 }
 
 void BatchStager::Stage(CreateUserOp& op) {
-  ++batch_ops_;
   const std::string& user_id = op.request->user_id;
   if (!keys::IsKeySafeId(user_id)) {
     op.result = keys::InvalidId("user_id");
@@ -181,19 +177,10 @@ void BatchStager::Stage(CreateUserOp& op) {
 
 rocksdb::WriteBatch* BatchStager::Seal() {
   inbox_.Seal(batch_);
-  // Seal is the writer's last step before the synced write, Finish its
-  // first after it (group_commit_writer.cc): the span is the commit.
-  if (metrics_) sealed_at_ = std::chrono::steady_clock::now();
   return &batch_;
 }
 
 void BatchStager::Finish(bool written) {
-  if (sealed_at_) {
-    metrics_->store_commit_seconds.ObserveMicrosSince(*sealed_at_);
-    metrics_->store_batch_size.Observe(batch_ops_);
-    sealed_at_.reset();
-  }
-  batch_ops_ = 0;
   if (written) {
     counters_.Publish(batch_max_seq_);
     if (known_members_.size() + batch_members_.size() > kMaxKnownMembers) known_members_.clear();

@@ -26,7 +26,6 @@
 
 #include <rocksdb/write_batch.h>
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,8 +56,6 @@ class BatchStager {
 
   // Called once the batch was written (or failed): publishes the new max
   // seqs, groups and inbox counters only if `written`, then starts afresh.
-  // A sealed batch's writes (every op staged) and the time from Seal to
-  // here (the synced write) go to RocksOptions::metrics.
   void Finish(bool written);
 
  private:
@@ -72,8 +69,9 @@ class BatchStager {
   base::Result<core::AppendResult> StageAppend(const core::AppendRequest& request);
   base::Result<Audience> ResolveAudience(const core::AppendRequest& request);
   base::Result<core::MemberList> CurrentRecipients(std::string_view conversation_id);
-  // The seq the next append to the conversation in this batch gets.
-  std::int64_t NextSeq(const std::string& conversation_id);
+  // The conversation's highest seq as of this point of the batch; the next
+  // append takes one more.
+  std::int64_t& BatchMaxSeq(const std::string& conversation_id);
   base::Result<std::optional<core::AppendResult>> FindStored(const std::string& msgid_key);
   void EnsureMember(const std::string& user_conv_key);
 
@@ -82,12 +80,9 @@ class BatchStager {
   GroupStager groups_;
   InboxStager inbox_;
   const std::size_t fanout_threshold_;
-  base::Metrics* const metrics_;  // may be null
   rocksdb::WriteBatch batch_;
 
   // This batch only.
-  std::size_t batch_ops_ = 0;  // Stage calls
-  std::optional<std::chrono::steady_clock::time_point> sealed_at_;
   SeqCounters::Map batch_max_seq_;
   std::unordered_map<std::string, core::AppendResult> batch_msgids_;
   std::unordered_set<std::string> batch_users_;

@@ -3,6 +3,7 @@
 #include <rocksdb/options.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_status.h"
@@ -107,7 +108,11 @@ void GroupCommitWriter::Commit(std::vector<AnyWriteOp>& ops) {
   if (!stager_.empty()) {
     rocksdb::WriteOptions options;
     options.sync = true;  // durable before any caller hears of it
-    status = db_.db().Write(options, stager_.Seal());
+    rocksdb::WriteBatch* batch = stager_.Seal();
+    const auto started = std::chrono::steady_clock::now();
+    status = db_.db().Write(options, batch);
+    metrics_.store_commit_seconds.ObserveMicrosSince(started);
+    metrics_.store_batch_size.Observe(ops.size());
     base::Bump(metrics_.store_batches_total);
   }
   stager_.Finish(status.ok());

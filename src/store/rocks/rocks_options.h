@@ -7,7 +7,6 @@
 #include <string>
 
 #include "base/clock.h"
-#include "base/metrics.h"
 
 namespace parley::store {
 
@@ -34,9 +33,6 @@ struct RocksOptions {
   // Wall clock for the retention; must outlive the store. Tests pass a
   // base::FakeClock.
   const base::Clock* clock = DefaultClock();
-  // Where the batch stager observes batch sizes and commit latencies; null:
-  // not measured. RocksStore::Open sets it to its `metrics` argument.
-  base::Metrics* metrics = nullptr;
 
  private:
   static const base::Clock* DefaultClock() {

@@ -60,13 +60,9 @@ RocksStore::RocksStore(const RocksOptions& options, base::Metrics& metrics)
     throw std::runtime_error("cannot recover the RocksDB store in '" + options.data_dir +
                              "': " + e.what());
   }
-  // The batch stager measures each batch (rocks_options.h); the writer keeps
-  // nothing of the options it is given.
-  RocksOptions measured = options;
-  measured.metrics = &metrics;
   metrics.store_batch_size_fed.store(true, std::memory_order_relaxed);
   metrics.store_commit_fed.store(true, std::memory_order_relaxed);
-  writer_ = std::make_unique<GroupCommitWriter>(*db_, *counters_, *groups_, metrics, measured);
+  writer_ = std::make_unique<GroupCommitWriter>(*db_, *counters_, *groups_, metrics, options);
 }
 
 RocksStore::~RocksStore() { Close(); }

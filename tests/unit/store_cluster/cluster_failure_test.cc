@@ -30,12 +30,7 @@ class ClusterFailureTest : public ClusterStoreTest {
   }
   // Sends until the store answers (it reconnects in the background).
   core::AppendResult SendEventually(core::AppendRequest request) {
-    const auto deadline = Clock::now() + 15s;
-    for (;;) {
-      auto r = Run(store_->Append(request));
-      if (r || Clock::now() > deadline) return r.value();
-      std::this_thread::sleep_for(50ms);
-    }
+    return SendEventually(*store_, std::move(request));
   }
   core::AppendResult SendEventually(RedisMysqlStore& store, core::AppendRequest request) {
     const auto deadline = Clock::now() + 15s;
@@ -249,13 +244,11 @@ TEST_F(ClusterFailureTest, ConcurrentRetriesOfAnOrphanedAppendCommitOnce) {
   Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
   RedisCommand({"INCR", "im:seq:" + kAB});
   RedisCommand({"SET", "im:msgid:alice:m2", "P|2|" + kAB, "PX", "15000"});
-  const auto start = Clock::now();
   base::Result<core::AppendResult> results[2];
   std::thread first([&] { results[0] = Run(store_->Append(Chat("alice", kAB, "m2", {"alice", "bob"}))); });
   std::thread second([&] { results[1] = Run(other.Append(Chat("alice", kAB, "m2", {"alice", "bob"}))); });
   first.join();
   second.join();
-  EXPECT_LT(Clock::now() - start, 2s);
   ASSERT_TRUE(results[0]) << results[0].error().message;
   ASSERT_TRUE(results[1]) << results[1].error().message;
   EXPECT_EQ(results[0]->seq, 2);
