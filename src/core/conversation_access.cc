@@ -10,13 +10,17 @@ asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
     Store& store, const Caller& caller, std::string conversation_id) {
   // A client may still name a private chat by its legacy id (base/ids.h):
   // it reaches the migrated data, and answers carry the canonical id.
-  std::optional<std::string> canonical = base::CanonicalConversationId(conversation_id);
-  auto ref = canonical ? base::ParseConversationId(*canonical) : std::nullopt;
+  // One parse in the common case: only an id that is not canonical is tried
+  // as a legacy one.
+  std::optional<base::ConversationRef> ref = base::ParseConversationId(conversation_id);
   if (!ref) {
-    co_return base::MakeError(base::Code::kBadRequest,
-                              "malformed conversation_id '" + conversation_id + "'");
+    ref = base::ParseLegacyPrivateConversationId(conversation_id);
+    if (!ref) {
+      co_return base::MakeError(base::Code::kBadRequest,
+                                "malformed conversation_id '" + conversation_id + "'");
+    }
+    conversation_id = base::PrivateConversationId(ref->first, ref->second);
   }
-  conversation_id = std::move(*canonical);
   if (ref->kind == base::ConversationKind::kPrivate) {
     if (caller.user_id != ref->first && caller.user_id != ref->second) {
       co_return base::MakeError(base::Code::kForbidden, "not a member of this conversation");

@@ -291,8 +291,10 @@ void WsConnection::WriteOwned(std::string bytes) {
 
 void WsConnection::OnWritten(boost::system::error_code ec) {
   OnWriteEnded();
-  if (batch_) OnPushesWritten(batch_->push_count(), !ec);
-  if (batch_) batch_->Clear();
+  if (batch_) {
+    OnPushesWritten(batch_->push_count(), !ec);
+    batch_->Clear();
+  }
   if (ec) return Abort("write failed");
   Write();
 }
