@@ -152,7 +152,7 @@ void Client::IssuePull(PullCursor cursor) {
                  base::Result<PullPage> page =
                      answer ? ParsePullPage(*answer) : base::Result<PullPage>(answer.error());
                  if (page) {
-                   Apply(tracker_.OnPullPage(id, std::move(page->messages),
+                   Apply(tracker_.OnPullPage(id, std::move(page->messages), page->holes,
                                              page->next_cursor_seq, page->has_more));
                  } else {
                    tracker_.OnPullFailed(id);

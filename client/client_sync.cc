@@ -74,6 +74,7 @@ void Client::OnSyncPage(SyncPage page) {
   if (page.expired && !fell_back_) return FallBackToConversations(page.next_inbox_seq);
   std::int64_t previous = inbox_cursor_;
   for (InboxEntry& entry : page.entries) Apply(tracker_.OnPush(std::move(entry.message)));
+  for (const protocol::HoleMarker& hole : page.holes) Apply(tracker_.OnHole(hole));
   inbox_cursor_ = page.next_inbox_seq;
   // A page that does not advance ends the round, so a confused server cannot
   // keep the client asking forever.

@@ -1,6 +1,7 @@
 #include "client/delivery_tracker.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "base/ids.h"
 
@@ -59,6 +60,13 @@ DeliveryStep DeliveryTracker::OnSent(protocol::Message message) {
   return Accept(std::move(message), true);
 }
 
+DeliveryStep DeliveryTracker::OnHole(const protocol::HoleMarker& hole) {
+  protocol::Message empty;
+  empty.conversation_id = Canonical(hole.conversation_id);
+  empty.seq = hole.seq;
+  return Accept(std::move(empty), true);
+}
+
 DeliveryStep DeliveryTracker::Accept(protocol::Message message, bool silent) {
   std::string id = message.conversation_id;
   Conversation& conv = Find(id, message.seq - 1);
@@ -82,17 +90,32 @@ DeliveryStep DeliveryTracker::OnServerMax(std::string_view conversation_id,
 
 DeliveryStep DeliveryTracker::OnPullPage(std::string_view conversation_id,
                                          std::vector<protocol::Message> messages,
+                                         const std::vector<std::int64_t>& holes,
                                          std::int64_t next_cursor_seq, bool has_more) {
   auto it = conversations_.find(conversation_id);
   if (it == conversations_.end()) return {};
   Conversation& conv = it->second;
   std::sort(messages.begin(), messages.end(),
             [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  // Messages and holes in seq order, so nothing waits in the buffer.
+  std::vector<std::int64_t> hole_seqs = holes;
+  std::sort(hole_seqs.begin(), hole_seqs.end());
+  auto next_hole = hole_seqs.begin();
   DeliveryStep step;
+  auto place_holes_below = [&](std::int64_t seq) {
+    for (; next_hole != hole_seqs.end() && *next_hole < seq; ++next_hole) {
+      protocol::Message empty;
+      empty.conversation_id = std::string(conversation_id);
+      empty.seq = *next_hole;
+      Place(conv, std::move(empty), true, step);
+    }
+  };
   for (protocol::Message& m : messages) {
     if (m.conversation_id != conversation_id) continue;
+    place_holes_below(m.seq);
     Place(conv, std::move(m), false, step);
   }
+  place_holes_below(std::numeric_limits<std::int64_t>::max());
   if (!conv.pulling) return step;
   if (conv.restart) {
     step.pull = StartPull(conversation_id, conv);

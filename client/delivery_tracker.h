@@ -70,9 +70,15 @@ class DeliveryTracker {
   // timeline like a push but is not handed back to the application.
   DeliveryStep OnSent(protocol::Message message);
 
-  // One PULL page (messages with seq > the cursor asked for, ascending).
+  // A seq that holds no message and never will (a hole marker from SYNC or
+  // PULL): the timeline moves past it; nothing is delivered for it.
+  DeliveryStep OnHole(const protocol::HoleMarker& hole);
+
+  // One PULL page (messages with seq > the cursor asked for, ascending, and
+  // the seqs of the page's hole markers).
   DeliveryStep OnPullPage(std::string_view conversation_id,
-                          std::vector<protocol::Message> messages, std::int64_t next_cursor_seq,
+                          std::vector<protocol::Message> messages,
+                          const std::vector<std::int64_t>& holes, std::int64_t next_cursor_seq,
                           bool has_more);
 
   // The PULL failed (timeout, error reply). The gap stays; the next push past
@@ -93,7 +99,7 @@ class DeliveryTracker {
  private:
   struct Pending {
     protocol::Message message;
-    bool silent = false;  // sent by this client: advances, not delivered
+    bool silent = false;  // sent by this client, or a hole: advances, not delivered
   };
   struct Conversation {
     std::int64_t delivered = 0;

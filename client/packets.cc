@@ -17,20 +17,32 @@ base::Error Malformed(const base::Error& e) {
   return base::MakeError(base::Code::kInternal, "malformed reply: " + e.message);
 }
 
-base::Result<std::vector<protocol::Message>> MessageArray(const json::object& o,
-                                                          std::string_view key) {
+// A PULL or HISTORY payload: messages, and hole markers for seqs that hold
+// none (docs/protocol.md "Holes").
+struct TimelineEntries {
+  std::vector<protocol::Message> messages;
+  std::vector<std::int64_t> holes;
+};
+
+base::Result<TimelineEntries> TimelineArray(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr || !v->is_array()) {
     return base::MakeError(base::Code::kInternal,
                            "malformed reply: '" + std::string(key) + "' is not an array");
   }
-  std::vector<protocol::Message> out;
-  out.reserve(v->get_array().size());
+  TimelineEntries out;
+  out.messages.reserve(v->get_array().size());
   for (const json::value& item : v->get_array()) {
     if (!item.is_object()) return base::MakeError(base::Code::kInternal, "malformed message");
+    if (protocol::IsHoleMarker(item.get_object())) {
+      auto hole = protocol::HoleFromJson(item.get_object());
+      if (!hole) return Malformed(hole.error());
+      out.holes.push_back(hole->seq);
+      continue;
+    }
     auto m = protocol::MessageFromJson(item.get_object());
     if (!m) return Malformed(m.error());
-    out.push_back(std::move(*m));
+    out.messages.push_back(std::move(*m));
   }
   return out;
 }
@@ -180,15 +192,16 @@ base::Result<SendAck> ParseSendAck(const json::object& response) {
 }
 
 base::Result<PullPage> ParsePullPage(const json::object& response) {
-  PARLEY_ASSIGN_OR_RETURN(auto messages, MessageArray(response, "payload"));
+  PARLEY_ASSIGN_OR_RETURN(TimelineEntries entries, TimelineArray(response, "payload"));
   auto next = protocol::RequiredInt(response, "next_cursor_seq");
   if (!next) return Malformed(next.error());
   PARLEY_ASSIGN_OR_RETURN(bool has_more, RequiredBool(response, "has_more"));
-  return PullPage{std::move(messages), *next, has_more};
+  return PullPage{std::move(entries.messages), std::move(entries.holes), *next, has_more};
 }
 
 base::Result<std::vector<protocol::Message>> ParseHistory(const json::object& response) {
-  return MessageArray(response, "payload");
+  PARLEY_ASSIGN_OR_RETURN(TimelineEntries entries, TimelineArray(response, "payload"));
+  return std::move(entries.messages);
 }
 
 base::Result<ConversationPage> ParseConversationPage(const json::object& response) {
@@ -219,6 +232,12 @@ base::Result<SyncPage> ParseSyncPage(const json::object& response) {
     }
     auto inbox_seq = protocol::RequiredInt(*entry, "inbox_seq");
     if (!inbox_seq) return Malformed(inbox_seq.error());
+    if (protocol::IsHoleMarker(message->get_object())) {
+      auto hole = protocol::HoleFromJson(message->get_object());
+      if (!hole) return Malformed(hole.error());
+      page.holes.push_back(std::move(*hole));
+      continue;
+    }
     auto m = protocol::MessageFromJson(message->get_object());
     if (!m) return Malformed(m.error());
     page.entries.push_back(InboxEntry{*inbox_seq, std::move(*m)});

@@ -38,6 +38,8 @@ struct SendAck {
 
 struct PullPage {
   std::vector<protocol::Message> messages;  // ascending seq
+  // Seqs that hold no message and never will (docs/protocol.md "Holes").
+  std::vector<std::int64_t> holes;
   std::int64_t next_cursor_seq = 0;
   bool has_more = false;
 };
@@ -62,6 +64,8 @@ struct InboxEntry {
 // (read-diffusion messages are not in the inbox).
 struct SyncPage {
   std::vector<InboxEntry> entries;  // ascending inbox_seq
+  // Inbox entries whose seq holds no message and never will.
+  std::vector<protocol::HoleMarker> holes;
   std::int64_t next_inbox_seq = 0;
   bool has_more = false;
   bool expired = false;
@@ -115,7 +119,8 @@ std::optional<std::int64_t> ReqIdOf(const boost::json::object& packet);
 base::Result<LoginReply> ParseLoginReply(const boost::json::object& response);
 base::Result<SendAck> ParseSendAck(const boost::json::object& response);
 base::Result<PullPage> ParsePullPage(const boost::json::object& response);
-// HISTORY's "payload": newest first, as the server sends it.
+// HISTORY's "payload": newest first, as the server sends it, without hole
+// markers (a reader scrolling back has no gap to close).
 base::Result<std::vector<protocol::Message>> ParseHistory(const boost::json::object& response);
 base::Result<ConversationPage> ParseConversationPage(const boost::json::object& response);
 base::Result<SyncPage> ParseSyncPage(const boost::json::object& response);

@@ -26,11 +26,14 @@ base::Error BadRequest(std::string message) {
   return base::MakeError(base::Code::kBadRequest, std::move(message));
 }
 
-// The seq of a stored message's JSON; pages are small, so parsing the last
-// message of a page is cheaper than carrying seqs alongside every message.
-std::int64_t SeqOf(const std::string& message_json) {
-  auto parsed = protocol::ParseMessage(message_json);
-  return parsed ? parsed->seq : 0;
+// The seq of a page entry's JSON (a message or a hole marker); pages are
+// small, so parsing the last entry of a page is cheaper than carrying seqs
+// alongside every entry.
+std::int64_t SeqOf(const std::string& entry_json) {
+  auto parsed = protocol::ParseObject(entry_json);
+  if (!parsed) return 0;
+  auto seq = protocol::RequiredInt(*parsed, "seq");
+  return seq ? *seq : 0;
 }
 
 // Drops the messages of a newest-first page below `first_seq`: what was said

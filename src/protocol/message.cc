@@ -69,6 +69,29 @@ base::Result<Message> ParseMessage(std::string_view json_text) {
   return MessageFromJson(*obj);
 }
 
+std::string SerializeHole(const HoleMarker& hole) {
+  std::string out;
+  out.reserve(48 + hole.conversation_id.size());
+  out.append(R"({"conversation_id":)");
+  AppendJsonString(out, hole.conversation_id);
+  out.append(R"(,"seq":)");
+  AppendJsonInt(out, hole.seq);
+  out.append(R"(,"hole":true})");
+  return out;
+}
+
+bool IsHoleMarker(const json::object& o) {
+  const json::value* hole = o.if_contains("hole");
+  return hole != nullptr && hole->is_bool() && hole->get_bool();
+}
+
+base::Result<HoleMarker> HoleFromJson(const json::object& o) {
+  PARLEY_ASSIGN_OR_RETURN(auto conv, RequiredString(o, "conversation_id"));
+  PARLEY_ASSIGN_OR_RETURN(auto seq, RequiredInt(o, "seq"));
+  if (!IsHoleMarker(o)) return base::MakeError(base::Code::kBadRequest, "not a hole marker");
+  return HoleMarker{std::string(conv), seq};
+}
+
 std::string PushBody(std::string_view message_json) {
   constexpr std::string_view kPrefix = R"({"cmd":5,"payload":)";
   std::string out;

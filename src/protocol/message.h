@@ -29,6 +29,21 @@ struct Message {
   bool operator==(const Message&) const = default;
 };
 
+// A seq that holds no message and never will (cluster mode: the gateway that
+// reserved it died before committing, docs/protocol.md "Holes"). Readers get
+// {"conversation_id","seq","hole":true} in its place in PULL and HISTORY
+// payloads and SYNC entries, so gap detection never waits for it.
+struct HoleMarker {
+  std::string conversation_id;
+  std::int64_t seq = 0;
+
+  bool operator==(const HoleMarker&) const = default;
+};
+std::string SerializeHole(const HoleMarker& hole);
+// Whether a payload entry is a hole marker rather than a message.
+bool IsHoleMarker(const boost::json::object& o);
+base::Result<HoleMarker> HoleFromJson(const boost::json::object& o);
+
 // Compact JSON text of the message object.
 std::string SerializeMessage(const Message& m);
 boost::json::object MessageToJson(const Message& m);

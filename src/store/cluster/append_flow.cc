@@ -21,6 +21,7 @@
 #include "store/cluster/lua_scripts.h"
 #include "store/cluster/redis_mysql_store.h"
 #include "store/cluster/sql_reads.h"
+#include "store/cluster/sql_rows.h"
 #include "store/common/conversation_rules.h"
 #include "store/common/group_changes.h"
 
@@ -286,6 +287,11 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendMessage
           co_await Duplicate(m.sender_id, m.msg_id, entry && entry->committed);
       co_return dup;
     }
+    if (tag == "settle_change") {
+      base::Result<void> settled = co_await SettleAbandonedChange(group_id);
+      if (!settled) co_return settled.error();
+      continue;
+    }
     if (tag == "nogroup") co_return base::MakeError(base::Code::kNotFound, "no such group");
     if (tag == "notmember") {
       co_return base::MakeError(base::Code::kForbidden, "not a member of this group");
@@ -319,33 +325,42 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
   // re-read from MySQL.
   const std::string msgid_key = keys_.MsgId(m.sender_id, m.msg_id);
   const std::string pending = MsgIdEntryValue(MsgIdEntry{false, seq, m.conversation_id});
-  std::vector<std::string> stale = {msgid_key};
-  if (is_change) {
-    stale.push_back(keys_.Group(group_id));
-    stale.push_back(keys_.Members(group_id));
-  }
+  const std::string pending_change = std::to_string(seq) + "|" + msgid_key;
   if (!outcome) {
     Note(outcome);
     if (!is_change && outcome.error().code == base::Code::kUnavailable) {
       // MySQL may take it on the retry: keep the seq reserved for it, so the
-      // timeline stays dense. A change is re-computed instead (its Redis
-      // membership is dropped), so its seq stays empty.
+      // timeline stays dense.
       KeepPending(msgid_key, pending);
     } else {
-      Forget(std::move(stale));
+      // A change is re-computed instead: its seq stays empty (a hole).
+      Forget({msgid_key});
+      if (is_change) {
+        base::Result<void> undone = co_await UndoChange(group_id, pending_change);
+        (void)undone;  // left pending: the next change or message settles it
+      }
     }
     co_return outcome.error();
   }
   Note(outcome);
+  if (is_change && outcome->kind != ItemOutcome::Kind::kStored) {
+    base::Result<void> undone = co_await UndoChange(group_id, pending_change);
+    (void)undone;  // left pending: the next change or message settles it
+  }
   switch (outcome->kind) {
     case ItemOutcome::Kind::kStored: {
+      if (is_change) {
+        // Committed: the group's Redis state is the truth now.
+        base::Result<void> cleared =
+            co_await DeleteIfEqual(keys_.GroupPendingChange(group_id), pending_change);
+        (void)cleared;  // left pending: settling it finds the row and only clears it
+      }
       MarkCommitted(m.sender_id, m.msg_id, MsgIdEntry{true, seq, m.conversation_id});
       auto json = std::make_shared<const std::string>(protocol::SerializeMessage(stored));
       co_return core::AppendResult{seq, false, std::move(json), std::move(recipients), inboxed};
     }
     case ItemOutcome::Kind::kDuplicate: {
       const protocol::Message& original = *outcome->original;
-      if (is_change) Forget({keys_.Group(group_id), keys_.Members(group_id)});
       MarkCommitted(m.sender_id, m.msg_id,
                     MsgIdEntry{true, original.seq, original.conversation_id});
       base::Result<core::MemberList> now = co_await CurrentRecipients(original.conversation_id);
@@ -357,15 +372,12 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
           std::move(*now), now_inboxed};
     }
     case ItemOutcome::Kind::kSeqTaken:
-      Forget(std::move(stale));
+      Forget({msgid_key});
       co_return Unavailable("seq " + std::to_string(seq) + " was taken meanwhile, retry");
     case ItemOutcome::Kind::kTooLate: {
       // Readers may have skipped the seq: it got a hole row. Drop the entry
       // (unless another gateway changed it) so the next attempt takes a new seq.
-      std::vector<std::string> drop_keys = {msgid_key};
-      std::vector<std::string> drop_args = {pending};
-      auto drop = unlock_script_->Run(*redis_, std::move(drop_keys), std::move(drop_args));
-      base::Result<redis::Reply> dropped = co_await std::move(drop);
+      base::Result<void> dropped = co_await DeleteIfEqual(msgid_key, pending);
       if (!dropped) co_return dropped.error();
       if (too_late) *too_late = true;
       co_return Unavailable("seq " + std::to_string(seq) + " was given up, retry");
@@ -383,11 +395,10 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Duplicate(std
   Note(found);
   if (!found) co_return found.error();
   if (!*found) {
-    // Pending, and not reclaimable here (a membership change, or the msg_id
-    // reused for another conversation): the first attempt is still
-    // committing, or failed, or died with its gateway; the entry then
-    // expires. The client retries, and is never told "stored" for a message
-    // that is not durable.
+    // Pending, and not reclaimable here (the msg_id reused for another
+    // conversation): the first attempt is still committing, or failed, or
+    // died with its gateway; the entry then expires. The client retries, and
+    // is never told "stored" for a message that is not durable.
     if (!committed) co_return Unavailable("message pending, retry");
     Forget({keys_.MsgId(sender_id, msg_id)});
     co_return Unavailable("stale idempotency entry, retry");
@@ -423,16 +434,14 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendChange(
   // One change per group at a time across gateways: the change is computed
   // from the state read below, and its MySQL commit must land before the
   // next change of the group is computed.
-  const std::string lock_key = keys_.GroupLock(request.group_change->group_id);
+  const std::string& group_id = request.group_change->group_id;
   const std::string token = RandomToken();
   const auto executor = co_await asio::this_coro::executor;
   const auto deadline = std::chrono::steady_clock::now() + options_.group_lock_wait;
   for (;;) {
-    redis::Args set = {"SET", lock_key, token, "NX", "PX",
-                       std::to_string(options_.group_lock_ttl.count())};
-    base::Result<redis::Reply> locked = co_await redis_->Command(std::move(set));
+    base::Result<bool> locked = co_await TryLockGroup(group_id, token);
     if (!locked) co_return locked.error();
-    if (locked->IsStatus() || locked->IsString()) break;
+    if (*locked) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       co_return Unavailable("group busy with another change, retry");
     }
@@ -440,12 +449,18 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::AppendChange(
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   base::Result<core::AppendResult> result = co_await ChangeLocked(request);
-  std::vector<std::string> lock_keys = {lock_key};
-  std::vector<std::string> lock_args = {token};
-  auto unlock = unlock_script_->Run(*redis_, std::move(lock_keys), std::move(lock_args));
-  base::Result<redis::Reply> unlocked = co_await std::move(unlock);
+  base::Result<void> unlocked = co_await DeleteIfEqual(keys_.GroupLock(group_id), token);
   (void)unlocked;  // a lock we could not release expires by itself
   co_return result;
+}
+
+asio::awaitable<base::Result<bool>> RedisMysqlStore::TryLockGroup(std::string group_id,
+                                                                  std::string token) {
+  redis::Args set = {"SET", keys_.GroupLock(group_id), std::move(token), "NX", "PX",
+                     std::to_string(options_.group_lock_ttl.count())};
+  base::Result<redis::Reply> locked = co_await redis_->Command(std::move(set));
+  if (!locked) co_return locked.error();
+  co_return locked->IsStatus() || locked->IsString();
 }
 
 asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
@@ -457,11 +472,35 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     std::vector<redis::Args> reads = {{"GET", keys_.MsgId(m.sender_id, m.msg_id)},
                                       {"HGETALL", keys_.Group(group_id)},
-                                      {"HGETALL", keys_.Members(group_id)}};
+                                      {"HGETALL", keys_.Members(group_id)},
+                                      {"GET", keys_.GroupPendingChange(group_id)}};
     base::Result<std::vector<redis::Reply>> state = co_await redis_->Pipeline(std::move(reads));
     if (!state) co_return state.error();
+    if ((*state)[3].IsString()) {
+      // The previous change never said whether it committed (its gateway
+      // died, or its lock ran out): settle it before computing on its state.
+      base::Result<void> settled = co_await SettlePendingChange(group_id, (*state)[3].str());
+      if (!settled) co_return settled.error();
+      continue;
+    }
     if ((*state)[0].IsString()) {
       const std::optional<MsgIdEntry> entry = ParseMsgIdEntry((*state)[0].str());
+      if (entry && !entry->committed && entry->conversation_id == m.conversation_id) {
+        // An earlier attempt of this change reserved entry->seq and nobody
+        // settled it (no pending-change key, e.g. its undo's DEL failed):
+        // it committed (a duplicate) or never will once its seq is a hole.
+        base::Result<bool> abandoned = co_await ClaimSeqAsHole(m.conversation_id, entry->seq);
+        if (!abandoned) co_return abandoned.error();
+        if (*abandoned) {
+          base::Result<void> dropped =
+              co_await DeleteIfEqual(keys_.MsgId(m.sender_id, m.msg_id), (*state)[0].str());
+          if (!dropped) co_return dropped.error();
+          continue;  // computed afresh, at a new seq
+        }
+        // The seq is taken, by this change (it committed) or by a hole.
+        base::Result<core::AppendResult> dup = co_await Duplicate(m.sender_id, m.msg_id, true);
+        co_return dup;
+      }
       base::Result<core::AppendResult> dup =
           co_await Duplicate(m.sender_id, m.msg_id, entry && entry->committed);
       co_return dup;
@@ -539,11 +578,103 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
           co_await Duplicate(m.sender_id, m.msg_id, entry && entry->committed);
       co_return dup;
     }
-    if (tag == "stale") continue;  // the group changed since it was read (lock expired)
+    // The group changed since it was read, or a change is pending (our lock
+    // expired meanwhile): read again.
+    if (tag == "stale") continue;
     base::Result<void> seeded = co_await Seed(tag, m.conversation_id, group_id);
     if (!seeded) co_return seeded.error();
   }
   co_return Unavailable("group state keeps changing, retry");
+}
+
+// ---- settling a change whose gateway died --------------------------------
+//
+// The change script applies a change to Redis's copy of the group and names
+// it in the group's pending-change key before MySQL commits it; the gateway
+// clears the key once the commit succeeded, or undoes the change when it
+// failed. A gateway that dies in between leaves the key, and its lock runs
+// out. The next change of the group (under the lock), or the next message
+// (the append script asks when the key outlived the lock), settles it with
+// MySQL as the judge: a hole row at the change's seq either lands — the
+// change never committed and now never can, since its INSERT would find the
+// seq taken; Redis's copy of the group is dropped and re-read from MySQL —
+// or finds the change's row: it committed, and only the key is cleared.
+// Either way, whoever settles waits for nothing but MySQL.
+
+asio::awaitable<base::Result<bool>> RedisMysqlStore::ClaimSeqAsHole(std::string conversation_id,
+                                                                    std::int64_t seq) {
+  const std::int64_t now = options_.clock->NowMs();
+  auto write = [&](mysql::Session& s) { return sql::WriteHole(s, conversation_id, seq, now); };
+  base::Result<std::uint64_t> written = co_await pool_->Run(std::move(write));
+  Note(written);
+  if (!written) co_return written.error();
+  co_return *written == 1;
+}
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::DeleteIfEqual(std::string key,
+                                                                   std::string value) {
+  std::vector<std::string> keys = {std::move(key)};
+  std::vector<std::string> args = {std::move(value)};
+  base::Result<redis::Reply> deleted =
+      co_await unlock_script_->Run(*redis_, std::move(keys), std::move(args));
+  if (!deleted) co_return deleted.error();
+  co_return base::Result<void>{};
+}
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::UndoChange(std::string group_id,
+                                                                std::string pending_change) {
+  // Only while the key still names this change: once another change settled
+  // it, the group's Redis state is that change's, not ours to drop.
+  std::vector<std::string> keys = {keys_.GroupPendingChange(group_id), keys_.Group(group_id),
+                                   keys_.Members(group_id)};
+  std::vector<std::string> args = {std::move(pending_change)};
+  base::Result<redis::Reply> undone =
+      co_await undo_change_script_->Run(*redis_, std::move(keys), std::move(args));
+  if (!undone) co_return undone.error();
+  co_return base::Result<void>{};
+}
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::SettlePendingChange(std::string group_id,
+                                                                         std::string value) {
+  const std::optional<PendingChange> change = ParsePendingChange(value);
+  if (change) {
+    const std::string conv = base::GroupConversationId(group_id);
+    base::Result<bool> abandoned = co_await ClaimSeqAsHole(conv, change->seq);
+    if (!abandoned) co_return abandoned.error();
+    if (*abandoned) {
+      // Its retry finds no entry and is computed afresh. (The value is built
+      // before co_await: GCC 12 destroys temporaries of a co_await's
+      // full-expression twice.)
+      std::string entry = MsgIdEntryValue(MsgIdEntry{false, change->seq, conv});
+      base::Result<void> dropped = co_await DeleteIfEqual(change->msgid_key, std::move(entry));
+      if (!dropped) co_return dropped.error();
+      base::Result<void> undone = co_await UndoChange(group_id, value);
+      co_return undone;
+    }
+  }
+  // Committed (or a value this version cannot read): keep the state.
+  base::Result<void> cleared = co_await DeleteIfEqual(keys_.GroupPendingChange(group_id), value);
+  co_return cleared;
+}
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::SettleAbandonedChange(std::string group_id) {
+  // Under the group's lock, so no change starts meanwhile; when another
+  // gateway holds it, that one settles the change before its own.
+  const std::string token = RandomToken();
+  base::Result<bool> locked = co_await TryLockGroup(group_id, token);
+  if (!locked) co_return locked.error();
+  if (!*locked) co_return base::Result<void>{};
+  redis::Args get = {"GET", keys_.GroupPendingChange(group_id)};
+  base::Result<redis::Reply> pending = co_await redis_->Command(std::move(get));
+  base::Result<void> settled;
+  if (!pending) {
+    settled = pending.error();
+  } else if (pending->IsString()) {
+    settled = co_await SettlePendingChange(group_id, pending->str());
+  }
+  base::Result<void> unlocked = co_await DeleteIfEqual(keys_.GroupLock(group_id), token);
+  (void)unlocked;  // a lock we could not release expires by itself
+  co_return settled;
 }
 
 // ---- re-seeding Redis from MySQL -----------------------------------------

@@ -58,18 +58,8 @@ base::Result<std::uint64_t> InsertMessages(mysql::Session& session,
   return inserted;
 }
 
-// Marks `seq` as never to hold a message, so readers skip it at once; a no-op
-// when the seq is occupied.
 base::Result<std::uint64_t> WriteHole(mysql::Session& session, const protocol::Message& m) {
-  const std::vector<Param> hole = {m.conversation_id, m.seq, m.send_time};
-  PARLEY_ASSIGN_OR_RETURN(
-      mysql::QueryResult r,
-      session.Execute(
-          "INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, content, "
-          "msg_type, status, send_time) VALUES (?, ?, NULL, '', '', 0, 1, ?) "
-          "ON DUPLICATE KEY UPDATE status = status",
-          hole));
-  return r.affected_rows;
+  return sql::WriteHole(session, m.conversation_id, m.seq, m.send_time);
 }
 
 // The slow path: which appends' rows are really theirs.

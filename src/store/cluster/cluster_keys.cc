@@ -54,6 +54,14 @@ std::string MsgIdEntryValue(const MsgIdEntry& entry) {
          entry.conversation_id;
 }
 
+std::optional<PendingChange> ParsePendingChange(std::string_view value) {
+  std::string_view seq;
+  PendingChange change;
+  if (!NextField(value, seq) || !ToInt(seq, change.seq) || value.empty()) return std::nullopt;
+  change.msgid_key = std::string(value);
+  return change;
+}
+
 std::optional<InboxItem> ParseInboxItem(std::string_view member) {
   std::string_view inbox_seq, send_time, seq;
   InboxItem item;

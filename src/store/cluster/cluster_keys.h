@@ -12,6 +12,8 @@
 //                                      owner, created_at
 //   {p}members:{gid}           HASH    user -> join_time (ms)
 //   {p}lock:group:{gid}        STRING  serialises membership changes across gateways
+//   {p}change:group:{gid}      STRING  "seq|msgid key" of a change applied here but not yet
+//                                      known to be committed (append_flow.cc)
 //
 // Redis is an index and a cache; MySQL is the truth, and every key above is
 // re-seeded from MySQL when missing. The Lua scripts build keys from the
@@ -40,6 +42,7 @@ class ClusterKeys {
   std::string Group(std::string_view gid) const { return Cat("group:", gid); }
   std::string Members(std::string_view gid) const { return Cat("members:", gid); }
   std::string GroupLock(std::string_view gid) const { return Cat("lock:group:", gid); }
+  std::string GroupPendingChange(std::string_view gid) const { return Cat("change:group:", gid); }
 
  private:
   std::string Cat(std::string_view kind, std::string_view id) const;
@@ -54,6 +57,14 @@ struct MsgIdEntry {
 };
 std::optional<MsgIdEntry> ParseMsgIdEntry(std::string_view value);
 std::string MsgIdEntryValue(const MsgIdEntry& entry);
+
+// The value of a group's pending-change key: the seq the change reserved and
+// the key of its msgid entry.
+struct PendingChange {
+  std::int64_t seq = 0;
+  std::string msgid_key;
+};
+std::optional<PendingChange> ParsePendingChange(std::string_view value);
 
 // A member of an inbox ZSET.
 struct InboxItem {

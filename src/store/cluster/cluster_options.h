@@ -59,7 +59,10 @@ struct ClusterStoreOptions {
   std::chrono::milliseconds pending_ttl{15000};
   // A group's membership changes are serialised by a Redis lock held this
   // long at most; a change waits up to lock_wait for it, then answers 503.
-  std::chrono::milliseconds group_lock_ttl{15000};
+  // Short, since a dead gateway's lock blocks the group's changes until it
+  // expires; a change slower than this is settled by the next one (its
+  // commit then fails and the client retries), never applied twice.
+  std::chrono::milliseconds group_lock_ttl{3000};
   std::chrono::milliseconds group_lock_wait{1000};
 
   // Wall clock for the inbox retention; must outlive the store.

@@ -109,17 +109,21 @@ asio::awaitable<base::Result<core::InboxPage>> RedisMysqlStore::ReadInbox(
 
   page.entries.reserve(take);
   for (std::size_t i = 0; i < take; ++i) {
-    auto it = by_key.find({items[i].conversation_id, items[i].seq});
+    const protocol::HoleMarker hole{items[i].conversation_id, items[i].seq};
+    auto it = by_key.find({hole.conversation_id, hole.seq});
     if (it != by_key.end()) {
-      // A hole row: the append turned out to be a retry of a stored message.
-      if (it->second->hole) continue;
-      page.entries.push_back(
-          core::InboxEntry{items[i].inbox_seq, protocol::SerializeMessage(it->second->message)});
+      // A hole row says the seq will never hold a message.
+      page.entries.push_back(core::InboxEntry{
+          items[i].inbox_seq, it->second->hole ? protocol::SerializeHole(hole)
+                                               : protocol::SerializeMessage(it->second->message)});
       continue;
     }
-    // No row (yet): the append failed (a hole: skip it once old) or is still
-    // committing (stop here; the device asks again).
-    if (now - items[i].send_time > options_.hole_timeout.count()) continue;
+    // No row (yet): the append failed (a hole once old: no retry can fill
+    // it now) or is still committing (stop here; the device asks again).
+    if (now - items[i].send_time > options_.hole_timeout.count()) {
+      page.entries.push_back(core::InboxEntry{items[i].inbox_seq, protocol::SerializeHole(hole)});
+      continue;
+    }
     page.has_more = true;
     break;
   }

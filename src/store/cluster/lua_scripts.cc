@@ -62,6 +62,12 @@ if group_id ~= '' then
   local g = redis.call('HMGET', meta, 'exists', 'token')
   if not g[1] then return {'seed_group'} end
   if g[1] ~= '1' then return {'nogroup'} end
+  -- A change applied here whose gateway let its lock go without settling it
+  -- (it died): MySQL must say whether it happened before anyone relies on it.
+  if redis.call('EXISTS', P .. 'change:group:' .. group_id) == 1 and
+     redis.call('EXISTS', P .. 'lock:group:' .. group_id) == 0 then
+    return {'settle_change'}
+  end
   if redis.call('HEXISTS', members_key, sender) == 0 then return {'notmember'} end
   token = g[2] or ''
   count = redis.call('HLEN', members_key)
@@ -119,6 +125,7 @@ if redis.call('EXISTS', seq_key) == 0 then return {'seed_seq'} end
 local g = redis.call('HMGET', meta, 'exists', 'token')
 if not g[1] then return {'seed_group'} end
 if (g[2] or '') ~= expected then return {'stale'} end
+if redis.call('EXISTS', P .. 'change:group:' .. group_id) == 1 then return {'stale'} end
 -- WritesInbox (store/common/conversation_rules.h), repeated here.
 local inboxed = #recipients <= fanout
 if inboxed and not inbox_prepare(P, recipients) then return {'seed_floor'} end
@@ -130,6 +137,7 @@ for _, a in ipairs(added) do redis.call('HSET', members_key, a[1], a[2]) end
 for _, u in ipairs(removed) do redis.call('HDEL', members_key, u) end
 local seq = redis.call('INCR', seq_key)
 redis.call('SET', msgid_key, 'P|' .. fmt(seq) .. '|' .. conv, 'PX', pending_ttl)
+redis.call('SET', P .. 'change:group:' .. group_id, fmt(seq) .. '|' .. msgid_key)
 if inboxed then inbox_write(P, recipients, conv, seq, send_time, retention, max_entries) end
 return {'ok', seq, inboxed and 1 or 0}
 )lua";
@@ -154,6 +162,11 @@ return 1
 
 constexpr const char* kUnlock = R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+constexpr const char* kUndoChange = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
 return 0
 )lua";
 
@@ -188,6 +201,11 @@ const std::string& SeedGroupScript() {
 
 const std::string& UnlockScript() {
   static const std::string source = kUnlock;
+  return source;
+}
+
+const std::string& UndoChangeScript() {
+  static const std::string source = kUndoChange;
   return source;
 }
 

@@ -19,9 +19,10 @@ namespace parley::store::lua {
 // max_inbox_entries, group_id ("" for a private chat), known_token, then a
 // private chat's members.
 // Answers {"dup", msgid_value} | {"seed_seq"} | {"seed_group"} |
-// {"seed_floor"} | {"nogroup"} | {"notmember"} |
+// {"seed_floor"} | {"nogroup"} | {"notmember"} | {"settle_change"} |
 // {"ok", seq, inboxed, token, members...} where members are listed only for
-// a group whose token differs from known_token.
+// a group whose token differs from known_token. "settle_change": the group
+// has a pending change whose lock is gone (its gateway died).
 const std::string& AppendScript();
 
 // A membership change computed by the caller from the state it read (under
@@ -31,7 +32,8 @@ const std::string& AppendScript();
 // (user, join_time) * n_added, n_removed, user * n_removed, n_recipients,
 // user * n_recipients.
 // Answers {"dup", value} | {"seed_seq"} | {"seed_group"} | {"seed_floor"} |
-// {"stale"} | {"ok", seq, inboxed}.
+// {"stale"} | {"ok", seq, inboxed}. With "ok" the group's pending-change key
+// names the change until its commit is settled.
 const std::string& ChangeScript();
 
 // Writes a group loaded from MySQL, unless the group key exists meanwhile.
@@ -42,6 +44,12 @@ const std::string& SeedGroupScript();
 // Deletes KEYS[1] if it holds ARGV[1] (releases a lock we own, drops a
 // pending msgid entry nobody else changed).
 const std::string& UnlockScript();
+
+// Deletes KEYS[1] (a group's pending-change key), KEYS[2] and KEYS[3] (its
+// Redis state) if KEYS[1] holds ARGV[1]: a change that did not commit is
+// undone, and the group is re-read from MySQL, unless another change has
+// settled it and applied its own state since.
+const std::string& UndoChangeScript();
 
 // Sets KEYS[1] to expire in ARGV[2] ms if it holds ARGV[1] (keeps a pending
 // msgid entry alive for the retry of a failed commit).

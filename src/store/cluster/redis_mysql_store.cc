@@ -134,6 +134,7 @@ RedisMysqlStore::RedisMysqlStore(ClusterStoreOptions options, base::Metrics& met
       change_script_(std::make_unique<redis::Script>(lua::ChangeScript())),
       seed_group_script_(std::make_unique<redis::Script>(lua::SeedGroupScript())),
       unlock_script_(std::make_unique<redis::Script>(lua::UnlockScript())),
+      undo_change_script_(std::make_unique<redis::Script>(lua::UndoChangeScript())),
       set_floor_script_(std::make_unique<redis::Script>(lua::SetFloorScript())) {}
 
 RedisMysqlStore::~RedisMysqlStore() { Close(); }

@@ -115,6 +115,23 @@ class RedisMysqlStore final : public core::Store {
   asio::awaitable<base::Result<core::AppendResult>> AppendMessage(core::AppendRequest request);
   asio::awaitable<base::Result<core::AppendResult>> AppendChange(core::AppendRequest request);
   asio::awaitable<base::Result<core::AppendResult>> ChangeLocked(core::AppendRequest& request);
+  // Sets the group's lock to `token` unless someone holds it; true when set.
+  asio::awaitable<base::Result<bool>> TryLockGroup(std::string group_id, std::string token);
+  // Settling a change whose gateway died (append_flow.cc explains).
+  // Writes a hole row at `seq` unless a row holds it: true when it did, so
+  // no append can commit there any more.
+  asio::awaitable<base::Result<bool>> ClaimSeqAsHole(std::string conversation_id,
+                                                     std::int64_t seq);
+  // Drops Redis's copy of the group while its pending-change key still holds
+  // `pending_change` (the change did not, or will not, commit).
+  asio::awaitable<base::Result<void>> UndoChange(std::string group_id, std::string pending_change);
+  // Under the group's lock: the change the key's `value` names committed, or
+  // is made never to.
+  asio::awaitable<base::Result<void>> SettlePendingChange(std::string group_id, std::string value);
+  // For a message that found a pending change outliving its lock.
+  asio::awaitable<base::Result<void>> SettleAbandonedChange(std::string group_id);
+  // Deletes `key` if it holds `value`.
+  asio::awaitable<base::Result<void>> DeleteIfEqual(std::string key, std::string value);
   asio::awaitable<base::Result<core::AppendResult>> Duplicate(std::string sender_id,
                                                               std::string msg_id,
                                                               bool committed);
@@ -188,6 +205,7 @@ class RedisMysqlStore final : public core::Store {
   std::unique_ptr<redis::Script> change_script_;
   std::unique_ptr<redis::Script> seed_group_script_;
   std::unique_ptr<redis::Script> unlock_script_;
+  std::unique_ptr<redis::Script> undo_change_script_;
   std::unique_ptr<redis::Script> set_floor_script_;
 
   struct CachedGroup {

@@ -46,6 +46,12 @@ base::Result<std::vector<TimelineRow>> QueryTimeline(mysql::Session& session,
   return rows;
 }
 
+// What a reader gets for a row: the message, or a marker for a hole row.
+std::string EntryOf(const TimelineRow& row) {
+  if (row.hole) return protocol::SerializeHole({row.message.conversation_id, row.message.seq});
+  return protocol::SerializeMessage(row.message);
+}
+
 bool Old(const TimelineRow& row, std::chrono::milliseconds hole_timeout) {
   return row.age_us > std::chrono::duration_cast<std::chrono::microseconds>(hole_timeout).count();
 }
@@ -59,29 +65,39 @@ base::Result<TimelinePage> ReadAfter(mysql::Session& session, const std::string&
   if (after_seq == std::numeric_limits<std::int64_t>::max()) return out;
   const std::int64_t after = std::max<std::int64_t>(after_seq, 0);
   const std::size_t want = std::min(limit, kMaxPage);
-  // One more than asked, so has_more is exact when no hole is in the way.
+  // One more than asked, so has_more is exact: every row yields an entry.
   PARLEY_ASSIGN_OR_RETURN(
       std::vector<TimelineRow> rows,
       QueryTimeline(session, "WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                     {conv, after, static_cast<std::int64_t>(want + 1)}));
+  std::vector<std::string>& entries = out.page.messages;
+  auto take = [&](std::string entry) {
+    if (entries.size() == want) return false;
+    entries.push_back(std::move(entry));
+    return true;
+  };
   std::int64_t expected = after + 1;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const TimelineRow& row = rows[i];
-    if (row.message.seq != expected && !Old(row, hole_timeout)) {
-      out.stopped_at_gap = true;
-      out.page.has_more = true;
-      return out;
+  for (const TimelineRow& row : rows) {
+    if (row.message.seq != expected) {
+      if (!Old(row, hole_timeout)) {
+        out.stopped_at_gap = true;
+        out.page.has_more = true;
+        return out;
+      }
+      // Never written, and too old to be written now: holes.
+      for (std::int64_t seq = expected; seq < row.message.seq; ++seq) {
+        if (!take(protocol::SerializeHole({conv, seq}))) {
+          out.page.has_more = true;
+          return out;
+        }
+      }
     }
     expected = row.message.seq + 1;
-    if (row.hole) continue;
-    if (out.page.messages.size() == want) {
+    if (!take(EntryOf(row))) {
       out.page.has_more = true;
       return out;
     }
-    out.page.messages.push_back(protocol::SerializeMessage(row.message));
   }
-  // Rows that were all holes may hide more: say so and let the caller go on.
-  out.page.has_more = rows.size() > want;
   return out;
 }
 
@@ -90,32 +106,62 @@ base::Result<TimelinePage> ReadBefore(mysql::Session& session, const std::string
                                       std::chrono::milliseconds hole_timeout) {
   TimelinePage out;
   const std::size_t want = std::min(limit, kMaxPage);
-  const std::int64_t before =
-      before_seq <= 0 ? std::numeric_limits<std::int64_t>::max() : before_seq;
+  const bool from_newest = before_seq <= 0 || before_seq == std::numeric_limits<std::int64_t>::max();
+  const std::int64_t before = from_newest ? std::numeric_limits<std::int64_t>::max() : before_seq;
   PARLEY_ASSIGN_OR_RETURN(
       std::vector<TimelineRow> rows,
       QueryTimeline(session, "WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
                     {conv, before, static_cast<std::int64_t>(want + 1)}));
-  // Newest first: a young gap below rows already taken means those rows are
-  // not readable yet; drop them and go on below the gap.
-  std::vector<const TimelineRow*> taken;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const TimelineRow& row = rows[i];
-    if (i > 0 && rows[i - 1].message.seq != row.message.seq + 1 && !Old(rows[i - 1], hole_timeout)) {
-      taken.clear();
+  // The row just above the cursor, when seqs are missing right below it
+  // (a previous page ended at a hole): it dates that gap.
+  std::vector<TimelineRow> above;
+  const std::int64_t first_seq = rows.empty() ? 0 : rows[0].message.seq;
+  if (!from_newest && first_seq < before - 1) {
+    PARLEY_ASSIGN_OR_RETURN(
+        above, QueryTimeline(session, "WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT 1",
+                             {conv, before}));
+  }
+
+  std::vector<std::string>& entries = out.page.messages;
+  auto take = [&](std::string entry) {
+    if (entries.size() == want) return false;
+    entries.push_back(std::move(entry));
+    return true;
+  };
+  // The seqs strictly between `lower` and `upper`, missing, dated by the row
+  // at `upper` (none: the newest seqs, not committed yet; nothing to say).
+  // Old, they are holes; young, they may still commit, so the entries taken
+  // above them are not readable yet: drop those and go on below the gap.
+  // False when the page filled up.
+  auto gap = [&](const TimelineRow* upper_row, std::int64_t upper, std::int64_t lower) {
+    if (upper - lower <= 1 || upper_row == nullptr) return true;
+    if (!Old(*upper_row, hole_timeout)) {
+      entries.clear();
       out.stopped_at_gap = true;
+      return true;
     }
-    if (row.hole) continue;
-    if (taken.size() == want) {
+    for (std::int64_t seq = upper - 1; seq > lower; --seq) {
+      if (!take(protocol::SerializeHole({conv, seq}))) return false;
+    }
+    return true;
+  };
+
+  const TimelineRow* upper_row = above.empty() ? nullptr : &above[0];
+  std::int64_t upper = before;
+  for (const TimelineRow& row : rows) {
+    if (!gap(upper_row, upper, row.message.seq) || !take(EntryOf(row))) {
       out.page.has_more = true;
-      break;
+      return out;
     }
-    taken.push_back(&row);
+    upper_row = &row;
+    upper = row.message.seq;
   }
-  if (!out.page.has_more) out.page.has_more = rows.size() > want;
-  for (const TimelineRow* row : taken) {
-    out.page.messages.push_back(protocol::SerializeMessage(row->message));
+  // Every row down to seq 1 was read: what is missing below the last one.
+  if (!gap(upper_row, upper, 0)) {
+    out.page.has_more = true;
+    return out;
   }
+  out.page.has_more = rows.size() > want;  // rows dropped above a young gap
   return out;
 }
 

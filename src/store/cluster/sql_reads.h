@@ -11,7 +11,9 @@
 // was assigned later, so the missing one has been pending at least as long.
 // A first attempt commits within commit_deadline of its seq; a retry at a
 // seq reserved earlier commits only while the row above is younger than
-// hole_timeout / 2 (batch_writer.h). So a skipped seq never fills later.
+// hole_timeout / 2 (batch_writer.h). So a skipped seq never fills later, and
+// pages carry a hole marker (protocol::SerializeHole) for it: for a hole row
+// and for each old missing seq, counted in the page's limit like a message.
 
 #include <chrono>
 #include <cstddef>

@@ -69,4 +69,16 @@ base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_
   return m;
 }
 
+base::Result<std::uint64_t> WriteHole(mysql::Session& session, const std::string& conversation_id,
+                                      std::int64_t seq, std::int64_t send_time) {
+  const std::vector<mysql::Param> hole = {conversation_id, seq, send_time};
+  auto r = session.Execute(
+      "INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, content, "
+      "msg_type, status, send_time) VALUES (?, ?, NULL, '', '', 0, 1, ?) "
+      "ON DUPLICATE KEY UPDATE status = status",
+      hole);
+  if (!r) return r.error();
+  return r->affected_rows;
+}
+
 }  // namespace parley::store::sql

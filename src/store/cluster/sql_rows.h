@@ -49,6 +49,14 @@ inline constexpr std::size_t kMessageColumnCount = 7;
 // Reads the message columns starting at row[first]. 500 on a malformed row.
 base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_t first = 0);
 
+// Marks `seq` of `conversation_id` as never to hold a message (a hole row,
+// status 1), unless a row holds it already. Returns the affected rows: 1 when
+// the hole was written, 0 when the seq was occupied. Readers then answer a
+// hole marker for it (sql_reads.h), and an append that still tries to commit
+// there finds it taken.
+base::Result<std::uint64_t> WriteHole(mysql::Session& session, const std::string& conversation_id,
+                                      std::int64_t seq, std::int64_t send_time);
+
 base::Result<std::int64_t> IntAt(const mysql::Row& row, std::size_t index);
 std::string StringAt(const mysql::Row& row, std::size_t index);  // "" for NULL
 

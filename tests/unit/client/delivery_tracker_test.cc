@@ -39,7 +39,7 @@ TEST(DeliveryTrackerTest, FirstPushStartsTheConversationAtSeqOne) {
   EXPECT_EQ(Seqs(step), Seq{});
   ASSERT_TRUE(step.pull);
   EXPECT_EQ(*step.pull, (PullCursor{kConv, 0}));
-  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(1, 7), 7, false)), Seq({1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(1, 7), {}, 7, false)), Seq({1, 2, 3, 4, 5, 6, 7}));
 }
 
 TEST(DeliveryTrackerTest, APositionSavedUnderALegacyIdCarriesOn) {
@@ -89,7 +89,7 @@ TEST(DeliveryTrackerTest, GapIsPulledAndFilledInOrder) {
 
   // The server answers 2..5 (it already had 5): all delivered once, in order.
   // Everything seen is delivered, so the chain ends.
-  DeliveryStep page = t.OnPullPage(kConv, Range(2, 5), 5, false);
+  DeliveryStep page = t.OnPullPage(kConv, Range(2, 5), {}, 5, false);
   EXPECT_EQ(Seqs(page), Seq({2, 3, 4, 5}));
   EXPECT_EQ(t.Delivered(kConv), 5);
   EXPECT_FALSE(page.pull);
@@ -99,11 +99,11 @@ TEST(DeliveryTrackerTest, PullPagesFollowHasMore) {
   DeliveryTracker t;
   t.OnPush(Msg(1));
   ASSERT_TRUE(t.OnPush(Msg(6)).pull);
-  DeliveryStep first = t.OnPullPage(kConv, Range(2, 3), 3, true);
+  DeliveryStep first = t.OnPullPage(kConv, Range(2, 3), {}, 3, true);
   EXPECT_EQ(Seqs(first), Seq({2, 3}));
   ASSERT_TRUE(first.pull);
   EXPECT_EQ(*first.pull, (PullCursor{kConv, 3}));
-  DeliveryStep second = t.OnPullPage(kConv, Range(4, 6), 6, false);
+  DeliveryStep second = t.OnPullPage(kConv, Range(4, 6), {}, 6, false);
   EXPECT_EQ(Seqs(second), Seq({4, 5, 6}));
   EXPECT_FALSE(second.pull);
 }
@@ -114,11 +114,11 @@ TEST(DeliveryTrackerTest, PushAfterPullStartedTriggersOneMorePull) {
   ASSERT_TRUE(t.OnPush(Msg(3)).pull);  // chain covers up to 3
   t.OnPush(Msg(6));                    // arrives while the PULL is in flight
   // The server read the timeline before 4..6 were committed.
-  DeliveryStep page = t.OnPullPage(kConv, Range(2, 3), 3, false);
+  DeliveryStep page = t.OnPullPage(kConv, Range(2, 3), {}, 3, false);
   EXPECT_EQ(Seqs(page), Seq({2, 3}));
   ASSERT_TRUE(page.pull);
   EXPECT_EQ(*page.pull, (PullCursor{kConv, 3}));
-  DeliveryStep again = t.OnPullPage(kConv, Range(4, 6), 6, false);
+  DeliveryStep again = t.OnPullPage(kConv, Range(4, 6), {}, 6, false);
   EXPECT_EQ(Seqs(again), Seq({4, 5, 6}));
   EXPECT_FALSE(again.pull);
 }
@@ -128,10 +128,33 @@ TEST(DeliveryTrackerTest, GapTheServerDoesNotHaveIsSkipped) {
   t.OnPush(Msg(1));
   ASSERT_TRUE(t.OnPush(Msg(4)).pull);
   // The server has nothing between 1 and 4 (e.g. removed): do not stall.
-  DeliveryStep page = t.OnPullPage(kConv, {Msg(4)}, 4, false);
+  DeliveryStep page = t.OnPullPage(kConv, {Msg(4)}, {}, 4, false);
   EXPECT_EQ(Seqs(page), Seq({4}));
   EXPECT_FALSE(page.pull);
   EXPECT_EQ(Seqs(t.OnPush(Msg(5))), Seq({5}));
+}
+
+TEST(DeliveryTrackerTest, AHoleMarkerInAPullPageClosesTheGapAndDeliversNothing) {
+  DeliveryTracker t;
+  t.OnPush(Msg(1));
+  ASSERT_TRUE(t.OnPush(Msg(4)).pull);
+  // Seqs 2 and 3 will never hold a message: the page says so.
+  DeliveryStep page = t.OnPullPage(kConv, {Msg(4)}, {3, 2}, 4, false);
+  EXPECT_EQ(Seqs(page), Seq({4}));
+  EXPECT_FALSE(page.pull);
+  EXPECT_EQ(t.Delivered(kConv), 4);
+}
+
+TEST(DeliveryTrackerTest, AHoleMarkerFromSyncAdvancesLikeAMessageWithoutDeliveringOne) {
+  DeliveryTracker t;
+  t.SetCursor(kConv, 1);
+  EXPECT_EQ(Seqs(t.OnPush(Msg(3))), Seq{});  // 2 missing: buffered
+  DeliveryStep step = t.OnHole(protocol::HoleMarker{kConv, 2});
+  EXPECT_EQ(Seqs(step), Seq({3}));
+  EXPECT_EQ(t.Delivered(kConv), 3);
+  // A hole the device already passed changes nothing.
+  EXPECT_EQ(Seqs(t.OnHole(protocol::HoleMarker{"private_alice_bob", 2})), Seq{});
+  EXPECT_EQ(Seqs(t.OnPush(Msg(4))), Seq({4}));
 }
 
 TEST(DeliveryTrackerTest, FailedPullIsAskedAgainByTheNextGap) {
@@ -151,11 +174,11 @@ TEST(DeliveryTrackerTest, BufferIsBoundedAndDroppedMessagesArePulled) {
   t.OnPush(Msg(4));
   t.OnPush(Msg(5));  // dropped: buffer full
   // The page was read before 4 and 5 were pushed, so another PULL follows.
-  DeliveryStep page = t.OnPullPage(kConv, Range(2, 3), 3, false);
+  DeliveryStep page = t.OnPullPage(kConv, Range(2, 3), {}, 3, false);
   EXPECT_EQ(Seqs(page), Seq({2, 3, 4}));
   ASSERT_TRUE(page.pull);
   EXPECT_EQ(*page.pull, (PullCursor{kConv, 4}));
-  EXPECT_EQ(Seqs(t.OnPullPage(kConv, {Msg(5)}, 5, false)), Seq({5}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, {Msg(5)}, {}, 5, false)), Seq({5}));
 }
 
 TEST(DeliveryTrackerTest, CatchupFetchesFromTheGivenSeq) {
@@ -164,7 +187,7 @@ TEST(DeliveryTrackerTest, CatchupFetchesFromTheGivenSeq) {
   ASSERT_TRUE(step.pull);
   EXPECT_EQ(*step.pull, (PullCursor{kConv, 10}));
   EXPECT_EQ(Seqs(t.OnPush(Msg(13))), Seq{});  // waits for 11, 12
-  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(11, 13), 13, false)), Seq({11, 12, 13}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(11, 13), {}, 13, false)), Seq({11, 12, 13}));
 }
 
 TEST(DeliveryTrackerTest, SetCursorSuppressesKnownMessages) {
@@ -195,7 +218,7 @@ TEST(DeliveryTrackerTest, ServerMaxPullsWhatIsMissing) {
   DeliveryStep behind = t.OnServerMax(kConv, 3);
   ASSERT_TRUE(behind.pull);
   EXPECT_EQ(*behind.pull, (PullCursor{kConv, 1}));
-  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(2, 3), 3, false)), Seq({2, 3}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(2, 3), {}, 3, false)), Seq({2, 3}));
 }
 
 TEST(DeliveryTrackerTest, ServerMaxDuringAPullExtendsTheChain) {
@@ -203,11 +226,11 @@ TEST(DeliveryTrackerTest, ServerMaxDuringAPullExtendsTheChain) {
   t.OnPush(Msg(1));
   ASSERT_TRUE(t.OnPush(Msg(3)).pull);
   EXPECT_FALSE(t.OnServerMax(kConv, 5).pull);  // one chain per conversation
-  DeliveryStep page = t.OnPullPage(kConv, Range(2, 3), 3, false);
+  DeliveryStep page = t.OnPullPage(kConv, Range(2, 3), {}, 3, false);
   EXPECT_EQ(Seqs(page), Seq({2, 3}));
   ASSERT_TRUE(page.pull);
   EXPECT_EQ(*page.pull, (PullCursor{kConv, 3}));
-  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(4, 5), 5, false)), Seq({4, 5}));
+  EXPECT_EQ(Seqs(t.OnPullPage(kConv, Range(4, 5), {}, 5, false)), Seq({4, 5}));
 }
 
 TEST(DeliveryTrackerTest, WithoutCatchUpAnUnknownListedConversationStartsAtItsMax) {

@@ -83,12 +83,15 @@ TEST_F(ClusterFailureTest, RedisLosingItsDataNeverRepeatsASeq) {
   EXPECT_EQ(page.expired_reason, core::ExpiredReason::kReset);
   EXPECT_GT(page.latest_inbox_seq, 4);
   // Since the loss: a4, g2, and the retry of a2 (a duplicate found at
-  // commit: its entry points at a hole and is skipped).
+  // commit: its entry points at a hole row, read as a marker).
   auto fresh = Run(store_->ReadInbox("bob", page.latest_inbox_seq - 3, 10)).value();
-  ASSERT_EQ(fresh.entries.size(), 2u);
-  EXPECT_EQ(SeqOf(fresh.entries[0].message_json), 4);
-  EXPECT_EQ(SeqOf(fresh.entries[1].message_json), 3);
+  EXPECT_EQ(InboxMessages(fresh, page.latest_inbox_seq - 3),
+            (Entries{{kAB, 4}, {kG, 3}, {kAB, 5}}));
+  ASSERT_EQ(fresh.entries.size(), 3u);
+  EXPECT_FALSE(IsHole(fresh.entries[1].message_json));
+  EXPECT_TRUE(IsHole(fresh.entries[2].message_json));
   EXPECT_FALSE(fresh.has_more);
+  EXPECT_EQ(Holes(kAB), (std::vector<std::int64_t>{5}));
 }
 
 // Above any inbox_seq handed out before (the floor restarts at the clock in
@@ -273,6 +276,7 @@ TEST_F(ClusterFailureTest, RetryTooLateForItsReservedSeqTakesANewOne) {
   EXPECT_EQ(m2.seq, 4);
   EXPECT_EQ(Rows(kAB), (RowList{{1, 0}, {2, 1}, {3, 0}, {4, 0}}));
   EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 3, 4}));
+  EXPECT_EQ(Holes(kAB), (std::vector<std::int64_t>{2}));
   auto again = Send(Chat("alice", kAB, "m2", {"alice", "bob"}));
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(again.seq, 4);
@@ -312,6 +316,125 @@ TEST_F(ClusterFailureTest, ReadersStopBeforeAYoungHole) {
   options_.hole_timeout = 0ms;  // the hole has been there long enough
   Reopen();
   EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(Holes(kAB), (std::vector<std::int64_t>{2}));
+  history = Run(store_->ReadBefore(kAB, 0, 10)).value();
+  ASSERT_EQ(history.messages.size(), 3u) << "newest first, the marker in its place";
+  EXPECT_EQ(SeqOf(history.messages[1]), 2);
+  EXPECT_TRUE(IsHole(history.messages[1]));
+  EXPECT_FALSE(history.has_more);
+  // A marker counts in the page's limit and moves the cursor on.
+  page = Run(store_->ReadAfter(kAB, 1, 1)).value();
+  ASSERT_EQ(page.messages.size(), 1u);
+  EXPECT_TRUE(IsHole(page.messages[0]));
+  EXPECT_TRUE(page.has_more);
+  history = Run(store_->ReadBefore(kAB, 3, 1)).value();
+  ASSERT_EQ(history.messages.size(), 1u);
+  EXPECT_TRUE(IsHole(history.messages[0]));
+  EXPECT_TRUE(history.has_more);
+}
+
+// A message whose commit failed and that nobody retried (its gateway died,
+// or the client gave up): once a later message is older than the hole
+// timeout, every reader gets a marker at its seq — PULL, HISTORY and the
+// inbox entry written when the seq was reserved.
+TEST_F(ClusterFailureTest, ANeverRetriedMessageLeavesAMarkerForEveryReader) {
+  options_.hole_timeout = 300ms;
+  Reopen();
+  Send(Chat("alice", kAB, "m1", {"alice", "bob"}));
+  mysql_->Kill9();
+  EXPECT_EQ(Try(Chat("alice", kAB, "m2", {"alice", "bob"})), base::Code::kUnavailable);
+  mysql_->Restart();
+  EXPECT_EQ(SendEventually(Chat("bob", kAB, "m3", {"alice", "bob"})).seq, 3);
+  std::this_thread::sleep_for(400ms);  // the timeline dates a gap by its rows' commit
+  clock().AdvanceMs(400);              // the inbox by the messages' send_time
+
+  EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(Holes(kAB), (std::vector<std::int64_t>{2}));
+  auto history = Run(store_->ReadBefore(kAB, 0, 10)).value();
+  ASSERT_EQ(history.messages.size(), 3u);
+  EXPECT_TRUE(IsHole(history.messages[1]));
+  auto inbox = Run(store_->ReadInbox("bob", 0, 10)).value();
+  EXPECT_EQ(InboxMessages(inbox, 0), (Entries{{kAB, 1}, {kAB, 2}, {kAB, 3}}));
+  ASSERT_EQ(inbox.entries.size(), 3u);
+  EXPECT_TRUE(IsHole(inbox.entries[1].message_json));
+  EXPECT_FALSE(inbox.has_more);
+}
+
+// What a gateway that died after its change script and before the change's
+// MySQL commit leaves in Redis: carol added to Redis's copy of group g at
+// seq 2, the change named in the pending-change key, the lock expired.
+class DeadChangeTest : public ClusterFailureTest {
+ protected:
+  void SetUp() override {
+    ClusterFailureTest::SetUp();
+    Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+    RedisCommand({"INCR", "im:seq:" + kG});
+    RedisCommand({"HSET", "im:group:g", "token", "dead-gateway"});
+    RedisCommand({"HSET", "im:members:g", "carol", "1"});
+    RedisCommand({"SET", "im:msgid:alice:c2", "P|2|" + kG, "PX", "15000"});
+    RedisCommand({"SET", "im:change:group:g", "2|im:msgid:alice:c2"});
+  }
+};
+
+// The next message settles it: carol was never added (MySQL has no row),
+// so she gets nothing, and seq 2 reads as a hole.
+TEST_F(DeadChangeTest, TheNextMessageSettlesItAndItsMembersAreMySqls) {
+  auto message = Send(Chat("bob", kG, "g1"));
+  EXPECT_EQ(message.seq, 3);
+  EXPECT_EQ(*message.recipients, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(Rows(kG), (RowList{{1, 0}, {2, 1}, {3, 0}}));
+  EXPECT_EQ(Holes(kG), (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(Try(Chat("carol", kG, "c")), base::Code::kForbidden);
+}
+
+// The change's retry (same msg_id, another gateway) is not told "pending"
+// until the entry expires: it settles the dead attempt and is applied
+// afresh, at a new seq.
+TEST_F(DeadChangeTest, ItsRetryIsAppliedAfreshAtOnce) {
+  const auto start = Clock::now();
+  auto retry = Run(Second().Append(Change(GroupOp::kInvite, "g", "alice", "c2", {"carol"})));
+  ASSERT_TRUE(retry) << retry.error().message;
+  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_FALSE(retry->duplicate);
+  EXPECT_EQ(retry->seq, 3);
+  EXPECT_EQ(Rows(kG), (RowList{{1, 0}, {2, 1}, {3, 0}}));
+  auto message = Send(Chat("carol", kG, "c"));
+  EXPECT_EQ(*message.recipients, (std::vector<std::string>{"alice", "bob", "carol"}));
+  auto again = Send(Change(GroupOp::kInvite, "g", "alice", "c2", {"carol"}));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.seq, 3);
+}
+
+// A change that did commit before its gateway died keeps its effect: the
+// settling only clears the key.
+TEST_F(ClusterFailureTest, ACommittedChangeLeftPendingKeepsItsEffect) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  Send(Change(GroupOp::kInvite, "g", "alice", "c2", {"carol"}));
+  RedisCommand({"SET", "im:change:group:g", "2|im:msgid:alice:c2"});
+  auto message = Send(Chat("bob", kG, "g1"));
+  EXPECT_EQ(message.seq, 3);
+  EXPECT_EQ(*message.recipients, (std::vector<std::string>{"alice", "bob", "carol"}));
+  EXPECT_EQ(Rows(kG), (RowList{{1, 0}, {2, 0}, {3, 0}}));
+  EXPECT_TRUE(Holes(kG).empty());
+}
+
+// A change whose commit failed is undone in Redis at once: the next message
+// goes to the members MySQL has.
+TEST_F(ClusterFailureTest, AChangeWhoseCommitFailedIsUndone) {
+  options_.hole_timeout = 300ms;
+  Reopen();
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob"}));
+  mysql_->Kill9();
+  EXPECT_EQ(Try(Change(GroupOp::kInvite, "g", "alice", "c2", {"carol"})),
+            base::Code::kUnavailable);
+  mysql_->Restart();
+  auto message = SendEventually(Chat("bob", kG, "g1"));
+  EXPECT_EQ(*message.recipients, (std::vector<std::string>{"alice", "bob"}));
+  auto retry = SendEventually(Change(GroupOp::kInvite, "g", "alice", "c2", {"carol"}));
+  EXPECT_FALSE(retry.duplicate);
+  EXPECT_EQ(retry.seq, 4);
+  std::this_thread::sleep_for(400ms);  // the failed change's seq is certain to stay empty
+  EXPECT_EQ(Holes(kG), (std::vector<std::int64_t>{2}));
 }
 
 }  // namespace

@@ -44,15 +44,28 @@ class ClusterStoreTest : public ::testing::Test, protected ClusterBackend {
     auto r = Run(store_->Append(std::move(request)));
     return r ? base::Code::kOk : r.error().code;
   }
-  std::vector<std::int64_t> Seqs(const std::string& conv, std::int64_t after = 0) {
-    std::vector<std::int64_t> out;
+  // The seqs of `conv`'s messages after `after`, read with ReadAfter, and
+  // of the hole markers in their place.
+  struct Timeline {
+    std::vector<std::int64_t> messages;
+    std::vector<std::int64_t> holes;
+  };
+  Timeline ReadTimeline(const std::string& conv, std::int64_t after = 0) {
+    Timeline out;
     for (bool more = true; more;) {
       auto page = Run(store_->ReadAfter(conv, after, 100)).value();
-      for (const auto& json : page.messages) out.push_back(after = SeqOf(json));
+      for (const auto& json : page.messages) {
+        after = SeqOf(json);
+        (IsHole(json) ? out.holes : out.messages).push_back(after);
+      }
       more = page.has_more && !page.messages.empty();
     }
     return out;
   }
+  std::vector<std::int64_t> Seqs(const std::string& conv, std::int64_t after = 0) {
+    return ReadTimeline(conv, after).messages;
+  }
+  std::vector<std::int64_t> Holes(const std::string& conv) { return ReadTimeline(conv).holes; }
 
   // Waits (at most 5 s) until each of `msgid_keys` holds the "committed"
   // entry ("C|seq|conv") that an append writes in the background after it

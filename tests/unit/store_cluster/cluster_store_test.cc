@@ -54,9 +54,10 @@ TEST_F(ClusterStoreTest, RetryAfterTheIdempotencyCacheIsGoneIsStillADuplicate) {
   EXPECT_TRUE(retry.duplicate);
   EXPECT_EQ(retry.seq, first.seq);
   EXPECT_EQ(*retry.message_json, *first.message_json);
-  // The seq the retry was given became a hole: readers skip it at once.
+  // The seq the retry was given became a hole row: readers get a marker.
   EXPECT_EQ(Send(Chat("alice", kAB, "m4")).seq, 4);
   EXPECT_EQ(Seqs(kAB), (std::vector<std::int64_t>{1, 2, 4}));
+  EXPECT_EQ(Holes(kAB), (std::vector<std::int64_t>{3}));
   EXPECT_EQ(Run(store_->MaxSeq(kAB)).value(), 4);
 }
 

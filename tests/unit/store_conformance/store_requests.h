@@ -12,6 +12,7 @@
 
 #include "base/ids.h"
 #include "core/store.h"
+#include "protocol/packet.h"
 #include "protocol/message.h"
 
 namespace parley::store::testing {
@@ -64,8 +65,14 @@ inline core::AppendRequest At(core::AppendRequest request, std::int64_t send_tim
   return request;
 }
 
+// The seq of a page entry: a message or a hole marker (cluster only).
 inline std::int64_t SeqOf(const std::string& json) {
-  return protocol::ParseMessage(json).value().seq;
+  auto object = protocol::ParseObject(json).value();
+  return protocol::RequiredInt(object, "seq").value();
+}
+
+inline bool IsHole(const std::string& json) {
+  return protocol::IsHoleMarker(protocol::ParseObject(json).value());
 }
 
 // The (conversation, seq) of each entry, checking inbox_seqs run on from `after`.
@@ -73,8 +80,9 @@ inline Entries InboxMessages(const core::InboxPage& page, std::int64_t after) {
   Entries out;
   for (const auto& entry : page.entries) {
     EXPECT_EQ(entry.inbox_seq, ++after);
-    auto m = protocol::ParseMessage(entry.message_json).value();
-    out.emplace_back(m.conversation_id, m.seq);
+    auto object = protocol::ParseObject(entry.message_json).value();
+    out.emplace_back(std::string(protocol::RequiredString(object, "conversation_id").value()),
+                     protocol::RequiredInt(object, "seq").value());
   }
   return out;
 }
