@@ -83,22 +83,30 @@ std::unique_ptr<ServerProcess> ServerProcess::Launch(const std::filesystem::path
                                    "--threads", "2",
                                    "--password-cost", "min"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // Everything the child needs is prepared before fork: the test process has
+  // threads, so after fork only async-signal-safe calls (no allocation).
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int out_fd = ::open(server->stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int err_fd = ::open(server->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
 
   const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    // A client socket of the test that a child inherits stays open when the
+    // test closes it, so the server at its other end never sees the close (a
+    // gateway draining on SIGTERM waited seconds for such peers).
+    ::close_range(3, ~0U, 0);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(out_fd);
+  ::close(err_fd);
   if (pid < 0) {
     ADD_FAILURE() << "fork failed";
     return nullptr;
-  }
-  if (pid == 0) {
-    const int out = ::open(server->stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = ::open(server->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(err, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
   }
   server->pid_ = pid;
 
