@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS user_conversation_state (
   PRIMARY KEY (user_id, conversation_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+ALTER TABLE user_conversation_state
+  ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0;
+
 CREATE TABLE IF NOT EXISTS cluster_state (
   name VARCHAR(64) NOT NULL,
   value BIGINT NOT NULL,

@@ -122,6 +122,7 @@ void Node::Wire(const std::string& secret, AuthMode auth, Deployment deployment)
   message_options.max_content = config_.max_content;
   // Insecure mode has users that never registered; 1:1 to them must work.
   message_options.require_registered_peer = !insecure;
+  message_options.fanout_threshold = config_.fanout_threshold;
   messages_ = std::make_unique<core::MessageService>(*store_, *bus_, clock_, metrics_,
                                                      message_options);
   core::GroupOptions group_options;

@@ -147,6 +147,7 @@ asio::awaitable<Reply> Dispatcher::Handle(ConnectionState& state,
     case Cmd::kAck: result = co_await messages_.Ack(caller, *request); break;
     case Cmd::kHistory: result = co_await messages_.History(caller, *request); break;
     case Cmd::kConversations: result = co_await messages_.Conversations(caller, *request); break;
+    case Cmd::kReceipts: result = co_await messages_.Receipts(caller, *request); break;
     case Cmd::kSync: result = co_await sync_.Sync(caller, *request); break;
     case Cmd::kGroup: result = co_await groups_.Handle(caller, *request); break;
     case Cmd::kPush:  // rejected by ResolveCmd

@@ -1,6 +1,7 @@
 #include "core/message_service.h"
 
 #include <boost/json/array.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -86,7 +87,20 @@ MessageService::MessageService(Store& store, Bus& bus, const base::Clock& clock,
       clock_(clock),
       metrics_(metrics),
       options_(options),
-      tag_(next_service_tag.fetch_add(1, std::memory_order_relaxed)) {}
+      tag_(next_service_tag.fetch_add(1, std::memory_order_relaxed)),
+      receipts_(std::make_shared<ReceiptCoalescer>(
+          options.receipt_interval, [&bus](const ReceiptEvent& event) {
+            json::object body{
+                {"cmd", static_cast<int>(Cmd::kAck)},
+                {"code", 0},
+                {"event", event.kind == protocol::AckKind::kRead ? "read" : "delivered"},
+                {"conversation_id", event.conversation_id},
+                {"user_id", event.user_id},
+                {"seq", event.seq}};
+            OutboundPacket packet{static_cast<std::uint16_t>(Cmd::kAck),
+                                  std::make_shared<const std::string>(json::serialize(body))};
+            bus.Publish(*event.recipients, packet, 0);
+          })) {}
 
 std::size_t MessageService::PageLimit(std::int64_t requested) const {
   if (requested <= 0) return options_.default_page;
@@ -227,6 +241,16 @@ asio::awaitable<base::Result<std::string>> MessageService::Ack(const Caller& cal
     co_return BadRequest("seq " + std::to_string(ack.seq) + " is beyond the conversation's last (" +
                          std::to_string(max_seq) + ")");
   }
+  const auto executor = co_await asio::this_coro::executor;
+  if (ack.kind == protocol::AckKind::kDelivered) {
+    PARLEY_CO_ASSIGN_OR_RETURN(
+        std::int64_t position,
+        co_await store_.AckDelivered(caller.user_id, target.conversation_id, ack.seq));
+    AnnounceReceipt(caller, target, ack.kind, position, executor);
+    co_return protocol::OkResponse(
+        Cmd::kAck, &request,
+        {{"conversation_id", target.conversation_id}, {"last_delivered_seq", position}});
+  }
   PARLEY_CO_ASSIGN_OR_RETURN(
       std::int64_t position,
       co_await store_.Ack(caller.user_id, target.conversation_id, ack.seq));
@@ -239,9 +263,56 @@ asio::awaitable<base::Result<std::string>> MessageService::Ack(const Caller& cal
   OutboundPacket packet{static_cast<std::uint16_t>(Cmd::kAck),
                         std::make_shared<const std::string>(json::serialize(notice))};
   bus_.Publish(std::span<const std::string>(&caller.user_id, 1), packet, caller.session_id);
+  AnnounceReceipt(caller, target, ack.kind, position, executor);
   co_return protocol::OkResponse(
       Cmd::kAck, &request,
       {{"conversation_id", target.conversation_id}, {"last_ack_seq", position}});
+}
+
+bool MessageService::KeepsReceipts(const ConversationTarget& target) const {
+  return !target.is_group || target.members->size() <= options_.fanout_threshold;
+}
+
+void MessageService::AnnounceReceipt(const Caller& caller, const ConversationTarget& target,
+                                     protocol::AckKind kind, std::int64_t seq,
+                                     const asio::any_io_executor& executor) {
+  if (!KeepsReceipts(target)) return;
+  auto others = std::make_shared<std::vector<std::string>>();
+  others->reserve(target.members->size());
+  for (const std::string& member : *target.members) {
+    if (member != caller.user_id) others->push_back(member);
+  }
+  if (others->empty()) return;  // a conversation with oneself
+  receipts_->Offer(executor,
+                   ReceiptEvent{target.conversation_id, caller.user_id, kind, seq, std::move(others)});
+}
+
+asio::awaitable<base::Result<std::string>> MessageService::Receipts(const Caller& caller,
+                                                                    const json::object& request) {
+  PARLEY_CO_ASSIGN_OR_RETURN(protocol::ReceiptsRequest receipts_request,
+                             protocol::ParseReceipts(request));
+  PARLEY_CO_ASSIGN_OR_RETURN(
+      ConversationTarget target,
+      co_await ResolveConversation(store_, caller, receipts_request.conversation_id));
+  if (!KeepsReceipts(target)) {
+    co_return BadRequest("receipts are kept for groups of at most " +
+                         std::to_string(options_.fanout_threshold) + " members");
+  }
+  std::vector<std::string> members(target.members->begin(), target.members->end());
+  PARLEY_CO_ASSIGN_OR_RETURN(
+      std::vector<ReceiptPositions> positions,
+      co_await store_.ReadReceipts(target.conversation_id, std::move(members)));
+  json::array list;
+  list.reserve(positions.size());
+  for (const ReceiptPositions& p : positions) {
+    // What was read was received, whichever ACK said so.
+    list.push_back(json::object{{"user_id", p.user_id},
+                                {"read_seq", p.read_seq},
+                                {"delivered_seq", std::max(p.delivered_seq, p.read_seq)}});
+  }
+  co_return protocol::OkResponse(
+      Cmd::kReceipts, &request,
+      {{"conversation_id", target.conversation_id}, {"receipts", std::move(list)}});
 }
 
 asio::awaitable<base::Result<std::string>> MessageService::Conversations(

@@ -1,17 +1,19 @@
 #pragma once
-// MessageService: CHAT, PULL, ACK, HISTORY and CONVERSATIONS (docs/protocol.md
+// MessageService: CHAT, PULL, ACK, HISTORY, CONVERSATIONS and RECEIPTS (docs/protocol.md
 // "Commands", docs/design.md "Guarantees"). It checks who may touch which conversation,
 // stores through Store and delivers through Bus. It never sees a socket.
 //
-// Threads: methods run on the calling connection's executor; the service has
-// no mutable state of its own (only a per-thread cache of registered peers),
-// so any number of connections call it at once.
+// Threads: methods run on the calling connection's executor; the service's
+// only mutable state is a per-thread cache of registered peers and the
+// receipt coalescer (thread-safe), so any number of connections call it at once.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/clock.h"
@@ -19,6 +21,8 @@
 #include "base/metrics.h"
 #include "core/bus.h"
 #include "core/caller.h"
+#include "core/conversation_access.h"
+#include "core/receipt_coalescer.h"
 #include "core/store.h"
 
 namespace parley::core {
@@ -28,6 +32,12 @@ struct MessageOptions {
   std::size_t default_page = 50;    // PULL/HISTORY limit when the client gives none
   std::size_t max_page = 200;       // PULL/HISTORY limit cap
   bool require_registered_peer = true;  // 1:1 to an unknown user is 404 (off with --auth=insecure)
+  // Groups above this many members get no receipt events and no RECEIPTS
+  // (--fanout-threshold: the same line as write diffusion).
+  std::size_t fanout_threshold = 500;
+  // Receipt events of one (user, conversation, kind) go out at most once
+  // per interval (receipt_coalescer.h).
+  std::chrono::milliseconds receipt_interval{1000};
 };
 
 class MessageService {
@@ -47,6 +57,8 @@ class MessageService {
                                                  const boost::json::object& request);
   asio::awaitable<base::Result<std::string>> Conversations(const Caller& caller,
                                                            const boost::json::object& request);
+  asio::awaitable<base::Result<std::string>> Receipts(const Caller& caller,
+                                                      const boost::json::object& request);
 
   // True when nothing in Chat suspends before the store's Append, so CHATs
   // started in order are appended (and given seqs) in that order.
@@ -60,6 +72,13 @@ class MessageService {
   asio::awaitable<base::Result<void>> CheckPeersExist(const Caller& caller,
                                                       const std::vector<std::string>& members);
   std::size_t PageLimit(std::int64_t requested) const;
+  // Receipts are kept for 1:1 conversations and groups up to the fan-out
+  // threshold: their events, and RECEIPTS.
+  bool KeepsReceipts(const ConversationTarget& target) const;
+  // Tells the caller's other members how far it read or received.
+  void AnnounceReceipt(const Caller& caller, const ConversationTarget& target,
+                       protocol::AckKind kind, std::int64_t seq,
+                       const asio::any_io_executor& executor);
 
   Store& store_;
   Bus& bus_;
@@ -67,6 +86,7 @@ class MessageService {
   base::Metrics& metrics_;
   MessageOptions options_;
   const std::uint64_t tag_;  // names this instance in the per-thread peer cache
+  std::shared_ptr<ReceiptCoalescer> receipts_;
 };
 
 }  // namespace parley::core

@@ -170,6 +170,13 @@ struct MessagePage {
   bool has_more = false;              // more messages exist past the last one returned
 };
 
+// A member's receipt positions in a conversation (RECEIPTS, cmd 11).
+struct ReceiptPositions {
+  std::string user_id;
+  std::int64_t read_seq = 0;       // the ack position: read up to here
+  std::int64_t delivered_seq = 0;  // received up to here, as recorded (not raised to read_seq)
+};
+
 struct ConversationState {
   std::string conversation_id;
   std::int64_t max_seq = 0;
@@ -210,11 +217,20 @@ class Store {
   // The highest seq of the conversation; 0 when it has no message.
   virtual asio::awaitable<base::Result<std::int64_t>> MaxSeq(std::string conversation_id) = 0;
 
-  // Moves the user's ack position forward to `seq` (never back) and returns
-  // the resulting position. The caller has checked seq <= MaxSeq.
+  // Moves the user's read (ack) position forward to `seq` (never back) and
+  // returns the resulting position. The caller has checked seq <= MaxSeq.
   virtual asio::awaitable<base::Result<std::int64_t>> Ack(std::string user_id,
                                                           std::string conversation_id,
                                                           std::int64_t seq) = 0;
+  // The same for the delivered position (receipts): how far the user's
+  // devices have received the conversation. Not a read: unread stays.
+  virtual asio::awaitable<base::Result<std::int64_t>> AckDelivered(std::string user_id,
+                                                                   std::string conversation_id,
+                                                                   std::int64_t seq) = 0;
+  // The read and delivered positions of each of `user_ids` (the caller passes
+  // members) in the conversation, in that order; 0 where none was recorded.
+  virtual asio::awaitable<base::Result<std::vector<ReceiptPositions>>> ReadReceipts(
+      std::string conversation_id, std::vector<std::string> user_ids) = 0;
 
   // Every conversation the user is a member of and has messages in.
   virtual asio::awaitable<base::Result<std::vector<ConversationState>>> ListConversations(

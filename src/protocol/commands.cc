@@ -3,7 +3,7 @@
 namespace parley::protocol {
 
 std::optional<Cmd> CmdFromInt(std::int64_t value) {
-  if (value < 0 || value > kMaxCmd) return std::nullopt;
+  if (value < 0 || value > kMaxCmd || value == 10) return std::nullopt;  // 10: typing, planned
   return static_cast<Cmd>(value);
 }
 
@@ -19,6 +19,7 @@ const char* CmdName(Cmd cmd) {
     case Cmd::kGroup: return "group";
     case Cmd::kHistory: return "history";
     case Cmd::kConversations: return "conversations";
+    case Cmd::kReceipts: return "receipts";
   }
   return "unknown";
 }

@@ -50,6 +50,19 @@ base::Result<AckRequest> ParseAck(const json::object& body) {
   AckRequest r;
   PARLEY_ASSIGN_OR_RETURN(auto conv, RequiredString(body, "conversation_id"));
   PARLEY_ASSIGN_OR_RETURN(r.seq, RequiredInt(body, "seq"));
+  PARLEY_ASSIGN_OR_RETURN(auto kind, OptionalString(body, "kind"));
+  if (kind && *kind == "delivered") {
+    r.kind = AckKind::kDelivered;
+  } else if (kind && *kind != "read") {
+    return base::MakeError(base::Code::kBadRequest, "'kind' must be \"read\" or \"delivered\"");
+  }
+  r.conversation_id = conv;
+  return r;
+}
+
+base::Result<ReceiptsRequest> ParseReceipts(const json::object& body) {
+  ReceiptsRequest r;
+  PARLEY_ASSIGN_OR_RETURN(auto conv, RequiredString(body, "conversation_id"));
   r.conversation_id = conv;
   return r;
 }

@@ -33,9 +33,18 @@ struct PullRequest {
   std::int64_t limit = 0;       // 0: server default
 };
 
+// What an ACK's position says (its "kind"): the user has read up to the seq
+// (the default; it clears unread), or its device has received up to it.
+enum class AckKind { kRead, kDelivered };
+
 struct AckRequest {
   std::string conversation_id;
   std::int64_t seq = 0;
+  AckKind kind = AckKind::kRead;
+};
+
+struct ReceiptsRequest {
+  std::string conversation_id;
 };
 
 struct HistoryRequest {
@@ -61,6 +70,7 @@ base::Result<LoginRequest> ParseLogin(const boost::json::object& body);
 base::Result<ChatRequest> ParseChat(const boost::json::object& body);
 base::Result<PullRequest> ParsePull(const boost::json::object& body);
 base::Result<AckRequest> ParseAck(const boost::json::object& body);
+base::Result<ReceiptsRequest> ParseReceipts(const boost::json::object& body);
 base::Result<HistoryRequest> ParseHistory(const boost::json::object& body);
 base::Result<SyncRequest> ParseSync(const boost::json::object& body);
 base::Result<ConversationsRequest> ParseConversations(const boost::json::object& body);

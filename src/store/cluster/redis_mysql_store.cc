@@ -249,10 +249,38 @@ asio::awaitable<base::Result<std::int64_t>> RedisMysqlStore::Ack(std::string use
   PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));
   PARLEY_CO_RETURN_IF_ERROR(CheckConversation(conversation_id));
   if (seq < 0) co_return base::MakeError(base::Code::kBadRequest, "invalid seq");
-  auto ack = [&](mysql::Session& s) { return sql::Ack(s, user_id, conversation_id, seq); };
+  auto ack = [&](mysql::Session& s) {
+    return sql::Ack(s, user_id, conversation_id, seq, sql::AckColumn::kRead);
+  };
   base::Result<std::int64_t> position = co_await pool_->Run(std::move(ack));
   Note(position);
   co_return position;
+}
+
+asio::awaitable<base::Result<std::int64_t>> RedisMysqlStore::AckDelivered(
+    std::string user_id, std::string conversation_id, std::int64_t seq) {
+  if (closed_) co_return Closed();
+  PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));
+  PARLEY_CO_RETURN_IF_ERROR(CheckConversation(conversation_id));
+  if (seq < 0) co_return base::MakeError(base::Code::kBadRequest, "invalid seq");
+  auto ack = [&](mysql::Session& s) {
+    return sql::Ack(s, user_id, conversation_id, seq, sql::AckColumn::kDelivered);
+  };
+  base::Result<std::int64_t> position = co_await pool_->Run(std::move(ack));
+  Note(position);
+  co_return position;
+}
+
+asio::awaitable<base::Result<std::vector<core::ReceiptPositions>>>
+RedisMysqlStore::ReadReceipts(std::string conversation_id, std::vector<std::string> user_ids) {
+  if (closed_) co_return Closed();
+  PARLEY_CO_RETURN_IF_ERROR(CheckConversation(conversation_id));
+  for (const std::string& user : user_ids) PARLEY_CO_RETURN_IF_ERROR(CheckUser(user));
+  auto read = [&](mysql::Session& s) { return sql::ReadReceipts(s, conversation_id, user_ids); };
+  base::Result<std::vector<core::ReceiptPositions>> receipts =
+      co_await pool_->Run(std::move(read), mysql::Access::kReadOnly);
+  Note(receipts);
+  co_return receipts;
 }
 
 asio::awaitable<base::Result<std::vector<core::ConversationState>>>

@@ -93,6 +93,11 @@ class RedisMysqlStore final : public core::Store {
   asio::awaitable<base::Result<std::int64_t>> MaxSeq(std::string conversation_id) override;
   asio::awaitable<base::Result<std::int64_t>> Ack(std::string user_id, std::string conversation_id,
                                                   std::int64_t seq) override;
+  asio::awaitable<base::Result<std::int64_t>> AckDelivered(std::string user_id,
+                                                           std::string conversation_id,
+                                                           std::int64_t seq) override;
+  asio::awaitable<base::Result<std::vector<core::ReceiptPositions>>> ReadReceipts(
+      std::string conversation_id, std::vector<std::string> user_ids) override;
   asio::awaitable<base::Result<std::vector<core::ConversationState>>> ListConversations(
       std::string user_id) override;
   asio::awaitable<base::Result<core::GroupInfo>> GetGroup(std::string group_id) override;

@@ -226,20 +226,56 @@ base::Result<std::vector<FetchedMessage>> FetchMessages(
 }
 
 base::Result<std::int64_t> Ack(mysql::Session& session, const std::string& user,
-                               const std::string& conv, std::int64_t seq) {
-  PARLEY_TRY(session.Execute(
-      "INSERT INTO user_conversation_state (user_id, conversation_id, last_ack_seq) "
-      "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_ack_seq = GREATEST(last_ack_seq, "
-      "VALUES(last_ack_seq))",
-      {user, conv, seq}));
+                               const std::string& conv, std::int64_t seq, AckColumn column) {
+  const std::string name = column == AckColumn::kRead ? "last_ack_seq" : "delivered_seq";
+  PARLEY_TRY(session.Execute("INSERT INTO user_conversation_state (user_id, conversation_id, " +
+                                 name + ") VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE " + name +
+                                 " = GREATEST(" + name + ", VALUES(" + name + "))",
+                             {user, conv, seq}));
   // Read back rather than answer `seq`: a concurrent, higher ack may have won.
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult r,
-      session.Execute("SELECT last_ack_seq FROM user_conversation_state "
-                      "WHERE user_id = ? AND conversation_id = ?",
+      session.Execute("SELECT " + name +
+                          " FROM user_conversation_state WHERE user_id = ? AND conversation_id = ?",
                       {user, conv}));
   if (r.rows.empty()) return base::MakeError(base::Code::kInternal, "store: ack row vanished");
   return IntAt(r.rows[0], 0);
+}
+
+base::Result<std::vector<core::ReceiptPositions>> ReadReceipts(
+    mysql::Session& session, const std::string& conv, const std::vector<std::string>& users) {
+  std::vector<mysql::Param> params;  // the primary key's (user, conversation) pairs
+  params.reserve(2 * users.size());
+  for (const std::string& user : users) {
+    params.emplace_back(user);
+    params.emplace_back(conv);
+  }
+  std::map<std::string, core::ReceiptPositions> found;
+  base::Result<void> parsed;
+  PARLEY_TRY(RunChunked(
+      session,
+      "SELECT user_id, last_ack_seq, delivered_seq FROM user_conversation_state "
+      "WHERE (user_id, conversation_id) IN (",
+      2, ")", params, [&](mysql::QueryResult& r) {
+        for (const mysql::Row& row : r.rows) {
+          auto read = IntAt(row, 1);
+          auto delivered = IntAt(row, 2);
+          if (!read || !delivered) {
+            parsed = base::MakeError(base::Code::kInternal, "store: malformed receipt row");
+            continue;
+          }
+          std::string user = StringAt(row, 0);
+          found.insert_or_assign(user, core::ReceiptPositions{user, *read, *delivered});
+        }
+      }));
+  if (!parsed) return parsed.error();
+  std::vector<core::ReceiptPositions> out;
+  out.reserve(users.size());
+  for (const std::string& user : users) {
+    auto it = found.find(user);
+    out.push_back(it == found.end() ? core::ReceiptPositions{user, 0, 0} : it->second);
+  }
+  return out;
 }
 
 base::Result<std::vector<core::ConversationState>> ListConversations(mysql::Session& session,

@@ -58,8 +58,15 @@ struct FetchedMessage {
 base::Result<std::vector<FetchedMessage>> FetchMessages(
     mysql::Session& session, const std::vector<std::pair<std::string, std::int64_t>>& keys);
 
+// Which position of user_conversation_state an ack moves forward.
+enum class AckColumn { kRead, kDelivered };
+// Moves the position to `seq` unless it is ahead, and returns it.
 base::Result<std::int64_t> Ack(mysql::Session& session, const std::string& user,
-                               const std::string& conv, std::int64_t seq);
+                               const std::string& conv, std::int64_t seq, AckColumn column);
+// The read and delivered positions of each of `users`, in that order (0 where
+// there is no row).
+base::Result<std::vector<core::ReceiptPositions>> ReadReceipts(
+    mysql::Session& session, const std::string& conv, const std::vector<std::string>& users);
 base::Result<std::vector<core::ConversationState>> ListConversations(mysql::Session& session,
                                                                      const std::string& user);
 

@@ -21,7 +21,8 @@ namespace {
 // Same order as enum Cf.
 constexpr const char* kCfNames[RocksDb::kCfCount] = {
     "messages", "msgid",        "users",       "user_conv", "conv_meta",
-    "groups",   "group_member", "user_groups", "inbox",     "user_meta"};
+    "groups",   "group_member", "user_groups", "inbox",     "user_meta",
+    "delivered"};
 
 // The insert hint of the memtable: every key of Parley is `id '\0' rest` (one
 // id's keys sort together, usually appended in order: a conversation's seqs,
@@ -107,8 +108,10 @@ std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (std::size_t i = 0; i < kCfCount; ++i) {
-    const bool is_user_conv = i == static_cast<std::size_t>(Cf::kUserConv);
-    descriptors.emplace_back(kCfNames[i], is_user_conv ? user_conv_options : cf_options);
+    // Delivered positions move forward like acks.
+    const bool max_merged = i == static_cast<std::size_t>(Cf::kUserConv) ||
+                            i == static_cast<std::size_t>(Cf::kDelivered);
+    descriptors.emplace_back(kCfNames[i], max_merged ? user_conv_options : cf_options);
   }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -25,6 +25,7 @@ enum class Cf {
   kUserGroups,
   kInbox,
   kUserMeta,
+  kDelivered,
 };
 
 class RocksDb {
@@ -44,7 +45,7 @@ class RocksDb {
   // next Open has little WAL to replay, and releases the DB. Idempotent.
   void Close();
 
-  static constexpr std::size_t kCfCount = 10;
+  static constexpr std::size_t kCfCount = 11;
 
  private:
   RocksDb() = default;

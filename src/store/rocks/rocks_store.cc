@@ -120,10 +120,56 @@ asio::awaitable<base::Result<std::int64_t>> RocksStore::MaxSeq(std::string conve
 asio::awaitable<base::Result<std::int64_t>> RocksStore::Ack(std::string user_id,
                                                             std::string conversation_id,
                                                             std::int64_t seq) {
-  co_return AckNow(user_id, conversation_id, seq);
+  co_return AckNow(Cf::kUserConv, user_id, conversation_id, seq);
 }
 
-base::Result<std::int64_t> RocksStore::AckNow(const std::string& user_id,
+asio::awaitable<base::Result<std::int64_t>> RocksStore::AckDelivered(std::string user_id,
+                                                                     std::string conversation_id,
+                                                                     std::int64_t seq) {
+  co_return AckNow(Cf::kDelivered, user_id, conversation_id, seq);
+}
+
+asio::awaitable<base::Result<std::vector<core::ReceiptPositions>>> RocksStore::ReadReceipts(
+    std::string conversation_id, std::vector<std::string> user_ids) {
+  co_return ReceiptsNow(conversation_id, user_ids);
+}
+
+base::Result<std::vector<core::ReceiptPositions>> RocksStore::ReceiptsNow(
+    const std::string& conversation_id, const std::vector<std::string>& user_ids) {
+  if (closed_) return Closed();
+  if (!keys::IsKeySafeId(conversation_id)) return keys::InvalidId("conversation_id");
+  std::vector<std::string> keys;
+  keys.reserve(user_ids.size());
+  for (const std::string& user : user_ids) {
+    if (!keys::IsKeySafeId(user)) return keys::InvalidId("user_id");
+    keys.push_back(keys::UserConvKey(user, conversation_id));
+  }
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  // One MultiGet over both column families: acks, then delivered positions.
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->cf(Cf::kUserConv));
+  cfs.resize(2 * keys.size(), db_->cf(Cf::kDelivered));
+  slices.insert(slices.end(), keys.begin(), keys.end());
+  std::vector<std::string> values;
+  std::vector<rocksdb::Status> statuses =
+      db_->db().MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  auto position = [&](std::size_t i) -> base::Result<std::int64_t> {
+    if (statuses[i].IsNotFound()) return 0;
+    if (!statuses[i].ok()) return StatusToError(statuses[i], "read receipts");
+    const auto decoded = keys::DecodeU64(values[i]);
+    if (!decoded) return base::MakeError(base::Code::kInternal, "store: corrupt ack entry");
+    return static_cast<std::int64_t>(*decoded);
+  };
+  std::vector<core::ReceiptPositions> out;
+  out.reserve(user_ids.size());
+  for (std::size_t i = 0; i < user_ids.size(); ++i) {
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t read, position(i));
+    PARLEY_ASSIGN_OR_RETURN(std::int64_t delivered, position(user_ids.size() + i));
+    out.push_back(core::ReceiptPositions{user_ids[i], read, delivered});
+  }
+  return out;
+}
+
+base::Result<std::int64_t> RocksStore::AckNow(Cf cf, const std::string& user_id,
                                               const std::string& conversation_id,
                                               std::int64_t seq) {
   if (closed_) return Closed();
@@ -131,12 +177,12 @@ base::Result<std::int64_t> RocksStore::AckNow(const std::string& user_id,
   if (!keys::IsKeySafeId(conversation_id)) return keys::InvalidId("conversation_id");
   if (seq < 0) return keys::InvalidId("seq");
   const std::string key = keys::UserConvKey(user_id, conversation_id);
-  rocksdb::Status status = db_->db().Merge(rocksdb::WriteOptions(), db_->cf(Cf::kUserConv), key,
+  rocksdb::Status status = db_->db().Merge(rocksdb::WriteOptions(), db_->cf(cf), key,
                                            keys::EncodeU64(static_cast<std::uint64_t>(seq)));
   if (!status.ok()) return StatusToError(status, "write ack");
   // Read back rather than answer `seq`: a concurrent, higher ack may have won.
   std::string value;
-  status = db_->db().Get(rocksdb::ReadOptions(), db_->cf(Cf::kUserConv), key, &value);
+  status = db_->db().Get(rocksdb::ReadOptions(), db_->cf(cf), key, &value);
   if (!status.ok()) return StatusToError(status, "read ack");
   const auto position = keys::DecodeU64(value);
   if (!position) return base::MakeError(base::Code::kInternal, "store: corrupt ack entry");

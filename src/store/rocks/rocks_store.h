@@ -36,6 +36,7 @@ namespace asio = boost::asio;
 class GroupCommitWriter;
 class GroupRegistry;
 class RocksDb;
+enum class Cf;
 class SeqCounters;
 
 class RocksStore final : public core::Store {
@@ -66,6 +67,12 @@ class RocksStore final : public core::Store {
   // merge operator keeps it monotonic under concurrent acks without a lock.
   asio::awaitable<base::Result<std::int64_t>> Ack(std::string user_id, std::string conversation_id,
                                                   std::int64_t seq) override;
+  // Likewise, in the "delivered" column family (same key as the ack).
+  asio::awaitable<base::Result<std::int64_t>> AckDelivered(std::string user_id,
+                                                           std::string conversation_id,
+                                                           std::int64_t seq) override;
+  asio::awaitable<base::Result<std::vector<core::ReceiptPositions>>> ReadReceipts(
+      std::string conversation_id, std::vector<std::string> user_ids) override;
   asio::awaitable<base::Result<std::vector<core::ConversationState>>> ListConversations(
       std::string user_id) override;
   asio::awaitable<base::Result<core::GroupInfo>> GetGroup(std::string group_id) override;
@@ -82,8 +89,12 @@ class RocksStore final : public core::Store {
  private:
   RocksStore(const RocksOptions& options, base::Metrics& metrics);
 
-  base::Result<std::int64_t> AckNow(const std::string& user_id, const std::string& conversation_id,
-                                    std::int64_t seq);
+  // Merges `seq` into the position of `cf` (acks or delivered) and reads
+  // the result back.
+  base::Result<std::int64_t> AckNow(Cf cf, const std::string& user_id,
+                                    const std::string& conversation_id, std::int64_t seq);
+  base::Result<std::vector<core::ReceiptPositions>> ReceiptsNow(
+      const std::string& conversation_id, const std::vector<std::string>& user_ids);
   base::Result<std::vector<core::ConversationState>> ListNow(const std::string& user_id);
   base::Result<core::GroupInfo> GetGroupNow(const std::string& group_id);
   base::Result<std::vector<core::GroupInfo>> GroupsOfNow(const std::string& user_id);

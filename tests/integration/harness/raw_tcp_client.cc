@@ -44,7 +44,9 @@ std::optional<json::object> RawTcpClient::Call(std::uint16_t cmd, const json::ob
     auto packet = Read(std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now()));
     if (!packet) return std::nullopt;
-    if (packet->at("cmd").as_int64() == cmd) return packet;
+    // Events (an "event" field: ack notices, receipts) share their cmd with
+    // replies but are never one.
+    if (packet->at("cmd").as_int64() == cmd && !packet->contains("event")) return packet;
   }
   return std::nullopt;
 }

@@ -29,7 +29,7 @@ class RawTcpClient {
   std::optional<boost::json::object> Read(
       std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Sends a request and reads until the reply with the same cmd arrives,
-  // skipping pushes.
+  // skipping pushes and events.
   std::optional<boost::json::object> Call(std::uint16_t cmd, const boost::json::object& body,
                                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the server closes the connection within `timeout` (reading and

@@ -118,6 +118,21 @@ class MemoryStore : public Store {
     ack = std::max(ack, seq);
     co_return ack;
   }
+  asio::awaitable<base::Result<std::int64_t>> AckDelivered(std::string user, std::string conv,
+                                                           std::int64_t seq) override {
+    auto& delivered = delivered_[{user, conv}];
+    delivered = std::max(delivered, seq);
+    co_return delivered;
+  }
+  asio::awaitable<base::Result<std::vector<ReceiptPositions>>> ReadReceipts(
+      std::string conv, std::vector<std::string> users) override {
+    std::vector<ReceiptPositions> out;
+    for (const std::string& user : users) {
+      auto read = acks_[user].find(conv);
+      out.push_back({user, read == acks_[user].end() ? 0 : read->second, delivered_[{user, conv}]});
+    }
+    co_return out;
+  }
   asio::awaitable<base::Result<std::vector<ConversationState>>> ListConversations(
       std::string user) override {
     std::vector<ConversationState> out;
@@ -186,6 +201,7 @@ class MemoryStore : public Store {
   std::map<std::string, std::int64_t> max_seq_;
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::int64_t>> msg_ids_;
   std::map<std::string, std::map<std::string, std::int64_t>> acks_;
+  std::map<std::pair<std::string, std::string>, std::int64_t> delivered_;
 };
 
 }  // namespace parley::core::testing

@@ -108,6 +108,26 @@ TEST_P(StoreMessagesTest, AckOnlyMovesForward) {
   EXPECT_EQ(Run(store().Ack("carol", kAB, 1)).value(), 1);
 }
 
+TEST_P(StoreMessagesTest, ReceiptsKeepReadAndDeliveredApartAndOnlyForward) {
+  const Members members = {"alice", "bob"};
+  for (int i = 1; i <= 5; ++i) Send(Chat("alice", kAB, "m" + std::to_string(i), members));
+  EXPECT_EQ(Run(store().AckDelivered("bob", kAB, 5)).value(), 5);
+  EXPECT_EQ(Run(store().AckDelivered("bob", kAB, 2)).value(), 5);
+  EXPECT_EQ(Run(store().Ack("bob", kAB, 3)).value(), 3);
+  auto receipts = Run(store().ReadReceipts(kAB, {"alice", "bob", "carol"})).value();
+  ASSERT_EQ(receipts.size(), 3u);
+  EXPECT_EQ(receipts[0].user_id, "alice");
+  EXPECT_EQ(receipts[0].read_seq, 5) << "a sender has read its own messages";
+  EXPECT_EQ(receipts[1].user_id, "bob");
+  EXPECT_EQ(receipts[1].read_seq, 3);
+  EXPECT_EQ(receipts[1].delivered_seq, 5);
+  EXPECT_EQ(receipts[2].read_seq, 0) << "no row: zero";
+  EXPECT_EQ(receipts[2].delivered_seq, 0);
+  auto listed = Run(store().ListConversations("bob")).value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].last_ack_seq, 3) << "delivered is not read";
+}
+
 TEST_P(StoreMessagesTest, ListConversationsShowsLastMessageAndAck) {
   const Members members = {"alice", "bob"};
   Send(Chat("alice", kAB, "m1", members));
