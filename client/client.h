@@ -95,6 +95,7 @@ class Client {
   using StateHandler = std::function<void(ConnectionState)>;
   using AckHandler =
       std::function<void(const std::string& conversation_id, std::int64_t last_ack_seq)>;
+  using ReceiptHandler = std::function<void(const ReceiptNotice&)>;
   using SyncHandler = std::function<void(base::Result<void>)>;
 
   Client(asio::any_io_executor executor, ClientOptions options);
@@ -107,6 +108,8 @@ class Client {
   void SetStateHandler(StateHandler handler) { state_handler_ = std::move(handler); }
   // Called when another device of this user ACKs a conversation.
   void SetAckHandler(AckHandler handler) { ack_handler_ = std::move(handler); }
+  // Called when another member reads or receives (receipt events).
+  void SetReceiptHandler(ReceiptHandler handler) { receipt_handler_ = std::move(handler); }
 
   // Connects and logs in. `done` gets the LOGIN answer or the first failure
   // (then Start may be called again, e.g. after registering). Once logged in,
@@ -193,6 +196,7 @@ class Client {
   PushHandler push_handler_;
   StateHandler state_handler_;
   AckHandler ack_handler_;
+  ReceiptHandler receipt_handler_;
 
   Phase phase_ = Phase::kIdle;
   Credentials credentials_;

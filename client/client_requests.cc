@@ -122,8 +122,11 @@ void Client::OnPacket(Inbound packet) {
     return Complete(*req_id, std::move(packet.body));
   }
   if (packet.cmd == static_cast<std::uint16_t>(protocol::Cmd::kAck)) {
-    auto notice = ParseAckNotice(packet.body);
-    if (notice && ack_handler_) ack_handler_(notice->conversation_id, notice->last_ack_seq);
+    if (auto notice = ParseAckNotice(packet.body)) {
+      if (ack_handler_) ack_handler_(notice->conversation_id, notice->last_ack_seq);
+    } else if (auto receipt = ParseReceiptNotice(packet.body)) {
+      if (receipt_handler_) receipt_handler_(*receipt);
+    }
     return;
   }
   if (packet.cmd != static_cast<std::uint16_t>(protocol::Cmd::kPush)) return;  // other notices

@@ -133,10 +133,18 @@ json::object HistoryBody(std::string_view conversation_id, std::int64_t before_s
   return o;
 }
 
-json::object AckBody(std::string_view conversation_id, std::int64_t seq) {
+json::object AckBody(std::string_view conversation_id, std::int64_t seq, protocol::AckKind kind) {
   json::object o = WithCmd(protocol::Cmd::kAck);
   o["conversation_id"] = conversation_id;
   o["seq"] = seq;
+  // "read" is the default: left out, so a read ACK is what every server takes.
+  if (kind == protocol::AckKind::kDelivered) o["kind"] = "delivered";
+  return o;
+}
+
+json::object ReceiptsBody(std::string_view conversation_id) {
+  json::object o = WithCmd(protocol::Cmd::kReceipts);
+  o["conversation_id"] = conversation_id;
   return o;
 }
 
@@ -281,6 +289,48 @@ std::optional<AckNotice> ParseAckNotice(const json::object& packet) {
   auto seq = protocol::RequiredInt(packet, "last_ack_seq");
   if (!id || !seq) return std::nullopt;
   return AckNotice{std::string(*id), *seq};
+}
+
+std::optional<ReceiptNotice> ParseReceiptNotice(const json::object& packet) {
+  auto event = protocol::OptionalString(packet, "event");
+  if (!event || !*event || packet.contains("req_id")) return std::nullopt;
+  ReceiptNotice notice;
+  if (**event == "read") {
+    notice.kind = protocol::AckKind::kRead;
+  } else if (**event == "delivered") {
+    notice.kind = protocol::AckKind::kDelivered;
+  } else {
+    return std::nullopt;
+  }
+  auto id = protocol::RequiredString(packet, "conversation_id");
+  auto user = protocol::RequiredString(packet, "user_id");
+  auto seq = protocol::RequiredInt(packet, "seq");
+  if (!id || !user || !seq) return std::nullopt;
+  notice.conversation_id = std::string(*id);
+  notice.user_id = std::string(*user);
+  notice.seq = *seq;
+  return notice;
+}
+
+base::Result<std::vector<MemberReceipt>> ParseReceipts(const json::object& answer) {
+  const json::value* list = answer.if_contains("receipts");
+  if (list == nullptr || !list->is_array()) {
+    return base::MakeError(base::Code::kInternal, "malformed receipts: no array");
+  }
+  std::vector<MemberReceipt> out;
+  out.reserve(list->get_array().size());
+  for (const json::value& item : list->get_array()) {
+    if (!item.is_object()) return base::MakeError(base::Code::kInternal, "malformed receipt");
+    const json::object& o = item.get_object();
+    auto user = protocol::RequiredString(o, "user_id");
+    auto read = protocol::RequiredInt(o, "read_seq");
+    auto delivered = protocol::RequiredInt(o, "delivered_seq");
+    if (!user || !read || !delivered) {
+      return base::MakeError(base::Code::kInternal, "malformed receipt");
+    }
+    out.push_back(MemberReceipt{std::string(*user), *read, *delivered});
+  }
+  return out;
 }
 
 }  // namespace parley::client

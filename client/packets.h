@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
+#include "protocol/requests.h"
 
 namespace parley::client {
 
@@ -96,6 +97,22 @@ struct AckNotice {
   std::int64_t last_ack_seq = 0;
 };
 
+// {"cmd":4,"event":"read"|"delivered",...}: another member of the
+// conversation read or received up to `seq` (docs/protocol.md "Receipts").
+struct ReceiptNotice {
+  std::string conversation_id;
+  std::string user_id;
+  protocol::AckKind kind = protocol::AckKind::kRead;
+  std::int64_t seq = 0;
+};
+
+// One member's positions in a RECEIPTS answer.
+struct MemberReceipt {
+  std::string user_id;
+  std::int64_t read_seq = 0;
+  std::int64_t delivered_seq = 0;
+};
+
 // Request bodies; each carries its "cmd".
 boost::json::object LoginBody(std::string_view user_id, std::string_view password);
 boost::json::object TokenLoginBody(std::string_view token);
@@ -104,7 +121,9 @@ boost::json::object PullBody(std::string_view conversation_id, std::int64_t curs
                              std::int64_t limit);
 boost::json::object HistoryBody(std::string_view conversation_id, std::int64_t before_seq,
                                 std::int64_t limit);
-boost::json::object AckBody(std::string_view conversation_id, std::int64_t seq);
+boost::json::object AckBody(std::string_view conversation_id, std::int64_t seq,
+                            protocol::AckKind kind = protocol::AckKind::kRead);
+boost::json::object ReceiptsBody(std::string_view conversation_id);
 boost::json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit,
                              std::optional<std::int64_t> groups_since);
 boost::json::object ConversationsBody(std::string_view cursor, std::int64_t limit);
@@ -128,5 +147,7 @@ base::Result<SyncPage> ParseSyncPage(const boost::json::object& response);
 base::Result<protocol::Message> ParsePush(const boost::json::object& packet);
 // The ack notice a packet carries, if it is one.
 std::optional<AckNotice> ParseAckNotice(const boost::json::object& packet);
+std::optional<ReceiptNotice> ParseReceiptNotice(const boost::json::object& packet);
+base::Result<std::vector<MemberReceipt>> ParseReceipts(const boost::json::object& answer);
 
 }  // namespace parley::client

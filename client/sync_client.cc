@@ -57,6 +57,10 @@ void SyncClient::SetAckHandler(Client::AckHandler handler) {
   client_.SetAckHandler(std::move(handler));
 }
 
+void SyncClient::SetReceiptHandler(Client::ReceiptHandler handler) {
+  client_.SetReceiptHandler(std::move(handler));
+}
+
 base::Result<LoginReply> SyncClient::Login(std::string_view user_id, std::string_view password) {
   return Wait<LoginReply>([&](auto done) {
     client_.Start(Credentials{std::string(user_id), std::string(password), {}}, std::move(done));
@@ -109,6 +113,17 @@ base::Result<std::vector<protocol::Message>> SyncClient::History(std::string_vie
 base::Result<void> SyncClient::Ack(std::string_view conversation_id, std::int64_t seq) {
   PARLEY_ASSIGN_OR_RETURN(auto answer, Request(AckBody(conversation_id, seq)));
   return {};
+}
+
+base::Result<void> SyncClient::AckDelivered(std::string_view conversation_id, std::int64_t seq) {
+  PARLEY_ASSIGN_OR_RETURN(
+      auto answer, Request(AckBody(conversation_id, seq, protocol::AckKind::kDelivered)));
+  return {};
+}
+
+base::Result<std::vector<MemberReceipt>> SyncClient::Receipts(std::string_view conversation_id) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(ReceiptsBody(conversation_id)));
+  return ParseReceipts(answer);
 }
 
 base::Result<std::vector<ConversationInfo>> SyncClient::Conversations() {

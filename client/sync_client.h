@@ -32,6 +32,7 @@ class SyncClient {
   void SetPushHandler(Client::PushHandler handler);
   void SetStateHandler(Client::StateHandler handler);
   void SetAckHandler(Client::AckHandler handler);
+  void SetReceiptHandler(Client::ReceiptHandler handler);
 
   // LOGIN with a password (may be retried after a failure, e.g. once the
   // user is registered) or with a token.
@@ -51,7 +52,12 @@ class SyncClient {
   base::Result<std::vector<protocol::Message>> History(std::string_view conversation_id,
                                                        std::int64_t before_seq,
                                                        std::int64_t limit);
+  // A read ACK (clears unread); AckDelivered says the device received up to
+  // `seq` (docs/protocol.md "Receipts").
   base::Result<void> Ack(std::string_view conversation_id, std::int64_t seq);
+  base::Result<void> AckDelivered(std::string_view conversation_id, std::int64_t seq);
+  // Every member's read and delivered positions.
+  base::Result<std::vector<MemberReceipt>> Receipts(std::string_view conversation_id);
   base::Result<std::vector<ConversationInfo>> Conversations();
   // Any request (the body carries "cmd"); the answer when its code is 0.
   base::Result<boost::json::object> Request(boost::json::object body);

@@ -17,6 +17,7 @@ constexpr std::string_view kHelp =
     "  history USER|#GROUP [N]      the last N messages (default 20)\n"
     "  conversations                your conversations with unread counts\n"
     "  unread                       show unread messages and mark them read\n"
+    "  receipts USER|#GROUP         how far each member has read and received\n"
     "  group create NAME [USER...]  create a group with these members; prints its id\n"
     "  group join ID                join a group (open groups only)\n"
     "  group leave ID               leave a group\n"
@@ -101,6 +102,18 @@ CommandStatus Unread(client::SyncClient& client, const Output& out) {
   return CommandStatus::kOk;
 }
 
+CommandStatus Receipts(client::SyncClient& client, const std::string& me, std::string_view args,
+                       const Output& out) {
+  std::string_view target = NextWord(args);
+  if (target.empty() || !TrimLeft(args).empty()) return Usage(out, "receipts USER|#GROUP");
+  auto conversation = ConversationOf(me, target);
+  if (!conversation) return Fail(out, conversation.error());
+  auto receipts = client.Receipts(*conversation);
+  if (!receipts) return Fail(out, receipts.error());
+  for (const client::MemberReceipt& r : *receipts) out.line(FormatMemberReceipt(r));
+  return CommandStatus::kOk;
+}
+
 }  // namespace
 
 CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
@@ -111,6 +124,7 @@ CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
   if (command == "history") return History(client, me, args, out);
   if (command == "conversations") return Conversations(client, out);
   if (command == "unread") return Unread(client, out);
+  if (command == "receipts") return Receipts(client, me, args, out);
   if (command == "group") return RunGroupCommand(client, args, out);
   if (command == "quit" || command == "exit") return CommandStatus::kQuit;
   if (command == "help") {

@@ -68,4 +68,15 @@ std::string FormatError(const base::Error& error) {
   return "error " + std::to_string(static_cast<int>(error.code)) + ": " + error.message;
 }
 
+std::string FormatReceipt(const client::ReceiptNotice& receipt) {
+  const char* verb = receipt.kind == protocol::AckKind::kRead ? " read" : " received";
+  return "(" + receipt.user_id + verb + " up to seq " + std::to_string(receipt.seq) + " in " +
+         receipt.conversation_id + ")";
+}
+
+std::string FormatMemberReceipt(const client::MemberReceipt& receipt) {
+  return receipt.user_id + "  read " + std::to_string(receipt.read_seq) + "  received " +
+         std::to_string(receipt.delivered_seq);
+}
+
 }  // namespace parley::tools

@@ -21,6 +21,11 @@ std::string FormatGroupEvent(const client::GroupEvent& event);
 // "private_alice:bob  unread 3  last: [bob] hi".
 std::string FormatConversation(const client::ConversationInfo& c);
 
+// "(bob read up to seq 40 in private_alice:bob)", or "received".
+std::string FormatReceipt(const client::ReceiptNotice& receipt);
+// "bob  read 40  received 50" for a RECEIPTS answer's member.
+std::string FormatMemberReceipt(const client::MemberReceipt& receipt);
+
 // "error 404: no such group".
 std::string FormatError(const base::Error& error);
 

@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
       // Shown is read: the ACK keeps unread counts honest. Nothing waits on it.
       client.Async().Request(client::AckBody(m.conversation_id, m.seq), [](auto) {});
     });
+    client.SetReceiptHandler([&console, &live](const client::ReceiptNotice& receipt) {
+      if (live) console.Print(tools::FormatReceipt(receipt));
+    });
     client.SetStateHandler([&console](client::ConnectionState state) {
       if (state == client::ConnectionState::kReconnecting) {
         console.Print("(connection lost, reconnecting…)");

@@ -11,6 +11,7 @@
 #include <map>
 #include <vector>
 
+#include "integration/harness/device.h"
 #include "integration/harness/http_post.h"
 #include "integration/harness/raw_tcp_client.h"
 #include "integration/harness/server_process.h"
@@ -127,6 +128,16 @@ TEST_F(ReceiptsTest, ReadingFortyOfFiftyGivesTheSendersDevicesAFewEventsEndingTh
   // Positions only move forward.
   auto back = bob->Call(4, Ack(conv, 20, "delivered"));
   EXPECT_EQ(back->at("last_delivered_seq").as_int64(), 50);
+
+  // The client library says the same.
+  parley::testing::Device app(server_->tcp_port(), tokens_["bob"]);
+  ASSERT_TRUE(app.client().AckDelivered(conv, 50));
+  auto listed = app.client().Receipts(conv);
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].user_id, "bob");
+  EXPECT_EQ((*listed)[1].read_seq, 40);
+  EXPECT_EQ((*listed)[1].delivered_seq, 50);
 
   EXPECT_EQ(Code(bob->Call(4, Ack(conv, 5, "seen"))), 400);
   EXPECT_EQ(Code(bob->Call(4, Ack(conv, 51, "delivered"))), 400) << "beyond the last seq";
