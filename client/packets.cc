@@ -111,7 +111,9 @@ json::object ChatBody(const Outgoing& m) {
   } else {
     o["conversation_id"] = m.conversation_id;
   }
-  o["payload"] = json::object{{"content", m.content}, {"msg_type", m.msg_type}};
+  json::object payload{{"content", m.content}, {"msg_type", m.msg_type}};
+  if (m.reply_to > 0) payload["reply_to"] = m.reply_to;
+  o["payload"] = std::move(payload);
   return o;
 }
 

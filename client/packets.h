@@ -29,6 +29,7 @@ struct Outgoing {
   std::string content;
   std::string msg_id;  // empty: the client picks a fresh one
   std::int64_t msg_type = protocol::kMsgTypeText;
+  std::int64_t reply_to = 0;  // the seq this message answers; 0: none
 };
 
 struct SendAck {

@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS user_conversation_state (
   PRIMARY KEY (user_id, conversation_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+ALTER TABLE timeline_message
+  ADD COLUMN IF NOT EXISTS reply_to BIGINT NOT NULL DEFAULT 0;
+
 ALTER TABLE user_conversation_state
   ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0;
 

@@ -14,6 +14,7 @@ constexpr std::string_view kHelp =
     "commands:\n"
     "  send USER TEXT...            send a direct message\n"
     "  send #GROUP TEXT...          send to a group\n"
+    "  reply USER|#GROUP SEQ TEXT...  answer message SEQ\n"
     "  history USER|#GROUP [N]      the last N messages (default 20)\n"
     "  conversations                your conversations with unread counts\n"
     "  unread                       show unread messages and mark them read\n"
@@ -39,6 +40,29 @@ CommandStatus Send(client::SyncClient& client, const std::string& me, std::strin
   if (!conversation) return Fail(out, conversation.error());
   auto ack = target.starts_with('#') ? client.SendToConversation(*conversation, text)
                                      : client.SendTo(target, text);
+  if (!ack) return Fail(out, ack.error());
+  out.line("✓ seq " + std::to_string(ack->seq));
+  return CommandStatus::kOk;
+}
+
+CommandStatus Reply(client::SyncClient& client, const std::string& me, std::string_view args,
+                    const Output& out) {
+  std::string_view target = NextWord(args);
+  std::string_view seq_text = NextWord(args);
+  std::string_view text = TrimRight(TrimLeft(args));
+  std::int64_t seq = 0;
+  auto [end, ec] = std::from_chars(seq_text.data(), seq_text.data() + seq_text.size(), seq);
+  if (target.empty() || text.empty() || ec != std::errc() ||
+      end != seq_text.data() + seq_text.size() || seq < 1) {
+    return Usage(out, "reply USER|#GROUP SEQ TEXT...");
+  }
+  auto conversation = ConversationOf(me, target);
+  if (!conversation) return Fail(out, conversation.error());
+  client::Outgoing message;
+  message.conversation_id = *conversation;
+  message.content = std::string(text);
+  message.reply_to = seq;
+  auto ack = client.Send(std::move(message));
   if (!ack) return Fail(out, ack.error());
   out.line("✓ seq " + std::to_string(ack->seq));
   return CommandStatus::kOk;
@@ -121,6 +145,7 @@ CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
   std::string_view args = command_line;
   std::string_view command = NextWord(args);
   if (command == "send") return Send(client, me, args, out);
+  if (command == "reply") return Reply(client, me, args, out);
   if (command == "history") return History(client, me, args, out);
   if (command == "conversations") return Conversations(client, out);
   if (command == "unread") return Unread(client, out);

@@ -49,13 +49,14 @@ std::string FormatGroupEvent(const client::GroupEvent& e) {
 }
 
 std::string FormatMessage(const protocol::Message& m) {
-  if (!m.conversation_id.starts_with(kGroupPrefix)) {
-    return "[" + m.sender_id + "] → " + m.content + " (seq " + std::to_string(m.seq) + ")";
-  }
+  // "↩ 12 " before the text of a reply to seq 12.
+  const std::string text =
+      (m.reply_to > 0 ? "↩ " + std::to_string(m.reply_to) + " " : std::string()) + m.content;
+  const std::string seq = " (seq " + std::to_string(m.seq) + ")";
+  if (!m.conversation_id.starts_with(kGroupPrefix)) return "[" + m.sender_id + "] → " + text + seq;
   std::string group = "#" + m.conversation_id.substr(kGroupPrefix.size());
   if (m.msg_type == protocol::kMsgTypeSystem) return "[" + group + "] " + SystemText(m);
-  return "[" + group + " " + m.sender_id + "] → " + m.content + " (seq " + std::to_string(m.seq) +
-         ")";
+  return "[" + group + " " + m.sender_id + "] → " + text + seq;
 }
 
 std::string FormatConversation(const client::ConversationInfo& c) {

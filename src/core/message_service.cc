@@ -150,6 +150,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   if (chat.msg_type < 1 || chat.msg_type >= protocol::kMsgTypeSystem) {
     co_return BadRequest("msg_type must be between 1 and 99");
   }
+  if (chat.reply_to < 0) co_return BadRequest("reply_to must be a seq (>= 1)");
 
   std::string requested = chat.conversation_id;
   if (requested.empty()) {
@@ -157,6 +158,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   }
   PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
                              co_await ResolveConversation(store_, caller, requested));
+  if (chat.reply_to > 0) PARLEY_CO_RETURN_IF_ERROR(co_await CheckReplyTarget(target, chat.reply_to));
   AppendRequest append;
   if (!target.is_group) {
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckPeersExist(caller, *target.members));
@@ -164,7 +166,8 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   }
   // A copy: `chat` keeps the content to tell a retry from a reuse of its msg_id.
   append.message = protocol::Message{chat.msg_id,  target.conversation_id, 0, caller.user_id,
-                                     chat.content, chat.msg_type,          clock_.NowMs()};
+                                     chat.content, chat.msg_type,          clock_.NowMs(),
+                                     chat.reply_to};
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
 
   if (stored.duplicate) {
@@ -173,7 +176,8 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     // message sent when none was.
     auto original = protocol::ParseMessage(*stored.message_json);
     if (!original || original->conversation_id != target.conversation_id ||
-        original->content != chat.content || original->msg_type != chat.msg_type) {
+        original->content != chat.content || original->msg_type != chat.msg_type ||
+        original->reply_to != chat.reply_to) {
       co_return base::MakeError(base::Code::kConflict,
                                 "msg_id '" + chat.msg_id +
                                     "' was already used for a different message; "
@@ -189,6 +193,23 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   }
   co_return protocol::OkResponse(
       Cmd::kChat, &request, {{"conversation_id", target.conversation_id}, {"seq", stored.seq}});
+}
+
+asio::awaitable<base::Result<void>> MessageService::CheckReplyTarget(
+    const ConversationTarget& target, std::int64_t reply_to) {
+  auto refused = [&] {
+    return BadRequest("reply_to " + std::to_string(reply_to) +
+                      " is not a message of this conversation that you can read");
+  };
+  if (reply_to < target.first_readable_seq) co_return refused();
+  PARLEY_CO_ASSIGN_OR_RETURN(MessagePage page,
+                             co_await store_.ReadAfter(target.conversation_id, reply_to - 1, 1));
+  if (page.messages.empty()) co_return refused();
+  auto entry = protocol::ParseObject(page.messages.front());
+  if (!entry || protocol::IsHoleMarker(*entry) || SeqOf(page.messages.front()) != reply_to) {
+    co_return refused();
+  }
+  co_return base::Result<void>{};
 }
 
 asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& caller,

@@ -72,6 +72,9 @@ class MessageService {
   asio::awaitable<base::Result<void>> CheckPeersExist(const Caller& caller,
                                                       const std::vector<std::string>& members);
   std::size_t PageLimit(std::int64_t requested) const;
+  // 400 unless `reply_to` is a message of the conversation the caller may read.
+  asio::awaitable<base::Result<void>> CheckReplyTarget(const ConversationTarget& target,
+                                                       std::int64_t reply_to);
   // Receipts are kept for 1:1 conversations and groups up to the fan-out
   // threshold: their events, and RECEIPTS.
   bool KeepsReceipts(const ConversationTarget& target) const;

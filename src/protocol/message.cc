@@ -17,6 +17,7 @@ json::object MessageToJson(const Message& m) {
   o["content"] = m.content;
   o["msg_type"] = m.msg_type;
   o["send_time"] = m.send_time;
+  if (m.reply_to > 0) o["reply_to"] = m.reply_to;
   return o;
 }
 
@@ -40,6 +41,10 @@ std::string SerializeMessage(const Message& m) {
   AppendJsonInt(out, m.msg_type);
   out.append(R"(,"send_time":)");
   AppendJsonInt(out, m.send_time);
+  if (m.reply_to > 0) {
+    out.append(R"(,"reply_to":)");
+    AppendJsonInt(out, m.reply_to);
+  }
   out.push_back('}');
   return out;
 }
@@ -53,6 +58,7 @@ base::Result<Message> MessageFromJson(const json::object& o) {
   PARLEY_ASSIGN_OR_RETURN(auto content, RequiredString(o, "content"));
   PARLEY_ASSIGN_OR_RETURN(auto msg_type, RequiredInt(o, "msg_type"));
   PARLEY_ASSIGN_OR_RETURN(auto send_time, RequiredInt(o, "send_time"));
+  PARLEY_ASSIGN_OR_RETURN(m.reply_to, OptionalInt(o, "reply_to", 0));
   m.msg_id = msg_id;
   m.conversation_id = conv;
   m.seq = seq;

@@ -1,6 +1,7 @@
 #pragma once
 // The message object of the protocol:
-//   {"msg_id","conversation_id","seq","sender_id","content","msg_type","send_time"}
+//   {"msg_id","conversation_id","seq","sender_id","content","msg_type","send_time",
+//    "reply_to"?}
 // send_time is in ms since the epoch, set by the server.
 
 #include <boost/json/object.hpp>
@@ -25,6 +26,9 @@ struct Message {
   std::string content;
   std::int64_t msg_type = kMsgTypeText;
   std::int64_t send_time = 0;
+  // The seq of the message this one answers, in the same conversation; 0:
+  // none. On the wire only when set.
+  std::int64_t reply_to = 0;
 
   bool operator==(const Message&) const = default;
 };

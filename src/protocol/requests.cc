@@ -30,6 +30,7 @@ base::Result<ChatRequest> ParseChat(const json::object& body) {
   PARLEY_ASSIGN_OR_RETURN(const json::object* payload, RequiredObject(body, "payload"));
   PARLEY_ASSIGN_OR_RETURN(auto content, RequiredString(*payload, "content"));
   PARLEY_ASSIGN_OR_RETURN(r.msg_type, OptionalInt(*payload, "msg_type", 1));
+  PARLEY_ASSIGN_OR_RETURN(r.reply_to, OptionalInt(*payload, "reply_to", 0));
   r.msg_id = msg_id;
   if (conv) r.conversation_id = *conv;
   if (to) r.to = *to;

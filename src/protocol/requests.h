@@ -25,6 +25,7 @@ struct ChatRequest {
   std::string to;
   std::string content;
   std::int64_t msg_type = 1;
+  std::int64_t reply_to = 0;  // payload.reply_to; 0: not a reply
 };
 
 struct PullRequest {

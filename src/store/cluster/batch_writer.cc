@@ -32,28 +32,31 @@ void Remove(StateChanges& changes, const std::string& user, const std::string& c
   c.ack = 0;
 }
 
+// The values of sql::kMessageColumns for `m`, in that order.
+void AddMessageParams(const protocol::Message& m, std::vector<Param>& params) {
+  params.emplace_back(m.conversation_id);
+  params.emplace_back(m.seq);
+  params.emplace_back(m.msg_id);
+  params.emplace_back(m.sender_id);
+  params.emplace_back(m.content);
+  params.emplace_back(m.msg_type);
+  params.emplace_back(m.send_time);
+  params.emplace_back(m.reply_to);
+}
+
 base::Result<std::uint64_t> InsertMessages(mysql::Session& session,
                                            const std::vector<const CommitItem*>& items) {
   std::vector<Param> params;
-  params.reserve(items.size() * 7);
-  for (const CommitItem* item : items) {
-    const protocol::Message& m = item->message;
-    params.emplace_back(m.conversation_id);
-    params.emplace_back(m.seq);
-    params.emplace_back(m.msg_id);
-    params.emplace_back(m.sender_id);
-    params.emplace_back(m.content);
-    params.emplace_back(m.msg_type);
-    params.emplace_back(m.send_time);
-  }
+  params.reserve(items.size() * sql::kMessageColumnCount);
+  for (const CommitItem* item : items) AddMessageParams(item->message, params);
   std::uint64_t inserted = 0;
   // The no-op update makes a duplicate key "affect" 0 rows instead of failing
   // the whole batch; the caller then finds out which rows were not ours.
   PARLEY_TRY(sql::RunChunked(
                    session,
-                   "INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, "
-                   "content, msg_type, send_time) VALUES ",
-                   7, " ON DUPLICATE KEY UPDATE status = status", params,
+                   "INSERT INTO timeline_message (" + std::string(sql::kMessageColumns) +
+                       ") VALUES ",
+                   sql::kMessageColumnCount, " ON DUPLICATE KEY UPDATE status = status", params,
                    [&](mysql::QueryResult& r) { inserted += r.affected_rows; }));
   return inserted;
 }
@@ -138,14 +141,14 @@ base::Result<ItemOutcome> Reclaim(mysql::Session& session, const CommitItem& ite
   if (late) {
     PARLEY_ASSIGN_OR_RETURN(inserted, WriteHole(session, m));
   } else {
-    const std::vector<Param> row = {m.conversation_id, m.seq,     m.msg_id,   m.sender_id,
-                                    m.content,         m.msg_type, m.send_time};
+    std::vector<Param> row;
+    AddMessageParams(m, row);
     PARLEY_ASSIGN_OR_RETURN(
         mysql::QueryResult r,
-        session.Execute("INSERT INTO timeline_message (conversation_id, seq, msg_id, sender_id, "
-                        "content, msg_type, send_time) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                        "ON DUPLICATE KEY UPDATE status = status",
-                        row));
+        session.Execute("INSERT INTO timeline_message (" + std::string(sql::kMessageColumns) +
+                            ") VALUES " + sql::Tuple(sql::kMessageColumnCount) +
+                            " ON DUPLICATE KEY UPDATE status = status",
+                            row));
     inserted = r.affected_rows;
   }
   if (inserted == 1) {

@@ -64,6 +64,9 @@ const std::vector<std::string_view>& SchemaStatements() {
   updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   PRIMARY KEY (user_id, conversation_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      // Replies: the seq of the answered message (0: none).
+      R"sql(ALTER TABLE timeline_message
+  ADD COLUMN IF NOT EXISTS reply_to BIGINT NOT NULL DEFAULT 0)sql",
       // Receipts: how far the user's devices have received the conversation.
       R"sql(ALTER TABLE user_conversation_state
   ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0)sql",
