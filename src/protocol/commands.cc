@@ -19,6 +19,7 @@ const char* CmdName(Cmd cmd) {
     case Cmd::kGroup: return "group";
     case Cmd::kHistory: return "history";
     case Cmd::kConversations: return "conversations";
+    case Cmd::kTyping: return "typing";
   }
   return "unknown";
 }

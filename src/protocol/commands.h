@@ -17,9 +17,10 @@ enum class Cmd : std::uint16_t {
   kGroup = 7,
   kHistory = 8,
   kConversations = 9,
+  kTyping = 10,
 };
 
-inline constexpr std::uint16_t kMaxCmd = 9;
+inline constexpr std::uint16_t kMaxCmd = 10;
 
 std::optional<Cmd> CmdFromInt(std::int64_t value);
 const char* CmdName(Cmd cmd);
