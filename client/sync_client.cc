@@ -57,6 +57,10 @@ void SyncClient::SetAckHandler(Client::AckHandler handler) {
   client_.SetAckHandler(std::move(handler));
 }
 
+void SyncClient::SetTypingHandler(Client::TypingHandler handler) {
+  client_.SetTypingHandler(std::move(handler));
+}
+
 base::Result<LoginReply> SyncClient::Login(std::string_view user_id, std::string_view password) {
   return Wait<LoginReply>([&](auto done) {
     client_.Start(Credentials{std::string(user_id), std::string(password), {}}, std::move(done));
@@ -108,6 +112,12 @@ base::Result<std::vector<protocol::Message>> SyncClient::History(std::string_vie
 
 base::Result<void> SyncClient::Ack(std::string_view conversation_id, std::int64_t seq) {
   PARLEY_ASSIGN_OR_RETURN(auto answer, Request(AckBody(conversation_id, seq)));
+  return {};
+}
+
+base::Result<void> SyncClient::Typing(std::string_view conversation_id,
+                                      protocol::TypingState state) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(TypingBody(conversation_id, state)));
   return {};
 }
 

@@ -32,6 +32,7 @@ class SyncClient {
   void SetPushHandler(Client::PushHandler handler);
   void SetStateHandler(Client::StateHandler handler);
   void SetAckHandler(Client::AckHandler handler);
+  void SetTypingHandler(Client::TypingHandler handler);
 
   // LOGIN with a password (may be retried after a failure, e.g. once the
   // user is registered) or with a token.
@@ -52,6 +53,11 @@ class SyncClient {
                                                        std::int64_t before_seq,
                                                        std::int64_t limit);
   base::Result<void> Ack(std::string_view conversation_id, std::int64_t seq);
+  // TYPING with an answer (docs/protocol.md "TYPING"): OK once the server
+  // checked it, whether or not it forwarded it (throttle, big group); 400,
+  // 403 not a member, 404 no such group. Not resent after a reconnect. To
+  // send one per keystroke without answers: Async().SendTyping.
+  base::Result<void> Typing(std::string_view conversation_id, protocol::TypingState state);
   base::Result<std::vector<ConversationInfo>> Conversations();
   // Any request (the body carries "cmd"); the answer when its code is 0.
   base::Result<boost::json::object> Request(boost::json::object body);
