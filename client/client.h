@@ -10,6 +10,9 @@
 //   fail with 503 when their connection drops before the answer.
 // - Pushes go through a DeliveryTracker: the push handler sees each message
 //   once, in seq order, gaps filled by PULL (see delivery_tracker.h).
+// - Typing (docs/protocol.md "TYPING") is transient: SendTyping writes it
+//   only while online and never resends it; the typing handler gets the
+//   other members' typing events as they come.
 // - A dropped connection is retried with jittered exponential backoff; the
 //   client logs in again with its token (or password).
 // - After every login it catches up (client_sync.cc): SYNC from its inbox
@@ -97,6 +100,7 @@ class Client {
       std::function<void(const std::string& conversation_id, std::int64_t last_ack_seq)>;
   using ReceiptHandler = std::function<void(const ReceiptNotice&)>;
   using SyncHandler = std::function<void(base::Result<void>)>;
+  using TypingHandler = std::function<void(const protocol::TypingEvent&)>;
 
   Client(asio::any_io_executor executor, ClientOptions options);
   Client(const Client&) = delete;
@@ -110,6 +114,8 @@ class Client {
   void SetAckHandler(AckHandler handler) { ack_handler_ = std::move(handler); }
   // Called when another member reads or receives (receipt events).
   void SetReceiptHandler(ReceiptHandler handler) { receipt_handler_ = std::move(handler); }
+  // Called when another member starts or stops typing in a conversation.
+  void SetTypingHandler(TypingHandler handler) { typing_handler_ = std::move(handler); }
 
   // Connects and logs in. `done` gets the LOGIN answer or the first failure
   // (then Start may be called again, e.g. after registering). Once logged in,
@@ -123,6 +129,14 @@ class Client {
 
   // CHAT. An empty msg_id is replaced by a fresh one.
   void Send(Outgoing message, SendHandler done);
+
+  // TYPING, fire and forget (no "req_id", so the server answers only an
+  // error, which is ignored): what an application sends as its user types,
+  // as often as it likes; the server forwards a change at most every 2 s.
+  // Dropped while offline (stale by the time the connection is back) and
+  // while more than max_pending_requests packets wait to be written. For an
+  // answer, send TypingBody through Request.
+  void SendTyping(std::string conversation_id, protocol::TypingState state);
 
   // Delivery positions (see DeliveryTracker::SetCursor and Catchup).
   void SetCursor(std::string conversation_id, std::int64_t delivered_seq);
@@ -197,6 +211,7 @@ class Client {
   StateHandler state_handler_;
   AckHandler ack_handler_;
   ReceiptHandler receipt_handler_;
+  TypingHandler typing_handler_;
 
   Phase phase_ = Phase::kIdle;
   Credentials credentials_;

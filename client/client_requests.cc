@@ -56,6 +56,16 @@ void Client::Send(Outgoing message, SendHandler done) {
   });
 }
 
+void Client::SendTyping(std::string conversation_id, protocol::TypingState state) {
+  asio::post(strand_, [this, id = std::move(conversation_id), state] {
+    // The write queue is otherwise bounded by the pending requests, which
+    // typing does not join: a stuck connection must not pile them up.
+    if (!online_ || write_queue_.size() >= options_.max_pending_requests) return;
+    Enqueue(static_cast<std::uint16_t>(protocol::Cmd::kTyping),
+            json::serialize(TypingBody(id, state)));
+  });
+}
+
 void Client::SetCursor(std::string conversation_id, std::int64_t delivered_seq) {
   asio::post(strand_, [this, id = std::move(conversation_id), delivered_seq] {
     Apply(tracker_.SetCursor(id, delivered_seq));
@@ -127,6 +137,12 @@ void Client::OnPacket(Inbound packet) {
     } else if (auto receipt = ParseReceiptNotice(packet.body)) {
       if (receipt_handler_) receipt_handler_(*receipt);
     }
+    return;
+  }
+  if (packet.cmd == static_cast<std::uint16_t>(protocol::Cmd::kTyping)) {
+    // An event, or the error answer to a SendTyping (no req_id): ignored.
+    auto event = protocol::ParseTypingEvent(packet.body);
+    if (event && typing_handler_) typing_handler_(*event);
     return;
   }
   if (packet.cmd != static_cast<std::uint16_t>(protocol::Cmd::kPush)) return;  // other notices

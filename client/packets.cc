@@ -166,6 +166,13 @@ json::object ConversationsBody(std::string_view cursor, std::int64_t limit) {
   return o;
 }
 
+json::object TypingBody(std::string_view conversation_id, protocol::TypingState state) {
+  json::object o = WithCmd(protocol::Cmd::kTyping);
+  o["conversation_id"] = conversation_id;
+  o["typing"] = state == protocol::TypingState::kTyping;
+  return o;
+}
+
 json::object CmdBody(protocol::Cmd cmd) { return WithCmd(cmd); }
 
 std::optional<base::Error> ErrorOf(const json::object& response) {

@@ -14,6 +14,7 @@
 #include "protocol/commands.h"
 #include "protocol/message.h"
 #include "protocol/requests.h"
+#include "protocol/typing.h"
 
 namespace parley::client {
 
@@ -128,6 +129,9 @@ boost::json::object ReceiptsBody(std::string_view conversation_id);
 boost::json::object SyncBody(std::int64_t inbox_seq, std::int64_t limit,
                              std::optional<std::int64_t> groups_since);
 boost::json::object ConversationsBody(std::string_view cursor, std::int64_t limit);
+// TYPING into a conversation (docs/protocol.md "TYPING"). Without "req_id"
+// the server answers only errors.
+boost::json::object TypingBody(std::string_view conversation_id, protocol::TypingState state);
 boost::json::object CmdBody(protocol::Cmd cmd);
 
 // The error an answer carries ("code" other than 0), or nullopt for success.

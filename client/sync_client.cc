@@ -61,6 +61,10 @@ void SyncClient::SetReceiptHandler(Client::ReceiptHandler handler) {
   client_.SetReceiptHandler(std::move(handler));
 }
 
+void SyncClient::SetTypingHandler(Client::TypingHandler handler) {
+  client_.SetTypingHandler(std::move(handler));
+}
+
 base::Result<LoginReply> SyncClient::Login(std::string_view user_id, std::string_view password) {
   return Wait<LoginReply>([&](auto done) {
     client_.Start(Credentials{std::string(user_id), std::string(password), {}}, std::move(done));
@@ -124,6 +128,12 @@ base::Result<void> SyncClient::AckDelivered(std::string_view conversation_id, st
 base::Result<std::vector<MemberReceipt>> SyncClient::Receipts(std::string_view conversation_id) {
   PARLEY_ASSIGN_OR_RETURN(auto answer, Request(ReceiptsBody(conversation_id)));
   return ParseReceipts(answer);
+}
+
+base::Result<void> SyncClient::Typing(std::string_view conversation_id,
+                                      protocol::TypingState state) {
+  PARLEY_ASSIGN_OR_RETURN(auto answer, Request(TypingBody(conversation_id, state)));
+  return {};
 }
 
 base::Result<std::vector<ConversationInfo>> SyncClient::Conversations() {

@@ -33,6 +33,7 @@ class SyncClient {
   void SetStateHandler(Client::StateHandler handler);
   void SetAckHandler(Client::AckHandler handler);
   void SetReceiptHandler(Client::ReceiptHandler handler);
+  void SetTypingHandler(Client::TypingHandler handler);
 
   // LOGIN with a password (may be retried after a failure, e.g. once the
   // user is registered) or with a token.
@@ -58,6 +59,11 @@ class SyncClient {
   base::Result<void> AckDelivered(std::string_view conversation_id, std::int64_t seq);
   // Every member's read and delivered positions.
   base::Result<std::vector<MemberReceipt>> Receipts(std::string_view conversation_id);
+  // TYPING with an answer (docs/protocol.md "TYPING"): OK once the server
+  // checked it, whether or not it forwarded it (throttle, big group); 400,
+  // 403 not a member, 404 no such group. Not resent after a reconnect. To
+  // send one per keystroke without answers: Async().SendTyping.
+  base::Result<void> Typing(std::string_view conversation_id, protocol::TypingState state);
   base::Result<std::vector<ConversationInfo>> Conversations();
   // Any request (the body carries "cmd"); the answer when its code is 0.
   base::Result<boost::json::object> Request(boost::json::object body);

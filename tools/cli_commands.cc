@@ -19,6 +19,7 @@ constexpr std::string_view kHelp =
     "  conversations                your conversations with unread counts\n"
     "  unread                       show unread messages and mark them read\n"
     "  receipts USER|#GROUP         how far each member has read and received\n"
+    "  typing USER|#GROUP [stop]    tell them you are typing (or stopped)\n"
     "  group create NAME [USER...]  create a group with these members; prints its id\n"
     "  group join ID                join a group (open groups only)\n"
     "  group leave ID               leave a group\n"
@@ -65,6 +66,26 @@ CommandStatus Reply(client::SyncClient& client, const std::string& me, std::stri
   auto ack = client.Send(std::move(message));
   if (!ack) return Fail(out, ack.error());
   out.line("✓ seq " + std::to_string(ack->seq));
+  return CommandStatus::kOk;
+}
+
+// The terminal hands the CLI whole lines, so it cannot see its user start
+// typing; the user says so. The answer only tells that the server took it
+// (it may not forward it: docs/protocol.md "TYPING").
+CommandStatus Typing(client::SyncClient& client, const std::string& me, std::string_view args,
+                     const Output& out) {
+  std::string_view target = NextWord(args);
+  std::string_view stop = NextWord(args);
+  if (target.empty() || (!stop.empty() && stop != "stop") || !TrimLeft(args).empty()) {
+    return Usage(out, "typing USER|#GROUP [stop]");
+  }
+  auto conversation = ConversationOf(me, target);
+  if (!conversation) return Fail(out, conversation.error());
+  const auto state =
+      stop.empty() ? protocol::TypingState::kTyping : protocol::TypingState::kStopped;
+  auto sent = client.Typing(*conversation, state);
+  if (!sent) return Fail(out, sent.error());
+  out.line(state == protocol::TypingState::kTyping ? "✓ typing…" : "✓ stopped typing");
   return CommandStatus::kOk;
 }
 
@@ -150,6 +171,7 @@ CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
   if (command == "conversations") return Conversations(client, out);
   if (command == "unread") return Unread(client, out);
   if (command == "receipts") return Receipts(client, me, args, out);
+  if (command == "typing") return Typing(client, me, args, out);
   if (command == "group") return RunGroupCommand(client, args, out);
   if (command == "quit" || command == "exit") return CommandStatus::kQuit;
   if (command == "help") {

@@ -1,7 +1,7 @@
 #pragma once
 // The commands of the parley CLI, shared by the REPL and one-shot mode:
 //   send USER|#GROUP TEXT...   history USER|#GROUP [N]   conversations   unread
-//   receipts USER|#GROUP   reply USER|#GROUP SEQ TEXT...
+//   receipts USER|#GROUP   reply USER|#GROUP SEQ TEXT...   typing USER|#GROUP [stop]
 //   group ... (cli_group_commands.h)   help   quit
 
 #include <functional>

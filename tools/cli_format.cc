@@ -59,6 +59,13 @@ std::string FormatMessage(const protocol::Message& m) {
   return "[" + group + " " + m.sender_id + "] → " + text + seq;
 }
 
+std::string FormatTyping(const protocol::TypingEvent& e) {
+  std::string line =
+      e.user_id + (e.state == protocol::TypingState::kTyping ? " is typing…" : " stopped typing");
+  if (!e.conversation_id.starts_with(kGroupPrefix)) return line;
+  return "[#" + e.conversation_id.substr(kGroupPrefix.size()) + "] " + line;
+}
+
 std::string FormatConversation(const client::ConversationInfo& c) {
   std::string line = c.conversation_id + "  unread " + std::to_string(c.unread);
   if (c.last_message) line += "  last: " + Brief(*c.last_message);

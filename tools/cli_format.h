@@ -1,6 +1,6 @@
 #pragma once
-// How the parley CLI prints messages, membership events, conversations and
-// errors. Pure functions.
+// How the parley CLI prints messages, membership events, typing,
+// conversations and errors. Pure functions.
 
 #include <string>
 
@@ -8,6 +8,7 @@
 #include "client/group_packets.h"
 #include "client/packets.h"
 #include "protocol/message.h"
+#include "protocol/typing.h"
 
 namespace parley::tools {
 
@@ -17,6 +18,9 @@ std::string FormatMessage(const protocol::Message& m);
 
 // "alice added bob, carol", "bob joined", "carol was removed by alice".
 std::string FormatGroupEvent(const client::GroupEvent& event);
+
+// "bob is typing…" / "bob stopped typing"; in a group "[#team] bob is typing…".
+std::string FormatTyping(const protocol::TypingEvent& event);
 
 // "private_alice:bob  unread 3  last: [bob] hi".
 std::string FormatConversation(const client::ConversationInfo& c);

@@ -5,7 +5,8 @@
 // What the REPL shows: at start, the unread messages of every conversation
 // (then marked read, as the first origin's offline box was emptied at login);
 // afterwards every new message as it arrives, including what a reconnect's
-// catch-up fetches. The CLI keeps no state between runs, so it turns off
+// catch-up fetches, and "bob is typing…" when another member says so. The
+// CLI keeps no state between runs, so it turns off
 // ClientOptions::catch_up_unknown_conversations: a conversation first seen
 // starts where it was seen instead of replaying its whole history, and the
 // catch-up at login runs silently (the unread listing replaces it).
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
                  "HTTP HOST:PORT for registering new users (default: server host, port 8080)");
   app.add_option("command", flags.command,
                  "run one command and exit (see help): send USER TEXT..., history USER [N], "
-                 "conversations, unread, group ...");
+                 "conversations, unread, typing USER|#GROUP [stop], group ...");
   // Everything after the first command word belongs to the command.
   app.prefix_command();
   CLI11_PARSE(app, argc, argv);
@@ -127,6 +128,9 @@ int main(int argc, char** argv) {
     });
     client.SetReceiptHandler([&console, &live](const client::ReceiptNotice& receipt) {
       if (live) console.Print(tools::FormatReceipt(receipt));
+    });
+    client.SetTypingHandler([&console, &live](const protocol::TypingEvent& event) {
+      if (live) console.Print(tools::FormatTyping(event));
     });
     client.SetStateHandler([&console](client::ConnectionState state) {
       if (state == client::ConnectionState::kReconnecting) {

@@ -19,6 +19,7 @@
 #include "core/group_service.h"
 #include "core/message_service.h"
 #include "core/sync_service.h"
+#include "core/typing_service.h"
 #include "net/server.h"
 #include "mysql/options.h"
 #include "store/cluster/redis_mysql_store.h"
@@ -129,8 +130,10 @@ void Node::Wire(const std::string& secret, AuthMode auth, Deployment deployment)
   group_options.require_registered_members = !insecure;
   groups_ = std::make_unique<core::GroupService>(*store_, *bus_, clock_, metrics_, group_options);
   sync_ = std::make_unique<core::SyncService>(*store_, clock_);
-  dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *groups_, *sync_, *bus_,
-                                                   metrics_);
+  typing_ = std::make_unique<core::TypingService>(
+      *store_, *bus_, clock_, metrics_, core::TypingOptions{config_.fanout_threshold});
+  dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *groups_, *sync_, *typing_,
+                                                   *bus_, metrics_);
   // Read at scrape time; the server (the only renderer) goes before the bus.
   cluster::AddBusMetrics(metrics_, *bus_, redis_bus_);
 
@@ -228,6 +231,7 @@ void Node::Teardown() {
   // The bus and store hold timers and sockets of the backend io_context:
   // destroy them while it still exists, then stop it.
   dispatcher_.reset();
+  typing_.reset();
   sync_.reset();
   groups_.reset();
   messages_.reset();

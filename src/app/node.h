@@ -34,6 +34,7 @@ class AuthService;
 class MessageService;
 class GroupService;
 class SyncService;
+class TypingService;
 class Dispatcher;
 }  // namespace parley::core
 namespace parley::net {
@@ -96,6 +97,7 @@ class Node {
   std::unique_ptr<core::MessageService> messages_;
   std::unique_ptr<core::GroupService> groups_;
   std::unique_ptr<core::SyncService> sync_;
+  std::unique_ptr<core::TypingService> typing_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;
   std::vector<std::thread> threads_;

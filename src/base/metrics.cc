@@ -9,6 +9,8 @@ constexpr const char* kTransports[] = {"transport=\"tcp\"", "transport=\"ws\""};
 constexpr const char* kAuthReasons[] = {"reason=\"bad_token\"", "reason=\"bad_password\"",
                                         "reason=\"other\""};
 constexpr const char* kDropReasons[] = {"reason=\"slow_consumer\"", "reason=\"closed\""};
+constexpr const char* kTypingOutcomes[] = {"outcome=\"forwarded\"", "outcome=\"throttled\"",
+                                           "outcome=\"large_group\""};
 
 template <class T>
 T Load(const std::atomic<T>& value) {
@@ -103,6 +105,10 @@ std::string Metrics::RenderPrometheus() const {
           messages_stored_total);
   Counter(out, "parley_messages_duplicate_total",
           "CHATs answered as retries of a stored message (same msg_id).", messages_duplicate_total);
+  LabelledFamily(out, "parley_typing_total", "counter",
+                 "TYPING packets of members: forwarded, throttled, or in a group above the "
+                 "fan-out threshold (forwarded to nobody).",
+                 typing_total, kTypingOutcomes);
   Counter(out, "parley_deliveries_total",
           "Pushes handed to a local session (= queued + dropped at once).", deliveries_total);
   Counter(out, "parley_pushes_queued_total", "Pushes put on a connection's outbound queue.",

@@ -31,6 +31,8 @@ namespace parley::base {
 enum class Transport : std::size_t { kTcp, kWs };                          // transport="tcp"|"ws"
 enum class AuthFailure : std::size_t { kBadToken, kBadPassword, kOther };  // reason=…
 enum class PushDrop : std::size_t { kSlowConsumer, kClosed };              // reason=…
+// What became of a member's TYPING packet (docs/protocol.md "TYPING"): outcome=…
+enum class TypingOutcome : std::size_t { kForwarded, kThrottled, kLargeGroup };
 
 struct Metrics {
   template <class T, std::size_t N>
@@ -44,6 +46,9 @@ struct Metrics {
   Labelled<std::uint64_t, 3> auth_failures_total{};     // by AuthFailure
   std::atomic<std::uint64_t> messages_stored_total{0};
   std::atomic<std::uint64_t> messages_duplicate_total{0};
+  // TYPING packets of members, by TypingOutcome; refused ones (400, 403)
+  // count as request errors only.
+  Labelled<std::uint64_t, 3> typing_total{};
   // Pushes: packets the core hands to a session (deliveries), of which each
   // is queued or dropped at once; a queued one is later sent or dropped.
   // Once idle: deliveries == sent + dropped.

@@ -6,6 +6,15 @@
 
 namespace parley::core {
 
+base::Result<std::string> NamedConversation(const Caller& caller, std::string conversation_id,
+                                            std::string_view to) {
+  if (!conversation_id.empty()) return conversation_id;
+  if (!base::IsValidUserId(to)) {
+    return base::MakeError(base::Code::kBadRequest, "'to' is not a valid user id");
+  }
+  return base::PrivateConversationId(caller.user_id, to);
+}
+
 asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
     Store& store, const Caller& caller, std::string conversation_id) {
   // A client may still name a private chat by its legacy id (base/ids.h):

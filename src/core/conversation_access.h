@@ -27,6 +27,12 @@ struct ConversationTarget {
   std::int64_t first_readable_seq = 1;
 };
 
+// The conversation a CHAT or TYPING names: its "conversation_id" when given,
+// else the 1:1 of the caller with `to`, "private_<a>:<b>" (base/ids.h). 400
+// when `to` is not a valid user id.
+base::Result<std::string> NamedConversation(const Caller& caller, std::string conversation_id,
+                                            std::string_view to);
+
 // `conversation_id` may be a legacy private id ("private_<a>_<b>", base/ids.h);
 // the target carries the canonical id. 400 for a malformed or ambiguous id,
 // 404 for a group that does not exist, 403 when the caller is not a member.

@@ -8,6 +8,7 @@
 #include "core/group_service.h"
 #include "core/message_service.h"
 #include "core/sync_service.h"
+#include "core/typing_service.h"
 #include "protocol/commands.h"
 #include "protocol/packet.h"
 #include "protocol/requests.h"
@@ -34,11 +35,12 @@ std::uint16_t FallbackCmd(std::optional<std::uint16_t> header_cmd, const json::o
 }  // namespace
 
 Dispatcher::Dispatcher(AuthService& auth, MessageService& messages, GroupService& groups,
-                       SyncService& sync, Bus& bus, base::Metrics& metrics)
+                       SyncService& sync, TypingService& typing, Bus& bus, base::Metrics& metrics)
     : auth_(auth),
       messages_(messages),
       groups_(groups),
       sync_(sync),
+      typing_(typing),
       bus_(bus),
       metrics_(metrics) {}
 
@@ -115,9 +117,9 @@ asio::awaitable<base::Result<std::string>> Dispatcher::Login(ConnectionState& st
   co_return protocol::OkResponse(Cmd::kLogin, &request, {{"user_id", user_id}, {"token", token}});
 }
 
-asio::awaitable<Reply> Dispatcher::Handle(ConnectionState& state,
-                                          std::optional<std::uint16_t> header_cmd,
-                                          std::string_view body) {
+asio::awaitable<std::optional<Reply>> Dispatcher::Handle(ConnectionState& state,
+                                                         std::optional<std::uint16_t> header_cmd,
+                                                         std::string_view body) {
   const auto arrived = std::chrono::steady_clock::now();  // for the CHAT ack latency
   base::Bump(metrics_.requests_total);
   auto error_reply = [&](std::uint16_t cmd, const base::Error& error, const json::object* request) {
@@ -150,10 +152,16 @@ asio::awaitable<Reply> Dispatcher::Handle(ConnectionState& state,
     case Cmd::kReceipts: result = co_await messages_.Receipts(caller, *request); break;
     case Cmd::kSync: result = co_await sync_.Sync(caller, *request); break;
     case Cmd::kGroup: result = co_await groups_.Handle(caller, *request); break;
+    case Cmd::kTyping:
+      result = co_await typing_.Typing(caller, state.typing_throttle, *request);
+      break;
     case Cmd::kPush:  // rejected by ResolveCmd
       break;
   }
   if (!result) co_return error_reply(cmd_number, result.error(), &*request);
+  // A client may send TYPING on every keystroke: only one that asks for an
+  // answer (carries "req_id") gets one. Errors are always answered.
+  if (*cmd == Cmd::kTyping && !request->contains("req_id")) co_return std::nullopt;
   if (*cmd == Cmd::kChat) metrics_.chat_ack_seconds.ObserveMicrosSince(arrived);
   co_return Reply{cmd_number, std::move(*result)};
 }

@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "base/metrics.h"
 #include "core/session.h"
+#include "core/typing_throttle.h"
 
 namespace parley::core {
 
@@ -27,11 +28,13 @@ class AuthService;
 class MessageService;
 class GroupService;
 class SyncService;
+class TypingService;
 class Bus;
 
 struct ConnectionState {
   std::shared_ptr<Session> session;  // set by net before the first request
   std::string user_id;               // empty until authenticated
+  TypingThrottle typing_throttle;    // which of its TYPING packets are forwarded
 };
 
 struct Reply {
@@ -42,7 +45,7 @@ struct Reply {
 class Dispatcher {
  public:
   Dispatcher(AuthService& auth, MessageService& messages, GroupService& groups, SyncService& sync,
-             Bus& bus, base::Metrics& metrics);
+             TypingService& typing, Bus& bus, base::Metrics& metrics);
 
   // Authenticates a connection whose credentials came with the WebSocket
   // upgrade (?token=, Authorization: Bearer, or ?user_id= with insecure auth).
@@ -52,9 +55,12 @@ class Dispatcher {
 
   // Handles one request. `header_cmd` is the TCP frame's cmd (nullopt on
   // WebSocket, where the body's "cmd" field names the command). The reply is
-  // what to send back; errors are replies too (code != 0).
-  asio::awaitable<Reply> Handle(ConnectionState& state, std::optional<std::uint16_t> header_cmd,
-                                std::string_view body);
+  // what to send back; errors are replies too (code != 0). nullopt: nothing
+  // to send (a TYPING without "req_id" that succeeded, docs/protocol.md
+  // "TYPING").
+  asio::awaitable<std::optional<Reply>> Handle(ConnectionState& state,
+                                               std::optional<std::uint16_t> header_cmd,
+                                               std::string_view body);
 
   // The connection is gone: it goes offline.
   void OnDisconnect(ConnectionState& state);
@@ -76,6 +82,7 @@ class Dispatcher {
   MessageService& messages_;
   GroupService& groups_;
   SyncService& sync_;
+  TypingService& typing_;
   Bus& bus_;
   base::Metrics& metrics_;
 };

@@ -107,13 +107,6 @@ std::size_t MessageService::PageLimit(std::int64_t requested) const {
   return std::min<std::size_t>(static_cast<std::size_t>(requested), options_.max_page);
 }
 
-base::Result<std::string> MessageService::PrivateConversationOf(const Caller& caller,
-                                                                const std::string& to) const {
-  if (!base::IsValidUserId(to)) return BadRequest("'to' is not a valid user id");
-  // "private_<a>:<b>": one id for every pair of valid ids (base/ids.h).
-  return base::PrivateConversationId(caller.user_id, to);
-}
-
 asio::awaitable<base::Result<void>> MessageService::CheckPeersExist(
     const Caller& caller, const std::vector<std::string>& members) {
   if (!options_.require_registered_peer) co_return base::Result<void>{};
@@ -152,10 +145,8 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   }
   if (chat.reply_to < 0) co_return BadRequest("reply_to must be a seq (>= 1)");
 
-  std::string requested = chat.conversation_id;
-  if (requested.empty()) {
-    PARLEY_CO_ASSIGN_OR_RETURN(requested, PrivateConversationOf(caller, chat.to));
-  }
+  PARLEY_CO_ASSIGN_OR_RETURN(std::string requested,
+                             NamedConversation(caller, chat.conversation_id, chat.to));
   PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
                              co_await ResolveConversation(store_, caller, requested));
   if (chat.reply_to > 0) PARLEY_CO_RETURN_IF_ERROR(co_await CheckReplyTarget(target, chat.reply_to));

@@ -65,9 +65,6 @@ class MessageService {
   bool ChatsAppendInStartOrder() const { return store_.ReadsCompleteInline(); }
 
  private:
-  // The private conversation of a CHAT with "to".
-  base::Result<std::string> PrivateConversationOf(const Caller& caller,
-                                                  const std::string& to) const;
   // 404 unless every other member of a private conversation is registered.
   asio::awaitable<base::Result<void>> CheckPeersExist(const Caller& caller,
                                                       const std::vector<std::string>& members);

@@ -97,8 +97,8 @@ void Connection::Finish() {
 
 asio::awaitable<void> Connection::Dispatch(std::optional<std::uint16_t> header_cmd,
                                            std::string_view body) {
-  core::Reply reply = co_await context_.dispatcher.Handle(state_, header_cmd, body);
-  QueueLocal(reply.cmd, std::move(reply.body));
+  std::optional<core::Reply> reply = co_await context_.dispatcher.Handle(state_, header_cmd, body);
+  if (reply) QueueLocal(reply->cmd, std::move(reply->body));
 }
 
 void Connection::QueueLocal(std::uint16_t cmd, std::string body) {

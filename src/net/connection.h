@@ -96,7 +96,8 @@ class Connection : public core::Session,
   // count as sent when `ok`, else as dropped (metrics).
   void OnPushesWritten(std::size_t pushes, bool ok);
 
-  // Dispatches one request and queues its reply. `body` must stay valid
+  // Dispatches one request and queues its reply, if it has one (a TYPING
+  // may have none: core::Dispatcher::Handle). `body` must stay valid
   // until the returned awaitable completes.
   asio::awaitable<void> Dispatch(std::optional<std::uint16_t> header_cmd, std::string_view body);
   // Queues a reply made by the net layer itself (an error packet).

@@ -3,7 +3,7 @@
 namespace parley::protocol {
 
 std::optional<Cmd> CmdFromInt(std::int64_t value) {
-  if (value < 0 || value > kMaxCmd || value == 10) return std::nullopt;  // 10: typing, planned
+  if (value < 0 || value > kMaxCmd) return std::nullopt;
   return static_cast<Cmd>(value);
 }
 
@@ -20,6 +20,7 @@ const char* CmdName(Cmd cmd) {
     case Cmd::kHistory: return "history";
     case Cmd::kConversations: return "conversations";
     case Cmd::kReceipts: return "receipts";
+    case Cmd::kTyping: return "typing";
   }
   return "unknown";
 }

@@ -17,6 +17,7 @@ enum class Cmd : std::uint16_t {
   kGroup = 7,
   kHistory = 8,
   kConversations = 9,
+  kTyping = 10,
   kReceipts = 11,
 };
 

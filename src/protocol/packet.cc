@@ -92,6 +92,13 @@ base::Result<std::int64_t> OptionalInt(const json::object& o, std::string_view k
   return RequiredInt(o, key);
 }
 
+base::Result<bool> RequiredBool(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return FieldError(key, "is missing");
+  if (!v->is_bool()) return FieldError(key, "must be true or false");
+  return v->get_bool();
+}
+
 base::Result<const json::object*> RequiredObject(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr) return FieldError(key, "is missing");

@@ -41,6 +41,7 @@ base::Result<std::int64_t> RequiredInt(const boost::json::object& o, std::string
 // Returns `fallback` when the field is absent.
 base::Result<std::int64_t> OptionalInt(const boost::json::object& o, std::string_view key,
                                        std::int64_t fallback);
+base::Result<bool> RequiredBool(const boost::json::object& o, std::string_view key);
 base::Result<const boost::json::object*> RequiredObject(const boost::json::object& o,
                                                         std::string_view key);
 

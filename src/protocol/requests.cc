@@ -95,4 +95,18 @@ base::Result<ConversationsRequest> ParseConversations(const json::object& body) 
   return r;
 }
 
+base::Result<TypingRequest> ParseTyping(const json::object& body) {
+  TypingRequest r;
+  PARLEY_ASSIGN_OR_RETURN(auto conv, OptionalString(body, "conversation_id"));
+  PARLEY_ASSIGN_OR_RETURN(auto to, OptionalString(body, "to"));
+  if (!conv && !to) {
+    return base::MakeError(base::Code::kBadRequest, "one of 'conversation_id' or 'to' is required");
+  }
+  PARLEY_ASSIGN_OR_RETURN(bool typing, RequiredBool(body, "typing"));
+  if (conv) r.conversation_id = *conv;
+  if (to) r.to = *to;
+  r.state = typing ? TypingState::kTyping : TypingState::kStopped;
+  return r;
+}
+
 }  // namespace parley::protocol

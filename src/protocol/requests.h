@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "protocol/typing.h"
 
 namespace parley::protocol {
 
@@ -67,6 +68,13 @@ struct ConversationsRequest {
   std::string cursor;      // the previous page's next_cursor; empty: the first page
 };
 
+// TYPING: into a conversation, or (like CHAT) a 1:1 named by the peer.
+struct TypingRequest {
+  std::string conversation_id;  // empty when `to` names the peer of a 1:1
+  std::string to;
+  TypingState state = TypingState::kStopped;
+};
+
 base::Result<LoginRequest> ParseLogin(const boost::json::object& body);
 base::Result<ChatRequest> ParseChat(const boost::json::object& body);
 base::Result<PullRequest> ParsePull(const boost::json::object& body);
@@ -75,5 +83,6 @@ base::Result<ReceiptsRequest> ParseReceipts(const boost::json::object& body);
 base::Result<HistoryRequest> ParseHistory(const boost::json::object& body);
 base::Result<SyncRequest> ParseSync(const boost::json::object& body);
 base::Result<ConversationsRequest> ParseConversations(const boost::json::object& body);
+base::Result<TypingRequest> ParseTyping(const boost::json::object& body);
 
 }  // namespace parley::protocol

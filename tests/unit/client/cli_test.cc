@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "client_fixture.h"
 #include "tools/cli_commands.h"
 #include "tools/cli_format.h"
@@ -52,6 +54,15 @@ TEST(CliFormatTest, MembershipEvents) {
   EXPECT_EQ(FormatMessage(Event("not json")), "[#team] * not json");
 }
 
+TEST(CliFormatTest, Typing) {
+  EXPECT_EQ(FormatTyping({"private_alice:bob", "bob", protocol::TypingState::kTyping}),
+            "bob is typing…");
+  EXPECT_EQ(FormatTyping({"private_alice:bob", "bob", protocol::TypingState::kStopped}),
+            "bob stopped typing");
+  EXPECT_EQ(FormatTyping({"group_team", "carol", protocol::TypingState::kTyping}),
+            "[#team] carol is typing…");
+}
+
 TEST(CliFormatTest, ConversationLines) {
   client::ConversationInfo c;
   c.conversation_id = "private_alice:bob";
@@ -92,6 +103,20 @@ TEST_F(CliCommandsTest, GroupCommands) {
   EXPECT_EQ(Run(*alice, "alice", "history #g1 2"),
             Lines({"[#g1] * bob left", "[#g1] * bob joined"}));
   EXPECT_EQ(Run(*alice, "alice", "group invite g1").size(), 1u);  // usage
+}
+
+TEST_F(CliCommandsTest, TypingReachesThePeer) {
+  auto alice = LoggedIn("alice");
+  auto bob = LoggedIn("bob");
+  std::promise<protocol::TypingEvent> seen;
+  bob->SetTypingHandler([&](const protocol::TypingEvent& e) { seen.set_value(e); });
+  EXPECT_EQ(Run(*alice, "alice", "typing bob"), Lines({"✓ typing…"}));
+  auto event = seen.get_future();
+  ASSERT_EQ(event.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(FormatTyping(event.get()), "alice is typing…");
+  EXPECT_EQ(Run(*alice, "alice", "typing #nope"), Lines({"error 403: not a member"}));
+  EXPECT_EQ(Run(*alice, "alice", "typing bob soon"),
+            Lines({"error 400: usage: typing USER|#GROUP [stop]"}));
 }
 
 TEST_F(CliCommandsTest, UnreadShowsAndAcksOnce) {

@@ -8,6 +8,7 @@
 #include "base/ids.h"
 #include "protocol/frame_codec.h"
 #include "protocol/packet.h"
+#include "protocol/typing.h"
 
 namespace parley::client::testing {
 namespace asio = boost::asio;
@@ -145,12 +146,30 @@ void FakeServer::Handle(Session& s, std::uint16_t raw_cmd, const json::object& b
       return HandleConversations(s, body);
     case Cmd::kGroup:
       return HandleGroup(s, body);
+    case Cmd::kTyping:
+      return HandleTyping(s, body);
     case Cmd::kSync:
       if (sync_disabled_) return Fail(s, raw_cmd, body, base::Code::kNotFound, "no SYNC here");
       return HandleSync(s, body);
     default:
       return Fail(s, raw_cmd, body, base::Code::kBadRequest, "unsupported");
   }
+}
+
+void FakeServer::HandleTyping(Session& s, const json::object& body) {
+  constexpr auto kCmd = static_cast<std::uint16_t>(Cmd::kTyping);
+  std::string conv(*protocol::RequiredString(body, "conversation_id"));
+  const std::set<std::string> members = Members(conv);
+  if (!members.contains(s.user)) return Fail(s, kCmd, body, base::Code::kForbidden, "not a member");
+  const auto state = body.at("typing").as_bool() ? protocol::TypingState::kTyping
+                                                 : protocol::TypingState::kStopped;
+  const std::string event = protocol::TypingEventBody({conv, s.user, state});
+  for (auto& session : sessions_) {
+    if (session->user != s.user && members.contains(session->user)) {
+      Write(*session, kCmd, event);
+    }
+  }
+  if (body.contains("req_id")) Reply(s, kCmd, body);
 }
 
 void FakeServer::HandleChat(Session& s, const json::object& body) {

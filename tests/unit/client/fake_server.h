@@ -2,7 +2,8 @@
 // A tiny in-process Parley server for client tests: plain Asio on its own
 // thread, TCP frames on 127.0.0.1 (port 0), just enough of LOGIN, CHAT, PULL,
 // HISTORY, ACK (with the notice to the user's other devices), CONVERSATIONS,
-// SYNC, GROUP and HEARTBEAT to drive the client. Any user logs in with
+// SYNC, GROUP, TYPING (forwarded to the other members, unthrottled) and
+// HEARTBEAT to drive the client. Any user logs in with
 // password "pw"; tokens are "tok-<user>".
 //
 // Inboxes: every message of a private conversation, or of a group with at most
@@ -104,6 +105,7 @@ class FakeServer {
   void HandleConversations(Session& s, const boost::json::object& body);
   void HandleGroup(Session& s, const boost::json::object& body);
   void HandleSync(Session& s, const boost::json::object& body);
+  void HandleTyping(Session& s, const boost::json::object& body);
   template <class F>
   auto Call(F f) const;
 

@@ -104,6 +104,26 @@ TEST(PacketsTest, RecognisesAckNotices) {
   EXPECT_FALSE(ParseAckNotice(Parse(R"({"cmd":4,"event":"ack","conversation_id":"c"})")));
 }
 
+TEST(PacketsTest, TypingBodyAndEvents) {
+  auto body = TypingBody("group_g", protocol::TypingState::kTyping);
+  EXPECT_EQ(body.at("cmd").as_int64(), 10);
+  EXPECT_EQ(body.at("conversation_id").as_string(), "group_g");
+  EXPECT_EQ(body.at("typing").as_bool(), true);
+  EXPECT_FALSE(body.contains("req_id"));
+  EXPECT_EQ(TypingBody("c", protocol::TypingState::kStopped).at("typing").as_bool(), false);
+
+  const protocol::TypingEvent event{"group_g", "bob", protocol::TypingState::kStopped};
+  EXPECT_EQ(protocol::ParseTypingEvent(Parse(protocol::TypingEventBody(event))), event);
+  EXPECT_EQ(protocol::TypingEventBody(event),
+            R"({"cmd":10,"event":"typing","conversation_id":"group_g","user_id":"bob",)"
+            R"("typing":false})");
+  // Answers and errors of a TYPING request are not events.
+  EXPECT_FALSE(protocol::ParseTypingEvent(Parse(R"({"cmd":10,"code":0,"req_id":5})")));
+  EXPECT_FALSE(protocol::ParseTypingEvent(Parse(R"({"cmd":10,"code":403,"error":"no"})")));
+  EXPECT_FALSE(protocol::ParseTypingEvent(
+      Parse(R"({"cmd":10,"event":"typing","conversation_id":"c","user_id":"u","typing":1})")));
+}
+
 TEST(PacketsTest, EndpointAndMsgId) {
   auto e = ParseEndpoint("127.0.0.1:8090");
   ASSERT_TRUE(e);

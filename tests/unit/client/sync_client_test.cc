@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
 
 #include "base/ids.h"
@@ -76,6 +77,51 @@ TEST_F(SyncClientTest, DuplicatePushesAreDeliveredOnceAndGapsArePulled) {
   std::int64_t s3 = server_.AppendSilently(kAliceBob, "alice", "three");
   server_.PushTo("bob", kAliceBob, s3);
   EXPECT_EQ(inbox.WaitFor(3), std::vector<std::int64_t>({1, 2, 3}));
+}
+
+// Typing events a client's handler received, for the test thread to wait on.
+class TypingLog {
+ public:
+  void Add(const protocol::TypingEvent& event) {
+    std::lock_guard lock(mu_);
+    events_.push_back(event);
+    cv_.notify_all();
+  }
+  // The events so far, once there are at least `n` (or after a timeout).
+  std::vector<protocol::TypingEvent> WaitFor(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, 10s, [&] { return events_.size() >= n; });
+    return events_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<protocol::TypingEvent> events_;
+};
+
+TEST_F(SyncClientTest, TypingWithAnAnswerOrFireAndForget) {
+  TypingLog bob_log;
+  auto bob = LoggedIn("bob");
+  bob->SetTypingHandler([&](const protocol::TypingEvent& e) { bob_log.Add(e); });
+  auto alice = LoggedIn("alice");
+
+  ASSERT_TRUE(alice->Typing(kAliceBob, protocol::TypingState::kTyping));
+  alice->Async().SendTyping(kAliceBob, protocol::TypingState::kStopped);
+  const auto events = bob_log.WaitFor(2);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0], (protocol::TypingEvent{kAliceBob, "alice", protocol::TypingState::kTyping}));
+  EXPECT_EQ(events[1].state, protocol::TypingState::kStopped);
+
+  const std::string others = base::PrivateConversationId("bob", "carol");
+  auto refused = alice->Typing(others, protocol::TypingState::kTyping);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, base::Code::kForbidden);
+  // The error answer to a fire-and-forget packet has no req_id: it is
+  // ignored and matches no request.
+  alice->Async().SendTyping(others, protocol::TypingState::kTyping);
+  EXPECT_TRUE(alice->SendTo("bob", "still fine"));
+  EXPECT_EQ(server_.Requests("alice", protocol::Cmd::kTyping), 4);
 }
 
 TEST_F(SyncClientTest, ReconnectsWithTokenAndFetchesWhatWasMissed) {

@@ -17,6 +17,7 @@
 #include "core/group_service.h"
 #include "core/message_service.h"
 #include "core/sync_service.h"
+#include "core/typing_service.h"
 #include "unit/core/memory_store.h"
 
 namespace parley::core::testing {
@@ -45,7 +46,11 @@ class CoreFixture {
         messages_(store_, bus_, clock_, metrics_, MessageOptions{}),
         groups_(store_, bus_, clock_, metrics_, GroupOptions{}),
         sync_(store_, clock_),
-        dispatcher_(auth_, messages_, groups_, sync_, bus_, metrics_) {}
+        typing_(store_, bus_, clock_, metrics_, TypingOptions{kFanoutThreshold}),
+        dispatcher_(auth_, messages_, groups_, sync_, typing_, bus_, metrics_) {}
+
+  // Groups above this many members get no typing events (--fanout-threshold).
+  static constexpr std::size_t kFanoutThreshold = 4;
 
   template <class T>
   T Run(asio::awaitable<T> task) {
@@ -80,16 +85,30 @@ class CoreFixture {
 
   json::object Send(Conn& conn, const json::object& request,
                     std::optional<std::uint16_t> header_cmd = std::nullopt) {
-    Reply reply = Run(dispatcher_.Handle(conn.state, header_cmd, json::serialize(request)));
-    json::object body = json::parse(reply.body).as_object();
-    EXPECT_EQ(body.at("cmd").as_int64(), reply.cmd);
+    std::optional<Reply> reply = HandleRaw(conn, json::serialize(request), header_cmd);
+    if (!reply) {
+      ADD_FAILURE() << "no answer to " << json::serialize(request);
+      return {};
+    }
+    json::object body = json::parse(reply->body).as_object();
+    EXPECT_EQ(body.at("cmd").as_int64(), reply->cmd);
     return body;
   }
 
   json::object SendRaw(Conn& conn, std::string_view body,
                        std::optional<std::uint16_t> header_cmd = std::nullopt) {
-    Reply reply = Run(dispatcher_.Handle(conn.state, header_cmd, body));
-    return json::parse(reply.body).as_object();
+    std::optional<Reply> reply = HandleRaw(conn, body, header_cmd);
+    if (!reply) {
+      ADD_FAILURE() << "no answer to " << body;
+      return {};
+    }
+    return json::parse(reply->body).as_object();
+  }
+
+  // The answer, if the request gets one (a TYPING without req_id does not).
+  std::optional<Reply> HandleRaw(Conn& conn, std::string_view body,
+                                 std::optional<std::uint16_t> header_cmd = std::nullopt) {
+    return Run(dispatcher_.Handle(conn.state, header_cmd, body));
   }
 
   json::object Chat(Conn& conn, const std::string& to, const std::string& content,
@@ -107,6 +126,7 @@ class CoreFixture {
   MessageService messages_;
   GroupService groups_;
   SyncService sync_;
+  TypingService typing_;
   Dispatcher dispatcher_;
   std::uint64_t next_session_ = 0;
 };

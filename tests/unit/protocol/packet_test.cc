@@ -52,6 +52,23 @@ TEST(Packet, ParsesChat) {
   EXPECT_EQ(chat->msg_type, 1);
 }
 
+TEST(Packet, ParsesTyping) {
+  auto typing = ParseTyping(ParseObject(R"({"conversation_id":"group_g","typing":true})").value());
+  ASSERT_TRUE(typing.has_value());
+  EXPECT_EQ(typing->conversation_id, "group_g");
+  EXPECT_EQ(typing->state, TypingState::kTyping);
+  auto stopped = ParseTyping(ParseObject(R"({"to":"bob","typing":false})").value());
+  ASSERT_TRUE(stopped.has_value());
+  EXPECT_EQ(stopped->to, "bob");
+  EXPECT_EQ(stopped->state, TypingState::kStopped);
+  EXPECT_EQ(ParseTyping(ParseObject(R"({"to":"bob"})").value()).error().message,
+            "field 'typing' is missing");
+  EXPECT_EQ(ParseTyping(ParseObject(R"({"to":"bob","typing":1})").value()).error().message,
+            "field 'typing' must be true or false");
+  EXPECT_FALSE(ParseTyping(ParseObject(R"({"typing":true})").value()).has_value());
+  EXPECT_EQ(ResolveCmd(ParseObject("{}").value(), 10).value(), Cmd::kTyping);
+}
+
 TEST(Packet, ResponsesEchoRequestIds) {
   auto req = ParseObject(R"({"req_id":7,"msg_id":"m9"})").value();
   auto ok = json::parse(OkResponse(Cmd::kChat, &req, {{"seq", 3}})).as_object();
