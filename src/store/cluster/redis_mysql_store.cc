@@ -245,27 +245,22 @@ asio::awaitable<base::Result<std::int64_t>> RedisMysqlStore::MaxSeq(std::string 
 asio::awaitable<base::Result<std::int64_t>> RedisMysqlStore::Ack(std::string user_id,
                                                                  std::string conversation_id,
                                                                  std::int64_t seq) {
-  if (closed_) co_return Closed();
-  PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));
-  PARLEY_CO_RETURN_IF_ERROR(CheckConversation(conversation_id));
-  if (seq < 0) co_return base::MakeError(base::Code::kBadRequest, "invalid seq");
-  auto ack = [&](mysql::Session& s) {
-    return sql::Ack(s, user_id, conversation_id, seq, sql::AckColumn::kRead);
-  };
-  base::Result<std::int64_t> position = co_await pool_->Run(std::move(ack));
-  Note(position);
-  co_return position;
+  return MovePosition(std::move(user_id), std::move(conversation_id), seq, sql::AckColumn::kRead);
 }
 
 asio::awaitable<base::Result<std::int64_t>> RedisMysqlStore::AckDelivered(
     std::string user_id, std::string conversation_id, std::int64_t seq) {
+  return MovePosition(std::move(user_id), std::move(conversation_id), seq,
+                      sql::AckColumn::kDelivered);
+}
+
+asio::awaitable<base::Result<std::int64_t>> RedisMysqlStore::MovePosition(
+    std::string user_id, std::string conversation_id, std::int64_t seq, sql::AckColumn column) {
   if (closed_) co_return Closed();
   PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));
   PARLEY_CO_RETURN_IF_ERROR(CheckConversation(conversation_id));
   if (seq < 0) co_return base::MakeError(base::Code::kBadRequest, "invalid seq");
-  auto ack = [&](mysql::Session& s) {
-    return sql::Ack(s, user_id, conversation_id, seq, sql::AckColumn::kDelivered);
-  };
+  auto ack = [&](mysql::Session& s) { return sql::Ack(s, user_id, conversation_id, seq, column); };
   base::Result<std::int64_t> position = co_await pool_->Run(std::move(ack));
   Note(position);
   co_return position;

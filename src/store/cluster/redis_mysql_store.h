@@ -64,6 +64,10 @@ class Script;
 
 namespace parley::store {
 
+namespace sql {
+enum class AckColumn;  // sql_reads.h
+}  // namespace sql
+
 namespace asio = boost::asio;
 
 class GroupCommitter;
@@ -115,6 +119,12 @@ class RedisMysqlStore final : public core::Store {
 
  private:
   explicit RedisMysqlStore(ClusterStoreOptions options, base::Metrics& metrics);
+
+  // Ack and AckDelivered: moves one position of user_conversation_state.
+  asio::awaitable<base::Result<std::int64_t>> MovePosition(std::string user_id,
+                                                           std::string conversation_id,
+                                                           std::int64_t seq,
+                                                           sql::AckColumn column);
 
   // append_flow.cc
   asio::awaitable<base::Result<core::AppendResult>> AppendMessage(core::AppendRequest request);
