@@ -32,9 +32,6 @@ class MessageFeaturesTest : public ::testing::Test {
     EXPECT_TRUE(device->Login(token)) << user;
     return device;
   }
-  static std::int64_t Code(const std::optional<json::object>& reply) {
-    return reply ? reply->at("code").as_int64() : -1;
-  }
   static std::optional<json::object> Chat(RawTcpClient& device, const std::string& conv,
                                           const std::string& msg_id, json::object payload) {
     return device.Call(2, {{"msg_id", msg_id}, {"conversation_id", conv}, {"payload", payload}});
@@ -44,8 +41,8 @@ class MessageFeaturesTest : public ::testing::Test {
                                                             const std::string& conv) {
     std::map<std::int64_t, std::int64_t> out;
     auto page = device.Call(3, {{"conversation_id", conv}, {"cursor_seq", 0}, {"limit", 100}});
-    EXPECT_EQ(Code(page), 0);
-    if (Code(page) != 0) return out;
+    EXPECT_EQ(CodeOf(page), 0);
+    if (CodeOf(page) != 0) return out;
     for (const json::value& m : page->at("payload").as_array()) out[m.at("seq").as_int64()] = ReplyTo(m);
     return out;
   }
@@ -63,10 +60,10 @@ TEST_F(MessageFeaturesTest, AReplyCarriesItsTargetInPushPullHistoryAndSync) {
   auto alice = Device("alice");
   auto bob = Device("bob");
   const std::string conv = "private_alice:bob";
-  ASSERT_EQ(Code(Chat(*alice, conv, "a1", {{"content", "lunch?"}})), 0);
-  ASSERT_EQ(Code(Chat(*alice, conv, "a2", {{"content", "at noon"}})), 0);
+  ASSERT_EQ(CodeOf(Chat(*alice, conv, "a1", {{"content", "lunch?"}})), 0);
+  ASSERT_EQ(CodeOf(Chat(*alice, conv, "a2", {{"content", "at noon"}})), 0);
   auto reply = Chat(*bob, conv, "b1", {{"content", "yes"}, {"reply_to", 1}});
-  ASSERT_EQ(Code(reply), 0);
+  ASSERT_EQ(CodeOf(reply), 0);
   EXPECT_EQ(reply->at("seq").as_int64(), 3);
 
   // PUSH to the other member.
@@ -82,12 +79,12 @@ TEST_F(MessageFeaturesTest, AReplyCarriesItsTargetInPushPullHistoryAndSync) {
   // PULL and HISTORY.
   EXPECT_EQ(RepliesByPull(*alice, conv), (std::map<std::int64_t, std::int64_t>{{1, 0}, {2, 0}, {3, 1}}));
   auto history = alice->Call(8, {{"conversation_id", conv}, {"limit", 1}});
-  ASSERT_EQ(Code(history), 0);
+  ASSERT_EQ(CodeOf(history), 0);
   EXPECT_EQ(ReplyTo(history->at("payload").as_array().at(0)), 1);
   // A new device's SYNC.
   auto fresh = Device("alice");
   auto sync = fresh->Call(6, {{"inbox_seq", 0}});
-  ASSERT_EQ(Code(sync), 0);
+  ASSERT_EQ(CodeOf(sync), 0);
   std::map<std::int64_t, std::int64_t> synced;
   for (const json::value& e : sync->at("payload").as_array()) {
     synced[e.at("message").at("seq").as_int64()] = ReplyTo(e.at("message"));
@@ -95,8 +92,8 @@ TEST_F(MessageFeaturesTest, AReplyCarriesItsTargetInPushPullHistoryAndSync) {
   EXPECT_EQ(synced, (std::map<std::int64_t, std::int64_t>{{1, 0}, {2, 0}, {3, 1}}));
 
   // A retry must repeat what it answers.
-  EXPECT_EQ(Code(Chat(*bob, conv, "b1", {{"content", "yes"}, {"reply_to", 1}})), 0);
-  EXPECT_EQ(Code(Chat(*bob, conv, "b1", {{"content", "yes"}, {"reply_to", 2}})), 409);
+  EXPECT_EQ(CodeOf(Chat(*bob, conv, "b1", {{"content", "yes"}, {"reply_to", 1}})), 0);
+  EXPECT_EQ(CodeOf(Chat(*bob, conv, "b1", {{"content", "yes"}, {"reply_to", 2}})), 409);
 }
 
 TEST_F(MessageFeaturesTest, AReplyMustAnswerAMessageTheSenderCanRead) {
@@ -104,23 +101,23 @@ TEST_F(MessageFeaturesTest, AReplyMustAnswerAMessageTheSenderCanRead) {
   auto bob = Device("bob");
   auto carol = Device("carol");
   const std::string conv = "private_alice:bob";
-  ASSERT_EQ(Code(Chat(*alice, conv, "a1", {{"content", "hi"}})), 0);
-  EXPECT_EQ(Code(Chat(*bob, conv, "b1", {{"content", "?"}, {"reply_to", 2}})), 400) << "no seq 2";
-  EXPECT_EQ(Code(Chat(*bob, conv, "b2", {{"content", "?"}, {"reply_to", -1}})), 400);
-  EXPECT_EQ(Code(Chat(*bob, conv, "b3", {{"content", "?"}, {"reply_to", "1"}})), 400);
+  ASSERT_EQ(CodeOf(Chat(*alice, conv, "a1", {{"content", "hi"}})), 0);
+  EXPECT_EQ(CodeOf(Chat(*bob, conv, "b1", {{"content", "?"}, {"reply_to", 2}})), 400) << "no seq 2";
+  EXPECT_EQ(CodeOf(Chat(*bob, conv, "b2", {{"content", "?"}, {"reply_to", -1}})), 400);
+  EXPECT_EQ(CodeOf(Chat(*bob, conv, "b3", {{"content", "?"}, {"reply_to", "1"}})), 400);
 
   // A group member who joined later cannot answer what was said before.
-  ASSERT_EQ(Code(alice->Call(7, {{"op", "create"}, {"group_id", "g"}, {"name", "g"},
+  ASSERT_EQ(CodeOf(alice->Call(7, {{"op", "create"}, {"group_id", "g"}, {"name", "g"},
                                  {"members", {"bob"}}})),
             0);
-  ASSERT_EQ(Code(Chat(*alice, "group_g", "g1", {{"content", "before carol"}})), 0);  // seq 2
-  ASSERT_EQ(Code(alice->Call(7, {{"op", "invite"}, {"group_id", "g"}, {"members", {"carol"}}})),
+  ASSERT_EQ(CodeOf(Chat(*alice, "group_g", "g1", {{"content", "before carol"}})), 0);  // seq 2
+  ASSERT_EQ(CodeOf(alice->Call(7, {{"op", "invite"}, {"group_id", "g"}, {"members", {"carol"}}})),
             0);  // seq 3
-  EXPECT_EQ(Code(Chat(*carol, "group_g", "c1", {{"content", "?"}, {"reply_to", 2}})), 400);
-  EXPECT_EQ(Code(Chat(*carol, "group_g", "c2", {{"content", "hello"}, {"reply_to", 3}})), 0);
+  EXPECT_EQ(CodeOf(Chat(*carol, "group_g", "c1", {{"content", "?"}, {"reply_to", 2}})), 400);
+  EXPECT_EQ(CodeOf(Chat(*carol, "group_g", "c2", {{"content", "hello"}, {"reply_to", 3}})), 0);
   // An outsider is refused before anything else.
   auto eve = Device("eve");
-  EXPECT_EQ(Code(Chat(*eve, "group_g", "e1", {{"content", "?"}, {"reply_to", 2}})), 403);
+  EXPECT_EQ(CodeOf(Chat(*eve, "group_g", "e1", {{"content", "?"}, {"reply_to", 2}})), 403);
 }
 
 }  // namespace

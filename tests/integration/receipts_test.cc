@@ -36,9 +36,6 @@ class ReceiptsTest : public ::testing::Test {
     EXPECT_TRUE(device->Login(token)) << user;
     return device;
   }
-  static std::int64_t Code(const std::optional<json::object>& reply) {
-    return reply ? reply->at("code").as_int64() : -1;
-  }
   static json::object Ack(const std::string& conv, std::int64_t seq, const char* kind) {
     return {{"conversation_id", conv}, {"seq", seq}, {"kind", kind}};
   }
@@ -57,8 +54,8 @@ class ReceiptsTest : public ::testing::Test {
       RawTcpClient& device, const std::string& conv) {
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> out;
     auto reply = device.Call(11, {{"conversation_id", conv}});
-    EXPECT_EQ(Code(reply), 0) << (reply ? json::serialize(*reply) : "no reply");
-    if (Code(reply) != 0) return out;
+    EXPECT_EQ(CodeOf(reply), 0) << (reply ? json::serialize(*reply) : "no reply");
+    if (CodeOf(reply) != 0) return out;
     for (const json::value& r : reply->at("receipts").as_array()) {
       out[std::string(r.at("user_id").as_string())] = {r.at("read_seq").as_int64(),
                                                        r.at("delivered_seq").as_int64()};
@@ -67,7 +64,7 @@ class ReceiptsTest : public ::testing::Test {
   }
   static std::int64_t UnreadOf(RawTcpClient& device, const std::string& conv) {
     auto reply = device.Call(9, {});
-    if (Code(reply) != 0) return -1;
+    if (CodeOf(reply) != 0) return -1;
     for (const json::value& c : reply->at("conversations").as_array()) {
       if (c.at("conversation_id").as_string() == conv) return c.at("unread").as_int64();
     }
@@ -89,12 +86,12 @@ TEST_F(ReceiptsTest, ReadingFortyOfFiftyGivesTheSendersDevicesAFewEventsEndingTh
     auto sent = alice_phone->Call(2, {{"msg_id", "m" + std::to_string(i)},
                                       {"to", "bob"},
                                       {"payload", {{"content", "hello"}}}});
-    ASSERT_EQ(Code(sent), 0);
+    ASSERT_EQ(CodeOf(sent), 0);
   }
   // Bob scrolls: one read ACK per message.
   for (int seq = 1; seq <= 40; ++seq) {
     auto acked = bob->Call(4, Ack(conv, seq, "read"));
-    ASSERT_EQ(Code(acked), 0);
+    ASSERT_EQ(CodeOf(acked), 0);
     EXPECT_EQ(acked->at("last_ack_seq").as_int64(), seq);
   }
   for (RawTcpClient* device : {alice_phone.get(), alice_laptop.get()}) {
@@ -118,7 +115,7 @@ TEST_F(ReceiptsTest, ReadingFortyOfFiftyGivesTheSendersDevicesAFewEventsEndingTh
 
   // Delivered is not read: bob's device received everything, read 40.
   auto delivered = bob->Call(4, Ack(conv, 50, "delivered"));
-  ASSERT_EQ(Code(delivered), 0);
+  ASSERT_EQ(CodeOf(delivered), 0);
   EXPECT_EQ(delivered->at("last_delivered_seq").as_int64(), 50);
   auto events = Events(*alice_phone, "delivered", 1500ms);
   ASSERT_EQ(events.size(), 1u);
@@ -139,8 +136,8 @@ TEST_F(ReceiptsTest, ReadingFortyOfFiftyGivesTheSendersDevicesAFewEventsEndingTh
   EXPECT_EQ((*listed)[1].read_seq, 40);
   EXPECT_EQ((*listed)[1].delivered_seq, 50);
 
-  EXPECT_EQ(Code(bob->Call(4, Ack(conv, 5, "seen"))), 400);
-  EXPECT_EQ(Code(bob->Call(4, Ack(conv, 51, "delivered"))), 400) << "beyond the last seq";
+  EXPECT_EQ(CodeOf(bob->Call(4, Ack(conv, 5, "seen"))), 400);
+  EXPECT_EQ(CodeOf(bob->Call(4, Ack(conv, 51, "delivered"))), 400) << "beyond the last seq";
 }
 
 TEST_F(ReceiptsTest, GroupReceiptsListMembersOnlyAndOutsidersAreRefused) {
@@ -150,16 +147,16 @@ TEST_F(ReceiptsTest, GroupReceiptsListMembersOnlyAndOutsidersAreRefused) {
   auto carol = Device("carol");
   auto eve = Device("eve");
   const std::string conv = "group_trio";
-  ASSERT_EQ(Code(alice->Call(7, {{"op", "create"}, {"group_id", "trio"}, {"name", "trio"},
+  ASSERT_EQ(CodeOf(alice->Call(7, {{"op", "create"}, {"group_id", "trio"}, {"name", "trio"},
                                  {"members", {"bob", "carol"}}})),
             0);
   for (int i = 0; i < 5; ++i) {  // seqs 2..6
-    ASSERT_EQ(Code(alice->Call(2, {{"msg_id", "g" + std::to_string(i)},
+    ASSERT_EQ(CodeOf(alice->Call(2, {{"msg_id", "g" + std::to_string(i)},
                                    {"conversation_id", conv},
                                    {"payload", {{"content", "hi"}}}})),
               0);
   }
-  ASSERT_EQ(Code(bob->Call(4, Ack(conv, 6, "read"))), 0);
+  ASSERT_EQ(CodeOf(bob->Call(4, Ack(conv, 6, "read"))), 0);
   auto events = Events(*carol, "read", 1500ms);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].at("user_id").as_string(), "bob");
@@ -170,24 +167,24 @@ TEST_F(ReceiptsTest, GroupReceiptsListMembersOnlyAndOutsidersAreRefused) {
   EXPECT_EQ(receipts["carol"].first, 0);
 
   // Outsiders are refused; a kicked member leaves what others see.
-  EXPECT_EQ(Code(eve->Call(11, {{"conversation_id", conv}})), 403);
-  EXPECT_EQ(Code(eve->Call(4, Ack(conv, 1, "delivered"))), 403);
-  ASSERT_EQ(Code(alice->Call(7, {{"op", "kick"}, {"group_id", "trio"}, {"members", {"carol"}}})),
+  EXPECT_EQ(CodeOf(eve->Call(11, {{"conversation_id", conv}})), 403);
+  EXPECT_EQ(CodeOf(eve->Call(4, Ack(conv, 1, "delivered"))), 403);
+  ASSERT_EQ(CodeOf(alice->Call(7, {{"op", "kick"}, {"group_id", "trio"}, {"members", {"carol"}}})),
             0);
-  EXPECT_EQ(Code(carol->Call(11, {{"conversation_id", conv}})), 403);
-  EXPECT_EQ(Code(carol->Call(4, Ack(conv, 7, "read"))), 403);
+  EXPECT_EQ(CodeOf(carol->Call(11, {{"conversation_id", conv}})), 403);
+  EXPECT_EQ(CodeOf(carol->Call(4, Ack(conv, 7, "read"))), 403);
   receipts = Receipts(*alice, conv);
   EXPECT_EQ(receipts.size(), 2u);
   EXPECT_FALSE(receipts.contains("carol"));
 
   // Above the threshold: no events, and RECEIPTS says why.
-  ASSERT_EQ(Code(alice->Call(7, {{"op", "create"}, {"group_id", "big"}, {"name", "big"},
+  ASSERT_EQ(CodeOf(alice->Call(7, {{"op", "create"}, {"group_id", "big"}, {"name", "big"},
                                  {"members", {"bob", "carol", "eve"}}})),
             0);
-  ASSERT_EQ(Code(bob->Call(4, Ack("group_big", 1, "read"))), 0);
+  ASSERT_EQ(CodeOf(bob->Call(4, Ack("group_big", 1, "read"))), 0);
   EXPECT_TRUE(Events(*alice, "read", 1500ms).empty());
   auto refused = alice->Call(11, {{"conversation_id", "group_big"}});
-  EXPECT_EQ(Code(refused), 400);
+  EXPECT_EQ(CodeOf(refused), 400);
 }
 
 }  // namespace

@@ -60,6 +60,10 @@ bool RawTcpClient::Login(const std::string& token) {
   return reply && reply->at("code").as_int64() == 0;
 }
 
+std::int64_t CodeOf(const std::optional<json::object>& reply) {
+  return reply ? reply->at("code").as_int64() : -1;
+}
+
 std::string TestToken(const std::string& user_id, std::int64_t ttl_seconds) {
   jwt_t* jwt = nullptr;
   jwt_new(&jwt);

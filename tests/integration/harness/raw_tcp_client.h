@@ -44,6 +44,9 @@ class RawTcpClient {
   protocol::FrameDecoder decoder_{16 * 1024 * 1024};
 };
 
+// The "code" of a reply; -1 when there was none (timeout, closed).
+std::int64_t CodeOf(const std::optional<boost::json::object>& reply);
+
 // A token the test server accepts for `user_id` (HS256 with the test secret).
 std::string TestToken(const std::string& user_id, std::int64_t ttl_seconds = 3600);
 
