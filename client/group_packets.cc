@@ -43,6 +43,24 @@ base::Result<std::vector<std::string>> StringArray(const json::object& o, std::s
   return out;
 }
 
+// "muted": [{"user","until"}…]; absent (older servers): none.
+base::Result<std::vector<GroupMute>> Mutes(const json::object& o) {
+  std::vector<GroupMute> out;
+  const json::value* v = o.if_contains("muted");
+  if (v == nullptr) return out;
+  if (!v->is_array()) return Malformed("'muted' is not an array");
+  for (const json::value& item : v->get_array()) {
+    if (!item.is_object()) return Malformed("a mute is not an object");
+    GroupMute mute;
+    PARLEY_ASSIGN_OR_RETURN(mute.user_id, StringField(item.get_object(), "user"));
+    auto until = protocol::OptionalInt(item.get_object(), "until", 0);
+    if (!until) return Malformed(until.error().message);
+    mute.until = *until;
+    out.push_back(std::move(mute));
+  }
+  return out;
+}
+
 }  // namespace
 
 json::object GroupCreateBody(std::string_view name, const std::vector<std::string>& members,
@@ -67,6 +85,19 @@ json::object GroupMembersBody(std::string_view op, std::string_view group_id,
   return o;
 }
 
+json::object GroupMuteBody(std::string_view group_id, const std::vector<std::string>& members,
+                           std::int64_t until) {
+  json::object o = GroupMembersBody("mute", group_id, members);
+  if (until != 0) o["until"] = until;
+  return o;
+}
+
+json::object GroupTransferBody(std::string_view group_id, std::string_view to) {
+  json::object o = GroupBody("transfer", group_id);
+  o["to"] = to;
+  return o;
+}
+
 json::object GroupMineBody() { return WithOp("mine"); }
 
 base::Result<GroupReply> ParseGroupReply(const json::object& response) {
@@ -85,6 +116,14 @@ base::Result<GroupMembersInfo> ParseGroupMembers(const json::object& response) {
   PARLEY_ASSIGN_OR_RETURN(info.name, StringField(response, "name"));
   PARLEY_ASSIGN_OR_RETURN(info.owner_id, StringField(response, "owner_id"));
   PARLEY_ASSIGN_OR_RETURN(info.members, StringArray(response, "members"));
+  if (response.contains("admins")) {
+    PARLEY_ASSIGN_OR_RETURN(info.admins, StringArray(response, "admins"));
+  }
+  PARLEY_ASSIGN_OR_RETURN(info.muted, Mutes(response));
+  const json::value* only_admins = response.if_contains("only_admins_send");
+  if (only_admins && only_admins->is_bool() && only_admins->get_bool()) {
+    info.send_policy = SendPolicy::kOnlyAdmins;
+  }
   return info;
 }
 
@@ -125,6 +164,9 @@ std::optional<GroupEvent> ParseGroupEvent(const protocol::Message& m) {
     if (!users) return std::nullopt;
     out.users = std::move(*users);
   }
+  auto until = protocol::OptionalInt(*content, "until", 0);
+  if (!until) return std::nullopt;
+  out.until = *until;
   return out;
 }
 

@@ -23,11 +23,23 @@ struct GroupReply {
   std::int64_t seq = 0;
 };
 
+// A mute in force; `until` ms since the epoch, 0 for "until unmuted".
+struct GroupMute {
+  std::string user_id;
+  std::int64_t until = 0;
+};
+
+enum class SendPolicy { kEveryone, kOnlyAdmins };
+
 struct GroupMembersInfo {
   std::string group_id;
   std::string name;
   std::string owner_id;
   std::vector<std::string> members;
+  // Absent from older servers' answers: empty / kEveryone.
+  std::vector<std::string> admins;
+  std::vector<GroupMute> muted;
+  SendPolicy send_policy = SendPolicy::kEveryone;
 };
 
 struct GroupSummary {
@@ -38,12 +50,14 @@ struct GroupSummary {
   std::string conversation_id;
 };
 
-// The content of a system message: {"event","actor","users","name"}.
+// The content of a system message: {"event","actor","users","name","until"}.
 struct GroupEvent {
-  std::string event;  // create, join, leave, invite or kick
+  std::string event;  // create, join, leave, invite, kick, unban, settings,
+                      // promote, demote, transfer, mute or unmute
   std::string actor;
   std::vector<std::string> users;
   std::string name;
+  std::int64_t until = 0;  // mute: ms since the epoch, 0 for "until unmuted"
 };
 
 // An empty `group_id` lets the server choose one.
@@ -51,9 +65,13 @@ boost::json::object GroupCreateBody(std::string_view name, const std::vector<std
                                     std::string_view group_id);
 // join, leave, members.
 boost::json::object GroupBody(std::string_view op, std::string_view group_id);
-// invite, kick, unban.
+// invite, kick, unban, promote, demote, unmute.
 boost::json::object GroupMembersBody(std::string_view op, std::string_view group_id,
                                      const std::vector<std::string>& members);
+// mute until `until` (ms since the epoch; 0: until unmuted).
+boost::json::object GroupMuteBody(std::string_view group_id,
+                                  const std::vector<std::string>& members, std::int64_t until);
+boost::json::object GroupTransferBody(std::string_view group_id, std::string_view to);
 boost::json::object GroupMineBody();
 
 // Parsers of successful answers. Errors: 500 for a malformed answer.

@@ -185,10 +185,43 @@ base::Result<GroupReply> SyncClient::GroupUnban(std::string_view group_id,
   return GroupRequest(GroupMembersBody("unban", group_id, members));
 }
 
+base::Result<GroupReply> SyncClient::GroupPromote(std::string_view group_id,
+                                                  const std::vector<std::string>& members) {
+  return GroupRequest(GroupMembersBody("promote", group_id, members));
+}
+
+base::Result<GroupReply> SyncClient::GroupDemote(std::string_view group_id,
+                                                 const std::vector<std::string>& members) {
+  return GroupRequest(GroupMembersBody("demote", group_id, members));
+}
+
+base::Result<GroupReply> SyncClient::GroupTransfer(std::string_view group_id,
+                                                   std::string_view to) {
+  return GroupRequest(GroupTransferBody(group_id, to));
+}
+
+base::Result<GroupReply> SyncClient::GroupMute(std::string_view group_id,
+                                               const std::vector<std::string>& members,
+                                               std::int64_t until) {
+  return GroupRequest(GroupMuteBody(group_id, members, until));
+}
+
+base::Result<GroupReply> SyncClient::GroupUnmute(std::string_view group_id,
+                                                 const std::vector<std::string>& members) {
+  return GroupRequest(GroupMembersBody("unmute", group_id, members));
+}
+
 base::Result<GroupReply> SyncClient::GroupSettings(
     std::string_view group_id, const std::vector<std::pair<std::string, std::string>>& settings) {
   json::object body = GroupBody("settings", group_id);
-  for (const auto& [name, value] : settings) body[name] = value;
+  for (const auto& [name, value] : settings) {
+    // only_admins_send is a JSON bool; the other settings are strings.
+    if (value == "true" || value == "false") {
+      body[name] = value == "true";
+    } else {
+      body[name] = value;
+    }
+  }
   return GroupRequest(std::move(body));
 }
 

@@ -83,8 +83,21 @@ class SyncClient {
                                      const std::vector<std::string>& members);
   base::Result<GroupReply> GroupUnban(std::string_view group_id,
                                       const std::vector<std::string>& members);
+  // Roles (docs/protocol.md "GROUP"): promote, demote and transfer are the
+  // owner's; mute (`until` ms since the epoch, 0: until unmuted) and unmute
+  // the owner's and admins'.
+  base::Result<GroupReply> GroupPromote(std::string_view group_id,
+                                        const std::vector<std::string>& members);
+  base::Result<GroupReply> GroupDemote(std::string_view group_id,
+                                       const std::vector<std::string>& members);
+  base::Result<GroupReply> GroupTransfer(std::string_view group_id, std::string_view to);
+  base::Result<GroupReply> GroupMute(std::string_view group_id,
+                                     const std::vector<std::string>& members, std::int64_t until);
+  base::Result<GroupReply> GroupUnmute(std::string_view group_id,
+                                       const std::vector<std::string>& members);
   // Sets the given settings (docs/protocol.md "GROUP"): join_policy
-  // "invite"|"open", history_visibility "joined"|"shared"; owner only.
+  // "invite"|"open", history_visibility "joined"|"shared", only_admins_send
+  // "true"|"false" (sent as a JSON bool); owner only.
   base::Result<GroupReply> GroupSettings(
       std::string_view group_id, const std::vector<std::pair<std::string, std::string>>& settings);
   base::Result<GroupMembersInfo> GroupMembers(std::string_view group_id);

@@ -1,6 +1,7 @@
 #include "cli_format.h"
 
 #include <algorithm>
+#include <ctime>
 
 namespace parley::tools {
 namespace {
@@ -45,7 +46,22 @@ std::string FormatGroupEvent(const client::GroupEvent& e) {
   }
   if (e.event == "unban") return e.actor + " lifted the ban on " + Join(e.users);
   if (e.event == "settings") return e.actor + " changed the group's settings";
+  if (e.event == "promote") return e.actor + " made " + Join(e.users) + " admin";
+  if (e.event == "demote") return e.actor + " made " + Join(e.users) + " plain members";
+  if (e.event == "transfer") return e.actor + " handed the group over to " + Join(e.users);
+  if (e.event == "mute") return e.actor + " muted " + Join(e.users) + " " + FormatMuteEnd(e.until);
+  if (e.event == "unmute") return e.actor + " unmuted " + Join(e.users);
   return e.actor + " " + e.event + " " + Join(e.users);
+}
+
+std::string FormatMuteEnd(std::int64_t until) {
+  if (until == 0) return "until unmuted";
+  const std::time_t seconds = static_cast<std::time_t>(until / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return std::string("until ") + text;
 }
 
 std::string FormatMessage(const protocol::Message& m) {

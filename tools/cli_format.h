@@ -2,6 +2,7 @@
 // How the parley CLI prints messages, membership events, typing,
 // conversations and errors. Pure functions.
 
+#include <cstdint>
 #include <string>
 
 #include "base/error.h"
@@ -16,8 +17,12 @@ namespace parley::tools {
 // a membership event "[#team] * alice added bob, carol".
 std::string FormatMessage(const protocol::Message& m);
 
-// "alice added bob, carol", "bob joined", "carol was removed by alice".
+// "alice added bob, carol", "bob joined", "carol was removed by alice",
+// "alice made bob admin", "bob muted carol until 2026-12-07 03:10:00 UTC".
 std::string FormatGroupEvent(const client::GroupEvent& event);
+
+// "until 2026-12-07 03:10:00 UTC" for a mute's end (ms), "until unmuted" for 0.
+std::string FormatMuteEnd(std::int64_t until);
 
 // "bob is typing…" / "bob stopped typing"; in a group "[#team] bob is typing…".
 std::string FormatTyping(const protocol::TypingEvent& event);

@@ -42,9 +42,12 @@ asio::awaitable<base::Result<ConversationTarget>> ResolveConversation(
   if (!group.IsMember(caller.user_id)) {
     co_return base::MakeError(base::Code::kForbidden, "not a member of this group");
   }
-  const std::int64_t first_readable = group.FirstReadableSeq(caller.user_id);
-  co_return ConversationTarget{std::move(conversation_id), true, std::move(group.members),
-                               first_readable};
+  ConversationTarget target{std::move(conversation_id), true, group.members,
+                            group.FirstReadableSeq(caller.user_id)};
+  target.role = group.RoleOf(caller.user_id);
+  target.muted_until = group.MutedUntil(caller.user_id);
+  target.send_policy = group.send_policy;
+  co_return target;
 }
 
 }  // namespace parley::core

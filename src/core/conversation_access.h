@@ -25,6 +25,11 @@ struct ConversationTarget {
   // The first seq the caller may read (GroupInfo::FirstReadableSeq): 1 but
   // for a group member who (re)joined under history_visibility "joined".
   std::int64_t first_readable_seq = 1;
+  // Group: the caller's role, until when it is muted (0: not muted; expired
+  // mutes included) and who may send, so CHAT can refuse without a second read.
+  GroupRole role = GroupRole::kMember;
+  std::int64_t muted_until = 0;
+  SendPolicy send_policy = SendPolicy::kEveryone;
 };
 
 // The conversation a CHAT or TYPING names: its "conversation_id" when given,

@@ -43,7 +43,9 @@ std::string RandomHex() {
 constexpr std::pair<GroupOp, std::string_view> kChangeOps[] = {
     {GroupOp::kCreate, "create"}, {GroupOp::kJoin, "join"},   {GroupOp::kLeave, "leave"},
     {GroupOp::kInvite, "invite"}, {GroupOp::kKick, "kick"},   {GroupOp::kUnban, "unban"},
-    {GroupOp::kSettings, "settings"}};
+    {GroupOp::kSettings, "settings"}, {GroupOp::kPromote, "promote"},
+    {GroupOp::kDemote, "demote"},     {GroupOp::kTransfer, "transfer"},
+    {GroupOp::kMute, "mute"},         {GroupOp::kUnmute, "unmute"}};
 
 std::string_view EventName(GroupOp op) {
   for (const auto& [known, name] : kChangeOps) {
@@ -61,10 +63,31 @@ std::optional<GroupOp> ChangeOpOf(std::string_view op) {
 
 bool TakesUsers(GroupOp op) {
   return op == GroupOp::kCreate || op == GroupOp::kInvite || op == GroupOp::kKick ||
-         op == GroupOp::kUnban;
+         op == GroupOp::kUnban || op == GroupOp::kPromote || op == GroupOp::kDemote ||
+         op == GroupOp::kMute || op == GroupOp::kUnmute;
 }
 
-// join_policy and history_visibility, each optional; 400 for an unknown value.
+// The wire form of a mute's end: 0 for "until unmuted".
+std::int64_t WireUntil(std::int64_t until) { return until == kMutedIndefinitely ? 0 : until; }
+
+// transfer's "to": the new owner, the op's only target.
+base::Result<void> ParseTransfer(const json::object& request, GroupChange& change) {
+  PARLEY_ASSIGN_OR_RETURN(std::string_view to, protocol::RequiredString(request, "to"));
+  if (!base::IsValidUserId(to)) return BadRequest("field 'to' must be a valid user id");
+  change.users = {std::string(to)};
+  return {};
+}
+
+// mute's "until" (ms since the epoch); absent or 0: until unmuted.
+base::Result<void> ParseMuteUntil(const json::object& request, GroupChange& change) {
+  PARLEY_ASSIGN_OR_RETURN(const std::int64_t until, protocol::OptionalInt(request, "until", 0));
+  if (until < 0) return BadRequest("until must be a time in ms since the epoch, or 0");
+  change.mute_until = until == 0 ? kMutedIndefinitely : until;
+  return {};
+}
+
+// join_policy, history_visibility and only_admins_send, each optional; 400
+// for an unknown value.
 base::Result<void> ParseSettings(const json::object& request, GroupChange& change) {
   PARLEY_ASSIGN_OR_RETURN(auto policy, protocol::OptionalString(request, "join_policy"));
   if (policy) {
@@ -77,6 +100,11 @@ base::Result<void> ParseSettings(const json::object& request, GroupChange& chang
     if (!change.history_visibility) {
       return BadRequest("history_visibility must be 'joined' or 'shared'");
     }
+  }
+  if (request.contains("only_admins_send")) {
+    PARLEY_ASSIGN_OR_RETURN(const bool only_admins,
+                            protocol::RequiredBool(request, "only_admins_send"));
+    change.send_policy = only_admins ? SendPolicy::kAdmins : SendPolicy::kEveryone;
   }
   return {};
 }
@@ -117,7 +145,28 @@ std::string SystemContent(const GroupChange& change) {
   if (change.history_visibility) {
     content["history_visibility"] = HistoryVisibilityName(*change.history_visibility);
   }
+  if (change.send_policy) content["only_admins_send"] = *change.send_policy == SendPolicy::kAdmins;
+  if (change.op == GroupOp::kMute) content["until"] = WireUntil(change.mute_until);
   return json::serialize(content);
+}
+
+// The members answer's "admins", "muted" (mutes in force, "until" 0: until
+// unmuted) and "only_admins_send".
+void AddRoles(const GroupInfo& group, std::int64_t now, json::object& answer) {
+  json::array admins;
+  if (group.admins) {
+    for (const std::string& a : *group.admins) admins.emplace_back(a);
+  }
+  json::array muted;
+  if (group.mutes) {
+    for (const Mute& m : *group.mutes) {
+      if (m.until <= now) continue;
+      muted.push_back(json::object{{"user", m.user_id}, {"until", WireUntil(m.until)}});
+    }
+  }
+  answer["admins"] = std::move(admins);
+  answer["muted"] = std::move(muted);
+  answer["only_admins_send"] = group.send_policy == SendPolicy::kAdmins;
 }
 
 }  // namespace
@@ -134,7 +183,8 @@ asio::awaitable<base::Result<std::string>> GroupService::Handle(const Caller& ca
   std::optional<GroupOp> change_op = ChangeOpOf(op);
   if (!change_op) {
     co_return BadRequest("unknown op '" + std::string(op) +
-                         "' (create, join, leave, invite, kick, unban, settings, members, mine)");
+                         "' (create, join, leave, invite, kick, unban, settings, promote, demote, "
+                         "transfer, mute, unmute, members, mine)");
   }
 
   GroupChange change;
@@ -170,6 +220,8 @@ asio::awaitable<base::Result<std::string>> GroupService::Handle(const Caller& ca
   if (change.op == GroupOp::kCreate || change.op == GroupOp::kSettings) {
     PARLEY_CO_RETURN_IF_ERROR(ParseSettings(request, change));
   }
+  if (change.op == GroupOp::kTransfer) PARLEY_CO_RETURN_IF_ERROR(ParseTransfer(request, change));
+  if (change.op == GroupOp::kMute) PARLEY_CO_RETURN_IF_ERROR(ParseMuteUntil(request, change));
   if (change.op == GroupOp::kCreate || change.op == GroupOp::kInvite) {
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckUsersExist(change.users));
   }
@@ -241,6 +293,7 @@ asio::awaitable<base::Result<std::string>> GroupService::Members(const Caller& c
     for (const std::string& b : *group.banned) banned.emplace_back(b);
     answer["banned"] = std::move(banned);
   }
+  AddRoles(group, clock_.NowMs(), answer);
   co_return protocol::OkResponse(Cmd::kGroup, &request, std::move(answer));
 }
 

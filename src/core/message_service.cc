@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
+#include <string>
 #include <unordered_set>
 
 #include "base/ids.h"
@@ -22,6 +24,33 @@ namespace json = boost::json;
 using protocol::Cmd;
 
 namespace {
+
+// "2026-12-07T03:10:00Z" for a time in ms since the epoch.
+std::string UtcTime(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// A group member's CHAT: refused while it is muted, and for plain members of
+// an announcement group. Checked on the group as ResolveConversation read it,
+// before Append: a mute committed in between lets that one message through.
+base::Result<void> CheckMaySend(const ConversationTarget& target, std::int64_t now) {
+  if (!target.is_group) return {};
+  if (target.muted_until > now) {
+    const std::string until = target.muted_until == kMutedIndefinitely
+                                  ? std::string("unmuted")
+                                  : UtcTime(target.muted_until);
+    return base::MakeError(base::Code::kForbidden, "muted until " + until);
+  }
+  if (target.send_policy == SendPolicy::kAdmins && target.role == GroupRole::kMember) {
+    return base::MakeError(base::Code::kForbidden, "only admins may send here");
+  }
+  return {};
+}
 
 base::Error BadRequest(std::string message) {
   return base::MakeError(base::Code::kBadRequest, std::move(message));
@@ -149,6 +178,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
                              NamedConversation(caller, chat.conversation_id, chat.to));
   PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
                              co_await ResolveConversation(store_, caller, requested));
+  PARLEY_CO_RETURN_IF_ERROR(CheckMaySend(target, clock_.NowMs()));
   if (chat.reply_to > 0) PARLEY_CO_RETURN_IF_ERROR(co_await CheckReplyTarget(target, chat.reply_to));
   AppendRequest append;
   if (!target.is_group) {

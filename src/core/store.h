@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,11 +34,38 @@ struct UserRecord {
   std::int64_t created_at = 0;
 };
 
-// A change of a group (GROUP cmd 7): membership, bans or settings. It is
-// applied together with its system message (AppendRequest::message) in one
-// atomic write, so the message's seq is the point in the timeline where the
-// group changed.
-enum class GroupOp { kCreate, kJoin, kLeave, kInvite, kKick, kUnban, kSettings };
+// A change of a group (GROUP cmd 7): membership, bans, roles, mutes or
+// settings. It is applied together with its system message
+// (AppendRequest::message) in one atomic write, so the message's seq is the
+// point in the timeline where the group changed.
+enum class GroupOp {
+  kCreate,
+  kJoin,
+  kLeave,
+  kInvite,
+  kKick,
+  kUnban,
+  kSettings,
+  kPromote,
+  kDemote,
+  kTransfer,
+  kMute,
+  kUnmute
+};
+
+// A member's role; the values are MySQL's group_member.role.
+enum class GroupRole { kMember = 0, kOwner = 1, kAdmin = 2 };
+// Who may send CHATs to a group: every member (the default) or only the
+// owner and admins (an announcement group; wire: only_admins_send).
+enum class SendPolicy { kEveryone, kAdmins };
+
+// A mute until `until` (ms since the epoch, excluded); kMutedIndefinitely
+// lasts until an unmute.
+constexpr std::int64_t kMutedIndefinitely = std::numeric_limits<std::int64_t>::max();
+struct Mute {
+  std::string user_id;
+  std::int64_t until = 0;
+};
 
 // Who may add members: only members (kInvite, the default) or anyone (kOpen).
 enum class JoinPolicy { kInvite, kOpen };
@@ -50,17 +78,21 @@ struct GroupChange {
   std::string group_id;
   std::string actor;               // the authenticated user asking
   std::vector<std::string> users;  // create: initial members besides the actor;
-                                   // invite/kick/unban: the targets; others: empty
+                                   // invite/kick/unban/promote/demote/mute/unmute:
+                                   // the targets; transfer: the new owner; others: empty
   std::string name;                // create only
   // create and settings: the settings to set (create: defaults when absent).
   std::optional<JoinPolicy> join_policy;
   std::optional<HistoryVisibility> history_visibility;
+  std::optional<SendPolicy> send_policy;
+  std::int64_t mute_until = kMutedIndefinitely;  // mute only
 };
 
 using MemberList = std::shared_ptr<const std::vector<std::string>>;  // sorted, shared
 // Parallel to a MemberList: the seq of the change that made each member join;
 // 0 for members who joined before the store recorded join seqs.
 using JoinSeqList = std::shared_ptr<const std::vector<std::int64_t>>;
+using MuteList = std::shared_ptr<const std::vector<Mute>>;  // sorted by user_id, shared
 
 struct GroupInfo {
   std::string group_id;
@@ -72,13 +104,31 @@ struct GroupInfo {
   JoinPolicy join_policy = JoinPolicy::kInvite;
   HistoryVisibility history_visibility = HistoryVisibility::kJoined;
   MemberList banned;  // sorted; kicked users until unbanned; null when the store does not say
+  // Members with the admin role (never the owner) and muted members, expired
+  // mutes included; null when the store does not say (GroupsOf).
+  MemberList admins;
+  MuteList mutes;
+  SendPolicy send_policy = SendPolicy::kEveryone;
 
   bool IsMember(std::string_view user_id) const { return Contains(members, user_id); }
   bool IsBanned(std::string_view user_id) const { return Contains(banned, user_id); }
-  // Whether the user may moderate the group: kick, unban, change settings,
-  // see the ban list. The owner (admins are not built yet).
-  bool IsModerator(std::string_view user_id) const {
-    return !user_id.empty() && user_id == owner_id;
+  bool IsOwner(std::string_view user_id) const { return !user_id.empty() && user_id == owner_id; }
+  bool IsAdmin(std::string_view user_id) const { return Contains(admins, user_id); }
+  // Whether the user may moderate the group: kick and mute plain members,
+  // unban, see the ban list. The owner and admins; only the owner changes
+  // settings, promotes, demotes, transfers and acts on admins.
+  bool IsModerator(std::string_view user_id) const { return IsOwner(user_id) || IsAdmin(user_id); }
+  GroupRole RoleOf(std::string_view user_id) const {
+    if (IsOwner(user_id)) return GroupRole::kOwner;
+    return IsAdmin(user_id) ? GroupRole::kAdmin : GroupRole::kMember;
+  }
+  // Until when the user is muted (0: not muted), expired mutes included.
+  std::int64_t MutedUntil(std::string_view user_id) const {
+    if (!mutes) return 0;
+    const auto it =
+        std::lower_bound(mutes->begin(), mutes->end(), user_id,
+                         [](const Mute& m, std::string_view id) { return m.user_id < id; });
+    return it != mutes->end() && it->user_id == user_id ? it->until : 0;
   }
 
   // The first seq `user_id` (a member) may read: its join seq under

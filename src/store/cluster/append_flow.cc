@@ -102,8 +102,8 @@ std::int64_t ToInt(const std::string& text) {
   }
 }
 
-// Redis keeps a group's ban list as one comma-separated field: user ids never
-// hold ','.
+// Redis keeps a group's ban and admin lists as comma-separated fields: user
+// ids never hold ','.
 std::string JoinIds(const std::vector<std::string>& ids) {
   std::string out;
   for (const std::string& id : ids) {
@@ -121,6 +121,30 @@ core::MemberList SplitIds(std::string_view text) {
     text.remove_prefix(std::min(comma + 1, text.size()));
   }
   std::sort(out->begin(), out->end());
+  return out;
+}
+
+// Mutes as "user=until,…" (user ids never hold '=' either), sorted by user.
+std::string JoinMutes(const std::vector<core::Mute>& mutes) {
+  std::string out;
+  for (const core::Mute& mute : mutes) {
+    if (!out.empty()) out.push_back(',');
+    out.append(mute.user_id).append("=").append(std::to_string(mute.until));
+  }
+  return out;
+}
+
+core::MuteList SplitMutes(std::string_view text) {
+  auto out = std::make_shared<std::vector<core::Mute>>();
+  const core::MemberList entries = SplitIds(text);
+  for (const std::string& entry : *entries) {
+    const std::size_t eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    out->push_back(core::Mute{entry.substr(0, eq), ToInt(entry.substr(eq + 1))});
+  }
+  // SplitIds sorted whole entries; "a.b=1" sorts before "a=1", unlike the ids.
+  std::sort(out->begin(), out->end(),
+            [](const core::Mute& a, const core::Mute& b) { return a.user_id < b.user_id; });
   return out;
 }
 
@@ -144,6 +168,10 @@ GroupPtr RecordOf(const std::string& group_id, const std::map<std::string, std::
   group->info.history_visibility =
       core::ParseHistoryVisibility(field("history")).value_or(core::HistoryVisibility::kJoined);
   group->info.banned = SplitIds(field("banned"));
+  group->info.send_policy =
+      core::ParseSendPolicy(field("send_policy")).value_or(core::SendPolicy::kEveryone);
+  group->info.admins = SplitIds(field("admins"));
+  group->info.mutes = SplitMutes(field("mutes"));
   auto list = std::make_shared<std::vector<std::string>>();
   for (const auto& [user, join_time] : members) {  // std::map: sorted by id
     list->push_back(user);
@@ -155,11 +183,15 @@ GroupPtr RecordOf(const std::string& group_id, const std::map<std::string, std::
 }
 
 // The group's fields the change and seed scripts write into its Redis hash,
-// after name, owner and created_at.
+// after name, owner and created_at: join_policy, history, banned,
+// send_policy, admins, mutes.
 std::vector<std::string> SettingsArgs(const core::GroupInfo& group) {
   return {std::string(core::JoinPolicyName(group.join_policy)),
           std::string(core::HistoryVisibilityName(group.history_visibility)),
-          JoinIds(*group.banned)};
+          JoinIds(*group.banned),
+          std::string(core::SendPolicyName(group.send_policy)),
+          JoinIds(*group.admins),
+          JoinMutes(*group.mutes)};
 }
 
 // Fire-and-forget Redis writes; a free function so the detached coroutine
@@ -546,6 +578,10 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::ChangeLocked(
     rows.removed = outcome->removed;
     rows.banned = outcome->banned;
     rows.unbanned = outcome->unbanned;
+    rows.send_policy = settings[3];
+    for (const std::string& user : outcome->touched) {
+      rows.touched.push_back({user, after.info.RoleOf(user), after.info.MutedUntil(user)});
+    }
     for (const std::string& user : outcome->added) {
       const std::int64_t join_time = after.JoinTimeOf(user);
       args.push_back(user);

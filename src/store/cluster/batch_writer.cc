@@ -179,13 +179,19 @@ base::Result<void> WriteChange(mysql::Session& session, const protocol::Message&
   const std::string& gid = change.group_id;
   const std::string& conv = m.conversation_id;
   if (change.create) {
-    const std::vector<Param> row = {gid, change.name, change.owner_id, change.created_at,
-                                    change.join_policy, change.history_visibility};
+    const std::vector<Param> row = {gid,
+                                    change.name,
+                                    change.owner_id,
+                                    change.created_at,
+                                    change.join_policy,
+                                    change.history_visibility,
+                                    change.send_policy};
     PARLEY_TRY(session.Execute(
         "INSERT INTO `groups` (group_id, name, owner_id, created_at, join_policy, "
-        "history_visibility) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+        "history_visibility, send_policy) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
         "name = VALUES(name), owner_id = VALUES(owner_id), created_at = VALUES(created_at), "
-        "join_policy = VALUES(join_policy), history_visibility = VALUES(history_visibility)",
+        "join_policy = VALUES(join_policy), history_visibility = VALUES(history_visibility), "
+        "send_policy = VALUES(send_policy)",
         row));
   } else {
     if (change.owner_changed) {
@@ -193,9 +199,11 @@ base::Result<void> WriteChange(mysql::Session& session, const protocol::Message&
       PARLEY_TRY(session.Execute("UPDATE `groups` SET owner_id = ? WHERE group_id = ?", row));
     }
     if (change.settings_changed) {
-      const std::vector<Param> row = {change.join_policy, change.history_visibility, gid};
-      PARLEY_TRY(session.Execute(
-          "UPDATE `groups` SET join_policy = ?, history_visibility = ? WHERE group_id = ?", row));
+      const std::vector<Param> row = {change.join_policy, change.history_visibility,
+                                      change.send_policy, gid};
+      PARLEY_TRY(session.Execute("UPDATE `groups` SET join_policy = ?, history_visibility = ?, "
+                                 "send_policy = ? WHERE group_id = ?",
+                                 row));
     }
   }
   for (const auto& [user, join_time] : change.added) {
@@ -221,9 +229,13 @@ base::Result<void> WriteChange(mysql::Session& session, const protocol::Message&
     const std::vector<Param> row = {gid, user};
     PARLEY_TRY(session.Execute("DELETE FROM group_ban WHERE group_id = ? AND user_id = ?", row));
   }
-  if (change.create || change.owner_changed) {
-    const std::vector<Param> row = {change.owner_id, gid};
-    PARLEY_TRY(session.Execute("UPDATE group_member SET role = (user_id = ?) WHERE group_id = ?", row));
+  // Members join as plain members; the rows whose role or mute differ follow.
+  for (const GroupChangeRows::MemberRole& member : change.touched) {
+    const std::vector<Param> row = {static_cast<std::int64_t>(member.role), member.muted_until,
+                                    gid, member.user_id};
+    PARLEY_TRY(session.Execute(
+        "UPDATE group_member SET role = ?, muted_until = ? WHERE group_id = ? AND user_id = ?",
+        row));
   }
   return {};
 }

@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "core/store.h"
 #include "mysql/session.h"
 #include "protocol/message.h"
 
@@ -71,6 +72,15 @@ struct GroupChangeRows {
   std::vector<std::string> removed;
   std::vector<std::string> banned;
   std::vector<std::string> unbanned;
+  std::string send_policy;  // written with the other settings
+  // Members whose role or mute changed (GroupChangeOutcome::touched), as
+  // their rows are to be after the change.
+  struct MemberRole {
+    std::string user_id;
+    core::GroupRole role = core::GroupRole::kMember;
+    std::int64_t muted_until = 0;
+  };
+  std::vector<MemberRole> touched;
 };
 
 // Whether the sender's ack position moves to its own message: not when the

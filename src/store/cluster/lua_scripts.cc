@@ -97,7 +97,8 @@ local pending_ttl, max_entries = ARGV[8], tonumber(ARGV[9])
 local group_id, expected, new_token = ARGV[10], ARGV[11], ARGV[12]
 local name, owner, created_at = ARGV[13], ARGV[14], ARGV[15]
 local join_policy, history, banned = ARGV[16], ARGV[17], ARGV[18]
-local i = 19
+local send_policy, admins, mutes = ARGV[19], ARGV[20], ARGV[21]
+local i = 22
 local added = {}
 for _ = 1, tonumber(ARGV[i]) do
   added[#added + 1] = {ARGV[i + 1], ARGV[i + 2]}
@@ -131,7 +132,7 @@ local inboxed = #recipients <= fanout
 if inboxed and not inbox_prepare(P, recipients) then return {'seed_floor'} end
 redis.call('HSET', meta, 'exists', '1', 'token', new_token, 'name', name, 'owner', owner,
            'created_at', created_at, 'join_policy', join_policy, 'history', history,
-           'banned', banned)
+           'banned', banned, 'send_policy', send_policy, 'admins', admins, 'mutes', mutes)
 redis.call('PERSIST', meta)
 for _, a in ipairs(added) do redis.call('HSET', members_key, a[1], a[2]) end
 for _, u in ipairs(removed) do redis.call('HDEL', members_key, u) end
@@ -151,8 +152,9 @@ redis.call('DEL', members_key)
 if exists == '1' then
   redis.call('HSET', meta, 'exists', '1', 'token', token, 'name', ARGV[5], 'owner', ARGV[6],
              'created_at', ARGV[7], 'join_policy', ARGV[9], 'history', ARGV[10],
-             'banned', ARGV[11])
-  for i = 12, #ARGV, 2 do redis.call('HSET', members_key, ARGV[i], ARGV[i + 1]) end
+             'banned', ARGV[11], 'send_policy', ARGV[12], 'admins', ARGV[13],
+             'mutes', ARGV[14])
+  for i = 15, #ARGV, 2 do redis.call('HSET', members_key, ARGV[i], ARGV[i + 1]) end
 else
   redis.call('HSET', meta, 'exists', '0', 'token', '')
   redis.call('PEXPIRE', meta, ARGV[8])

@@ -52,6 +52,12 @@ const std::vector<std::string_view>& SchemaStatements() {
   ADD COLUMN IF NOT EXISTS history_visibility VARCHAR(16) NOT NULL DEFAULT 'joined')sql",
       R"sql(ALTER TABLE group_member
   ADD COLUMN IF NOT EXISTS join_seq BIGINT NOT NULL DEFAULT 0)sql",
+      // Group roles: send_policy "everyone"|"admins" (only_admins_send), a
+      // member's mute (0: not muted); group_member.role 0 member, 1 owner, 2 admin.
+      R"sql(ALTER TABLE `groups`
+  ADD COLUMN IF NOT EXISTS send_policy VARCHAR(16) NOT NULL DEFAULT 'everyone')sql",
+      R"sql(ALTER TABLE group_member
+  ADD COLUMN IF NOT EXISTS muted_until BIGINT NOT NULL DEFAULT 0)sql",
       R"sql(CREATE TABLE IF NOT EXISTS group_ban (
   group_id VARCHAR(64) NOT NULL,
   user_id VARCHAR(64) NOT NULL,

@@ -309,8 +309,8 @@ base::Result<std::vector<core::ConversationState>> ListConversations(mysql::Sess
 base::Result<GroupPtr> LoadGroup(mysql::Session& session, const std::string& group_id) {
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult g,
-      session.Execute("SELECT name, owner_id, created_at, join_policy, history_visibility "
-                      "FROM `groups` WHERE group_id = ?",
+      session.Execute("SELECT name, owner_id, created_at, join_policy, history_visibility, "
+                      "send_policy FROM `groups` WHERE group_id = ?",
                       {group_id}));
   if (g.rows.empty()) return GroupPtr();
   auto group = std::make_shared<GroupRecord>();
@@ -320,27 +320,41 @@ base::Result<GroupPtr> LoadGroup(mysql::Session& session, const std::string& gro
   PARLEY_ASSIGN_OR_RETURN(group->info.created_at, IntAt(g.rows[0], 2));
   const auto policy = core::ParseJoinPolicy(StringAt(g.rows[0], 3));
   const auto history = core::ParseHistoryVisibility(StringAt(g.rows[0], 4));
-  if (!policy || !history) return base::MakeError(base::Code::kInternal, "corrupt group settings");
+  const auto send = core::ParseSendPolicy(StringAt(g.rows[0], 5));
+  if (!policy || !history || !send) {
+    return base::MakeError(base::Code::kInternal, "corrupt group settings");
+  }
   group->info.join_policy = *policy;
   group->info.history_visibility = *history;
+  group->info.send_policy = *send;
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult m,
-      session.Execute("SELECT user_id, join_time, join_seq FROM group_member WHERE group_id = ? "
-                      "ORDER BY user_id",
+      session.Execute("SELECT user_id, join_time, join_seq, role, muted_until FROM group_member "
+                      "WHERE group_id = ? ORDER BY user_id",
                       {group_id}));
   auto members = std::make_shared<std::vector<std::string>>();
   auto join_seqs = std::make_shared<std::vector<std::int64_t>>();
+  auto admins = std::make_shared<std::vector<std::string>>();
+  auto mutes = std::make_shared<std::vector<core::Mute>>();
   members->reserve(m.rows.size());
   join_seqs->reserve(m.rows.size());
   for (const mysql::Row& row : m.rows) {
     members->push_back(StringAt(row, 0));
     PARLEY_ASSIGN_OR_RETURN(const std::int64_t join_time, IntAt(row, 1));
     PARLEY_ASSIGN_OR_RETURN(const std::int64_t join_seq, IntAt(row, 2));
+    PARLEY_ASSIGN_OR_RETURN(const std::int64_t role, IntAt(row, 3));
+    PARLEY_ASSIGN_OR_RETURN(const std::int64_t muted_until, IntAt(row, 4));
     group->join_times.push_back(join_time);
     join_seqs->push_back(join_seq);
+    if (role == static_cast<std::int64_t>(core::GroupRole::kAdmin)) {
+      admins->push_back(members->back());
+    }
+    if (muted_until != 0) mutes->push_back(core::Mute{members->back(), muted_until});
   }
   group->info.members = std::move(members);
   group->info.join_seqs = std::move(join_seqs);
+  group->info.admins = std::move(admins);
+  group->info.mutes = std::move(mutes);
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult b,
       session.Execute("SELECT user_id FROM group_ban WHERE group_id = ? ORDER BY user_id",

@@ -20,8 +20,16 @@ struct GroupChangeOutcome {
   std::vector<std::string> removed;   // sorted: who left or was kicked
   std::vector<std::string> banned;    // sorted: who was kicked (and is banned now)
   std::vector<std::string> unbanned;  // sorted: whose ban was lifted (unban, moderator invite)
-  bool owner_changed = false;         // the owner left (or an ownerless group was joined)
-  bool settings_changed = false;      // create or settings: join_policy / history_visibility set
+  std::vector<std::string> promoted;  // sorted: who becomes an admin (promote)
+  std::vector<std::string> demoted;   // sorted: who stops being an admin (demote)
+  std::vector<std::string> muted;     // sorted: who is muted until the change's mute_until
+  std::vector<std::string> unmuted;   // sorted: whose mute was lifted
+  // Sorted: the members (before and after) whose role or mute changed, added
+  // members who join as plain unmuted members excepted; a store rewrites
+  // their member rows.
+  std::vector<std::string> touched;
+  bool owner_changed = false;     // the owner left (or an ownerless group was joined)
+  bool settings_changed = false;  // create or settings: the group's settings set
   // Members after the change and those removed, so they learn of it. The
   // group's own member list when nobody was removed.
   core::MemberList recipients;
@@ -33,17 +41,29 @@ struct GroupChangeOutcome {
 // not know it yet and records it itself).
 //
 // Rules and errors (a group that does not exist is 404 for every op but
-// create; moderators: core::GroupInfo::IsModerator):
+// create; moderators: the owner and admins, core::GroupInfo::IsModerator):
 //   create   409 when the group exists. The actor becomes owner.
 //   join     409 already a member; 403 banned; 403 when join_policy is invite.
 //   leave    403 not a member.
 //   invite   403 actor not a member; 403 a banned target unless the actor is a
 //            moderator (whose invite lifts the ban); members are skipped, 409
 //            when nobody is left.
-//   kick     403 unless a moderator; 400 kicking oneself; 404 a target that
-//            is not a member. Kicked users are banned until unbanned.
+//   kick     403 unless a moderator; 403 an admin kicking the owner or an
+//            admin; 400 kicking oneself; 404 a target that is not a member.
+//            Kicked users are banned until unbanned.
 //   unban    403 unless a moderator; 404 a target that is not banned.
-//   settings 403 unless a moderator; 400 without a setting.
+//   settings 403 unless the owner; 400 without a setting.
+//   promote  403 unless the owner; 404 a target that is not a member; 400 the
+//            owner; 409 a target that already is an admin.
+//   demote   403 unless the owner; 404 a target that is not an admin.
+//   transfer 403 unless the owner; 404 a target that is not a member; 400
+//            without exactly one target. The old owner becomes an admin; the
+//            new owner's admin role and mute end.
+//   mute     403 unless a moderator; 403 muting the owner, or an admin unless
+//            the actor is the owner; 404 a target that is not a member; 400
+//            when mute_until is not after `time`. A mute replaces an earlier one.
+//   unmute   like mute, and 404 a target that is not muted (expired mutes count).
+// Leaving or being kicked ends a member's role and mute.
 // Ownership: when the owner leaves, the remaining member who joined first
 // (then the smallest id) becomes owner; with nobody left the group keeps
 // existing without owner or members, and whoever joins it next becomes owner.

@@ -44,17 +44,24 @@ base::Result<GroupPtr> GroupRegistry::Load(const std::string& group_id) {
   RangeScan it(db_, Cf::kGroupMember, keys::Prefix(group_id), keys::PrefixEnd(group_id), read);
   auto members = std::make_shared<std::vector<std::string>>();
   auto join_seqs = std::make_shared<std::vector<std::int64_t>>();
+  auto admins = std::make_shared<std::vector<std::string>>();
+  auto mutes = std::make_shared<std::vector<core::Mute>>();
   // Keys sort by user id, bytewise like std::string: the list comes out sorted.
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     PARLEY_ASSIGN_OR_RETURN(const keys::MemberValue member,
                             keys::DecodeMember(it->value().ToStringView()));
-    members->emplace_back(keys::SecondPartOfKey(it->key().ToStringView()));
+    const std::string& user =
+        members->emplace_back(keys::SecondPartOfKey(it->key().ToStringView()));
     group->join_times.push_back(member.join_time);
     join_seqs->push_back(member.join_seq);
+    if (member.role == core::GroupRole::kAdmin) admins->push_back(user);
+    if (member.muted_until != 0) mutes->push_back(core::Mute{user, member.muted_until});
   }
   if (!it->status().ok()) return StatusToError(it->status(), "read group members");
   group->info.members = std::move(members);
   group->info.join_seqs = std::move(join_seqs);
+  group->info.admins = std::move(admins);
+  group->info.mutes = std::move(mutes);
   return GroupPtr(std::move(group));
 }
 

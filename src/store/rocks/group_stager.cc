@@ -16,12 +16,13 @@ void GroupStager::Stage(rocksdb::WriteBatch& batch, const std::string& conversat
                         const GroupChangeOutcome& change) {
   const GroupRecord& group = *change.group;
   const std::string& group_id = group.info.group_id;
-  const std::string& owner = group.info.owner_id;
   batch.Put(db_.cf(Cf::kGroups), group_id, keys::EncodeGroup(group.info));
 
   const auto put_member = [&](const std::string& user) {
+    const keys::MemberValue value{group.JoinTimeOf(user), group.JoinSeqOf(user),
+                                  group.info.RoleOf(user), group.info.MutedUntil(user)};
     batch.Put(db_.cf(Cf::kGroupMember), keys::GroupMemberKey(group_id, user),
-              keys::EncodeMember(user == owner, {group.JoinTimeOf(user), group.JoinSeqOf(user)}));
+              keys::EncodeMember(value));
   };
   for (const std::string& user : change.added) {
     put_member(user);
@@ -33,8 +34,8 @@ void GroupStager::Stage(rocksdb::WriteBatch& batch, const std::string& conversat
     batch.Merge(db_.cf(Cf::kUserConv), keys::UserConvKey(user, conversation_id),
                 keys::EncodeU64(static_cast<std::uint64_t>(before_join)));
   }
-  // The role is stored with the member: the new owner's row changes too.
-  if (change.owner_changed && !owner.empty()) put_member(owner);
+  // Roles and mutes are stored with the member: their rows change too.
+  for (const std::string& user : change.touched) put_member(user);
   for (const std::string& user : change.removed) {
     batch.Delete(db_.cf(Cf::kGroupMember), keys::GroupMemberKey(group_id, user));
     batch.Delete(db_.cf(Cf::kUserGroups), keys::UserGroupKey(user, group_id));

@@ -120,6 +120,7 @@ std::string EncodeGroup(const core::GroupInfo& group) {
   o["join_policy"] = core::JoinPolicyName(group.join_policy);
   o["history_visibility"] = core::HistoryVisibilityName(group.history_visibility);
   o["banned"] = std::move(banned);
+  o["send_policy"] = core::SendPolicyName(group.send_policy);
   return json::serialize(o);
 }
 
@@ -154,6 +155,12 @@ base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string
     if (!parsed) return corrupt;
     group.history_visibility = *parsed;
   }
+  if (const json::value* policy = o->if_contains("send_policy")) {
+    const auto parsed = policy->is_string() ? core::ParseSendPolicy(policy->get_string())
+                                            : std::nullopt;
+    if (!parsed) return corrupt;
+    group.send_policy = *parsed;
+  }
   auto banned = std::make_shared<std::vector<std::string>>();
   if (const json::value* list = o->if_contains("banned")) {
     if (!list->is_array()) return corrupt;
@@ -167,11 +174,12 @@ base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string
   return group;
 }
 
-std::string EncodeMember(bool is_owner, const MemberValue& member) {
+std::string EncodeMember(const MemberValue& member) {
   json::object o;
-  o["role"] = is_owner ? "owner" : "member";
+  o["role"] = core::GroupRoleName(member.role);
   o["join_time"] = member.join_time;
   o["join_seq"] = member.join_seq;
+  if (member.muted_until != 0) o["muted_until"] = member.muted_until;
   return json::serialize(o);
 }
 
@@ -181,10 +189,16 @@ base::Result<MemberValue> DecodeMember(std::string_view bytes) {
   const json::object* o = ec ? nullptr : v.if_object();
   const json::value* join_time = o ? o->if_contains("join_time") : nullptr;
   const json::value* join_seq = o ? o->if_contains("join_seq") : nullptr;
-  if (!join_time || !join_time->is_int64() || (join_seq && !join_seq->is_int64())) {
+  const json::value* role = o ? o->if_contains("role") : nullptr;
+  const json::value* muted = o ? o->if_contains("muted_until") : nullptr;
+  const auto parsed_role =
+      role && role->is_string() ? core::ParseGroupRole(role->get_string()) : std::nullopt;
+  if (!join_time || !join_time->is_int64() || (join_seq && !join_seq->is_int64()) ||
+      !parsed_role || (muted && !muted->is_int64())) {
     return base::MakeError(base::Code::kInternal, "corrupt group member record");
   }
-  return MemberValue{join_time->get_int64(), join_seq ? join_seq->get_int64() : 0};
+  return MemberValue{join_time->get_int64(), join_seq ? join_seq->get_int64() : 0, *parsed_role,
+                     muted ? muted->get_int64() : 0};
 }
 
 }  // namespace parley::store::keys

@@ -11,11 +11,14 @@
 //                                                versions only, still read at start
 //   groups       group_id                     -> {"name":…,"owner_id":…,"created_at":…,
 //                                                 "join_policy":…,"history_visibility":…,
-//                                                 "banned":[user…]}; owner_id is "" once
-//                                                everybody left; the last three are absent
-//                                                in groups written before they existed
-//   group_member group_id '\0' user_id        -> {"role":"owner"|"member","join_time":…,
-//                                                 "join_seq":…} (join_seq absent: 0)
+//                                                 "banned":[user…],"send_policy":…};
+//                                                owner_id is "" once everybody left; the
+//                                                last four are absent in groups written
+//                                                before they existed
+//   group_member group_id '\0' user_id        -> {"role":"owner"|"admin"|"member",
+//                                                 "join_time":…,"join_seq":…,
+//                                                 "muted_until":…} (join_seq and
+//                                                 muted_until absent: 0)
 //   user_groups  user_id '\0' group_id        -> "" (the index of GroupsOf)
 //   inbox        user_id '\0' be64(inbox_seq) -> a run of entries ending at
 //                                                inbox_seq (inbox_run.h)
@@ -86,8 +89,10 @@ base::Result<core::GroupInfo> DecodeGroup(std::string_view group_id, std::string
 struct MemberValue {
   std::int64_t join_time = 0;
   std::int64_t join_seq = 0;
+  core::GroupRole role = core::GroupRole::kMember;
+  std::int64_t muted_until = 0;  // 0: not muted
 };
-std::string EncodeMember(bool is_owner, const MemberValue& member);
+std::string EncodeMember(const MemberValue& member);
 // 500 on a corrupt value.
 base::Result<MemberValue> DecodeMember(std::string_view bytes);
 

@@ -51,6 +51,19 @@ TEST(CliFormatTest, MembershipEvents) {
   EXPECT_EQ(FormatMessage(Event(R"({"event":"settings","actor":"alice","users":[],
                                     "join_policy":"open"})")),
             "[#team] * alice changed the group's settings");
+  EXPECT_EQ(FormatMessage(Event(R"({"event":"promote","actor":"alice","users":["bob"]})")),
+            "[#team] * alice made bob admin");
+  EXPECT_EQ(FormatMessage(Event(R"({"event":"demote","actor":"alice","users":["bob"]})")),
+            "[#team] * alice made bob plain members");
+  EXPECT_EQ(FormatMessage(Event(R"({"event":"transfer","actor":"alice","users":["bob"]})")),
+            "[#team] * alice handed the group over to bob");
+  EXPECT_EQ(FormatMessage(Event(
+                R"({"event":"mute","actor":"bob","users":["carol"],"until":1700000000000})")),
+            "[#team] * bob muted carol until 2023-11-14 22:13:20 UTC");
+  EXPECT_EQ(FormatMessage(Event(R"({"event":"mute","actor":"bob","users":["carol"],"until":0})")),
+            "[#team] * bob muted carol until unmuted");
+  EXPECT_EQ(FormatMessage(Event(R"({"event":"unmute","actor":"bob","users":["carol"]})")),
+            "[#team] * bob unmuted carol");
   EXPECT_EQ(FormatMessage(Event("not json")), "[#team] * not json");
 }
 

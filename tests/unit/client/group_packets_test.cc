@@ -42,6 +42,15 @@ TEST(GroupPacketsTest, ParsesReplies) {
   EXPECT_EQ(members->members, (std::vector<std::string>{"alice", "bob"}));
   EXPECT_FALSE(
       ParseGroupMembers(Parse(R"({"group_id":"t","name":"T","owner_id":"a","members":[1]})")));
+  auto roles = ParseGroupMembers(Parse(
+      R"({"group_id":"t","name":"T","owner_id":"a","members":["a","b","c"],"admins":["b"],
+          "muted":[{"user":"c","until":5}],"only_admins_send":true})"));
+  ASSERT_TRUE(roles) << roles.error().message;
+  EXPECT_EQ(roles->admins, (std::vector<std::string>{"b"}));
+  ASSERT_EQ(roles->muted.size(), 1u);
+  EXPECT_EQ(roles->muted[0].user_id, "c");
+  EXPECT_EQ(roles->muted[0].until, 5);
+  EXPECT_EQ(roles->send_policy, SendPolicy::kOnlyAdmins);
 
   auto mine = ParseMyGroups(Parse(
       R"({"groups":[{"group_id":"team","name":"Team","owner_id":"alice","member_count":3,

@@ -216,6 +216,108 @@ TEST_P(StoreGroupsTest, PrivateRecipientsAreTheTwoMembers) {
   EXPECT_EQ(*Send(Chat("alice", "private_alice:alice", "m2")).recipients, (Members{"alice"}));
 }
 
+// A mute `request` until `until` (ms).
+AppendRequest Until(AppendRequest request, std::int64_t until) {
+  request.group_change->mute_until = until;
+  return request;
+}
+
+constexpr std::int64_t kLater = 1800000000000;  // after every test's send_time
+
+TEST_P(StoreGroupsTest, OnlyTheOwnerPromotesAndDemotes) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"}));
+  EXPECT_EQ(Try(Change(GroupOp::kPromote, "g", "bob", "p1", {"carol"})),
+            base::Code::kForbidden);
+  EXPECT_EQ(Try(Change(GroupOp::kPromote, "g", "alice", "p2", {"dave"})),
+            base::Code::kNotFound);
+  AppendResult promoted = Send(Change(GroupOp::kPromote, "g", "alice", "p3", {"bob"}));
+  EXPECT_EQ(*promoted.recipients, (Members{"alice", "bob", "carol"}));
+  EXPECT_EQ(Try(Change(GroupOp::kPromote, "g", "alice", "p4", {"bob"})), base::Code::kConflict);
+  EXPECT_EQ(*Group("g").admins, (Members{"bob"}));
+  EXPECT_EQ(Group("g").RoleOf("bob"), core::GroupRole::kAdmin);
+  // An admin moderates plain members but not the owner, nor promotes.
+  EXPECT_EQ(Try(Change(GroupOp::kPromote, "g", "bob", "p5", {"carol"})),
+            base::Code::kForbidden);
+  EXPECT_EQ(Try(Change(GroupOp::kKick, "g", "bob", "k1", {"alice"})), base::Code::kForbidden);
+  EXPECT_EQ(Try(Change(GroupOp::kSettings, "g", "bob", "s1")), base::Code::kForbidden);
+  Send(Change(GroupOp::kKick, "g", "bob", "k2", {"carol"}));
+  Send(Change(GroupOp::kUnban, "g", "bob", "u1", {"carol"}));
+
+  EXPECT_EQ(Try(Change(GroupOp::kDemote, "g", "bob", "d1", {"bob"})), base::Code::kForbidden);
+  EXPECT_EQ(Try(Change(GroupOp::kDemote, "g", "alice", "d2", {"carol"})),
+            base::Code::kNotFound);
+  Send(Change(GroupOp::kDemote, "g", "alice", "d3", {"bob"}));
+  EXPECT_TRUE(Group("g").admins->empty());
+  EXPECT_EQ(Try(Change(GroupOp::kUnban, "g", "bob", "u2", {"carol"})), base::Code::kForbidden);
+}
+
+TEST_P(StoreGroupsTest, TransferMakesTheOldOwnerAnAdmin) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol"}));
+  Send(Change(GroupOp::kPromote, "g", "alice", "p1", {"bob"}));
+  Send(Until(Change(GroupOp::kMute, "g", "alice", "m1", {"bob"}), kLater));
+  EXPECT_EQ(Try(Change(GroupOp::kTransfer, "g", "bob", "t1", {"carol"})),
+            base::Code::kForbidden);
+  EXPECT_EQ(Try(Change(GroupOp::kTransfer, "g", "alice", "t2", {"dave"})),
+            base::Code::kNotFound);
+  Send(Change(GroupOp::kTransfer, "g", "alice", "t3", {"bob"}));
+  core::GroupInfo g = Group("g");
+  EXPECT_EQ(g.owner_id, "bob");
+  EXPECT_EQ(*g.admins, (Members{"alice"}));
+  EXPECT_EQ(g.MutedUntil("bob"), 0) << "the owner is never muted";
+  EXPECT_EQ(Try(Change(GroupOp::kSettings, "g", "alice", "s1")), base::Code::kForbidden);
+  EXPECT_EQ(Try(Change(GroupOp::kKick, "g", "alice", "k1", {"bob"})), base::Code::kForbidden);
+}
+
+TEST_P(StoreGroupsTest, MuteRules) {
+  Send(Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol", "dave"}));
+  Send(Change(GroupOp::kPromote, "g", "alice", "p1", {"bob", "carol"}));
+  EXPECT_EQ(Try(Until(Change(GroupOp::kMute, "g", "dave", "m1", {"bob"}), kLater)),
+            base::Code::kForbidden);
+  EXPECT_EQ(Try(Until(Change(GroupOp::kMute, "g", "bob", "m2", {"alice"}), kLater)),
+            base::Code::kForbidden);
+  EXPECT_EQ(Try(Until(Change(GroupOp::kMute, "g", "bob", "m3", {"carol"}), kLater)),
+            base::Code::kForbidden);
+  EXPECT_EQ(Try(Until(Change(GroupOp::kMute, "g", "bob", "m4", {"dave"}), 5)),
+            base::Code::kBadRequest);
+  EXPECT_EQ(Try(Change(GroupOp::kUnmute, "g", "bob", "u1", {"dave"})), base::Code::kNotFound);
+  Send(Until(Change(GroupOp::kMute, "g", "bob", "m5", {"dave"}), kLater));
+  Send(Change(GroupOp::kMute, "g", "alice", "m6", {"carol"}));  // until unmuted
+  EXPECT_EQ(Group("g").MutedUntil("dave"), kLater);
+  EXPECT_EQ(Group("g").MutedUntil("carol"), core::kMutedIndefinitely);
+  Send(Change(GroupOp::kUnmute, "g", "bob", "u2", {"dave"}));
+  EXPECT_EQ(Group("g").MutedUntil("dave"), 0);
+  // Leaving ends a role and a mute: a rejoined member starts plain.
+  Send(Change(GroupOp::kLeave, "g", "carol", "l1"));
+  Send(Change(GroupOp::kInvite, "g", "alice", "i1", {"carol"}));
+  EXPECT_EQ(Group("g").RoleOf("carol"), core::GroupRole::kMember);
+  EXPECT_EQ(Group("g").MutedUntil("carol"), 0);
+}
+
+TEST_P(StoreGroupsTest, RolesMutesAndSendPolicySurviveReopen) {
+  AppendRequest create = Change(GroupOp::kCreate, "g", "alice", "c1", {"bob", "carol", "dave"});
+  create.group_change->send_policy = core::SendPolicy::kAdmins;
+  Send(std::move(create));
+  Send(Change(GroupOp::kPromote, "g", "alice", "p1", {"bob", "carol"}));
+  Send(Until(Change(GroupOp::kMute, "g", "bob", "m1", {"dave"}), kLater));
+  Send(Change(GroupOp::kTransfer, "g", "alice", "t1", {"carol"}));
+  Reopen();
+
+  core::GroupInfo g = Group("g");
+  EXPECT_EQ(g.owner_id, "carol");
+  EXPECT_EQ(*g.admins, (Members{"alice", "bob"}));
+  EXPECT_EQ(g.MutedUntil("dave"), kLater);
+  EXPECT_EQ(g.send_policy, core::SendPolicy::kAdmins);
+  // The rules still see them after a reopen (the cluster store re-reads MySQL).
+  EXPECT_EQ(Try(Change(GroupOp::kKick, "g", "bob", "k1", {"alice"})), base::Code::kForbidden);
+  Send(Change(GroupOp::kUnmute, "g", "alice", "u1", {"dave"}));
+  AppendRequest settings = Change(GroupOp::kSettings, "g", "carol", "s1");
+  settings.group_change->send_policy = core::SendPolicy::kEveryone;
+  Send(std::move(settings));
+  Reopen();
+  EXPECT_EQ(Group("g").MutedUntil("dave"), 0);
+  EXPECT_EQ(Group("g").send_policy, core::SendPolicy::kEveryone);
+}
+
 }  // namespace
 }  // namespace parley::store::testing
 
