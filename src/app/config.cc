@@ -42,6 +42,12 @@ ParseOutcome ParseConfig(int argc, char** argv) {
       ->check(CLI::IsMember({"jwt", "insecure"}));
   flag("jwt-secret", c.jwt_secret,
        "HS256 secret, 32+ bytes (default: generated once, kept in DATA_DIR/jwt_secret)");
+  flag("jwt-public-key", c.jwt_public_key,
+       "PEM public key of the product's backend (RSA: RS256, EC P-256: ES256); its tokens "
+       "are accepted besides Parley's own");
+  flag("jwt-issuer", c.jwt_issuer, "product tokens must have this iss (default: not checked)");
+  flag("jwt-audience", c.jwt_audience,
+       "product tokens must have this aud (default: not checked)");
   flag("auth-timeout", auth_timeout,
        "a connection not authenticated this long after it opened is closed (e.g. 10s, 500ms)");
   flag("max-frame", c.max_frame, "largest accepted frame in bytes")

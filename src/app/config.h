@@ -18,6 +18,9 @@ struct Config {
   unsigned threads = 0;  // 0: one per core
   std::string auth = "jwt";
   std::string jwt_secret;
+  std::string jwt_public_key;  // PEM file; empty: only Parley's own tokens
+  std::string jwt_issuer;
+  std::string jwt_audience;
   std::uint32_t max_frame = 64 * 1024;
   std::size_t max_content = 4096;
   std::size_t fanout_threshold = 500;

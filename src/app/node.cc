@@ -10,6 +10,7 @@
 #include "app/io_loop.h"
 #include "app/jwt_secret.h"
 #include "app/open_file_limit.h"
+#include "app/product_key.h"
 #include "base/host_port.h"
 #include "cluster/bus_metrics.h"
 #include "cluster/local_bus.h"
@@ -77,6 +78,21 @@ net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_lim
   return options;
 }
 
+// The product backend's tokens (--jwt-public-key), read before any store is
+// opened so a bad key stops the start at once.
+core::ProductTokenOptions ProductTokensFrom(const Config& config) {
+  if (config.jwt_public_key.empty()) {
+    if (!config.jwt_issuer.empty() || !config.jwt_audience.empty()) {
+      throw std::runtime_error("--jwt-issuer and --jwt-audience need --jwt-public-key");
+    }
+    return {};
+  }
+  core::ProductTokenOptions product = LoadProductKey(config.jwt_public_key);
+  product.issuer = config.jwt_issuer;
+  product.audience = config.jwt_audience;
+  return product;
+}
+
 }  // namespace
 
 Node::Node(const Config& config) : config_(config) {
@@ -87,6 +103,7 @@ Node::Node(const Config& config) : config_(config) {
   if (deployment == Deployment::kEmbedded) std::filesystem::create_directories(config_.data_dir);
   const std::string secret = LoadOrCreateJwtSecret(config_.jwt_secret, config_.data_dir);
   const AuthMode auth = config_.auth == "insecure" ? AuthMode::kInsecure : AuthMode::kJwt;
+  core::ProductTokenOptions product = ProductTokensFrom(config_);
   if (config_.password_cost == "min") {
     spdlog::warn("--password-cost=min: passwords are hashed at the minimum argon2id cost; "
                  "for tests and benchmarks only");
@@ -105,19 +122,20 @@ Node::Node(const Config& config) : config_(config) {
       break;
   }
   try {
-    Wire(secret, auth, deployment);
+    Wire(secret, std::move(product), auth, deployment);
   } catch (...) {
     Teardown();
     throw;
   }
 }
 
-void Node::Wire(const std::string& secret, AuthMode auth, Deployment deployment) {
+void Node::Wire(const std::string& secret, core::ProductTokenOptions product, AuthMode auth,
+                Deployment deployment) {
   const bool insecure = auth == AuthMode::kInsecure;
   auth_ = std::make_unique<core::AuthService>(
       *store_, clock_,
       core::AuthOptions{secret, std::chrono::hours(24 * 7), insecure,
-                        config_.password_cost == "min"},
+                        config_.password_cost == "min", std::move(product)},
       blocking_pool_.get_executor());
   core::MessageOptions message_options;
   message_options.max_content = config_.max_content;

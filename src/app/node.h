@@ -31,6 +31,7 @@ namespace parley::core {
 class Store;
 class Bus;
 class AuthService;
+struct ProductTokenOptions;
 class MessageService;
 class GroupService;
 class SyncService;
@@ -72,7 +73,8 @@ class Node {
  private:
   void OpenEmbedded();
   // The core services and the gateways over the store and bus.
-  void Wire(const std::string& secret, AuthMode auth, Deployment deployment);
+  void Wire(const std::string& secret, core::ProductTokenOptions product, AuthMode auth,
+            Deployment deployment);
   // What the destructor does; also undoes a constructor that failed midway.
   void Teardown();
   void OpenCluster();

@@ -4,12 +4,16 @@
 #include <sodium.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "base/ids.h"
+#include "core/jwt_header.h"
 
 namespace parley::core {
 namespace {
@@ -39,7 +43,77 @@ std::string HashPassword(const std::string& password, bool minimum_cost) {
 }
 
 bool VerifyPassword(const std::string& hash, const std::string& password) {
+  // A user provisioned from a product token has no password at all.
+  if (hash.empty()) return false;
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+// The key a token's claimed alg selects and the alg libjwt must report after
+// decoding with it.
+struct VerificationKey {
+  std::string_view key;
+  jwt_alg_t alg = JWT_ALG_NONE;
+  TokenSource source = TokenSource::kParley;
+};
+
+const char* AlgName(ProductKeyAlg alg) {
+  switch (alg) {
+    case ProductKeyAlg::kRs256: return "RS256";
+    case ProductKeyAlg::kEs256: return "ES256";
+    case ProductKeyAlg::kNone: break;
+  }
+  return "";
+}
+
+jwt_alg_t JwtAlg(ProductKeyAlg alg) {
+  switch (alg) {
+    case ProductKeyAlg::kRs256: return JWT_ALG_RS256;
+    case ProductKeyAlg::kEs256: return JWT_ALG_ES256;
+    case ProductKeyAlg::kNone: break;
+  }
+  return JWT_ALG_NONE;
+}
+
+// HS256 goes with the secret and only the pinned alg with the public key;
+// every other alg ("none", the other asymmetric family, HS384 ...) is refused
+// before any key is used, so the public PEM never serves as an HMAC secret.
+std::optional<VerificationKey> KeyFor(const AuthOptions& options, std::string_view claimed_alg) {
+  if (claimed_alg == "HS256") {
+    return VerificationKey{options.jwt_secret, JWT_ALG_HS256, TokenSource::kParley};
+  }
+  const ProductTokenOptions& product = options.product;
+  if (product.alg != ProductKeyAlg::kNone && claimed_alg == AlgName(product.alg)) {
+    return VerificationKey{product.public_key_pem, JwtAlg(product.alg), TokenSource::kProduct};
+  }
+  return std::nullopt;
+}
+
+// "aud" is a string or an array of strings (RFC 7519 section 4.1.3).
+bool NamesAudience(jwt_t* jwt, const std::string& audience) {
+  if (const char* aud = jwt_get_grant(jwt, "aud")) return audience == aud;
+  char* encoded = jwt_get_grants_json(jwt, "aud");
+  if (encoded == nullptr) return false;
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(encoded, ec);
+  std::free(encoded);
+  if (ec || !parsed.is_array()) return false;
+  for (const boost::json::value& entry : parsed.as_array()) {
+    if (entry.is_string() && entry.as_string() == audience) return true;
+  }
+  return false;
+}
+
+// The product's iss / aud, when configured: a token the backend issued for
+// another service must not open a Parley session.
+base::Result<void> CheckProductClaims(jwt_t* jwt, const ProductTokenOptions& product) {
+  if (!product.issuer.empty()) {
+    const char* iss = jwt_get_grant(jwt, "iss");
+    if (iss == nullptr || product.issuer != iss) return Unauthenticated("token has the wrong iss");
+  }
+  if (!product.audience.empty() && !NamesAudience(jwt, product.audience)) {
+    return Unauthenticated("token has the wrong aud");
+  }
+  return {};
 }
 
 }  // namespace
@@ -116,26 +190,51 @@ std::string AuthService::IssueToken(std::string_view user_id) const {
 }
 
 base::Result<std::string> AuthService::VerifyToken(std::string_view token) const {
+  base::Result<VerifiedToken> verified = Verify(token);
+  if (!verified) return verified.error();
+  return std::move(verified->user_id);
+}
+
+base::Result<VerifiedToken> AuthService::Verify(std::string_view token) const {
   if (token.empty() || token.size() > 4096) return Unauthenticated("invalid token");
+  const std::optional<VerificationKey> key = KeyFor(options_, TokenHeaderAlg(token));
+  if (!key) return Unauthenticated("invalid token algorithm");
   const std::string text(token);
   jwt_t* raw = nullptr;
-  // jwt_decode checks the signature with our key; the algorithm is checked
-  // separately below because a token may claim "alg":"none".
-  if (jwt_decode(&raw, text.c_str(),
-                 reinterpret_cast<const unsigned char*>(options_.jwt_secret.data()),
-                 static_cast<int>(options_.jwt_secret.size())) != 0 ||
+  if (jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(key->key.data()),
+                 static_cast<int>(key->key.size())) != 0 ||
       raw == nullptr) {
     return Unauthenticated("invalid token");
   }
   JwtPtr jwt(raw);
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return Unauthenticated("invalid token algorithm");
+  // Defence in depth: libjwt must have checked with the alg the key was chosen for.
+  if (jwt_get_alg(jwt.get()) != key->alg) return Unauthenticated("invalid token algorithm");
   errno = 0;
   const long exp = jwt_get_grant_int(jwt.get(), "exp");
   if (errno != 0) return Unauthenticated("token has no expiry");
   if (exp * 1000L <= clock_.NowMs()) return Unauthenticated("token expired");
   const char* sub = jwt_get_grant(jwt.get(), "sub");
-  if (sub == nullptr || !base::IsValidUserId(sub)) return Unauthenticated("token names no valid user");
-  return std::string(sub);
+  if (sub == nullptr || !base::IsValidUserId(sub)) {
+    return Unauthenticated("token names no valid user");
+  }
+  if (key->source == TokenSource::kProduct) {
+    base::Result<void> claims = CheckProductClaims(jwt.get(), options_.product);
+    if (!claims) return claims.error();
+  }
+  return VerifiedToken{std::string(sub), key->source};
+}
+
+asio::awaitable<base::Result<void>> AuthService::ProvisionUser(std::string user_id) {
+  auto found = co_await store_.FindUser(user_id);
+  if (found) co_return base::Result<void>{};
+  if (found.error().code != base::Code::kNotFound) co_return found.error();
+  // A named record, as in Register: GCC 12 destroys a temporary aggregate
+  // argument of a coroutine call twice.
+  UserRecord user{std::move(user_id), std::string(), clock_.NowMs()};
+  auto created = co_await store_.CreateUser(std::move(user));
+  // 409: a concurrent first login created it; either way the user exists.
+  if (!created && created.error().code != base::Code::kConflict) co_return created.error();
+  co_return base::Result<void>{};
 }
 
 }  // namespace parley::core

@@ -4,7 +4,8 @@
 // Passwords are hashed with argon2id (libsodium). Hashing costs tens of
 // milliseconds on purpose, so it runs on `blocking_executor` (a small thread
 // pool) and never on an I/O thread. Tokens are JWT HS256 (libjwt) with `sub`
-// = user id and `exp`.
+// = user id and `exp`; with --jwt-public-key, RS256 or ES256 tokens signed
+// by the product's backend are accepted too.
 //
 // Threads: all methods are safe from any thread.
 
@@ -18,8 +19,27 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "core/store.h"
+#include "core/token_source.h"
 
 namespace parley::core {
+
+// The algorithm of the product's backend tokens, pinned to the type of
+// --jwt-public-key so a token cannot choose how it is checked.
+enum class ProductKeyAlg { kNone, kRs256, kEs256 };
+
+// Tokens signed by the product's backend (--jwt-public-key): verified with
+// the public key, optionally required to name `issuer` / `audience`.
+struct ProductTokenOptions {
+  std::string public_key_pem;  // empty: product tokens are not accepted
+  ProductKeyAlg alg = ProductKeyAlg::kNone;
+  std::string issuer;    // empty: iss is not checked
+  std::string audience;  // empty: aud is not checked
+};
+
+struct VerifiedToken {
+  std::string user_id;
+  TokenSource source = TokenSource::kParley;
+};
 
 struct AuthOptions {
   std::string jwt_secret;  // HS256 key; at least 32 bytes
@@ -28,6 +48,7 @@ struct AuthOptions {
   // libsodium's minimum argon2id cost instead of "interactive": for tests and
   // benchmarks that register thousands of users, never for production.
   bool minimum_hash_cost = false;
+  ProductTokenOptions product{};  // --jwt-public-key, --jwt-issuer, --jwt-audience
 };
 
 class AuthService {
@@ -44,8 +65,16 @@ class AuthService {
   asio::awaitable<base::Result<std::string>> Login(std::string user_id, std::string password);
 
   // The user id a valid token names. 401 for a malformed, forged (wrong key,
-  // alg other than HS256) or expired token.
+  // alg other than HS256 or the product key's pinned alg) or expired token,
+  // and for a product token without the configured iss / aud.
   base::Result<std::string> VerifyToken(std::string_view token) const;
+  // VerifyToken, also telling who signed the token.
+  base::Result<VerifiedToken> Verify(std::string_view token) const;
+
+  // Creates the record of a user first seen in a product token, without a
+  // password (password LOGIN stays impossible for it), so other users can
+  // address it. Succeeds when the user already exists.
+  asio::awaitable<base::Result<void>> ProvisionUser(std::string user_id);
 
   std::string IssueToken(std::string_view user_id) const;
 

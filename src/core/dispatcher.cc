@@ -1,5 +1,7 @@
 #include "core/dispatcher.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "base/ids.h"
@@ -52,9 +54,10 @@ void Dispatcher::GoOnline(ConnectionState& state, std::string user_id) {
 base::Result<void> Dispatcher::AuthenticateUpgrade(ConnectionState& state, std::string_view token,
                                                    std::string_view insecure_user_id) {
   if (!token.empty()) {
-    base::Result<std::string> user_id = auth_.VerifyToken(token);
-    if (!user_id) return AuthFailed(base::AuthFailure::kBadToken, user_id.error());
-    GoOnline(state, std::move(*user_id));
+    base::Result<VerifiedToken> verified = auth_.Verify(token);
+    if (!verified) return AuthFailed(base::AuthFailure::kBadToken, verified.error());
+    state.token_source = verified->source;
+    GoOnline(state, std::move(verified->user_id));
     return {};
   }
   if (!auth_.insecure()) {
@@ -70,6 +73,15 @@ base::Result<void> Dispatcher::AuthenticateUpgrade(ConnectionState& state, std::
   }
   GoOnline(state, std::string(insecure_user_id));
   return {};
+}
+
+asio::awaitable<void> Dispatcher::ProvisionUser(std::string user_id) {
+  base::Result<void> provisioned = co_await auth_.ProvisionUser(user_id);
+  // The session works without the record; only messages "to" the user fail
+  // (404) until a later login provisions it.
+  if (!provisioned) {
+    spdlog::warn("provisioning user {} failed: {}", user_id, provisioned.error().message);
+  }
 }
 
 bool Dispatcher::ChatsMayOverlap() const { return messages_.ChatsAppendInStartOrder(); }
@@ -92,9 +104,14 @@ asio::awaitable<base::Result<std::string>> Dispatcher::Login(ConnectionState& st
   std::string user_id;
   std::string token;
   if (!login.token.empty()) {
-    base::Result<std::string> verified = auth_.VerifyToken(login.token);
+    base::Result<VerifiedToken> verified = auth_.Verify(login.token);
     if (!verified) co_return AuthFailed(base::AuthFailure::kBadToken, verified.error());
-    user_id = std::move(*verified);
+    user_id = std::move(verified->user_id);
+    // Before going online, so others can message the user once it is.
+    if (verified->source == TokenSource::kProduct) {
+      base::Result<void> provisioned = co_await auth_.ProvisionUser(user_id);
+      if (!provisioned) co_return AuthFailed(base::AuthFailure::kOther, provisioned.error());
+    }
     token = auth_.IssueToken(user_id);  // a fresh expiry for a live session
   } else {
     base::Result<std::string> issued = co_await auth_.Login(login.user_id, login.password);

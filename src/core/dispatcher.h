@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "base/metrics.h"
 #include "core/session.h"
+#include "core/token_source.h"
 #include "core/typing_throttle.h"
 
 namespace parley::core {
@@ -35,6 +36,9 @@ struct ConnectionState {
   std::shared_ptr<Session> session;  // set by net before the first request
   std::string user_id;               // empty until authenticated
   TypingThrottle typing_throttle;    // which of its TYPING packets are forwarded
+  // Who signed the token of the upgrade; a product-token user may be new to
+  // Parley and is then provisioned (Dispatcher::ProvisionUser).
+  TokenSource token_source = TokenSource::kParley;
 };
 
 struct Reply {
@@ -52,6 +56,10 @@ class Dispatcher {
   // On success the connection is online for that user.
   base::Result<void> AuthenticateUpgrade(ConnectionState& state, std::string_view token,
                                          std::string_view insecure_user_id);
+
+  // Creates the record of a user first seen in a product token; net runs it
+  // after an upgrade with such a token (AuthenticateUpgrade cannot wait).
+  asio::awaitable<void> ProvisionUser(std::string user_id);
 
   // Handles one request. `header_cmd` is the TCP frame's cmd (nullopt on
   // WebSocket, where the body's "cmd" field names the command). The reply is

@@ -1,6 +1,7 @@
 #include "net/ws_connection.h"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
@@ -52,7 +53,13 @@ base::Result<void> WsConnection::Authenticate(const UpgradeCredentials& credenti
   state_.session = shared_from_this();
   auto authenticated = context_.dispatcher.AuthenticateUpgrade(state_, credentials.token,
                                                                credentials.insecure_user_id);
-  if (!authenticated) state_.session.reset();
+  if (!authenticated) {
+    state_.session.reset();
+    return authenticated;
+  }
+  if (state_.token_source == core::TokenSource::kProduct) {
+    asio::co_spawn(executor(), context_.dispatcher.ProvisionUser(state_.user_id), asio::detached);
+  }
   return authenticated;
 }
 

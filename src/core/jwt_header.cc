@@ -1,0 +1,41 @@
+#include "core/jwt_header.h"
+
+#include <sodium.h>
+
+#include <boost/json/parse.hpp>
+
+#include <vector>
+
+namespace parley::core {
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 1024;
+
+// base64url without padding (RFC 7515 section 2); nullopt-like "" on error.
+std::string DecodeBase64Url(std::string_view text) {
+  std::vector<unsigned char> out(text.size());
+  std::size_t length = 0;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length,
+                        nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(out.data()), length);
+}
+
+}  // namespace
+
+std::string TokenHeaderAlg(std::string_view token) {
+  const std::size_t first_dot = token.find('.');
+  if (first_dot == std::string_view::npos || first_dot > kMaxHeaderBytes) return {};
+  if (token.find('.', first_dot + 1) == std::string_view::npos) return {};
+  const std::string header = DecodeBase64Url(token.substr(0, first_dot));
+  if (header.empty()) return {};
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(header, ec);
+  if (ec || !parsed.is_object()) return {};
+  const boost::json::value* alg = parsed.as_object().if_contains("alg");
+  if (alg == nullptr || !alg->is_string()) return {};
+  return std::string(alg->as_string());
+}
+
+}  // namespace parley::core
