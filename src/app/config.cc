@@ -72,6 +72,14 @@ ParseOutcome ParseConfig(int argc, char** argv) {
        "argon2id cost: interactive (libsodium's recommendation), or min for tests and "
        "benchmarks that register thousands of users (never in production)")
       ->check(CLI::IsMember({"interactive", "min"}));
+  flag("chat-rate", c.chat_rate,
+       "CHATs per second a user may send, sustained (per gateway; 0: no limit)")
+      ->check(CLI::Range(0.0, 1e9));
+  flag("chat-burst", c.chat_burst, "CHATs a user may send at once before --chat-rate applies")
+      ->check(CLI::Range(1.0, 1e9));
+  flag("auth-rate", c.auth_rate,
+       "password logins and registrations per client IP and minute, per gateway (0: no limit)")
+      ->check(CLI::Range(0.0, 1e9));
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {

@@ -34,6 +34,13 @@ struct Config {
   std::string web_root;
   std::string log_level = "info";
   std::string password_cost = "interactive";
+  // CHAT rate limit per user and gateway (docs/protocol.md "Rate limits"):
+  // tokens per second and bucket size; rate 0 = no limit.
+  double chat_rate = 20;
+  double chat_burst = 100;
+  // Password logins and registrations per client IP and minute, all of which
+  // may come at once; 0 = no limit.
+  double auth_rate = 60;
 };
 
 // Parses the command line. Returns the config, or the process exit code when

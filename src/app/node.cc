@@ -19,6 +19,7 @@
 #include "core/dispatcher.h"
 #include "core/group_service.h"
 #include "core/message_service.h"
+#include "core/rate_limiter.h"
 #include "core/sync_service.h"
 #include "core/typing_service.h"
 #include "net/server.h"
@@ -150,8 +151,16 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   sync_ = std::make_unique<core::SyncService>(*store_, clock_);
   typing_ = std::make_unique<core::TypingService>(
       *store_, *bus_, clock_, metrics_, core::TypingOptions{config_.fanout_threshold});
+  chat_limiter_ = std::make_unique<core::RateLimiter>(
+      clock_, core::RateLimit{config_.chat_rate, config_.chat_burst});
+  // A minute's worth at once: a user who mistypes a password a few times,
+  // or an office behind one NAT address, is not held up.
+  auth_limiter_ = std::make_unique<core::RateLimiter>(
+      clock_, core::RateLimit{config_.auth_rate / 60.0, config_.auth_rate});
   dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *groups_, *sync_, *typing_,
-                                                   *bus_, metrics_);
+                                                   *bus_, metrics_,
+                                                   core::DispatchLimits{chat_limiter_.get(),
+                                                                        auth_limiter_.get()});
   // Read at scrape time; the server (the only renderer) goes before the bus.
   cluster::AddBusMetrics(metrics_, *bus_, redis_bus_);
 

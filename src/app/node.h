@@ -37,6 +37,7 @@ class GroupService;
 class SyncService;
 class TypingService;
 class Dispatcher;
+class RateLimiter;
 }  // namespace parley::core
 namespace parley::net {
 class Server;
@@ -100,6 +101,9 @@ class Node {
   std::unique_ptr<core::GroupService> groups_;
   std::unique_ptr<core::SyncService> sync_;
   std::unique_ptr<core::TypingService> typing_;
+  // Outlive dispatcher_, which uses them.
+  std::unique_ptr<core::RateLimiter> chat_limiter_;
+  std::unique_ptr<core::RateLimiter> auth_limiter_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;
   std::vector<std::thread> threads_;

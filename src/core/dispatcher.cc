@@ -1,5 +1,7 @@
 #include "core/dispatcher.h"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include "core/bus.h"
 #include "core/group_service.h"
 #include "core/message_service.h"
+#include "core/rate_limiter.h"
 #include "core/sync_service.h"
 #include "core/typing_service.h"
 #include "protocol/commands.h"
@@ -34,17 +37,61 @@ std::uint16_t FallbackCmd(std::optional<std::uint16_t> header_cmd, const json::o
   return 0;
 }
 
+// nullopt when `limiter` (if any) admits `key`, else the wait it asks for.
+std::optional<std::int64_t> RefusedWaitMs(RateLimiter* limiter, std::string_view key) {
+  if (limiter == nullptr) return std::nullopt;
+  const RateDecision decision = limiter->Admit(key);
+  if (decision.verdict == RateVerdict::kAdmit) return std::nullopt;
+  return decision.retry_after_ms;
+}
+
+// The 429 of docs/protocol.md "Rate limits": an error reply plus
+// "retry_after_ms". Built from ErrorResponse so that the ids are echoed the
+// same way; refusals are rare enough for the extra parse.
+std::string RateLimitedResponse(std::uint16_t cmd, std::string message,
+                                std::int64_t retry_after_ms, const json::object& request) {
+  const base::Error error = base::MakeError(base::Code::kRateLimited, std::move(message));
+  json::object out = json::parse(protocol::ErrorResponse(cmd, error, &request)).as_object();
+  out["retry_after_ms"] = retry_after_ms;
+  return json::serialize(out);
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(AuthService& auth, MessageService& messages, GroupService& groups,
-                       SyncService& sync, TypingService& typing, Bus& bus, base::Metrics& metrics)
+                       SyncService& sync, TypingService& typing, Bus& bus, base::Metrics& metrics,
+                       DispatchLimits limits)
     : auth_(auth),
       messages_(messages),
       groups_(groups),
       sync_(sync),
       typing_(typing),
       bus_(bus),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      limits_(limits) {}
+
+std::optional<std::int64_t> Dispatcher::AdmitAuthAttempt(std::string_view client_ip) {
+  return RefusedWaitMs(limits_.auth, client_ip);
+}
+
+std::optional<std::string> Dispatcher::RateLimitedReply(const ConnectionState& state,
+                                                        std::uint16_t cmd,
+                                                        const json::object& request) {
+  if (cmd == static_cast<std::uint16_t>(Cmd::kChat)) {
+    if (auto wait_ms = RefusedWaitMs(limits_.chat, state.user_id)) {
+      return RateLimitedResponse(cmd, "too many messages; retry after retry_after_ms", *wait_ms,
+                                 request);
+    }
+  }
+  // Only a password can be guessed: a LOGIN with a token costs no attempt.
+  if (cmd == static_cast<std::uint16_t>(Cmd::kLogin) && !request.contains("token")) {
+    if (auto wait_ms = AdmitAuthAttempt(state.client_ip)) {
+      return RateLimitedResponse(cmd, "too many login attempts from this address", *wait_ms,
+                                 request);
+    }
+  }
+  return std::nullopt;
+}
 
 void Dispatcher::GoOnline(ConnectionState& state, std::string user_id) {
   state.user_id = std::move(user_id);
@@ -154,6 +201,12 @@ asio::awaitable<std::optional<Reply>> Dispatcher::Handle(ConnectionState& state,
     co_return error_reply(cmd_number,
                           base::MakeError(base::Code::kUnauthenticated, "log in first (cmd 1)"),
                           &*request);
+  }
+
+  // Before anything is done: a refused CHAT stores nothing.
+  if (std::optional<std::string> limited = RateLimitedReply(state, cmd_number, *request)) {
+    base::Bump(metrics_.request_errors_total);
+    co_return Reply{cmd_number, std::move(*limited)};
   }
 
   const Caller caller{state.user_id, state.session ? state.session->id() : 0};

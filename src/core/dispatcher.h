@@ -31,14 +31,23 @@ class GroupService;
 class SyncService;
 class TypingService;
 class Bus;
+class RateLimiter;
 
 struct ConnectionState {
   std::shared_ptr<Session> session;  // set by net before the first request
+  std::string client_ip;             // the peer's address without port; set by net
   std::string user_id;               // empty until authenticated
   TypingThrottle typing_throttle;    // which of its TYPING packets are forwarded
   // Who signed the token of the upgrade; a product-token user may be new to
   // Parley and is then provisioned (Dispatcher::ProvisionUser).
   TokenSource token_source = TokenSource::kParley;
+};
+
+// The rate limits a Dispatcher applies (docs/protocol.md "Rate limits");
+// nullptr: no such limit. Owned by the caller; they outlive the Dispatcher.
+struct DispatchLimits {
+  RateLimiter* chat = nullptr;  // CHAT per user
+  RateLimiter* auth = nullptr;  // password logins and registrations per client IP
 };
 
 struct Reply {
@@ -49,7 +58,7 @@ struct Reply {
 class Dispatcher {
  public:
   Dispatcher(AuthService& auth, MessageService& messages, GroupService& groups, SyncService& sync,
-             TypingService& typing, Bus& bus, base::Metrics& metrics);
+             TypingService& typing, Bus& bus, base::Metrics& metrics, DispatchLimits limits = {});
 
   // Authenticates a connection whose credentials came with the WebSocket
   // upgrade (?token=, Authorization: Bearer, or ?user_id= with insecure auth).
@@ -79,12 +88,22 @@ class Dispatcher {
   // never overlapped with anything.
   bool ChatsMayOverlap() const;
 
+  // Takes one of `client_ip`'s password attempts (a LOGIN with a password,
+  // POST /api/login, POST /api/register). nullopt: admitted; else they are
+  // spent and the value is the retry_after_ms of the 429. Thread-safe.
+  std::optional<std::int64_t> AdmitAuthAttempt(std::string_view client_ip);
+
  private:
   // Counts a refused authentication (metrics) and returns `error`.
   base::Error AuthFailed(base::AuthFailure reason, base::Error error);
   asio::awaitable<base::Result<std::string>> Login(ConnectionState& state,
                                                    const boost::json::object& request);
   void GoOnline(ConnectionState& state, std::string user_id);
+  // The 429 reply of a request over its rate limit (docs/protocol.md "Rate
+  // limits"): CHAT per user, LOGIN with a password per client IP; nullopt
+  // when it may go on (and then it took its token).
+  std::optional<std::string> RateLimitedReply(const ConnectionState& state, std::uint16_t cmd,
+                                              const boost::json::object& request);
 
   AuthService& auth_;
   MessageService& messages_;
@@ -93,6 +112,7 @@ class Dispatcher {
   TypingService& typing_;
   Bus& bus_;
   base::Metrics& metrics_;
+  DispatchLimits limits_;
 };
 
 }  // namespace parley::core

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "net/deadline_sweeper.h"
+#include "net/endpoint.h"
 
 namespace parley::net {
 namespace {
@@ -29,7 +30,9 @@ Connection::Connection(const asio::any_io_executor& executor, ServerContext& con
       sweeper_(&context.SweeperFor(executor)),
       id_(NextConnectionId()),
       kind_(kind),
-      peer_(std::move(peer)) {}
+      peer_(std::move(peer)) {
+  state_.client_ip = ClientIp(peer_);
+}
 
 void Connection::Deliver(core::OutboundPacket packet) {
   base::Bump(context_.metrics.deliveries_total);

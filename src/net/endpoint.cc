@@ -25,4 +25,9 @@ std::string FormatEndpoint(const boost::asio::ip::tcp::endpoint& endpoint) {
   return base::FormatHostPort(endpoint.address().to_string(), endpoint.port());
 }
 
+std::string ClientIp(std::string_view peer) {
+  base::Result<base::HostPort> parsed = base::ParseHostPort(peer);
+  return parsed ? parsed->host : std::string(peer);
+}
+
 }  // namespace parley::net

@@ -20,4 +20,9 @@ base::Result<boost::asio::ip::tcp::endpoint> ParseEndpoint(std::string_view text
 // "127.0.0.1:8090" or "[::1]:8090".
 std::string FormatEndpoint(const boost::asio::ip::tcp::endpoint& endpoint);
 
+// The address part of a FormatEndpoint text ("1.2.3.4:80" -> "1.2.3.4",
+// "[::1]:80" -> "::1"); the text itself when it is not one ("unknown").
+// Rate limits per client IP key on it.
+std::string ClientIp(std::string_view peer);
+
 }  // namespace parley::net

@@ -24,6 +24,17 @@ HttpAnswer FromCore(const core::HttpReply& reply) {
   return HttpAnswer{reply.status, std::string(kJson), reply.body, {}};
 }
 
+// The 429 of docs/protocol.md "Rate limits": the JSON error plus
+// retry_after_ms, and a Retry-After header.
+HttpAnswer RateLimitedAnswer(std::int64_t retry_after_ms) {
+  boost::json::object body{{"code", 429},
+                           {"error", "too many login or register attempts from this address"},
+                           {"retry_after_ms", retry_after_ms}};
+  HttpAnswer answer{429, std::string(kJson), boost::json::serialize(body), {}};
+  answer.retry_after_ms = retry_after_ms;
+  return answer;
+}
+
 }  // namespace
 
 HttpAnswer JsonError(int status, std::string_view message) {
@@ -32,13 +43,17 @@ HttpAnswer JsonError(int status, std::string_view message) {
 }
 
 asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view method,
-                                      std::string_view target, std::string body) {
+                                      std::string_view target, std::string body,
+                                      std::string_view client_ip) {
   const std::string_view path = TargetPath(target);
   const bool get = method == "GET";
   const bool post = method == "POST";
 
   if (path == "/api/register" || path == "/api/login") {
     if (!post) co_return MethodNotAllowed("POST");
+    if (auto wait_ms = context.dispatcher.AdmitAuthAttempt(client_ip)) {
+      co_return RateLimitedAnswer(*wait_ms);
+    }
     // Plain statements around co_await: GCC 12 miscompiles some co_await
     // sub-expressions (conditions, call arguments).
     core::HttpReply reply;

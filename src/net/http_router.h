@@ -14,6 +14,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,10 +27,13 @@ struct HttpAnswer {
   std::string content_type;
   std::string body;
   std::string allow;  // the Allow header of a 405, else empty
+  std::int64_t retry_after_ms = 0;  // a 429's wait: Retry-After (seconds, rounded up)
 };
 
+// `client_ip`: the peer's address without port (rate limits).
 asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view method,
-                                      std::string_view target, std::string body);
+                                      std::string_view target, std::string body,
+                                      std::string_view client_ip);
 
 // A JSON error body {"code": status, "error": message}, like core's HTTP API.
 HttpAnswer JsonError(int status, std::string_view message);

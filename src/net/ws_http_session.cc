@@ -38,6 +38,10 @@ asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
   response.set(http::field::server, "parley");
   response.set(http::field::content_type, answer.content_type);
   if (!answer.allow.empty()) response.set(http::field::allow, answer.allow);
+  if (answer.retry_after_ms > 0) {
+    const std::int64_t seconds = (answer.retry_after_ms + 999) / 1000;  // never early
+    response.set(http::field::retry_after, std::to_string(seconds));
+  }
   // RFC 6455 4.2.2: a 426 names the WebSocket version the server speaks.
   if (answer.status == 426) response.set(http::field::sec_websocket_version, "13");
   response.keep_alive(keep_alive);
@@ -88,7 +92,8 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       : context_(context),
         executor_(socket.get_executor()),
         stream_(std::move(socket)),
-        peer_(std::move(peer)) {}
+        peer_(std::move(peer)),
+        client_ip_(ClientIp(peer_)) {}
 
   void Start() {
     auto self = shared_from_this();
@@ -136,8 +141,8 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
         co_return;
       }
       const bool keep_alive = request.keep_alive();
-      HttpAnswer answer = co_await RouteHttp(context_, request.method_string(),
-                                             request.target(), std::move(request.body()));
+      HttpAnswer answer = co_await RouteHttp(context_, request.method_string(), request.target(),
+                                             std::move(request.body()), client_ip_);
       const bool written =
           co_await Answer(std::move(answer), request.version(), keep_alive && !closing_);
       if (!written || !keep_alive) break;
@@ -188,6 +193,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   const asio::any_io_executor executor_;  // stream_ is moved out on an upgrade
   beast::tcp_stream stream_;
   const std::string peer_;
+  const std::string client_ip_;
   bool reading_ = false;
   bool closing_ = false;
 };

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -82,6 +83,15 @@ std::unique_ptr<ServerProcess> ServerProcess::Launch(const std::filesystem::path
                                    "--jwt-secret", kJwtSecret,
                                    "--threads", "2",
                                    "--password-cost", "min"};
+  // Tests drive one user far faster than a human (floods, crash loops) and
+  // register many users from 127.0.0.1: the rate limits are off unless a
+  // test sets them itself (rate_limits_test).
+  auto given = [&extra_args](std::string_view prefix) {
+    return std::any_of(extra_args.begin(), extra_args.end(),
+                       [prefix](const std::string& a) { return a.starts_with(prefix); });
+  };
+  if (!given("--chat-")) args.insert(args.end(), {"--chat-rate", "0"});
+  if (!given("--auth-rate")) args.insert(args.end(), {"--auth-rate", "0"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   // Everything the child needs is prepared before fork: the test process has
   // threads, so after fork only async-signal-safe calls (no allocation).
