@@ -32,6 +32,13 @@ constexpr std::string_view kHelp =
     "  help                         this text\n"
     "  quit                         leave (Ctrl-D works too)";
 
+// "✓ seq N" for a stored message.
+CommandStatus Sent(const base::Result<client::SendAck>& ack, const Output& out) {
+  if (!ack) return Fail(out, ack.error());
+  out.line("✓ seq " + std::to_string(ack->seq));
+  return CommandStatus::kOk;
+}
+
 CommandStatus Send(client::SyncClient& client, const std::string& me, std::string_view args,
                    const Output& out) {
   std::string_view target = NextWord(args);
@@ -39,11 +46,9 @@ CommandStatus Send(client::SyncClient& client, const std::string& me, std::strin
   if (target.empty() || text.empty()) return Usage(out, "send USER|#GROUP TEXT...");
   auto conversation = ConversationOf(me, target);
   if (!conversation) return Fail(out, conversation.error());
-  auto ack = target.starts_with('#') ? client.SendToConversation(*conversation, text)
-                                     : client.SendTo(target, text);
-  if (!ack) return Fail(out, ack.error());
-  out.line("✓ seq " + std::to_string(ack->seq));
-  return CommandStatus::kOk;
+  return Sent(target.starts_with('#') ? client.SendToConversation(*conversation, text)
+                                      : client.SendTo(target, text),
+              out);
 }
 
 CommandStatus Reply(client::SyncClient& client, const std::string& me, std::string_view args,
@@ -63,10 +68,7 @@ CommandStatus Reply(client::SyncClient& client, const std::string& me, std::stri
   message.conversation_id = *conversation;
   message.content = std::string(text);
   message.reply_to = seq;
-  auto ack = client.Send(std::move(message));
-  if (!ack) return Fail(out, ack.error());
-  out.line("✓ seq " + std::to_string(ack->seq));
-  return CommandStatus::kOk;
+  return Sent(client.Send(std::move(message)), out);
 }
 
 // The terminal hands the CLI whole lines, so it cannot see its user start

@@ -189,12 +189,6 @@ std::string AuthService::IssueToken(std::string_view user_id) const {
   return token;
 }
 
-base::Result<std::string> AuthService::VerifyToken(std::string_view token) const {
-  base::Result<VerifiedToken> verified = Verify(token);
-  if (!verified) return verified.error();
-  return std::move(verified->user_id);
-}
-
 base::Result<VerifiedToken> AuthService::Verify(std::string_view token) const {
   if (token.empty() || token.size() > 4096) return Unauthenticated("invalid token");
   const std::optional<VerificationKey> key = KeyFor(options_, TokenHeaderAlg(token));

@@ -64,11 +64,9 @@ class AuthService {
   // wrong password (the same message for both).
   asio::awaitable<base::Result<std::string>> Login(std::string user_id, std::string password);
 
-  // The user id a valid token names. 401 for a malformed, forged (wrong key,
-  // alg other than HS256 or the product key's pinned alg) or expired token,
-  // and for a product token without the configured iss / aud.
-  base::Result<std::string> VerifyToken(std::string_view token) const;
-  // VerifyToken, also telling who signed the token.
+  // The user id a valid token names and who signed it. 401 for a malformed,
+  // forged (wrong key, alg other than HS256 or the product key's pinned alg)
+  // or expired token, and for a product token without the configured iss / aud.
   base::Result<VerifiedToken> Verify(std::string_view token) const;
 
   // Creates the record of a user first seen in a product token, without a

@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,6 +31,13 @@ struct ConversationTarget {
   GroupRole role = GroupRole::kMember;
   std::int64_t muted_until = 0;
   SendPolicy send_policy = SendPolicy::kEveryone;
+
+  // Whether its members hear live events (receipts, typing): a 1:1, or a
+  // group of at most `fanout_threshold` members (--fanout-threshold, the line
+  // write diffusion also draws).
+  bool HasLiveEvents(std::size_t fanout_threshold) const {
+    return !is_group || members->size() <= fanout_threshold;
+  }
 };
 
 // The conversation a CHAT or TYPING names: its "conversation_id" when given,

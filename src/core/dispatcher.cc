@@ -1,7 +1,5 @@
 #include "core/dispatcher.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -46,14 +44,11 @@ std::optional<std::int64_t> RefusedWaitMs(RateLimiter* limiter, std::string_view
 }
 
 // The 429 of docs/protocol.md "Rate limits": an error reply plus
-// "retry_after_ms". Built from ErrorResponse so that the ids are echoed the
-// same way; refusals are rare enough for the extra parse.
+// "retry_after_ms".
 std::string RateLimitedResponse(std::uint16_t cmd, std::string message,
                                 std::int64_t retry_after_ms, const json::object& request) {
   const base::Error error = base::MakeError(base::Code::kRateLimited, std::move(message));
-  json::object out = json::parse(protocol::ErrorResponse(cmd, error, &request)).as_object();
-  out["retry_after_ms"] = retry_after_ms;
-  return json::serialize(out);
+  return protocol::ErrorResponse(cmd, error, &request, {{"retry_after_ms", retry_after_ms}});
 }
 
 }  // namespace

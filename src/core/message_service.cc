@@ -311,14 +311,10 @@ asio::awaitable<base::Result<std::string>> MessageService::Ack(const Caller& cal
       {{"conversation_id", target.conversation_id}, {"last_ack_seq", position}});
 }
 
-bool MessageService::KeepsReceipts(const ConversationTarget& target) const {
-  return !target.is_group || target.members->size() <= options_.fanout_threshold;
-}
-
 void MessageService::AnnounceReceipt(const Caller& caller, const ConversationTarget& target,
                                      protocol::AckKind kind, std::int64_t seq,
                                      const asio::any_io_executor& executor) {
-  if (!KeepsReceipts(target)) return;
+  if (!target.HasLiveEvents(options_.fanout_threshold)) return;
   auto others = std::make_shared<std::vector<std::string>>();
   others->reserve(target.members->size());
   for (const std::string& member : *target.members) {
@@ -336,7 +332,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Receipts(const Caller
   PARLEY_CO_ASSIGN_OR_RETURN(
       ConversationTarget target,
       co_await ResolveConversation(store_, caller, receipts_request.conversation_id));
-  if (!KeepsReceipts(target)) {
+  if (!target.HasLiveEvents(options_.fanout_threshold)) {
     co_return BadRequest("receipts are kept for groups of at most " +
                          std::to_string(options_.fanout_threshold) + " members");
   }

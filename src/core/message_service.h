@@ -72,9 +72,6 @@ class MessageService {
   // 400 unless `reply_to` is a message of the conversation the caller may read.
   asio::awaitable<base::Result<void>> CheckReplyTarget(const ConversationTarget& target,
                                                        std::int64_t reply_to);
-  // Receipts are kept for 1:1 conversations and groups up to the fan-out
-  // threshold: their events, and RECEIPTS.
-  bool KeepsReceipts(const ConversationTarget& target) const;
   // Tells the caller's other members how far it read or received.
   void AnnounceReceipt(const Caller& caller, const ConversationTarget& target,
                        protocol::AckKind kind, std::int64_t seq,

@@ -29,7 +29,7 @@ asio::awaitable<base::Result<std::string>> TypingService::Typing(const Caller& c
     return protocol::OkResponse(Cmd::kTyping, &request, {{"conversation_id", conversation_id}});
   };
 
-  if (target.is_group && target.members->size() > options_.fanout_threshold) {
+  if (!target.HasLiveEvents(options_.fanout_threshold)) {
     base::Bump(metrics_.typing_total[base::Metrics::Index(base::TypingOutcome::kLargeGroup)]);
     co_return answer();
   }

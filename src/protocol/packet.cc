@@ -149,8 +149,9 @@ void AppendRawField(std::string& object_text, std::string_view key, std::string_
   object_text.push_back('}');
 }
 
-std::string ErrorResponse(std::uint16_t cmd, const base::Error& error, const json::object* request) {
-  json::object out;
+std::string ErrorResponse(std::uint16_t cmd, const base::Error& error, const json::object* request,
+                          json::object fields) {
+  json::object out = std::move(fields);
   out["cmd"] = cmd;
   out["code"] = static_cast<int>(error.code);
   out["error"] = error.message;

@@ -55,7 +55,8 @@ std::string OkResponse(Cmd cmd, const boost::json::object* request,
 // brace), so already-serialized messages join a response without a re-parse.
 void AppendRawField(std::string& object_text, std::string_view key, std::string_view raw_json);
 
+// `fields` are merged in too (a 429's "retry_after_ms").
 std::string ErrorResponse(std::uint16_t cmd, const base::Error& error,
-                          const boost::json::object* request);
+                          const boost::json::object* request, boost::json::object fields = {});
 
 }  // namespace parley::protocol

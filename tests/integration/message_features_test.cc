@@ -10,8 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "integration/harness/http_post.h"
-#include "integration/harness/raw_tcp_client.h"
+#include "integration/harness/raw_users.h"
 #include "integration/harness/server_process.h"
 
 namespace parley::testing {
@@ -25,12 +24,9 @@ class MessageFeaturesTest : public ::testing::Test {
     server_ = ServerProcess::Start(dir_.path() / "data", {});
     ASSERT_TRUE(server_);
   }
+  // A logged-in device of `user` (registered on first use).
   std::unique_ptr<RawTcpClient> Device(const std::string& user) {
-    auto& token = tokens_[user];
-    if (token.empty()) token = RegisterUser(server_->ws_port(), user);
-    auto device = std::make_unique<RawTcpClient>(server_->tcp_port());
-    EXPECT_TRUE(device->Login(token)) << user;
-    return device;
+    return users_.Device(*server_, user);
   }
   static std::optional<json::object> Chat(RawTcpClient& device, const std::string& conv,
                                           const std::string& msg_id, json::object payload) {
@@ -53,7 +49,7 @@ class MessageFeaturesTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
-  std::map<std::string, std::string> tokens_;
+  RawUsers users_;
 };
 
 TEST_F(MessageFeaturesTest, AReplyCarriesItsTargetInPushPullHistoryAndSync) {

@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "integration/harness/device.h"
-#include "integration/harness/http_post.h"
-#include "integration/harness/raw_tcp_client.h"
+#include "integration/harness/raw_users.h"
 #include "integration/harness/server_process.h"
 
 namespace parley::testing {
@@ -30,11 +29,7 @@ class ReceiptsTest : public ::testing::Test {
   }
   // A logged-in device of `user` (registered on first use).
   std::unique_ptr<RawTcpClient> Device(const std::string& user) {
-    auto& token = tokens_[user];
-    if (token.empty()) token = RegisterUser(server_->ws_port(), user);
-    auto device = std::make_unique<RawTcpClient>(server_->tcp_port());
-    EXPECT_TRUE(device->Login(token)) << user;
-    return device;
+    return users_.Device(*server_, user);
   }
   static json::object Ack(const std::string& conv, std::int64_t seq, const char* kind) {
     return {{"conversation_id", conv}, {"seq", seq}, {"kind", kind}};
@@ -73,7 +68,7 @@ class ReceiptsTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
-  std::map<std::string, std::string> tokens_;
+  RawUsers users_;
 };
 
 TEST_F(ReceiptsTest, ReadingFortyOfFiftyGivesTheSendersDevicesAFewEventsEndingThere) {
@@ -127,7 +122,7 @@ TEST_F(ReceiptsTest, ReadingFortyOfFiftyGivesTheSendersDevicesAFewEventsEndingTh
   EXPECT_EQ(back->at("last_delivered_seq").as_int64(), 50);
 
   // The client library says the same.
-  parley::testing::Device app(server_->tcp_port(), tokens_["bob"]);
+  parley::testing::Device app(server_->tcp_port(), users_.Token(*server_, "bob"));
   ASSERT_TRUE(app.client().AckDelivered(conv, 50));
   auto listed = app.client().Receipts(conv);
   ASSERT_TRUE(listed) << listed.error().message;
