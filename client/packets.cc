@@ -113,6 +113,8 @@ json::object ChatBody(const Outgoing& m) {
   }
   json::object payload{{"content", m.content}, {"msg_type", m.msg_type}};
   if (m.reply_to > 0) payload["reply_to"] = m.reply_to;
+  if (m.target_seq > 0) payload["target_seq"] = m.target_seq;
+  if (m.remove) payload["remove"] = true;
   o["payload"] = std::move(payload);
   return o;
 }

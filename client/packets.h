@@ -31,6 +31,10 @@ struct Outgoing {
   std::string msg_id;  // empty: the client picks a fresh one
   std::int64_t msg_type = protocol::kMsgTypeText;
   std::int64_t reply_to = 0;  // the seq this message answers; 0: none
+  // Events (msg_type 101 edit, 102 recall, 103 reaction): the seq they change;
+  // remove: a reaction taken back.
+  std::int64_t target_seq = 0;
+  bool remove = false;
 };
 
 struct SendAck {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "cli_args.h"
 #include "cli_format.h"
@@ -15,6 +16,9 @@ constexpr std::string_view kHelp =
     "  send USER TEXT...            send a direct message\n"
     "  send #GROUP TEXT...          send to a group\n"
     "  reply USER|#GROUP SEQ TEXT...  answer message SEQ\n"
+    "  edit USER|#GROUP SEQ TEXT...   replace the text of your message SEQ\n"
+    "  recall USER|#GROUP SEQ         delete message SEQ for everyone\n"
+    "  react USER|#GROUP SEQ EMOJI [remove]  react to message SEQ (or take it back)\n"
     "  history USER|#GROUP [N]      the last N messages (default 20)\n"
     "  conversations                your conversations with unread counts\n"
     "  unread                       show unread messages and mark them read\n"
@@ -51,23 +55,60 @@ CommandStatus Send(client::SyncClient& client, const std::string& me, std::strin
               out);
 }
 
-CommandStatus Reply(client::SyncClient& client, const std::string& me, std::string_view args,
-                    const Output& out) {
+// "USER|#GROUP SEQ REST...": a command on message SEQ of a conversation.
+struct OnMessage {
+  std::string conversation_id;
+  std::int64_t seq = 0;
+  std::string_view rest;  // trimmed
+};
+
+std::optional<OnMessage> ParseOnMessage(const std::string& me, std::string_view args) {
   std::string_view target = NextWord(args);
   std::string_view seq_text = NextWord(args);
-  std::string_view text = TrimRight(TrimLeft(args));
   std::int64_t seq = 0;
   auto [end, ec] = std::from_chars(seq_text.data(), seq_text.data() + seq_text.size(), seq);
-  if (target.empty() || text.empty() || ec != std::errc() ||
-      end != seq_text.data() + seq_text.size() || seq < 1) {
-    return Usage(out, "reply USER|#GROUP SEQ TEXT...");
+  if (target.empty() || ec != std::errc() || end != seq_text.data() + seq_text.size() || seq < 1) {
+    return std::nullopt;
   }
   auto conversation = ConversationOf(me, target);
-  if (!conversation) return Fail(out, conversation.error());
+  if (!conversation) return std::nullopt;
+  return OnMessage{*conversation, seq, TrimRight(TrimLeft(args))};
+}
+
+// reply, edit, recall and react: a CHAT about message SEQ.
+CommandStatus OnMessageCommand(client::SyncClient& client, const std::string& me,
+                               std::string_view command, std::string_view args,
+                               const Output& out) {
+  auto on = ParseOnMessage(me, args);
   client::Outgoing message;
-  message.conversation_id = *conversation;
-  message.content = std::string(text);
-  message.reply_to = seq;
+  if (command == "reply" && on && !on->rest.empty()) {
+    message.reply_to = on->seq;
+  } else if (command == "edit" && on && !on->rest.empty()) {
+    message.msg_type = protocol::kMsgTypeEdit;
+  } else if (command == "recall" && on && on->rest.empty()) {
+    message.msg_type = protocol::kMsgTypeRecall;
+  } else if (command == "react" && on && !on->rest.empty()) {
+    message.msg_type = protocol::kMsgTypeReaction;
+    std::string_view rest = on->rest;
+    std::string_view emoji = NextWord(rest);
+    std::string_view remove = NextWord(rest);
+    if ((!remove.empty() && remove != "remove") || !TrimLeft(rest).empty()) on.reset();
+    if (on) {
+      on->rest = emoji;
+      message.remove = !remove.empty();
+    }
+  } else {
+    on.reset();
+  }
+  if (!on) {
+    if (command == "reply") return Usage(out, "reply USER|#GROUP SEQ TEXT...");
+    if (command == "edit") return Usage(out, "edit USER|#GROUP SEQ TEXT...");
+    if (command == "recall") return Usage(out, "recall USER|#GROUP SEQ");
+    return Usage(out, "react USER|#GROUP SEQ EMOJI [remove]");
+  }
+  if (message.msg_type != protocol::kMsgTypeText) message.target_seq = on->seq;
+  message.conversation_id = on->conversation_id;
+  message.content = std::string(on->rest);
   return Sent(client.Send(std::move(message)), out);
 }
 
@@ -168,7 +209,9 @@ CommandStatus RunCommand(client::SyncClient& client, const std::string& me,
   std::string_view args = command_line;
   std::string_view command = NextWord(args);
   if (command == "send") return Send(client, me, args, out);
-  if (command == "reply") return Reply(client, me, args, out);
+  if (command == "reply" || command == "edit" || command == "recall" || command == "react") {
+    return OnMessageCommand(client, me, command, args, out);
+  }
   if (command == "history") return History(client, me, args, out);
   if (command == "conversations") return Conversations(client, out);
   if (command == "unread") return Unread(client, out);

@@ -64,10 +64,33 @@ std::string FormatMuteEnd(std::int64_t until) {
   return std::string("until ") + text;
 }
 
-std::string FormatMessage(const protocol::Message& m) {
-  // "↩ 12 " before the text of a reply to seq 12.
-  const std::string text =
+namespace {
+
+// What a message says, with what happened to it since: "↩ 12 " before a
+// reply to seq 12, "✎ 12 " before an edit of it, "(edited)", reactions.
+std::string MessageText(const protocol::Message& m) {
+  const std::string target = std::to_string(m.target_seq);
+  switch (m.msg_type) {
+    case protocol::kMsgTypeEdit: return "✎ " + target + " " + m.content;
+    case protocol::kMsgTypeRecall: return "recalled " + target;
+    case protocol::kMsgTypeReaction:
+      return (m.remove ? "took back " : "reacted ") + m.content + " to " + target;
+    default: break;
+  }
+  if (m.recalled) return "(recalled)";
+  std::string text =
       (m.reply_to > 0 ? "↩ " + std::to_string(m.reply_to) + " " : std::string()) + m.content;
+  if (m.edit_seq > 0) text += " (edited)";
+  for (const protocol::Reaction& r : m.reactions) {
+    text += " [" + r.emoji + " " + std::to_string(r.users.size()) + "]";
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string FormatMessage(const protocol::Message& m) {
+  const std::string text = MessageText(m);
   const std::string seq = " (seq " + std::to_string(m.seq) + ")";
   if (!m.conversation_id.starts_with(kGroupPrefix)) return "[" + m.sender_id + "] → " + text + seq;
   std::string group = "#" + m.conversation_id.substr(kGroupPrefix.size());

@@ -34,6 +34,8 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   };
   std::string inbox_retention = "7d";
   std::string auth_timeout = "10s";
+  std::string edit_window = "24h";
+  std::string recall_window = "2m";
   flag("ws-listen", c.ws_listen, "HTTP + WebSocket listen address (port 0: pick a free one)");
   flag("tcp-listen", c.tcp_listen, "binary TCP protocol listen address");
   flag("data-dir", c.data_dir, "directory of the embedded store (RocksDB) and the JWT secret");
@@ -80,6 +82,11 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("auth-rate", c.auth_rate,
        "password logins and registrations per client IP and minute, per gateway (0: no limit)")
       ->check(CLI::Range(0.0, 1e9));
+  flag("edit-window", edit_window,
+       "how long after sending its sender may edit a message (e.g. 24h, 15m; 0: never)");
+  flag("recall-window", recall_window,
+       "how long after sending its sender may recall a message (group owners and admins: "
+       "any time; 0: only they)");
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {
@@ -101,6 +108,15 @@ ParseOutcome ParseConfig(int argc, char** argv) {
     return ParseOutcome{std::nullopt, 2};
   }
   c.auth_timeout = *auth;
+  auto edit = ParseDuration(edit_window);
+  auto recall = ParseDuration(recall_window);
+  if (!edit || !recall) {
+    std::fprintf(stderr, "--edit-window / --recall-window: '%s' / '%s': not durations "
+                 "(e.g. 24h, 2m)\n", edit_window.c_str(), recall_window.c_str());
+    return ParseOutcome{std::nullopt, 2};
+  }
+  c.edit_window = *edit;
+  c.recall_window = *recall;
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   return ParseOutcome{std::move(c), 0};
 }

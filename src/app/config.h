@@ -41,6 +41,9 @@ struct Config {
   // Password logins and registrations per client IP and minute, all of which
   // may come at once; 0 = no limit.
   double auth_rate = 60;
+  // How long after sending its sender may edit / recall a message.
+  std::chrono::milliseconds edit_window{std::chrono::hours(24)};
+  std::chrono::milliseconds recall_window{std::chrono::minutes(2)};
 };
 
 // Parses the command line. Returns the config, or the process exit code when

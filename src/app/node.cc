@@ -143,6 +143,7 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   // Insecure mode has users that never registered; 1:1 to them must work.
   message_options.require_registered_peer = !insecure;
   message_options.fanout_threshold = config_.fanout_threshold;
+  message_options.windows = core::EventWindows{config_.edit_window, config_.recall_window};
   messages_ = std::make_unique<core::MessageService>(*store_, *bus_, clock_, metrics_,
                                                      message_options);
   core::GroupOptions group_options;

@@ -13,6 +13,7 @@
 #include "base/ids.h"
 #include "core/conversation_access.h"
 #include "core/conversation_list.h"
+#include "core/event_checks.h"
 #include "core/page_budget.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
@@ -38,7 +39,9 @@ std::string UtcTime(std::int64_t ms) {
 // A group member's CHAT: refused while it is muted, and for plain members of
 // an announcement group. Checked on the group as ResolveConversation read it,
 // before Append: a mute committed in between lets that one message through.
-base::Result<void> CheckMaySend(const ConversationTarget& target, std::int64_t now) {
+// Reactions are not sending: plain members of an announcement group react.
+base::Result<void> CheckMaySend(const ConversationTarget& target, std::int64_t msg_type,
+                                std::int64_t now) {
   if (!target.is_group) return {};
   if (target.muted_until > now) {
     const std::string until = target.muted_until == kMutedIndefinitely
@@ -46,10 +49,21 @@ base::Result<void> CheckMaySend(const ConversationTarget& target, std::int64_t n
                                   : UtcTime(target.muted_until);
     return base::MakeError(base::Code::kForbidden, "muted until " + until);
   }
-  if (target.send_policy == SendPolicy::kAdmins && target.role == GroupRole::kMember) {
+  if (target.send_policy == SendPolicy::kAdmins && target.role == GroupRole::kMember &&
+      msg_type != protocol::kMsgTypeReaction) {
     return base::MakeError(base::Code::kForbidden, "only admins may send here");
   }
   return {};
+}
+
+// Whether a CHAT whose (sender, msg_id) is stored repeats that message. What
+// events did to it since (an edit's content, a recall) does not count.
+bool IsRetryOf(const protocol::Message& original, std::string_view conversation_id,
+               const protocol::ChatRequest& chat) {
+  const bool changed_since = original.edit_seq > 0 || original.recalled;
+  return original.conversation_id == conversation_id && original.msg_type == chat.msg_type &&
+         original.reply_to == chat.reply_to && original.target_seq == chat.target_seq &&
+         original.remove == chat.remove && (changed_since || original.content == chat.content);
 }
 
 base::Error BadRequest(std::string message) {
@@ -169,26 +183,44 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     co_return base::MakeError(base::Code::kTooLarge,
                               "content exceeds " + std::to_string(options_.max_content) + " bytes");
   }
-  if (chat.msg_type < 1 || chat.msg_type >= protocol::kMsgTypeSystem) {
-    co_return BadRequest("msg_type must be between 1 and 99");
+  const bool is_event = protocol::IsEvent(chat.msg_type);
+  if ((chat.msg_type < 1 || chat.msg_type >= protocol::kMsgTypeSystem) && !is_event) {
+    co_return BadRequest("msg_type must be between 1 and 99, or 101-103 (edit, recall, reaction)");
   }
   if (chat.reply_to < 0) co_return BadRequest("reply_to must be a seq (>= 1)");
+  PARLEY_CO_RETURN_IF_ERROR(CheckEventFields(chat));
 
   PARLEY_CO_ASSIGN_OR_RETURN(std::string requested,
                              NamedConversation(caller, chat.conversation_id, chat.to));
   PARLEY_CO_ASSIGN_OR_RETURN(ConversationTarget target,
                              co_await ResolveConversation(store_, caller, requested));
-  PARLEY_CO_RETURN_IF_ERROR(CheckMaySend(target, clock_.NowMs()));
-  if (chat.reply_to > 0) PARLEY_CO_RETURN_IF_ERROR(co_await CheckReplyTarget(target, chat.reply_to));
+  const std::int64_t now = clock_.NowMs();
+  PARLEY_CO_RETURN_IF_ERROR(CheckMaySend(target, chat.msg_type, now));
+  if (chat.reply_to > 0) {
+    auto answered = co_await ReadTarget(target, chat.reply_to, TargetUse::kReply);
+    if (!answered) co_return answered.error();
+  }
+  if (is_event) {
+    PARLEY_CO_ASSIGN_OR_RETURN(protocol::Message changed,
+                               co_await ReadTarget(target, chat.target_seq, TargetUse::kEvent));
+    PARLEY_CO_RETURN_IF_ERROR(CheckEvent(chat, caller, target, changed, now, options_.windows));
+  }
   AppendRequest append;
   if (!target.is_group) {
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckPeersExist(caller, *target.members));
     append.members = *target.members;
   }
   // A copy: `chat` keeps the content to tell a retry from a reuse of its msg_id.
-  append.message = protocol::Message{chat.msg_id,  target.conversation_id, 0, caller.user_id,
-                                     chat.content, chat.msg_type,          clock_.NowMs(),
-                                     chat.reply_to};
+  protocol::Message& m = append.message;
+  m.msg_id = chat.msg_id;
+  m.conversation_id = target.conversation_id;
+  m.sender_id = caller.user_id;
+  m.content = chat.content;
+  m.msg_type = chat.msg_type;
+  m.send_time = now;
+  m.reply_to = chat.reply_to;
+  append.message.target_seq = chat.target_seq;
+  append.message.remove = chat.remove;
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
 
   if (stored.duplicate) {
@@ -196,9 +228,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     // with anything else is a client bug that would otherwise look like a
     // message sent when none was.
     auto original = protocol::ParseMessage(*stored.message_json);
-    if (!original || original->conversation_id != target.conversation_id ||
-        original->content != chat.content || original->msg_type != chat.msg_type ||
-        original->reply_to != chat.reply_to) {
+    if (!original || !IsRetryOf(*original, target.conversation_id, chat)) {
       co_return base::MakeError(base::Code::kConflict,
                                 "msg_id '" + chat.msg_id +
                                     "' was already used for a different message; "
@@ -216,21 +246,26 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
       Cmd::kChat, &request, {{"conversation_id", target.conversation_id}, {"seq", stored.seq}});
 }
 
-asio::awaitable<base::Result<void>> MessageService::CheckReplyTarget(
-    const ConversationTarget& target, std::int64_t reply_to) {
+asio::awaitable<base::Result<protocol::Message>> MessageService::ReadTarget(
+    const ConversationTarget& target, std::int64_t seq, TargetUse use) {
+  const char* field = use == TargetUse::kReply ? "reply_to" : "target_seq";
   auto refused = [&] {
-    return BadRequest("reply_to " + std::to_string(reply_to) +
+    return BadRequest(std::string(field) + " " + std::to_string(seq) +
                       " is not a message of this conversation that you can read");
   };
-  if (reply_to < target.first_readable_seq) co_return refused();
+  if (seq < target.first_readable_seq) co_return refused();
   PARLEY_CO_ASSIGN_OR_RETURN(MessagePage page,
-                             co_await store_.ReadAfter(target.conversation_id, reply_to - 1, 1));
+                             co_await store_.ReadAfter(target.conversation_id, seq - 1, 1));
   if (page.messages.empty()) co_return refused();
   auto entry = protocol::ParseObject(page.messages.front());
-  if (!entry || protocol::IsHoleMarker(*entry) || SeqOf(page.messages.front()) != reply_to) {
-    co_return refused();
-  }
-  co_return base::Result<void>{};
+  if (!entry || protocol::IsHoleMarker(*entry)) co_return refused();
+  auto message = protocol::MessageFromJson(*entry);
+  if (!message || message->seq != seq) co_return refused();
+  // Nobody answers an event; events change users' messages only.
+  const bool refused_type = use == TargetUse::kReply ? protocol::IsEvent(message->msg_type)
+                                                     : message->msg_type >= protocol::kMsgTypeSystem;
+  if (refused_type) co_return refused();
+  co_return std::move(*message);
 }
 
 asio::awaitable<base::Result<std::string>> MessageService::Pull(const Caller& caller,

@@ -22,6 +22,7 @@
 #include "core/bus.h"
 #include "core/caller.h"
 #include "core/conversation_access.h"
+#include "core/event_checks.h"
 #include "core/receipt_coalescer.h"
 #include "core/store.h"
 
@@ -38,6 +39,9 @@ struct MessageOptions {
   // Receipt events of one (user, conversation, kind) go out at most once
   // per interval (receipt_coalescer.h).
   std::chrono::milliseconds receipt_interval{1000};
+  // How long after sending a message may be edited and recalled by its
+  // sender (--edit-window, --recall-window; event_checks.h).
+  EventWindows windows;
 };
 
 class MessageService {
@@ -69,9 +73,14 @@ class MessageService {
   asio::awaitable<base::Result<void>> CheckPeersExist(const Caller& caller,
                                                       const std::vector<std::string>& members);
   std::size_t PageLimit(std::int64_t requested) const;
-  // 400 unless `reply_to` is a message of the conversation the caller may read.
-  asio::awaitable<base::Result<void>> CheckReplyTarget(const ConversationTarget& target,
-                                                       std::int64_t reply_to);
+  // What a message at `seq` is named for: a reply may answer anything but
+  // an event; an event changes a user's message (not a system message or
+  // another event).
+  enum class TargetUse { kReply, kEvent };
+  // The message at `seq` that a reply or an event names: 400 unless it is
+  // one of the conversation the caller may read, fit for `use`.
+  asio::awaitable<base::Result<protocol::Message>> ReadTarget(const ConversationTarget& target,
+                                                              std::int64_t seq, TargetUse use);
   // Tells the caller's other members how far it read or received.
   void AnnounceReceipt(const Caller& caller, const ConversationTarget& target,
                        protocol::AckKind kind, std::int64_t seq,

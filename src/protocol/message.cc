@@ -1,5 +1,7 @@
 #include "protocol/message.h"
 
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "protocol/json_writer.h"
@@ -7,6 +9,55 @@
 
 namespace parley::protocol {
 namespace json = boost::json;
+
+namespace {
+
+json::array ReactionsToJson(const std::vector<Reaction>& reactions) {
+  json::array list;
+  list.reserve(reactions.size());
+  for (const Reaction& r : reactions) {
+    json::array users;
+    users.reserve(r.users.size());
+    for (const std::string& u : r.users) users.emplace_back(u);
+    list.push_back(json::object{{"emoji", r.emoji}, {"users", std::move(users)}});
+  }
+  return list;
+}
+
+base::Result<std::vector<Reaction>> ReactionsFrom(const json::value& value) {
+  auto bad = [] { return base::MakeError(base::Code::kBadRequest, "malformed reactions"); };
+  if (!value.is_array()) return bad();
+  std::vector<Reaction> out;
+  out.reserve(value.get_array().size());
+  for (const json::value& item : value.get_array()) {
+    if (!item.is_object()) return bad();
+    Reaction r;
+    PARLEY_ASSIGN_OR_RETURN(auto emoji, RequiredString(item.get_object(), "emoji"));
+    r.emoji = emoji;
+    const json::value* users = item.get_object().if_contains("users");
+    if (users == nullptr || !users->is_array()) return bad();
+    for (const json::value& u : users->get_array()) {
+      if (!u.is_string()) return bad();
+      r.users.emplace_back(u.get_string());
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string SerializeReactions(const std::vector<Reaction>& reactions) {
+  return json::serialize(ReactionsToJson(reactions));
+}
+
+base::Result<std::vector<Reaction>> ReactionsFromJson(std::string_view json_text) {
+  if (json_text.empty()) return std::vector<Reaction>{};
+  boost::system::error_code ec;
+  json::value value = json::parse(json_text, ec);
+  if (ec) return base::MakeError(base::Code::kBadRequest, "malformed reactions");
+  return ReactionsFrom(value);
+}
 
 json::object MessageToJson(const Message& m) {
   json::object o;
@@ -18,6 +69,14 @@ json::object MessageToJson(const Message& m) {
   o["msg_type"] = m.msg_type;
   o["send_time"] = m.send_time;
   if (m.reply_to > 0) o["reply_to"] = m.reply_to;
+  if (m.target_seq > 0) o["target_seq"] = m.target_seq;
+  if (m.remove) o["remove"] = true;
+  if (m.edit_seq > 0) {
+    o["edit_seq"] = m.edit_seq;
+    o["edited_at"] = m.edited_at;
+  }
+  if (m.recalled) o["recalled"] = true;
+  if (!m.reactions.empty()) o["reactions"] = ReactionsToJson(m.reactions);
   return o;
 }
 
@@ -45,9 +104,35 @@ std::string SerializeMessage(const Message& m) {
     out.append(R"(,"reply_to":)");
     AppendJsonInt(out, m.reply_to);
   }
+  if (m.target_seq > 0) {
+    out.append(R"(,"target_seq":)");
+    AppendJsonInt(out, m.target_seq);
+  }
+  if (m.remove) out.append(R"(,"remove":true)");
+  if (m.edit_seq > 0) {
+    out.append(R"(,"edit_seq":)");
+    AppendJsonInt(out, m.edit_seq);
+    out.append(R"(,"edited_at":)");
+    AppendJsonInt(out, m.edited_at);
+  }
+  if (m.recalled) out.append(R"(,"recalled":true)");
+  if (!m.reactions.empty()) {
+    out.append(R"(,"reactions":)");
+    out.append(SerializeReactions(m.reactions));
+  }
   out.push_back('}');
   return out;
 }
+
+namespace {
+
+// A flag written only when true.
+bool OptionalFlag(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_bool() && v->get_bool();
+}
+
+}  // namespace
 
 base::Result<Message> MessageFromJson(const json::object& o) {
   Message m;
@@ -59,6 +144,14 @@ base::Result<Message> MessageFromJson(const json::object& o) {
   PARLEY_ASSIGN_OR_RETURN(auto msg_type, RequiredInt(o, "msg_type"));
   PARLEY_ASSIGN_OR_RETURN(auto send_time, RequiredInt(o, "send_time"));
   PARLEY_ASSIGN_OR_RETURN(m.reply_to, OptionalInt(o, "reply_to", 0));
+  PARLEY_ASSIGN_OR_RETURN(m.target_seq, OptionalInt(o, "target_seq", 0));
+  PARLEY_ASSIGN_OR_RETURN(m.edit_seq, OptionalInt(o, "edit_seq", 0));
+  PARLEY_ASSIGN_OR_RETURN(m.edited_at, OptionalInt(o, "edited_at", 0));
+  m.remove = OptionalFlag(o, "remove");
+  m.recalled = OptionalFlag(o, "recalled");
+  if (const json::value* reactions = o.if_contains("reactions")) {
+    PARLEY_ASSIGN_OR_RETURN(m.reactions, ReactionsFrom(*reactions));
+  }
   m.msg_id = msg_id;
   m.conversation_id = conv;
   m.seq = seq;

@@ -1,14 +1,17 @@
 #pragma once
-// The message object of the protocol:
+// The message object of the protocol (docs/protocol.md "The message object"):
 //   {"msg_id","conversation_id","seq","sender_id","content","msg_type","send_time",
-//    "reply_to"?}
-// send_time is in ms since the epoch, set by the server.
+//    "reply_to"?, "target_seq"?, "remove"?,                     <- what it says
+//    "edited_at"?, "edit_seq"?, "recalled"?, "reactions"?}      <- its current state
+// send_time is in ms since the epoch, set by the server. The optional fields
+// are on the wire only when set.
 
 #include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -17,6 +20,23 @@ namespace parley::protocol {
 inline constexpr std::int64_t kMsgTypeText = 1;
 // System messages (membership changes) are written by the server itself.
 inline constexpr std::int64_t kMsgTypeSystem = 100;
+// Events: timeline entries that change an earlier message (the target,
+// `target_seq`), docs/protocol.md "Edits, recalls and reactions".
+inline constexpr std::int64_t kMsgTypeEdit = 101;
+inline constexpr std::int64_t kMsgTypeRecall = 102;
+inline constexpr std::int64_t kMsgTypeReaction = 103;
+
+inline bool IsEvent(std::int64_t msg_type) {
+  return msg_type >= kMsgTypeEdit && msg_type <= kMsgTypeReaction;
+}
+
+// The users who reacted with one emoji, sorted.
+struct Reaction {
+  std::string emoji;
+  std::vector<std::string> users;
+
+  bool operator==(const Reaction&) const = default;
+};
 
 struct Message {
   std::string msg_id;
@@ -29,6 +49,18 @@ struct Message {
   // The seq of the message this one answers, in the same conversation; 0:
   // none. On the wire only when set.
   std::int64_t reply_to = 0;
+  // Events: the seq of the message they change; a reaction event with
+  // `remove` takes the sender's reaction `content` away.
+  std::int64_t target_seq = 0;
+  bool remove = false;
+  // The state events gave this message (never set on events themselves):
+  // the seq and time of the edit whose content it shows (0: never edited);
+  // recalled: content (and media) erased, only this tombstone remains;
+  // reactions in the order their emoji first came.
+  std::int64_t edit_seq = 0;
+  std::int64_t edited_at = 0;
+  bool recalled = false;
+  std::vector<Reaction> reactions{};
 
   bool operator==(const Message&) const = default;
 };
@@ -47,6 +79,11 @@ std::string SerializeHole(const HoleMarker& hole);
 // Whether a payload entry is a hole marker rather than a message.
 bool IsHoleMarker(const boost::json::object& o);
 base::Result<HoleMarker> HoleFromJson(const boost::json::object& o);
+
+// The JSON text of `reactions` ([{"emoji","users"}...]), and back; the
+// cluster store keeps it in a column.
+std::string SerializeReactions(const std::vector<Reaction>& reactions);
+base::Result<std::vector<Reaction>> ReactionsFromJson(std::string_view json_text);
 
 // Compact JSON text of the message object.
 std::string SerializeMessage(const Message& m);

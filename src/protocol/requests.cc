@@ -31,6 +31,13 @@ base::Result<ChatRequest> ParseChat(const json::object& body) {
   PARLEY_ASSIGN_OR_RETURN(auto content, RequiredString(*payload, "content"));
   PARLEY_ASSIGN_OR_RETURN(r.msg_type, OptionalInt(*payload, "msg_type", 1));
   PARLEY_ASSIGN_OR_RETURN(r.reply_to, OptionalInt(*payload, "reply_to", 0));
+  PARLEY_ASSIGN_OR_RETURN(r.target_seq, OptionalInt(*payload, "target_seq", 0));
+  if (const json::value* remove = payload->if_contains("remove")) {
+    if (!remove->is_bool()) {
+      return base::MakeError(base::Code::kBadRequest, "'payload.remove' must be a boolean");
+    }
+    r.remove = remove->get_bool();
+  }
   r.msg_id = msg_id;
   if (conv) r.conversation_id = *conv;
   if (to) r.to = *to;

@@ -27,6 +27,8 @@ struct ChatRequest {
   std::string content;
   std::int64_t msg_type = 1;
   std::int64_t reply_to = 0;  // payload.reply_to; 0: not a reply
+  std::int64_t target_seq = 0;  // payload.target_seq: the message an event changes
+  bool remove = false;          // payload.remove: a reaction taken back
 };
 
 struct PullRequest {

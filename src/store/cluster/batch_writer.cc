@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 
+#include "store/cluster/event_rows.h"
 #include "store/cluster/sql_rows.h"
 
 namespace parley::store {
@@ -42,6 +43,12 @@ void AddMessageParams(const protocol::Message& m, std::vector<Param>& params) {
   params.emplace_back(m.msg_type);
   params.emplace_back(m.send_time);
   params.emplace_back(m.reply_to);
+  params.emplace_back(m.target_seq);
+  params.emplace_back(std::int64_t{m.remove ? 1 : 0});
+  params.emplace_back(m.edit_seq);
+  params.emplace_back(m.edited_at);
+  params.emplace_back(std::int64_t{m.recalled ? 1 : 0});
+  params.emplace_back(m.reactions.empty() ? std::string() : protocol::SerializeReactions(m.reactions));
 }
 
 base::Result<std::uint64_t> InsertMessages(mysql::Session& session,
@@ -310,6 +317,12 @@ base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
     }
   }
   PARLEY_TRY(WriteStates(session, states));
+  std::vector<const protocol::Message*> events;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const bool stored = outcomes[i].kind == ItemOutcome::Kind::kStored;
+    if (stored && protocol::IsEvent(items[i]->message.msg_type)) events.push_back(&items[i]->message);
+  }
+  if (!events.empty()) PARLEY_TRY(ApplyEventRows(session, std::move(events)));
   return outcomes;
 }
 

@@ -23,7 +23,8 @@
 //     hole row (status 1) so readers do not wait for it;
 //   - not found: its seq was taken by another message (a re-seeded counter
 //     handed it out twice); the append fails (503, the client retries).
-// Only stored appends write state and group rows.
+// Only stored appends write state and group rows, and only stored events
+// change their targets (event_rows.h).
 //
 // A reclaimed append (CommitItem::reclaimed: the retry of a message whose
 // first commit failed, at the seq Redis reserved for it then) is written on

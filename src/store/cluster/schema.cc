@@ -73,6 +73,17 @@ const std::vector<std::string_view>& SchemaStatements() {
       // Replies: the seq of the answered message (0: none).
       R"sql(ALTER TABLE timeline_message
   ADD COLUMN IF NOT EXISTS reply_to BIGINT NOT NULL DEFAULT 0)sql",
+      // Edits, recalls and reactions (protocol/message_events.h): an event's
+      // target and reaction flag (event_remove), and the state events gave a
+      // message; k_target finds a recalled message's edits.
+      R"sql(ALTER TABLE timeline_message
+  ADD COLUMN IF NOT EXISTS target_seq BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS event_remove TINYINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS edit_seq BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS edited_at BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS recalled TINYINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reactions TEXT NOT NULL DEFAULT '',
+  ADD KEY IF NOT EXISTS k_target (conversation_id, target_seq))sql",
       // Receipts: how far the user's devices have received the conversation.
       R"sql(ALTER TABLE user_conversation_state
   ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0)sql",

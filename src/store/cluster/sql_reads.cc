@@ -284,9 +284,8 @@ base::Result<std::vector<core::ConversationState>> ListConversations(mysql::Sess
   // join leaves out conversations without a message.
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult r,
-      session.Execute("SELECT s.last_ack_seq, t.conversation_id, t.seq, t.msg_id, t.sender_id, "
-                      "t.content, t.msg_type, t.send_time, t.reply_to "
-                      "FROM user_conversation_state s JOIN timeline_message t "
+      session.Execute("SELECT s.last_ack_seq, " + std::string(kMessageColumnsOfT) +
+                      " FROM user_conversation_state s JOIN timeline_message t "
                       "ON t.conversation_id = s.conversation_id AND t.seq = "
                       "(SELECT MAX(x.seq) FROM timeline_message x "
                       "WHERE x.conversation_id = s.conversation_id AND x.status = 0) "

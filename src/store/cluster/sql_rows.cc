@@ -67,6 +67,16 @@ base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_
   PARLEY_ASSIGN_OR_RETURN(m.msg_type, IntAt(row, first + 5));
   PARLEY_ASSIGN_OR_RETURN(m.send_time, IntAt(row, first + 6));
   PARLEY_ASSIGN_OR_RETURN(m.reply_to, IntAt(row, first + 7));
+  PARLEY_ASSIGN_OR_RETURN(m.target_seq, IntAt(row, first + 8));
+  PARLEY_ASSIGN_OR_RETURN(const std::int64_t remove, IntAt(row, first + 9));
+  PARLEY_ASSIGN_OR_RETURN(m.edit_seq, IntAt(row, first + 10));
+  PARLEY_ASSIGN_OR_RETURN(m.edited_at, IntAt(row, first + 11));
+  PARLEY_ASSIGN_OR_RETURN(const std::int64_t recalled, IntAt(row, first + 12));
+  auto reactions = protocol::ReactionsFromJson(StringAt(row, first + 13));
+  if (!reactions) return Malformed("reactions");
+  m.remove = remove != 0;
+  m.recalled = recalled != 0;
+  m.reactions = std::move(*reactions);
   return m;
 }
 

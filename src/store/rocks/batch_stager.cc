@@ -42,6 +42,7 @@ BatchStager::BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& grou
       counters_(counters),
       groups_(db, groups),
       inbox_(db),
+      events_(db),
       fanout_threshold_(options.fanout_threshold) {}
 
 void BatchStager::Stage(AppendOp& op) {
@@ -66,12 +67,17 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   if (inboxed) {
     if (auto prepared = inbox_.Prepare(audience.recipients); !prepared) return prepared.error();
   }
+  const bool is_event = protocol::IsEvent(m.msg_type);
+  if (is_event) {
+    if (auto prepared = events_.Prepare(m); !prepared) return prepared.error();
+  }
   // Nothing below fails: the Append's writes go into the batch whole.
 
   const std::int64_t seq = ++BatchMaxSeq(m.conversation_id);
 
   protocol::Message stored = m;
   stored.seq = seq;
+  if (is_event) events_.Stage(batch_, stored);
   auto json = std::make_shared<const std::string>(protocol::SerializeMessage(stored));
   const std::string message_key = keys::MessageKey(m.conversation_id, seq);
   batch_.Put(db_.cf(Cf::kMessages), message_key, *json);
@@ -188,6 +194,7 @@ void BatchStager::Finish(bool written) {
   }
   groups_.Finish(written);
   inbox_.Finish(written);
+  events_.Finish();
   batch_.Clear();
   batch_max_seq_.clear();
   batch_msgids_.clear();

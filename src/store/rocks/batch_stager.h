@@ -18,7 +18,8 @@
 //     the last messages key); a private conversation's members
 //     get a user_conv entry (merge 0), a change's rows go in (GroupStager),
 //     and the sender's user_conv gets the seq (auto-ack) unless it just left;
-//   - at most fanout_threshold recipients: one inbox entry each (InboxStager).
+//   - at most fanout_threshold recipients: one inbox entry each (InboxStager);
+//   - an event (edit, recall, reaction): its target's new state (EventStager).
 // Every check and read comes before the first write of an Append, so a
 // refused Append adds nothing to the batch and the others are unaffected.
 // Nothing is published until Finish(true): a failed batch leaves counters,
@@ -32,6 +33,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/rocks/event_stager.h"
 #include "store/rocks/group_stager.h"
 #include "store/rocks/inbox_stager.h"
 #include "store/rocks/rocks_options.h"
@@ -79,6 +81,7 @@ class BatchStager {
   SeqCounters& counters_;
   GroupStager groups_;
   InboxStager inbox_;
+  EventStager events_;
   const std::size_t fanout_threshold_;
   rocksdb::WriteBatch batch_;
 

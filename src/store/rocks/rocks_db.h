@@ -26,6 +26,7 @@ enum class Cf {
   kInbox,
   kUserMeta,
   kDelivered,
+  kEdits,
 };
 
 class RocksDb {
@@ -45,7 +46,7 @@ class RocksDb {
   // next Open has little WAL to replay, and releases the DB. Idempotent.
   void Close();
 
-  static constexpr std::size_t kCfCount = 11;
+  static constexpr std::size_t kCfCount = 12;
 
  private:
   RocksDb() = default;

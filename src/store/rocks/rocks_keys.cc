@@ -57,6 +57,16 @@ std::optional<std::int64_t> SeqOfMessageKey(std::string_view key) {
   return static_cast<std::int64_t>(*DecodeU64(key.substr(key.size() - 8)));
 }
 
+std::string EditKey(std::string_view conversation_id, std::int64_t target_seq,
+                    std::int64_t edit_seq) {
+  return MessageKey(conversation_id, target_seq) + EncodeU64(static_cast<std::uint64_t>(edit_seq));
+}
+
+std::optional<std::int64_t> EditSeqOfKey(std::string_view key) {
+  if (key.size() < 18 || key[key.size() - 17] != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(*DecodeU64(key.substr(key.size() - 8)));
+}
+
 std::string MsgIdKey(std::string_view sender_id, std::string_view msg_id) {
   return Prefix(sender_id).append(msg_id);
 }

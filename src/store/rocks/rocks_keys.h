@@ -24,6 +24,9 @@
 //                                                inbox_seq (inbox_run.h)
 //   user_meta    user_id                      -> be64(the user's newest inbox_seq), written
 //                                                when its last run is swept
+//   edits        conv '\0' be64(target_seq) be64(edit_seq) -> "": the edit events of a
+//                                                message, so its recall erases their
+//                                                content too
 //   (default)    "parley.format"              -> be64(2): private ids are "private_<a>:<b>"
 //                                                (conversation_id_migration.h)
 //
@@ -66,6 +69,12 @@ std::string PrefixEnd(std::string_view id);
 std::string MessageKey(std::string_view conversation_id, std::int64_t seq);
 // The seq of a messages key; nullopt if `key` is not one.
 std::optional<std::int64_t> SeqOfMessageKey(std::string_view key);
+// An `edits` key; EditKey(conv, target, 0) .. EditKey(conv, target + 1, 0)
+// bounds the edits of one target.
+std::string EditKey(std::string_view conversation_id, std::int64_t target_seq,
+                    std::int64_t edit_seq);
+// The edit_seq of an `edits` key; nullopt if `key` is not one.
+std::optional<std::int64_t> EditSeqOfKey(std::string_view key);
 std::string MsgIdKey(std::string_view sender_id, std::string_view msg_id);
 std::string UserConvKey(std::string_view user_id, std::string_view conversation_id);
 std::string GroupMemberKey(std::string_view group_id, std::string_view user_id);
