@@ -87,6 +87,13 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("recall-window", recall_window,
        "how long after sending its sender may recall a message (group owners and admins: "
        "any time; 0: only they)");
+  flag("webhook-url", c.webhook_url,
+       "http:// URL that receives message.offline events for push notifications (default: off)");
+  flag("webhook-secret", c.webhook_secret,
+       "shared secret of the X-Parley-Signature HMAC (required with --webhook-url)");
+  flag("webhook-events", c.webhook_events,
+       "offline: events for recipients without an online device; all: also every message")
+      ->check(CLI::IsMember({"offline", "all"}));
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {
@@ -117,6 +124,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   }
   c.edit_window = *edit;
   c.recall_window = *recall;
+  if (!c.webhook_url.empty() && c.webhook_secret.empty()) {
+    std::fprintf(stderr, "--webhook-url needs --webhook-secret (the receiver checks signatures)\n");
+    return ParseOutcome{std::nullopt, 2};
+  }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   return ParseOutcome{std::move(c), 0};
 }

@@ -44,6 +44,10 @@ struct Config {
   // How long after sending its sender may edit / recall a message.
   std::chrono::milliseconds edit_window{std::chrono::hours(24)};
   std::chrono::milliseconds recall_window{std::chrono::minutes(2)};
+  // Webhooks (docs/protocol.md "Webhooks"); url empty: off.
+  std::string webhook_url;
+  std::string webhook_secret;
+  std::string webhook_events = "offline";  // or "all"
 };
 
 // Parses the command line. Returns the config, or the process exit code when

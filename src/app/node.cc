@@ -13,6 +13,7 @@
 #include "app/product_key.h"
 #include "base/host_port.h"
 #include "cluster/bus_metrics.h"
+#include "webhook/outbox_dispatcher.h"
 #include "cluster/local_bus.h"
 #include "cluster/redis_bus.h"
 #include "core/auth_service.h"
@@ -144,6 +145,11 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   message_options.require_registered_peer = !insecure;
   message_options.fanout_threshold = config_.fanout_threshold;
   message_options.windows = core::EventWindows{config_.edit_window, config_.recall_window};
+  if (!config_.webhook_url.empty()) {
+    message_options.outbox = config_.webhook_events == "all"
+                                 ? core::MessageOptions::Outbox::kAll
+                                 : core::MessageOptions::Outbox::kUserMessages;
+  }
   messages_ = std::make_unique<core::MessageService>(*store_, *bus_, clock_, metrics_,
                                                      message_options);
   core::GroupOptions group_options;
@@ -175,6 +181,7 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, std::move(healthy),
                                           NetOptionsFrom(config_, open_file_limit_));
   server_->Start();
+  StartWebhooks(deployment);
   if (deployment == Deployment::kCluster) {
     spdlog::info("parleyd started: cluster mode, gateway {}, redis {}, {} I/O threads",
                  config_.gateway_id, config_.redis, config_.threads);
@@ -182,6 +189,24 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
     spdlog::info("parleyd started: {} I/O threads, data dir {}", config_.threads,
                  config_.data_dir);
   }
+}
+
+void Node::StartWebhooks(Deployment deployment) {
+  if (config_.webhook_url.empty()) return;
+  auto url = webhook::ParseWebhookUrl(config_.webhook_url);
+  if (!url) throw std::runtime_error(url.error().message);
+  webhook::WebhookOptions options;
+  options.url = std::move(*url);
+  options.secret = config_.webhook_secret;
+  options.scope =
+      config_.webhook_events == "all" ? webhook::EventScope::kAll : webhook::EventScope::kOffline;
+  if (deployment == Deployment::kCluster) options.owner = config_.gateway_id;
+  options.fanout_threshold = config_.fanout_threshold;
+  // On the first I/O thread: the loop mostly waits (a timer, a POST).
+  webhooks_ = std::make_unique<webhook::OutboxDispatcher>(
+      *store_, *bus_, clock_, metrics_, std::move(options), io_contexts_.front()->get_executor());
+  webhooks_->Start();
+  spdlog::info("webhooks: {} events to {}", config_.webhook_events, config_.webhook_url);
 }
 
 void Node::OpenEmbedded() {
@@ -258,6 +283,7 @@ void Node::Teardown() {
   server_.reset();
   // The bus and store hold timers and sockets of the backend io_context:
   // destroy them while it still exists, then stop it.
+  webhooks_.reset();
   dispatcher_.reset();
   typing_.reset();
   sync_.reset();
@@ -287,6 +313,7 @@ void Node::Shutdown() {
   if (redis_bus_ && !redis_bus_->Shutdown(kBusStopTimeout)) {
     spdlog::warn("redis bus: clean stop timed out; this gateway's presence expires by TTL");
   }
+  if (webhooks_) webhooks_->Stop(kBusStopTimeout);
   store_->Close();  // every accepted message is durable before we exit
   for (auto& io : io_contexts_) io->stop();
   for (auto& t : threads_) t.join();

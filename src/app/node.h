@@ -48,6 +48,9 @@ class RedisBus;
 namespace parley::store {
 class RedisMysqlStore;
 }
+namespace parley::webhook {
+class OutboxDispatcher;
+}
 
 namespace parley::app {
 
@@ -79,6 +82,8 @@ class Node {
   // What the destructor does; also undoes a constructor that failed midway.
   void Teardown();
   void OpenCluster();
+  // --webhook-url: the outbox dispatcher on the first I/O thread.
+  void StartWebhooks(Deployment deployment);
   void StopBackend();
   bool ClusterHealthy() const;  // GET /healthz in cluster mode: Redis and MySQL reachable
 
@@ -105,6 +110,7 @@ class Node {
   std::unique_ptr<core::RateLimiter> chat_limiter_;
   std::unique_ptr<core::RateLimiter> auth_limiter_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
+  std::unique_ptr<webhook::OutboxDispatcher> webhooks_;
   std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;
   std::vector<std::thread> threads_;
   std::unique_ptr<net::Server> server_;

@@ -41,6 +41,20 @@ void LocalBus::Publish(std::span<const std::string> user_ids, const core::Outbou
   for (const auto& session : targets) session->Deliver(packet);
 }
 
+bool LocalBus::HasSession(const std::string& user_id) {
+  Shard& shard = ShardOf(user_id);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.sessions.find(user_id);
+  return it != shard.sessions.end() && !it->second.empty();
+}
+
+boost::asio::awaitable<base::Result<std::vector<bool>>> LocalBus::Online(
+    std::vector<std::string> user_ids) {
+  std::vector<bool> online(user_ids.size());
+  for (std::size_t i = 0; i < user_ids.size(); ++i) online[i] = HasSession(user_ids[i]);
+  co_return online;
+}
+
 std::size_t LocalBus::LocalSessionCount() const {
   std::size_t count = 0;
   for (const Shard& shard : shards_) {

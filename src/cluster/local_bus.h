@@ -21,6 +21,10 @@ class LocalBus final : public core::Bus {
   void Detach(const std::string& user_id, std::uint64_t session_id) override;
   void Publish(std::span<const std::string> user_ids, const core::OutboundPacket& packet,
                std::uint64_t skip_session_id) override;
+  boost::asio::awaitable<base::Result<std::vector<bool>>> Online(
+      std::vector<std::string> user_ids) override;
+  // Whether the user has a session on this process.
+  bool HasSession(const std::string& user_id);
   std::size_t LocalSessionCount() const override;
 
  private:

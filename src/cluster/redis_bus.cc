@@ -133,6 +133,7 @@ class RedisBus::State : public std::enable_shared_from_this<State> {
            subscriber_ && subscriber_->connected();
   }
   RedisBusStats Stats() const;
+  asio::awaitable<base::Result<std::vector<bool>>> Online(std::vector<std::string> user_ids);
   const asio::strand<asio::any_io_executor>& strand() const { return strand_; }
 
   const RedisBusOptions options_;
@@ -795,6 +796,40 @@ void RedisBus::Publish(std::span<const std::string> user_ids, const core::Outbou
 }
 
 std::size_t RedisBus::LocalSessionCount() const { return state_->local_.LocalSessionCount(); }
+
+asio::awaitable<base::Result<std::vector<bool>>> RedisBus::Online(
+    std::vector<std::string> user_ids) {
+  return state_->Online(std::move(user_ids));
+}
+
+asio::awaitable<base::Result<std::vector<bool>>> RedisBus::State::Online(
+    std::vector<std::string> user_ids) {
+  std::vector<bool> online(user_ids.size());
+  std::vector<std::size_t> asked;
+  std::vector<redis::Args> lookups;
+  for (std::size_t i = 0; i < user_ids.size(); ++i) {
+    online[i] = local_.HasSession(user_ids[i]);
+    if (online[i]) continue;
+    asked.push_back(i);
+    redis::Args hgetall{"HGETALL", SessionKey(options_.key_prefix, user_ids[i])};
+    lookups.push_back(std::move(hgetall));
+  }
+  if (lookups.empty()) co_return online;
+  if (!client_) co_return base::MakeError(base::Code::kUnavailable, "redis bus not connected");
+  base::Result<std::vector<redis::Reply>> found = co_await client_->Pipeline(std::move(lookups));
+  if (!found) co_return found.error();
+  const std::chrono::milliseconds now = UnixNow();
+  for (std::size_t k = 0; k < asked.size() && k < found->size(); ++k) {
+    const redis::Reply& reply = (*found)[k];
+    if (!reply.IsArray()) continue;
+    const std::vector<redis::Reply>& pairs = reply.elements();
+    for (std::size_t j = 0; j + 1 < pairs.size(); j += 2) {
+      std::optional<PresenceEntry> entry = ParsePresenceValue(pairs[j + 1].str());
+      if (entry && entry->deadline >= now) online[asked[k]] = true;
+    }
+  }
+  co_return online;
+}
 
 bool RedisBus::Shutdown(std::chrono::milliseconds timeout) {
   if (state_->shutdown_started_.exchange(true)) return true;

@@ -110,6 +110,9 @@ class RedisBus final : public core::Bus {
   void Detach(const std::string& user_id, std::uint64_t session_id) override;
   void Publish(std::span<const std::string> user_ids, const core::OutboundPacket& packet,
                std::uint64_t skip_session_id) override;
+  // Local sessions first, then one pipelined HGETALL for the others.
+  boost::asio::awaitable<base::Result<std::vector<bool>>> Online(
+      std::vector<std::string> user_ids) override;
   std::size_t LocalSessionCount() const override;
 
   // Clean stop: no more routing or refreshes, this gateway's presence fields

@@ -4,11 +4,15 @@
 //
 // Threads: every method is safe from any thread.
 
+#include <boost/asio/awaitable.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "base/error.h"
 #include "core/session.h"
 
 namespace parley::core {
@@ -28,6 +32,11 @@ class Bus {
   virtual void Publish(std::span<const std::string> user_ids, const OutboundPacket& packet,
                        std::uint64_t skip_session_id) = 0;
 
+  // Whether each user has an online session anywhere (any gateway), in the
+  // order given. A user whose presence cannot be read (Redis down) is an
+  // error for the whole call.
+  virtual boost::asio::awaitable<base::Result<std::vector<bool>>> Online(
+      std::vector<std::string> user_ids) = 0;
   // Number of sessions attached on this process (metrics, tests).
   virtual std::size_t LocalSessionCount() const = 0;
 };

@@ -219,6 +219,8 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   m.msg_type = chat.msg_type;
   m.send_time = now;
   m.reply_to = chat.reply_to;
+  append.outbox = options_.outbox == MessageOptions::Outbox::kAll ||
+                  (options_.outbox == MessageOptions::Outbox::kUserMessages && !is_event);
   append.message.target_seq = chat.target_seq;
   append.message.remove = chat.remove;
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));

@@ -42,6 +42,11 @@ struct MessageOptions {
   // How long after sending a message may be edited and recalled by its
   // sender (--edit-window, --recall-window; event_checks.h).
   EventWindows windows;
+  // Which CHATs get a webhook outbox entry (store.h AppendRequest::outbox):
+  // none (webhooks off), users' messages (msg_type 1-99; --webhook-events
+  // offline), or every CHAT, events included (--webhook-events all).
+  enum class Outbox { kNone, kUserMessages, kAll };
+  Outbox outbox = Outbox::kNone;
 };
 
 class MessageService {

@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -160,6 +161,19 @@ struct AppendRequest {
   // Set for a group change; `message` is then its system message. The rules
   // and their errors are store::ApplyGroupChange's (store/common/group_changes.h).
   std::optional<GroupChange> group_change;
+  // Webhooks are on (docs/protocol.md "Webhooks"): the store also writes an
+  // outbox entry naming the message, in the same atomic write.
+  bool outbox = false;
+};
+
+// A message the webhook dispatcher has yet to announce (OutboxEntry per
+// stored message with AppendRequest::outbox).
+struct OutboxEntry {
+  std::int64_t id = 0;  // ascending in the order the messages were stored (per store)
+  std::string conversation_id;
+  std::int64_t seq = 0;
+  std::int64_t created_at = 0;  // ms since the epoch
+  std::int64_t attempts = 0;    // failed deliveries so far
 };
 
 struct AppendResult {
@@ -296,6 +310,18 @@ class Store {
   virtual asio::awaitable<base::Result<InboxPage>> ReadInbox(std::string user_id,
                                                              std::int64_t after_inbox_seq,
                                                              std::size_t limit) = 0;
+
+  // The webhook outbox. ClaimOutbox hands out up to `limit` entries that are
+  // due (their next attempt's time has come) and not claimed by anyone,
+  // oldest first, and claims them for `owner` (a gateway) for `lease`: no
+  // other gateway gets them until then. FinishOutbox removes entries (sent,
+  // or given up); PostponeOutbox releases them until `next_attempt_at` (ms
+  // since the epoch) and counts a failed attempt.
+  virtual asio::awaitable<base::Result<std::vector<OutboxEntry>>> ClaimOutbox(
+      std::string owner, std::size_t limit, std::chrono::milliseconds lease) = 0;
+  virtual asio::awaitable<base::Result<void>> FinishOutbox(std::vector<std::int64_t> ids) = 0;
+  virtual asio::awaitable<base::Result<void>> PostponeOutbox(std::vector<std::int64_t> ids,
+                                                             std::int64_t next_attempt_at) = 0;
 
   // Finishes every accepted Append (their callers get their results), makes
   // everything durable and releases the backend. Blocks; called once at

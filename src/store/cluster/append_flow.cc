@@ -344,6 +344,7 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
   item.message = m;
   item.message.seq = seq;
   item.reclaimed = too_late != nullptr;
+  item.outbox = request.outbox;
   if (base::ParseConversationId(m.conversation_id)->kind == base::ConversationKind::kPrivate) {
     item.members = request.members;
   }

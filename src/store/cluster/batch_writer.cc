@@ -4,6 +4,7 @@
 #include <map>
 
 #include "store/cluster/event_rows.h"
+#include "store/cluster/outbox_rows.h"
 #include "store/cluster/sql_rows.h"
 
 namespace parley::store {
@@ -276,7 +277,8 @@ base::Result<void> WriteStates(mysql::Session& session, const StateChanges& stat
 
 base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
                                                   const std::vector<const CommitItem*>& items,
-                                                  std::chrono::milliseconds late_limit) {
+                                                  std::chrono::milliseconds late_limit,
+                                                  std::int64_t now_ms) {
   std::vector<ItemOutcome> outcomes(items.size());
   std::vector<const CommitItem*> fresh;
   std::vector<std::size_t> fresh_index;
@@ -323,6 +325,13 @@ base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
     if (stored && protocol::IsEvent(items[i]->message.msg_type)) events.push_back(&items[i]->message);
   }
   if (!events.empty()) PARLEY_TRY(ApplyEventRows(session, std::move(events)));
+  std::vector<const protocol::Message*> announced;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (outcomes[i].kind == ItemOutcome::Kind::kStored && items[i]->outbox) {
+      announced.push_back(&items[i]->message);
+    }
+  }
+  if (!announced.empty()) PARLEY_TRY(sql::InsertOutbox(session, announced, now_ms));
   return outcomes;
 }
 

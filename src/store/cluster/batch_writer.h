@@ -98,6 +98,8 @@ struct CommitItem {
   // The seq was reserved by an earlier, failed attempt of this message (a
   // retry), not assigned just now: see above.
   bool reclaimed = false;
+  // Webhooks are on: the message gets a webhook_outbox row (outbox_rows.h).
+  bool outbox = false;
 };
 
 struct ItemOutcome {
@@ -106,8 +108,10 @@ struct ItemOutcome {
   std::optional<protocol::Message> original;  // kDuplicate: the stored message
 };
 
+// `now_ms`: the time outbox rows are stamped with.
 base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
                                                   const std::vector<const CommitItem*>& items,
-                                                  std::chrono::milliseconds late_limit);
+                                                  std::chrono::milliseconds late_limit,
+                                                  std::int64_t now_ms);
 
 }  // namespace parley::store

@@ -1,5 +1,7 @@
 #include "store/cluster/group_committer.h"
 
+#include "base/clock.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -109,8 +111,9 @@ asio::awaitable<void> GroupCommitter::WriteOne(std::deque<Entry> batch) {
   // Half the readers' hole timeout (batch_writer.h): the other half bounds
   // the transaction between a reclaim's check and its COMMIT.
   const std::chrono::milliseconds late_limit = options_.hole_timeout / 2;
-  auto write = [&items, late_limit](mysql::Session& session) {
-    return WriteBatch(session, items, late_limit);
+  const std::int64_t now_ms = base::SystemClock().NowMs();
+  auto write = [&items, late_limit, now_ms](mysql::Session& session) {
+    return WriteBatch(session, items, late_limit, now_ms);
   };
   base::Result<std::vector<ItemOutcome>> outcomes = co_await pool_.Transaction(std::move(write));
   base::Bump(metrics_.store_batches_total);

@@ -18,6 +18,7 @@
 #include "store/cluster/group_committer.h"
 #include "store/cluster/lua_scripts.h"
 #include "store/cluster/schema.h"
+#include "store/cluster/outbox_rows.h"
 #include "store/cluster/sql_reads.h"
 
 namespace parley::store {
@@ -276,6 +277,34 @@ RedisMysqlStore::ReadReceipts(std::string conversation_id, std::vector<std::stri
       co_await pool_->Run(std::move(read), mysql::Access::kReadOnly);
   Note(receipts);
   co_return receipts;
+}
+
+asio::awaitable<base::Result<std::vector<core::OutboxEntry>>> RedisMysqlStore::ClaimOutbox(
+    std::string owner, std::size_t limit, std::chrono::milliseconds lease) {
+  if (closed_) co_return Closed();
+  const std::int64_t now = options_.clock->NowMs();
+  auto claim = [&](mysql::Session& s) { return sql::ClaimOutbox(s, owner, limit, lease, now); };
+  base::Result<std::vector<core::OutboxEntry>> claimed =
+      co_await pool_->Transaction(std::move(claim));
+  Note(claimed);
+  co_return claimed;
+}
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::FinishOutbox(std::vector<std::int64_t> ids) {
+  if (closed_) co_return Closed();
+  auto finish = [&](mysql::Session& s) { return sql::FinishOutbox(s, ids); };
+  base::Result<void> done = co_await pool_->Run(std::move(finish));
+  Note(done);
+  co_return done;
+}
+
+asio::awaitable<base::Result<void>> RedisMysqlStore::PostponeOutbox(std::vector<std::int64_t> ids,
+                                                                    std::int64_t next_attempt_at) {
+  if (closed_) co_return Closed();
+  auto postpone = [&](mysql::Session& s) { return sql::PostponeOutbox(s, ids, next_attempt_at); };
+  base::Result<void> done = co_await pool_->Transaction(std::move(postpone));
+  Note(done);
+  co_return done;
 }
 
 asio::awaitable<base::Result<std::vector<core::ConversationState>>>

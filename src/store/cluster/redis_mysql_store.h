@@ -110,6 +110,11 @@ class RedisMysqlStore final : public core::Store {
   asio::awaitable<base::Result<core::InboxPage>> ReadInbox(std::string user_id,
                                                            std::int64_t after_inbox_seq,
                                                            std::size_t limit) override;
+  asio::awaitable<base::Result<std::vector<core::OutboxEntry>>> ClaimOutbox(
+      std::string owner, std::size_t limit, std::chrono::milliseconds lease) override;
+  asio::awaitable<base::Result<void>> FinishOutbox(std::vector<std::int64_t> ids) override;
+  asio::awaitable<base::Result<void>> PostponeOutbox(std::vector<std::int64_t> ids,
+                                                     std::int64_t next_attempt_at) override;
   void Close() override;
 
   // Redis is connected and MySQL is up as metrics.dependencies sees it (a

@@ -84,6 +84,20 @@ const std::vector<std::string_view>& SchemaStatements() {
   ADD COLUMN IF NOT EXISTS recalled TINYINT NOT NULL DEFAULT 0,
   ADD COLUMN IF NOT EXISTS reactions TEXT NOT NULL DEFAULT '',
   ADD KEY IF NOT EXISTS k_target (conversation_id, target_seq))sql",
+      // The webhook outbox (outbox_rows.h): one row per message to announce,
+      // claimed by a gateway until claimed_until (ms), retried at
+      // next_attempt_at after `attempts` failures.
+      R"sql(CREATE TABLE IF NOT EXISTS webhook_outbox (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  conversation_id VARCHAR(160) NOT NULL,
+  seq BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  attempts INT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL DEFAULT 0,
+  claimed_by VARCHAR(64) NOT NULL DEFAULT '',
+  claimed_until BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
       // Receipts: how far the user's devices have received the conversation.
       R"sql(ALTER TABLE user_conversation_state
   ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0)sql",

@@ -37,12 +37,13 @@ std::optional<base::Error> CheckIds(const core::AppendRequest& request) {
 }  // namespace
 
 BatchStager::BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
-                         const RocksOptions& options)
+                         RocksOutbox& outbox, const RocksOptions& options)
     : db_(db),
       counters_(counters),
       groups_(db, groups),
       inbox_(db),
       events_(db),
+      outbox_(outbox),
       fanout_threshold_(options.fanout_threshold) {}
 
 void BatchStager::Stage(AppendOp& op) {
@@ -82,6 +83,10 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
   const std::string message_key = keys::MessageKey(m.conversation_id, seq);
   batch_.Put(db_.cf(Cf::kMessages), message_key, *json);
   batch_.Put(db_.cf(Cf::kMsgId), msgid_key, message_key);
+  if (request.outbox) {
+    batch_.Put(db_.cf(Cf::kOutbox), keys::EncodeU64(static_cast<std::uint64_t>(outbox_.NextId())),
+               outbox_.NewEntryValue(m.conversation_id, seq));
+  }
   // No conv_meta: the counter is recovered from the last messages key.
 
   const std::string sender_key = keys::UserConvKey(m.sender_id, m.conversation_id);

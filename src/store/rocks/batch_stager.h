@@ -19,7 +19,8 @@
 //     get a user_conv entry (merge 0), a change's rows go in (GroupStager),
 //     and the sender's user_conv gets the seq (auto-ack) unless it just left;
 //   - at most fanout_threshold recipients: one inbox entry each (InboxStager);
-//   - an event (edit, recall, reaction): its target's new state (EventStager).
+//   - an event (edit, recall, reaction): its target's new state (EventStager);
+//   - with AppendRequest::outbox, the message's webhook outbox entry.
 // Every check and read comes before the first write of an Append, so a
 // refused Append adds nothing to the batch and the others are unaffected.
 // Nothing is published until Finish(true): a failed batch leaves counters,
@@ -36,6 +37,7 @@
 #include "store/rocks/event_stager.h"
 #include "store/rocks/group_stager.h"
 #include "store/rocks/inbox_stager.h"
+#include "store/rocks/rocks_outbox.h"
 #include "store/rocks/rocks_options.h"
 #include "store/rocks/seq_counters.h"
 #include "store/rocks/write_ops.h"
@@ -46,7 +48,7 @@ class RocksDb;
 
 class BatchStager {
  public:
-  BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
+  BatchStager(RocksDb& db, SeqCounters& counters, GroupRegistry& groups, RocksOutbox& outbox,
               const RocksOptions& options);
 
   void Stage(AppendOp& op);
@@ -82,6 +84,7 @@ class BatchStager {
   GroupStager groups_;
   InboxStager inbox_;
   EventStager events_;
+  RocksOutbox& outbox_;
   const std::size_t fanout_threshold_;
   rocksdb::WriteBatch batch_;
 

@@ -21,12 +21,13 @@ constexpr auto kWriterSpin = std::chrono::microseconds(200);
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
-                                     base::Metrics& metrics, const RocksOptions& options)
+                                     RocksOutbox& outbox, base::Metrics& metrics,
+                                     const RocksOptions& options)
     : db_(db),
       metrics_(metrics),
       max_pending_(options.max_pending_writes),
       max_batch_(options.max_batch_writes),
-      stager_(db, counters, groups, options),
+      stager_(db, counters, groups, outbox, options),
       sweeper_(db, options),
       spin_(kWriterSpin),
       thread_([this] { Run(); }) {}

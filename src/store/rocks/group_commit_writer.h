@@ -44,7 +44,7 @@ namespace parley::store {
 class GroupCommitWriter {
  public:
   GroupCommitWriter(RocksDb& db, SeqCounters& counters, GroupRegistry& groups,
-                    base::Metrics& metrics, const RocksOptions& options);
+                    RocksOutbox& outbox, base::Metrics& metrics, const RocksOptions& options);
   ~GroupCommitWriter();  // Close()
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;

@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kCfNames[RocksDb::kCfCount] = {
     "messages", "msgid",        "users",       "user_conv", "conv_meta",
     "groups",   "group_member", "user_groups", "inbox",     "user_meta",
-    "delivered", "edits"};
+    "delivered", "edits",       "outbox"};
 
 // The insert hint of the memtable: every key of Parley is `id '\0' rest` (one
 // id's keys sort together, usually appended in order: a conversation's seqs,

@@ -27,6 +27,7 @@ enum class Cf {
   kUserMeta,
   kDelivered,
   kEdits,
+  kOutbox,
 };
 
 class RocksDb {
@@ -46,7 +47,7 @@ class RocksDb {
   // next Open has little WAL to replay, and releases the DB. Idempotent.
   void Close();
 
-  static constexpr std::size_t kCfCount = 12;
+  static constexpr std::size_t kCfCount = 13;
 
  private:
   RocksDb() = default;

@@ -27,6 +27,7 @@
 //   edits        conv '\0' be64(target_seq) be64(edit_seq) -> "": the edit events of a
 //                                                message, so its recall erases their
 //                                                content too
+//   outbox       be64(id)                     -> the webhook outbox (rocks_outbox.h)
 //   (default)    "parley.format"              -> be64(2): private ids are "private_<a>:<b>"
 //                                                (conversation_id_migration.h)
 //

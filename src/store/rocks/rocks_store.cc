@@ -10,6 +10,7 @@
 #include "store/rocks/group_registry.h"
 #include "store/rocks/inbox_reader.h"
 #include "store/rocks/message_pages.h"
+#include "store/rocks/rocks_outbox.h"
 #include "store/rocks/rocks_db.h"
 #include "store/rocks/rocks_keys.h"
 #include "store/rocks/rocks_status.h"
@@ -62,10 +63,30 @@ RocksStore::RocksStore(const RocksOptions& options, base::Metrics& metrics)
   }
   metrics.store_batch_size_fed.store(true, std::memory_order_relaxed);
   metrics.store_commit_fed.store(true, std::memory_order_relaxed);
-  writer_ = std::make_unique<GroupCommitWriter>(*db_, *counters_, *groups_, metrics, options);
+  outbox_ = std::make_unique<RocksOutbox>(*db_, clock_);
+  writer_ = std::make_unique<GroupCommitWriter>(*db_, *counters_, *groups_, *outbox_, metrics,
+                                                options);
 }
 
 RocksStore::~RocksStore() { Close(); }
+
+// One process owns the embedded store: `owner` names nobody else.
+asio::awaitable<base::Result<std::vector<core::OutboxEntry>>> RocksStore::ClaimOutbox(
+    std::string /*owner*/, std::size_t limit, std::chrono::milliseconds lease) {
+  if (closed_) co_return Closed();
+  co_return outbox_->Claim(limit, lease);
+}
+
+asio::awaitable<base::Result<void>> RocksStore::FinishOutbox(std::vector<std::int64_t> ids) {
+  if (closed_) co_return Closed();
+  co_return outbox_->Finish(ids);
+}
+
+asio::awaitable<base::Result<void>> RocksStore::PostponeOutbox(std::vector<std::int64_t> ids,
+                                                               std::int64_t next_attempt_at) {
+  if (closed_) co_return Closed();
+  co_return outbox_->Postpone(ids, next_attempt_at);
+}
 
 void RocksStore::Close() {
   if (closed_.exchange(true)) return;

@@ -35,6 +35,7 @@ namespace asio = boost::asio;
 
 class GroupCommitWriter;
 class GroupRegistry;
+class RocksOutbox;
 class RocksDb;
 enum class Cf;
 class SeqCounters;
@@ -81,6 +82,11 @@ class RocksStore final : public core::Store {
   asio::awaitable<base::Result<core::InboxPage>> ReadInbox(std::string user_id,
                                                            std::int64_t after_inbox_seq,
                                                            std::size_t limit) override;
+  asio::awaitable<base::Result<std::vector<core::OutboxEntry>>> ClaimOutbox(
+      std::string owner, std::size_t limit, std::chrono::milliseconds lease) override;
+  asio::awaitable<base::Result<void>> FinishOutbox(std::vector<std::int64_t> ids) override;
+  asio::awaitable<base::Result<void>> PostponeOutbox(std::vector<std::int64_t> ids,
+                                                     std::int64_t next_attempt_at) override;
   void Close() override;
 
   // While held, queued writes wait and then all go into one batch.
@@ -106,6 +112,7 @@ class RocksStore final : public core::Store {
   std::unique_ptr<RocksDb> db_;
   std::unique_ptr<SeqCounters> counters_;
   std::unique_ptr<GroupRegistry> groups_;
+  std::unique_ptr<RocksOutbox> outbox_;
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<bool> closed_{false};
 };

@@ -175,6 +175,18 @@ class MemoryStore : public Store {
     }
     co_return page;
   }
+  // No webhook outbox: the core tests do not turn webhooks on.
+  asio::awaitable<base::Result<std::vector<OutboxEntry>>> ClaimOutbox(
+      std::string, std::size_t, std::chrono::milliseconds) override {
+    co_return std::vector<OutboxEntry>{};
+  }
+  asio::awaitable<base::Result<void>> FinishOutbox(std::vector<std::int64_t>) override {
+    co_return base::Result<void>{};
+  }
+  asio::awaitable<base::Result<void>> PostponeOutbox(std::vector<std::int64_t>,
+                                                     std::int64_t) override {
+    co_return base::Result<void>{};
+  }
   void Close() override {}
 
   // Entries up to inbox_seq `upto` count as dropped by retention.
