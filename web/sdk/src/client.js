@@ -182,9 +182,16 @@ export class ParleyClient extends Emitter {
     this._outbox.set(body.msg_id, body);
     this._scheduleSave();
     try {
-      return await this._sendUntilAcked(body);
-    } finally {
+      const ack = await this._sendUntilAcked(body);
       this._outbox.delete(body.msg_id);
+      return ack;
+    } catch (err) {
+      // Cut short by close(): it stays in the saved outbox and goes out, with
+      // its msg_id, on the next connect with this store.
+      if (this._state === 'closed' && err.code === 503) err.queued = true;
+      else this._outbox.delete(body.msg_id);
+      throw err;
+    } finally {
       this._scheduleSave();
     }
   }
@@ -506,6 +513,7 @@ export class ParleyClient extends Emitter {
   async _loadPositions(userId) {
     if (this._loaded) return;
     const saved = await this.store.load(userId);
+    this._storeKey = userId;
     this._loaded = true;
     if (!saved) return;
     this._restoreSyncState(saved);
@@ -536,7 +544,8 @@ export class ParleyClient extends Emitter {
   }
 
   _scheduleSave() {
-    if (!this._loaded || this._saveTimer) return;
+    // After close() the final state is saved already.
+    if (!this._loaded || this._saveTimer || this._state === 'closed') return;
     this._saveTimer = setTimeout(() => {
       this._saveTimer = null;
       this._save();
@@ -552,7 +561,7 @@ export class ParleyClient extends Emitter {
     // One save at a time, in order: a slow store never sees an older state
     // written after a newer one.
     this._saving = this._saving
-      .then(() => this.store.save(this.userId, state))
+      .then(() => this.store.save(this._storeKey, state))
       .catch((err) => this.emit('error', err));
     return this._saving;
   }

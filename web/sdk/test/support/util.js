@@ -17,8 +17,9 @@ export async function newUser(url, prefix = 'u') {
 }
 
 // A connected client that records every delivered message by conversation.
-export async function device(url, user, options = {}) {
+export async function device(url, user, { beforeConnect, ...options } = {}) {
   const client = new ParleyClient({ url, token: user.token, heartbeatMs: 5000, ...options });
+  beforeConnect?.(client);
   const byConversation = new Map();
   client.on('message', (m) => {
     if (!byConversation.has(m.conversation_id)) byConversation.set(m.conversation_id, []);
