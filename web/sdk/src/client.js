@@ -115,7 +115,8 @@ export class ParleyClient extends Emitter {
    */
   async connect() {
     if (this._state !== 'idle') {
-      throw new ParleyError(400, this._state === 'closed' ? 'client is closed' : 'already connected');
+      const why = this._state === 'closed' ? 'client is closed' : 'already connected';
+      throw new ParleyError(400, why);
     }
     this._state = 'connecting';
     try {
@@ -125,6 +126,13 @@ export class ParleyClient extends Emitter {
       this._onOnline(reply);
       return reply;
     } catch (err) {
+      // Logged in but not taken online (closed meanwhile, the store failed):
+      // that connection must not stay open.
+      if (this._ws) {
+        this._ws.onclose = this._ws.onmessage = null;
+        try { this._ws.close(); } catch { /* closing anyway */ }
+        this._ws = null;
+      }
       if (this._state === 'connecting') this._state = 'idle';
       throw err;
     }

@@ -219,4 +219,8 @@ function firstKey(map) {
   return min;
 }
 
-/** @typedef {{delivered: number, maxSeen: number, buffered: Map<number, {message: object, silent: boolean}>, pulling: boolean, pullTarget: number, restart: boolean}} Conv */
+/**
+ * @typedef {{delivered: number, maxSeen: number,
+ *            buffered: Map<number, {message: object, silent: boolean}>,
+ *            pulling: boolean, pullTarget: number, restart: boolean}} Conv
+ */

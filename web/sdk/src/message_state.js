@@ -31,7 +31,10 @@ export function isEvent(message) {
   return message.msg_type >= MsgType.EDIT && message.msg_type <= MsgType.REACTION;
 }
 
-/** 'text' | 'image' | 'file' | 'audio' | 'video' | 'system' | 'edit' | 'recall' | 'reaction' | 'other' */
+/**
+ * 'text' | 'image' | 'file' | 'audio' | 'video' | 'system' | 'edit' | 'recall' |
+ * 'reaction' | 'other'
+ */
 export function kindOf(message) {
   switch (message.msg_type ?? 1) {
     case MsgType.TEXT: return 'text';

@@ -43,7 +43,8 @@ describe('a send whose answer is lost', () => {
 
     // The CHAT reaches the server, its answer does not reach the client.
     proxy.muteDownstream();
-    const sent = sender.client.send({ to: bob.userId, content: 'exactly once', msg_id: 'm-lost-1' });
+    const sent = sender.client.send({ to: bob.userId, content: 'exactly once',
+                                      msg_id: 'm-lost-1' });
     const pushed = await nextEvent(receiver.client, 'message');
     assert.equal(pushed.msg_id, 'm-lost-1');
     proxy.cut();  // the connection dies with the answer in it

@@ -138,19 +138,20 @@ describe('groups and roles', () => {
 
     const created = await o.client.createGroup('team', [m1.userId]);
     const gid = created.group_id;
+    const conv = created.conversation_id;
     assert.equal(created.conversation_id, `group_${gid}`);
     await o.client.inviteMembers(gid, [m2.userId]);
     await o.client.promoteMembers(gid, [m1.userId]);
     // An admin mutes a plain member; the muted member's send is refused.
     await a.client.muteMembers(gid, [m2.userId]);
-    await assert.rejects(b.client.send({ conversation_id: created.conversation_id, content: 'hey' }),
+    await assert.rejects(b.client.send({ conversation_id: conv, content: 'hey' }),
                          (e) => e.code === 403);
     // Only the owner changes settings; an admin is refused.
     await assert.rejects(a.client.groupSettings(gid, { only_admins_send: true }),
                          (e) => e.code === 403);
     await o.client.groupSettings(gid, { only_admins_send: true });
     await a.client.unmuteMembers(gid, [m2.userId]);
-    await assert.rejects(b.client.send({ conversation_id: created.conversation_id, content: 'hey' }),
+    await assert.rejects(b.client.send({ conversation_id: conv, content: 'hey' }),
                          (e) => e.code === 403);
     await o.client.transferGroup(gid, m1.userId);
     const members = await a.client.groupMembers(gid);

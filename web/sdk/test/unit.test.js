@@ -1,14 +1,14 @@
 // Pure parts of the SDK, without a server: the delivery tracker's dedup, gap
 // and hole handling; edits, recalls and reactions applied to a message; the
-// IndexedDB store (on fake-indexeddb); upload progress.
+// IndexedDB store (on fake-indexeddb); upload progress; the client's bounds.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { IDBFactory } from 'fake-indexeddb';
 
-import { DeliveryTracker, IndexedDBStore, MemoryStore, MsgType, Timeline, applyEvent,
-         kindOf, uploadMedia } from '../src/index.js';
+import { DeliveryTracker, IndexedDBStore, MemoryStore, MsgType, ParleyClient, Timeline,
+         applyEvent, kindOf, uploadMedia } from '../src/index.js';
 
 const msg = (seq, extra = {}) => ({ conversation_id: 'c', seq, msg_id: `m${seq}`,
                                     sender_id: 'alice', content: `t${seq}`, msg_type: 1,
@@ -162,4 +162,38 @@ describe('uploadMedia', () => {
     assert.deepEqual(progress.at(-1), [bytes.length, bytes.length]);
     for (let i = 1; i < progress.length; i += 1) assert.ok(progress[i][0] > progress[i - 1][0]);
   });
+});
+
+describe('client limits (no server needed)', () => {
+  test('requests beyond maxPendingRequests are refused with 429 at once', async () => {
+    const client = new ParleyClient({ url: 'http://127.0.0.1:9', token: 't',
+                                      maxPendingRequests: 2 });
+    const waiting = [client.pull('c'), client.pull('c')];
+    waiting.forEach((p) => p.catch(() => {}));
+    await assert.rejects(client.pull('c'), (e) => e.code === 429);
+    await client.close();
+    for (const p of waiting) await assert.rejects(p, (e) => e.code === 503);
+  });
+
+  test('sends beyond maxOutbox are refused with 429; typing offline is dropped', async () => {
+    const client = new ParleyClient({ url: 'http://127.0.0.1:9', token: 't', maxOutbox: 1 });
+    const first = client.send({ to: 'bob', content: 'one' });
+    first.catch(() => {});
+    await assert.rejects(client.send({ to: 'bob', content: 'two' }), (e) => e.code === 429);
+    assert.equal(client.typing({ to: 'bob' }, true), false);
+    await assert.rejects(client.send({ content: 'nowhere' }), (e) => e.code === 400);
+    await client.close();
+    await assert.rejects(first, (e) => e.code === 503);
+  });
+
+  test('an unreachable server fails connect with 503, and connect may be tried again',
+       async () => {
+         const client = new ParleyClient({ url: 'http://127.0.0.1:9', token: 't',
+                                           connectTimeoutMs: 2000 });
+         await assert.rejects(client.connect(), (e) => e.code === 503);
+         assert.equal(client.state, 'idle');
+         await assert.rejects(client.connect(), (e) => e.code === 503);
+         await client.close();
+         await assert.rejects(client.connect(), (e) => e.code === 400);
+       });
 });

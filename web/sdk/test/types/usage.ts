@@ -6,7 +6,8 @@ import {
 
 async function app(): Promise<void> {
   const { token } = await register('http://127.0.0.1:8080', 'alice', 'pw');
-  const client = new ParleyClient({ url: 'http://127.0.0.1:8080', token, store: new MemoryStore() });
+  const store = new MemoryStore();
+  const client = new ParleyClient({ url: 'http://127.0.0.1:8080', token, store });
   const timeline = new Timeline();
   const off = client.on('message', (m: Message) => { timeline.add(m); });
   client.on('receipt', (r) => { const k: 'read' | 'delivered' = r.kind; void k; });
