@@ -206,3 +206,31 @@ describe('connection', () => {
     await d.client.close();
   });
 });
+
+describe('rate limits', () => {
+  let limited;
+  before(async () => { limited = await startServer(['--chat-rate', '10', '--chat-burst', '1']); });
+  after(async () => limited?.stop());
+
+  test('a 429 is waited out (retry_after_ms) and the send retried, stored once', async () => {
+    const alice = await newUser(limited.url, 'alice');
+    const bob = await newUser(limited.url, 'bob');
+    const a = await device(limited.url, alice);
+    const refusals = [];
+    const original = a.client.request.bind(a.client);
+    a.client.request = (body) => original(body).catch((err) => {
+      if (err.code === 429) refusals.push(err.retryAfterMs);
+      throw err;
+    });
+    const started = Date.now();
+    const acks = await Promise.all([0, 1, 2, 3, 4].map((i) =>
+      a.client.send({ to: bob.userId, content: `m${i}` })));
+    // Burst 1, then 10 per second: the last of five is admitted after ~400 ms.
+    assert.ok(Date.now() - started >= 300, `took ${Date.now() - started} ms`);
+    assert.ok(refusals.length > 0 && refusals.every((ms) => ms > 0), refusals.join(','));
+    assert.deepEqual(acks.map((k) => k.seq).sort((x, y) => x - y), [1, 2, 3, 4, 5]);
+    const page = await a.client.pull(acks[0].conversation_id, 0, 50);
+    assert.deepEqual(page.payload.map((m) => m.content).sort(), ['m0', 'm1', 'm2', 'm3', 'm4']);
+    await a.client.close();
+  });
+});
