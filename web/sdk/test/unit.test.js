@@ -74,6 +74,79 @@ describe('DeliveryTracker', () => {
   });
 });
 
+// The cases of tests/unit/client/delivery_tracker_test.cc, so the JS port
+// and the C++ tracker agree.
+describe('DeliveryTracker, as the C++ tracker', () => {
+  const seqsOf = (step) => step.deliver.map((m) => m.seq);
+  const rangeOf = (a, b, conv = 'c') =>
+    Array.from({ length: b - a + 1 }, (_, i) => msg(a + i, { conversation_id: conv }));
+
+  test('without catch-up the first push starts there, no backfill', () => {
+    const t = new DeliveryTracker({ catchUpUnknown: false });
+    const step = t.onPush(msg(7));
+    assert.deepEqual(seqsOf(step), [7]);
+    assert.equal(step.pull, null);
+    assert.equal(t.delivered('c'), 7);
+  });
+
+  test('a push after the PULL started triggers one more PULL', () => {
+    const t = new DeliveryTracker();
+    t.onPush(msg(1));
+    assert.ok(t.onPush(msg(3)).pull);
+    t.onPush(msg(6));  // arrives while the PULL is in flight
+    const page = t.onPullPage('c', rangeOf(2, 3), 3, false);
+    assert.deepEqual(seqsOf(page), [2, 3]);
+    assert.deepEqual(page.pull, { conversation_id: 'c', cursor_seq: 3 });
+    const again = t.onPullPage('c', rangeOf(4, 6), 6, false);
+    assert.deepEqual(seqsOf(again), [4, 5, 6]);
+    assert.equal(again.pull, null);
+  });
+
+  test('a gap the server does not have is skipped, not waited on forever', () => {
+    const t = new DeliveryTracker();
+    t.onPush(msg(1));
+    assert.ok(t.onPush(msg(4)).pull);
+    const page = t.onPullPage('c', [msg(4)], 4, false);
+    assert.deepEqual(seqsOf(page), [4]);
+    assert.equal(page.pull, null);
+    assert.deepEqual(seqsOf(t.onPush(msg(5))), [5]);
+  });
+
+  test('a failed PULL is asked again by the next gap, and by resumeGaps', () => {
+    const t = new DeliveryTracker();
+    t.onPush(msg(1, { conversation_id: 'group_a' }));
+    t.onPush(msg(1));
+    assert.ok(t.onPush(msg(3)).pull);
+    assert.deepEqual(t.resumeGaps(), []);  // still in flight
+    t.onPullFailed('c');
+    assert.deepEqual(t.resumeGaps(), [{ conversation_id: 'c', cursor_seq: 1 }]);
+    t.onPullFailed('c');
+    assert.deepEqual(t.onPush(msg(4)).pull, { conversation_id: 'c', cursor_seq: 1 });
+  });
+
+  test('catchup fetches from the given seq', () => {
+    const t = new DeliveryTracker();
+    assert.deepEqual(t.catchup('c', 10).pull, { conversation_id: 'c', cursor_seq: 10 });
+    assert.deepEqual(seqsOf(t.onPush(msg(13))), []);
+    assert.deepEqual(seqsOf(t.onPullPage('c', rangeOf(11, 13), 13, false)), [11, 12, 13]);
+  });
+
+  test('a listing during a PULL extends the chain; without catch-up it starts at max', () => {
+    const t = new DeliveryTracker();
+    t.onPush(msg(1));
+    assert.ok(t.onPush(msg(3)).pull);
+    assert.equal(t.onServerMax('c', 5).pull, null);  // one chain per conversation
+    const page = t.onPullPage('c', rangeOf(2, 3), 3, false);
+    assert.deepEqual(page.pull, { conversation_id: 'c', cursor_seq: 3 });
+    assert.deepEqual(seqsOf(t.onPullPage('c', rangeOf(4, 5), 5, false)), [4, 5]);
+
+    const lazy = new DeliveryTracker({ catchUpUnknown: false });
+    assert.equal(lazy.onServerMax('group_a', 9).pull, null);
+    assert.equal(lazy.delivered('group_a'), 9);
+    assert.deepEqual(seqsOf(lazy.onPush(msg(10, { conversation_id: 'group_a' }))), [10]);
+  });
+});
+
 describe('edits, recalls, reactions', () => {
   const target = msg(1, { media: { media_id: 'x' } });
   const event = (type, extra) => msg(9, { msg_type: type, target_seq: 1, ...extra });
