@@ -319,7 +319,6 @@ export class ParleyClient extends Emitter {
       if (request.sentOn === this._generation && !request.resend) lost.push(reqId);
     }
     for (const reqId of lost) this._complete(reqId, new ParleyError(503, 'connection lost'));
-    this._onCatchupConnectionLost();
     if (this._state !== 'online') return;
     this._state = 'reconnecting';
     this.emit('state', 'reconnecting');

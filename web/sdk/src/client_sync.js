@@ -249,10 +249,6 @@ export const syncMethods = {
     return false;
   },
 
-  // The connection dropped: requests in flight are resent after the next
-  // login (they are idempotent), and that login starts a new catch-up.
-  _onCatchupConnectionLost() {},
-
   _failSyncWaiters(error) {
     this._pullBacklog = [];
     this._pullQueued.clear();

@@ -4,7 +4,7 @@
 // server_process.cc does for the C++ suites.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,8 +60,4 @@ export async function startServer(extraArgs = []) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export function readJson(path) {
-  return JSON.parse(readFileSync(path, 'utf8'));
 }
