@@ -37,12 +37,16 @@ export interface Message {
   media?: Media;
   remove?: boolean;
   payload?: Record<string, unknown>;
-  /** set by applyEvent / Timeline */
+  /** set by applyEvent / Timeline, or by the server on a stored target */
   edited_at?: number;
+  edit_seq?: number;
   recalled?: boolean;
   recalled_by?: string;
-  reactions?: Record<string, string[]>;
+  /** applyEvent/Timeline: {emoji: users}; the server's stored state: [{emoji, users}] */
+  reactions?: Record<string, string[]> | Reaction[];
 }
+
+export interface Reaction { emoji: string; users: string[]; }
 
 export interface HoleMarker { conversation_id: string; seq: number; hole: true; }
 
@@ -314,6 +318,8 @@ export function uploadMedia(url: string, token: string, data: MediaData,
                             options?: UploadOptions): Promise<UploadResult>;
 export function mediaUrl(url: string, token: string, mediaId: string): string;
 export function applyEvent(target: Message, event: Message): Message;
+/** A message's reactions as {emoji: users}, from either shape. */
+export function reactionsOf(message: Message): Record<string, string[]>;
 export function kindOf(message: Pick<Message, 'msg_type'>):
   'text' | 'image' | 'file' | 'audio' | 'video' | 'system' | 'edit' | 'recall' | 'reaction' |
   'other';

@@ -6,5 +6,5 @@ export { ParleyError } from './errors.js';
 export { register, login, uploadMedia, mediaUrl } from './http.js';
 export { MemoryStore, IndexedDBStore, FileStore } from './stores.js';
 export { MsgType, Timeline, applyEvent, kindOf, targetSeq, mediaOf, groupEventOf,
-         isEvent } from './message_state.js';
+         isEvent, reactionsOf } from './message_state.js';
 export { newMsgId } from './msg_id.js';

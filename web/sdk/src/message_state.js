@@ -27,6 +27,24 @@ export function isRemoval(message) {
   return (message.remove ?? message.payload?.remove) === true;
 }
 
+/**
+ * A message's reactions as {emoji: [user_id…]}. The server's stored state
+ * (PULL, HISTORY, SYNC) says [{emoji, users: [user_id…]}…]; state built by
+ * applyEvent is already the object form. Both are read.
+ */
+export function reactionsOf(message) {
+  const reactions = message?.reactions;
+  if (!reactions) return {};
+  if (!Array.isArray(reactions)) return reactions;
+  const out = {};
+  for (const entry of reactions) {
+    if (typeof entry?.emoji === 'string' && Array.isArray(entry.users) && entry.users.length) {
+      out[entry.emoji] = [...entry.users];
+    }
+  }
+  return out;
+}
+
 export function isEvent(message) {
   return message.msg_type >= MsgType.EDIT && message.msg_type <= MsgType.REACTION;
 }
@@ -67,7 +85,8 @@ export function groupEventOf(message) {
  * The target's state after `event` (a new object; the inputs are not
  * changed). Returns the target unchanged when the event does not apply
  * (another target, an edit by someone else, anything after a recall).
- * reactions: {emoji: [user_id…]}.
+ * reactions: {emoji: [user_id…]} (a target in the server's shape,
+ * [{emoji, users}], is read too).
  */
 export function applyEvent(target, event) {
   if (!target || !event || targetSeq(event) !== target.seq ||
@@ -80,6 +99,7 @@ export function applyEvent(target, event) {
       if (event.sender_id !== target.sender_id) return target;
       // Events arrive in seq order, but a target read from HISTORY may
       // already show a later edit than one replayed now.
+      if (target.edit_seq !== undefined && event.seq <= target.edit_seq) return target;
       if (target.edited_at && event.send_time < target.edited_at) return target;
       return { ...target, content: event.content, edited_at: event.send_time,
                edit_seq: event.seq };
@@ -96,7 +116,7 @@ export function applyEvent(target, event) {
     }
     case MsgType.REACTION: {
       const emoji = event.content;
-      const reactions = { ...(target.reactions ?? {}) };
+      const reactions = { ...reactionsOf(target) };
       const users = new Set(reactions[emoji] ?? []);
       if (isRemoval(event)) users.delete(event.sender_id);
       else users.add(event.sender_id);
@@ -136,10 +156,12 @@ export class Timeline {
       conv.set(updated.seq, updated);
       return updated;
     }
-    conv.set(message.seq, message);
+    const stored = Array.isArray(message.reactions)
+      ? { ...message, reactions: reactionsOf(message) } : message;
+    conv.set(message.seq, stored);
     // Messages come in seq order, so the first key is the oldest.
     while (conv.size > this.max) conv.delete(conv.keys().next().value);
-    return message;
+    return stored;
   }
 
   get(conversationId, seq) {

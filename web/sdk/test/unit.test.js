@@ -8,7 +8,7 @@ import http from 'node:http';
 import { IDBFactory } from 'fake-indexeddb';
 
 import { DeliveryTracker, IndexedDBStore, MemoryStore, MsgType, ParleyClient, Timeline,
-         applyEvent, kindOf, uploadMedia } from '../src/index.js';
+         applyEvent, kindOf, reactionsOf, uploadMedia } from '../src/index.js';
 
 const msg = (seq, extra = {}) => ({ conversation_id: 'c', seq, msg_id: `m${seq}`,
                                     sender_id: 'alice', content: `t${seq}`, msg_type: 1,
@@ -175,6 +175,26 @@ describe('edits, recalls, reactions', () => {
     m = applyEvent(m, { ...event(MsgType.REACTION, { content: '👍', sender_id: 'bob' }),
                         target_seq: undefined, payload: { target_seq: 1, remove: true } });
     assert.deepEqual(m.reactions, { '👍': ['carol'] });
+  });
+
+  test('reactions stored by the server ([{emoji, users}]) are read and changed', () => {
+    const stored = { ...target, reactions: [{ emoji: '👍', users: ['bob', 'carol'] },
+                                            { emoji: '❤️', users: ['bob'] }] };
+    assert.deepEqual(reactionsOf(stored), { '👍': ['bob', 'carol'], '❤️': ['bob'] });
+    const m = applyEvent(stored, event(MsgType.REACTION, { content: '❤️', sender_id: 'bob',
+                                                           remove: true }));
+    assert.deepEqual(m.reactions, { '👍': ['bob', 'carol'] });
+    const tl = new Timeline();
+    assert.deepEqual(tl.add(stored).reactions, reactionsOf(stored));
+    // A reaction already counted in the stored state is not counted twice.
+    assert.deepEqual(applyEvent(m, event(MsgType.REACTION, { content: '👍', sender_id: 'bob' }))
+      .reactions, { '👍': ['bob', 'carol'] });
+  });
+
+  test('an edit already in a target read from HISTORY is not replayed over a later one', () => {
+    const read = { ...target, content: 'second', edit_seq: 12, edited_at: 2000 };
+    assert.equal(applyEvent(read, msg(11, { msg_type: MsgType.EDIT, target_seq: 1,
+                                            content: 'first' })), read);
   });
 
   test('Timeline applies events to messages it holds, and stays bounded', () => {
