@@ -272,9 +272,7 @@ function flushRender() {
   if (q.header || q.messages) renderHeader(conv);
   if (q.messages) {
     renderMessages($('messages'), $('message-list'), conv, messageContext(), { keep: q.keep });
-    $('history-status').textContent = conv.historyState === 'complete'
-      ? (conv.messages.size ? 'The beginning of the conversation' : 'No messages yet. Say hi!')
-      : conv.historyState === 'loading' ? 'Loading…' : '';
+    $('history-status').textContent = historyText(conv);
     markVisibleRead();
   }
 }
@@ -353,7 +351,8 @@ async function openConversation(id) {
   $('jump').hidden = true;
   $('text').value = draftOf(id);
   renderHeader(conv);
-  scheduleRender({ list: true, messages: true, keep: 'bottom' });
+  scheduleRender({ list: true });
+  drawNow(conv);
   if (conv.historyState === 'unloaded') {
     // Enough pages to show the first unread message (bounded).
     for (let page = 0; page < 4; page += 1) {
@@ -361,12 +360,26 @@ async function openConversation(id) {
       if (conv.historyState === 'complete' || conv.oldestLoaded <= conv.readSeq + 1) break;
     }
     if (app.openId !== id) return;
-    flushRender();
-    scrollToFirstUnread(conv);
+    drawNow(conv);
   }
+  scrollToFirstUnread(conv);
   loadReceipts(conv);
   if (conv.kind === 'group' && !conv.members) loadMembers(conv);
   if (matchMedia('(min-width: 700px)').matches) $('text').focus();
+}
+
+// Draws the open conversation at once, leaving the scroll position to the
+// caller (opening a conversation places it at the first unread message).
+function drawNow(conv) {
+  renderMessages($('messages'), $('message-list'), conv, messageContext(), { keep: 'none' });
+  $('history-status').textContent = historyText(conv);
+}
+
+function historyText(conv) {
+  if (conv.historyState === 'complete') {
+    return conv.messages.size ? 'The beginning of the conversation' : 'No messages yet. Say hi!';
+  }
+  return conv.historyState === 'loading' ? 'Loading…' : '';
 }
 
 function scrollToFirstUnread(conv) {

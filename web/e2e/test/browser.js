@@ -50,6 +50,7 @@ export class Person {
   static async open(browser, name, url, { viewport = DESKTOP } = {}) {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
+    page.setDefaultTimeout(10000);
     const person = new Person(name, context, page);
     await page.goto(url);
     return person;
