@@ -133,7 +133,12 @@ async function loadConversations() {
   const { client, model } = app;
   try {
     const [listing, groups] = await Promise.all([client.conversations(), client.myGroups()]);
-    for (const entry of listing) model.addListing(entry);
+    const mine = new Set(groups.map((g) => g.conversation_id));
+    for (const entry of listing) {
+      const conv = model.addListing(entry);
+      // A group this user left or was removed from stays readable, not writable.
+      if (conv.kind === 'group' && !mine.has(conv.id)) conv.membership = 'gone';
+    }
     for (const g of groups) model.get(g.conversation_id).name = g.name;
   } catch (err) {
     showError(`Could not load conversations: ${err.message}`);
@@ -171,11 +176,22 @@ function wire(client) {
   client.on('group', (event) => {
     const conv = app.model.get(event.conversation_id);
     if (event.name) conv.name = event.name;
+    const me = app.model.me;
+    if ((event.event === 'kick' && event.users?.includes(me)) ||
+        (event.event === 'leave' && event.actor === me)) {
+      conv.membership = 'gone';
+    } else if ((event.event === 'invite' && event.users?.includes(me)) ||
+               (event.event === 'join' && event.actor === me) || event.event === 'create') {
+      conv.membership = 'member';
+    }
     if (!conv.name || event.event === 'settings') refreshGroupNames();
     if (conv.id === app.openId) conv.members = null;
     scheduleRender({ list: true, header: true });
   });
-  client.on('state', (state) => setConnection(state));
+  client.on('state', (state) => {
+    if (state === 'online') app.onlineAt = performance.now();
+    setConnection(state);
+  });
   client.on('synced', () => {
     setConnection('online');
     // Receipts that came while this tab was away are not replayed: ask.
@@ -277,7 +293,14 @@ function flushRender() {
   }
 }
 
+function renderComposer(conv) {
+  const gone = conv.membership === 'gone';
+  $('composer').hidden = gone;
+  $('left-notice').hidden = !gone;
+}
+
 function renderHeader(conv) {
+  renderComposer(conv);
   $('chat-title').textContent = conv.title();
   const typers = conv.typers();
   const sub = $('chat-sub');
@@ -346,7 +369,9 @@ async function openConversation(id) {
   setContext(null);
   history.replaceState(null, '', `#${encodeURIComponent(id)}`);
   document.body.classList.add('chat-open');
-  for (const node of ['chat-bar', 'messages', 'composer']) $(node).hidden = false;
+  for (const node of ['chat-bar', 'messages']) $(node).hidden = false;
+  // The divider above the first unread message stays where it was at opening.
+  conv.unreadMarker = conv.unread > 0 ? conv.readSeq : undefined;
   $('no-chat').hidden = true;
   $('jump').hidden = true;
   $('text').value = draftOf(id);
@@ -666,6 +691,7 @@ $('group-info').addEventListener('click', () => {
     },
     onLeft: () => {
       conv.members = null;
+      conv.membership = 'gone';
       scheduleRender({ header: true, list: true });
     },
   });

@@ -39,6 +39,8 @@ export class Conversation {
     /** @type {Map<string, number>} user -> time the typing indicator ends */
     this.typing = new Map();
     this.members = null;  // a group's GROUP members answer, when loaded
+    this.unreadMarker = undefined;  // the read position when it was opened
+    this.membership = 'member';  // member | gone (left or removed)
   }
 
   title() {

@@ -191,12 +191,18 @@ export function renderMessages(scroller, list, conv, ctx, { keep = 'auto' } = {}
   const nodes = [];
   let previous = null;
   let dayShown = '';
+  let unreadShown = false;
   for (const m of shown) {
     const day = m.send_time ? new Date(m.send_time).toDateString() : '';
     if (day && day !== dayShown) {
       dayShown = day;
       nodes.push(el('div', { class: 'day muted', text: new Date(m.send_time).toLocaleDateString(
         [], { weekday: 'short', month: 'short', day: 'numeric' }) }));
+    }
+    if (conv.unreadMarker !== undefined && m.seq > conv.unreadMarker && !unreadShown &&
+        m.sender_id !== ctx.me) {
+      unreadShown = true;
+      nodes.push(el('div', { class: 'unread-divider', text: 'Unread messages' }));
     }
     nodes.push(messageNode(m, conv, ctx, previous));
     previous = m;

@@ -307,6 +307,8 @@ describe('the Parley browser app', () => {
     await alice.page.waitForSelector('#dialog-title:has-text("2 members")');
     await alice.page.click('#dialog-cancel');
     await carol.page.waitForSelector('.system:has-text("alice removed you")');
+    await carol.page.waitForSelector('#left-notice:has-text("not a member")');
+    assert.equal(await carol.page.isVisible('#composer'), false);
     await alice.shot('10-group');
     await bob.shot('10-group');
     await carol.shot('10-group-removed');
@@ -329,6 +331,7 @@ describe('the Parley browser app', () => {
       document.querySelector(`.conversation[data-id="${id}"] .conv-preview`)?.textContent ===
         'bulk 1000', { id: DM, seq: lastSeq }, 60000);
     const seconds = (performance.now() - started) / 1000;
+    const sinceOnline = await bob.page.evaluate(() => performance.now() - window.parley.onlineAt);
     await bob.page.waitForSelector('#conn', { state: 'hidden' });
     bob.offline = false;
     // Exactly them: every seq once, the texts in order.
@@ -339,7 +342,8 @@ describe('the Parley browser app', () => {
     assert.deepEqual(texts, Array.from({ length: BULK }, (_, i) => `bulk ${i + 1}`));
     const line = `bob's browser, cut off while ${BULK} messages were sent to him, showed the ` +
       `last one in his list ${seconds.toFixed(2)} s after his network came back ` +
-      '(reconnect backoff included)';
+      `(reconnect backoff included), ${(sinceOnline / 1000).toFixed(2)} s after he was ` +
+      'logged in again';
     t.diagnostic(line);
     writeFileSync(join(artifacts, 'convergence.txt'), `${line}\n`);
     await bob.shot('11-after-1000');
