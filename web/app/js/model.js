@@ -26,6 +26,9 @@ export class Conversation {
     this.maxSeq = 0;  // the highest seq known to exist
     this.readSeq = 0;  // this user's read position
     this.unread = 0;
+    // Unread is counted up to here: the listing's max_seq, then what came
+    // live (a fresh device's catch-up replays what the listing counted).
+    this.countedSeq = 0;
     this.last = null;  // the newest message that is not an event
     this.activity = 0;  // for ordering the list
     /** @type {Map<number, object>} loaded messages by seq, events applied */
@@ -67,9 +70,11 @@ export class Conversation {
       this.last = this.messages.get(message.seq);
       this.activity = Math.max(this.activity, message.send_time ?? 0);
     }
-    if (live && !known && message.sender_id !== me && message.seq > this.readSeq) {
+    if (live && !known && message.sender_id !== me && message.seq > this.readSeq &&
+        message.seq > this.countedSeq && message.msg_type !== MsgType.SYSTEM) {
       this.unread += 1;
     }
+    if (live) this.countedSeq = Math.max(this.countedSeq, message.seq);
     if (message.sender_id) this.typing.delete(message.sender_id);
     if (this.kind === 'group' && message.msg_type === MsgType.SYSTEM && !this.name) {
       const event = groupEventOf(message);
@@ -160,6 +165,7 @@ export class Model {
     conv.maxSeq = Math.max(conv.maxSeq, entry.max_seq ?? 0);
     conv.readSeq = Math.max(conv.readSeq, entry.last_ack_seq ?? 0);
     conv.unread = entry.unread ?? 0;
+    conv.countedSeq = Math.max(conv.countedSeq, conv.maxSeq);
     if (entry.last_message) conv.add(entry.last_message, this.me);
     return conv;
   }
