@@ -24,6 +24,10 @@ const app = {
   listReady: false,
   early: [],  // messages that came before the conversation list
   renderQueued: { list: false, messages: false, keep: 'auto' },
+  // Whether the reader is at the newest message: then new messages, and
+  // pictures that finish loading, keep the view at the bottom.
+  stick: true,
+  lastScrollTop: 0,
   lastTypingSent: 0,
   typingTimer: null,
 };
@@ -287,7 +291,8 @@ function flushRender() {
   if (!conv) return;
   if (q.header || q.messages) renderHeader(conv);
   if (q.messages) {
-    renderMessages($('messages'), $('message-list'), conv, messageContext(), { keep: q.keep });
+    const keep = q.keep === 'auto' && app.stick ? 'bottom' : q.keep;
+    renderMessages($('messages'), $('message-list'), conv, messageContext(), { keep });
     $('history-status').textContent = historyText(conv);
     markVisibleRead();
   }
@@ -417,6 +422,7 @@ function scrollToFirstUnread(conv) {
   } else {
     scroller.scrollTop = scroller.scrollHeight;
   }
+  app.stick = atBottom();
   markVisibleRead();
 }
 
@@ -499,15 +505,28 @@ function markVisibleRead() {
 $('messages').addEventListener('scroll', () => {
   const conv = app.openId ? app.model.get(app.openId) : null;
   if (!conv) return;
+  // Unstuck only by moving up: content that grows below (a picture that
+  // loaded) scrolls nothing and leaves the reader at the newest message.
+  const top = $('messages').scrollTop;
+  if (atBottom()) app.stick = true;
+  else if (top < app.lastScrollTop - 2) app.stick = false;
+  app.lastScrollTop = top;
   if ($('messages').scrollTop < 200 && conv.historyState === 'more') loadOlder(conv);
   markVisibleRead();
 }, { passive: true });
 document.addEventListener('visibilitychange', markVisibleRead);
+// A picture that finished loading grew the list: stay at the bottom if there.
+$('message-list').addEventListener('load', (e) => {
+  if (e.target.tagName !== 'IMG' || !app.stick) return;
+  $('messages').scrollTop = $('messages').scrollHeight;
+  markVisibleRead();
+}, true);
 window.addEventListener('focus', markVisibleRead);
 
 $('jump').addEventListener('click', () => {
   const s = $('messages');
   s.scrollTop = s.scrollHeight;
+  app.stick = true;
   $('jump').hidden = true;
 });
 
@@ -599,6 +618,7 @@ async function sendText(conv, content, replyTo) {
   const msgId = newMsgId();
   const pending = { msg_id: msgId, content, status: 'pending' };
   conv.pending.set(msgId, pending);
+  app.stick = true;
   scheduleRender({ messages: true, keep: 'bottom' });
   const message = { ...targetOf(conv), content, msg_id: msgId };
   if (replyTo) message.reply_to = replyTo;
@@ -628,6 +648,7 @@ async function sendFile(conv, file) {
   const pending = { msg_id: key, name: file.name, status: 'pending', progress: 0,
                     previewUrl: file.type.startsWith('image/') ? URL.createObjectURL(file) : '' };
   conv.pending.set(key, pending);
+  app.stick = true;
   scheduleRender({ messages: true, keep: 'bottom' });
   try {
     const { upload, ack } = await app.client.sendMedia(targetOf(conv), file, {
