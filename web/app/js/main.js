@@ -433,7 +433,10 @@ async function loadOlder(conv, { scroll = true } = {}) {
   try {
     const page = await app.client.history(conv.id, before, HISTORY_PAGE);
     const messages = page.payload ?? [];
-    for (const m of messages) conv.add(m, app.model.me);
+    // Targets come in their current state: every event up to the newest
+    // seq read is in them already.
+    for (const m of messages) conv.stateSeq = Math.max(conv.stateSeq, m.seq);
+    for (const m of messages) conv.add(m, app.model.me, { current: true });
     const oldest = messages.reduce((min, m) => Math.min(min, m.seq), before || Infinity);
     if (Number.isFinite(oldest)) conv.oldestLoaded = Math.min(conv.oldestLoaded, oldest);
     conv.historyState = page.has_more ? 'more' : 'complete';

@@ -29,6 +29,10 @@ export class Conversation {
     // Unread is counted up to here: the listing's max_seq, then what came
     // live (a fresh device's catch-up replays what the listing counted).
     this.countedSeq = 0;
+    // Messages read from the server (listing, HISTORY) carry their state as of
+    // the read, every event up to here applied: an older event arriving
+    // live afterwards (a fresh device's catch-up) must not apply again.
+    this.stateSeq = 0;
     this.last = null;  // the newest message that is not an event
     this.activity = 0;  // for ordering the list
     /** @type {Map<number, object>} loaded messages by seq, events applied */
@@ -53,9 +57,12 @@ export class Conversation {
 
   // Applies a message or event; returns true when something shown changed.
   // `live`: it came in now (counts as unread when it is someone else's).
-  add(message, me, { live = false } = {}) {
+  // `current`: read from the server with its current state (HISTORY, the
+  // listing), which replaces what was held.
+  add(message, me, { live = false, current = false } = {}) {
     this.maxSeq = Math.max(this.maxSeq, message.seq);
     if (isEvent(message)) {
+      if (current || message.seq <= this.stateSeq) return false;
       const seq = targetSeq(message);
       const target = this.messages.get(seq);
       if (target) this.messages.set(seq, applyEvent(target, message));
@@ -65,7 +72,7 @@ export class Conversation {
     const known = this.messages.has(message.seq);
     const stored = Array.isArray(message.reactions)
       ? { ...message, reactions: reactionsOf(message) } : message;
-    if (!known) this.messages.set(message.seq, stored);
+    if (!known || current) this.messages.set(message.seq, stored);
     if (!this.last || message.seq >= this.last.seq) {
       this.last = this.messages.get(message.seq);
       this.activity = Math.max(this.activity, message.send_time ?? 0);
@@ -166,7 +173,12 @@ export class Model {
     conv.readSeq = Math.max(conv.readSeq, entry.last_ack_seq ?? 0);
     conv.unread = entry.unread ?? 0;
     conv.countedSeq = Math.max(conv.countedSeq, conv.maxSeq);
-    if (entry.last_message) conv.add(entry.last_message, this.me);
+    conv.stateSeq = Math.max(conv.stateSeq, conv.maxSeq);
+    const last = entry.last_message;
+    if (last) {
+      conv.activity = Math.max(conv.activity, last.send_time ?? 0);
+      conv.add(last, this.me, { current: true });
+    }
     return conv;
   }
 }

@@ -73,6 +73,24 @@ describe('the app model', () => {
     assert.deepEqual(conv.shown().map((m) => m.seq), [1], 'events are not bubbles');
   });
 
+  test('state read from the server is not changed again by older events', () => {
+    seq = 0;
+    const model = new Model('alice');
+    // The listing shows seq 1 as of seq 3: edited by 2, 👍 by bob at 3.
+    const conv = model.addListing({ conversation_id: DM, max_seq: 3, unread: 0, last_message: {
+      ...msg(), content: 'v2', edit_seq: 2, reactions: [{ emoji: '👍', users: ['bob'] }] } });
+    // A fresh device's catch-up replays 2 and 3, then bob takes back the 👍 (4).
+    conv.add(msg({ msg_type: 101, target_seq: 1, content: 'v2' }), 'alice', { live: true });
+    conv.add(msg({ msg_type: 103, target_seq: 1, content: '👍' }), 'alice', { live: true });
+    conv.add(msg({ msg_type: 103, target_seq: 1, content: '👍', remove: true }), 'alice',
+             { live: true });
+    assert.deepEqual(conv.messages.get(1).reactions, {});
+    assert.equal(conv.messages.get(1).content, 'v2');
+    // HISTORY answers the current state, which replaces what was held.
+    conv.add({ ...msg(), seq: 1, content: 'v3' }, 'alice', { current: true });
+    assert.equal(conv.messages.get(1).content, 'v3');
+  });
+
   test('typing ends by itself, and with a message from the typist', () => {
     seq = 0;
     const conv = new Conversation(DM, 'alice');
