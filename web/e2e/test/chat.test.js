@@ -160,7 +160,10 @@ describe('the Parley browser app', () => {
     await alice.page.fill('#text', '');
 
     await bob.page.click('#message-list .msg.theirs .bubble');
+    await bob.page.waitForSelector('#message-list .msg.selected .actions');
+    await bob.shot('03-actions');
     await bob.page.click('#message-list .msg.selected .act.reply');
+    await bob.shot('03-replying');
     await bob.send('That was quick');
     await waitFor(alice, () => [...document.querySelectorAll('#message-list .msg.theirs')]
       .some((n) => n.querySelector('.quote')?.textContent.includes('Hi Bob')));
