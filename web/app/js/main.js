@@ -209,7 +209,15 @@ function wire(client) {
   });
 }
 
+let namesAsked = null;
 async function refreshGroupNames() {
+  // One GROUP mine at a time: a catch-up may bring many unnamed groups.
+  if (namesAsked) return namesAsked;
+  namesAsked = askGroupNames().finally(() => { namesAsked = null; });
+  return namesAsked;
+}
+
+async function askGroupNames() {
   try {
     for (const g of await app.client.myGroups()) app.model.get(g.conversation_id).name = g.name;
     scheduleRender({ list: true, header: true });
@@ -219,8 +227,10 @@ async function refreshGroupNames() {
 }
 
 function onMessage(m) {
+  const known = app.model.conversations.has(m.conversation_id);
   const conv = app.model.get(m.conversation_id);
   conv.add(m, app.model.me, { live: true });
+  if (!known && conv.kind === 'group' && !conv.name) refreshGroupNames();
   const open = conv.id === app.openId;
   if (open && !isEvent(m) && m.sender_id !== app.model.me && !atBottom()) {
     $('jump').hidden = false;
