@@ -143,7 +143,7 @@ function messageNode(m, conv, ctx, previous) {
   const own = m.sender_id === ctx.me;
   const showSender = conv.kind === 'group' && !own &&
     (previous?.sender_id !== m.sender_id || previous?.msg_type === MsgType.SYSTEM);
-  const status = own ? conv.tick(m.seq, ctx.me) : null;
+  const status = own && !m.recalled ? conv.tick(m.seq, ctx.me) : null;
   const body = m.recalled
     ? el('div', { class: 'text recalled', text: own ? 'You recalled this message'
                                                      : 'This message was recalled' })
