@@ -3,9 +3,19 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <filesystem>
 #include <thread>
 
 namespace parley::app {
+namespace {
+
+#ifdef PARLEY_DEFAULT_WEB_ROOT
+constexpr const char* kDefaultWebRoot = PARLEY_DEFAULT_WEB_ROOT;
+#else
+constexpr const char* kDefaultWebRoot = "";
+#endif
+
+}  // namespace
 
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   std::int64_t value = 0;
@@ -69,7 +79,9 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("allowed-origins", c.allowed_origins,
        "browser Origins allowed on WebSocket (default: any)")
       ->delimiter(',');
-  flag("web-root", c.web_root, "directory of static files served at / (default: built-in page)");
+  flag("web-root", c.web_root,
+       "directory of static files served at / (default: this source tree's web/app, the "
+       "browser chat app, when it exists; else a built-in page)");
   flag("password-cost", c.password_cost,
        "argon2id cost: interactive (libsodium's recommendation), or min for tests and "
        "benchmarks that register thousands of users (never in production)")
@@ -129,6 +141,13 @@ ParseOutcome ParseConfig(int argc, char** argv) {
     return ParseOutcome{std::nullopt, 2};
   }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  // `make run` serves the chat app with no flag: the source tree it was built
+  // from is where the app lives. A binary copied elsewhere falls back to the
+  // built-in page.
+  std::error_code missing;
+  if (c.web_root.empty() && std::filesystem::is_directory(kDefaultWebRoot, missing)) {
+    c.web_root = kDefaultWebRoot;
+  }
   return ParseOutcome{std::move(c), 0};
 }
 
