@@ -36,6 +36,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   std::string auth_timeout = "10s";
   flag("ws-listen", c.ws_listen, "HTTP + WebSocket listen address (port 0: pick a free one)");
   flag("tcp-listen", c.tcp_listen, "binary TCP protocol listen address");
+  flag("tls-cert", c.tls_cert,
+       "PEM certificate (then its chain) of the TCP gateway: it speaks TLS 1.2+ (with "
+       "--tls-key; reloaded on SIGHUP)");
+  flag("tls-key", c.tls_key, "PEM private key of --tls-cert (unencrypted)");
   flag("data-dir", c.data_dir, "directory of the embedded store (RocksDB) and the JWT secret");
   flag("threads", c.threads, "I/O threads (0: one per core)");
   flag("auth", c.auth, "jwt, or insecure (WebSocket accepts ?user_id=; development only)")
@@ -101,6 +105,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
     return ParseOutcome{std::nullopt, 2};
   }
   c.auth_timeout = *auth;
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    std::fprintf(stderr, "--tls-cert and --tls-key go together\n");
+    return ParseOutcome{std::nullopt, 2};
+  }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   return ParseOutcome{std::move(c), 0};
 }
