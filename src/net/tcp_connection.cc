@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <exception>
 #include <span>
 #include <vector>
@@ -51,7 +52,8 @@ class TcpConnection final : public Connection {
  public:
   TcpConnection(tcp::socket socket, ServerContext& context, std::string peer,
                 std::unique_ptr<TlsSession> tls)
-      : Connection(socket.get_executor(), context, "tcp", std::move(peer)),
+      // "tls" in the log; the metrics count it as tcp.
+      : Connection(socket.get_executor(), context, tls ? "tls" : "tcp", std::move(peer)),
         socket_(std::move(socket)),
         tls_(std::move(tls)),
         decoder_(context.options.max_frame),
@@ -142,6 +144,15 @@ class TcpConnection final : public Connection {
 
   bool Handshaking() const { return tls_ && tls_->handshaking(); }
 
+  // Reads and drops what the peer sent (a plain-text request), without
+  // blocking: closing a socket with unread input sends a RST, which could
+  // discard OpenSSL's alert on its way; with it read, the close sends a FIN.
+  void DiscardInput() {
+    std::array<char, 4096> sink;
+    boost::system::error_code ec;
+    for (int i = 0; i < 4 && !ec; ++i) socket_.read_some(asio::buffer(sink), ec);
+  }
+
   // Drives the TLS handshake with readiness waits. Returns the reason to
   // close, or nothing once it is complete. A failure (a plain-text or
   // otherwise broken peer) aborts the connection and is counted.
@@ -153,6 +164,7 @@ class TcpConnection final : public Connection {
       if (ec != asio::error::would_block) {
         base::Bump(context_.metrics.tls_handshake_failures_total);
         std::string reason = "tls handshake failed: " + ec.message();
+        DiscardInput();
         Abort(reason);
         co_return reason;
       }

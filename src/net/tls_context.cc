@@ -77,13 +77,14 @@ base::Result<TlsContextPtr> LoadServerTlsContext(const TlsFiles& files) {
   if (SSL_CTX_use_certificate_chain_file(c, files.cert_file.c_str()) != 1) {
     return FileError("certificate", files.cert_file, OpenSslReason());
   }
-  if (SSL_CTX_use_PrivateKey_file(c, files.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return FileError("key", files.key_file, OpenSslReason());
-  }
-  if (SSL_CTX_check_private_key(c) != 1) {
-    return FileError("key", files.key_file,
-                     "does not match the certificate " + files.cert_file + " (" +
-                         OpenSslReason() + ")");
+  // OpenSSL checks the key against the certificate here already.
+  if (SSL_CTX_use_PrivateKey_file(c, files.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(c) != 1) {
+    std::string reason = OpenSslReason();
+    if (reason == "key values mismatch") {
+      reason = "does not match the certificate " + files.cert_file + " (" + reason + ")";
+    }
+    return FileError("key", files.key_file, reason);
   }
   return ctx;
 }
