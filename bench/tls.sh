@@ -3,7 +3,7 @@
 # and without --tls-cert, each on a fresh parleyd (embedded store, full
 # durability): idle connections (server RSS per connection), 1:1 closed loop
 # (throughput), one message at a time (latency). Prints the summaries and
-# writes bench/results/<YYYY-MM-DD>/tls/*.json and commands.txt.
+# writes bench/results/<YYYY-MM-DD>/tls/*.json, commands.txt and summary.txt.
 #
 #   bash bench/tls.sh                 # 8,000 idle connections, 200 pairs for 10 s
 #   CONNECT_N=2000 bash bench/tls.sh  # smaller
@@ -54,7 +54,7 @@ openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key
   -CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/server.pem" 2>/dev/null
 
 mkdir -p "$OUT"
-rm -f "$OUT"/*.json "$OUT/commands.txt"
+rm -f "$OUT"/*.json "$OUT/commands.txt" "$OUT/summary.txt"
 
 start_parleyd() {  # start_parleyd [--tls-cert ... --tls-key ...]
   rm -rf "$WORK/data"
@@ -84,8 +84,8 @@ run() {
   start_parleyd "${server_args[@]}"
   local args=(--jwt-secret "$SECRET" --tcp-port "$TCP_PORT" --ws-port "$WS_PORT" --threads 2
               --json "$OUT/$name.json" "${tls_args[@]}" "${@//__SERVER_PID__/$SERVER_PID}")
-  echo "parley-bench ${args[*]}" | sed "s/$SECRET/\$SECRET/; s#$WORK#\$TMP#g; s/--tcp-port $TCP_PORT/--tcp-port \$TCP_PORT/; s/--ws-port $WS_PORT/--ws-port \$WS_PORT/; s/--server-pid $SERVER_PID/--server-pid \$PARLEYD_PID/" >>"$OUT/commands.txt"
-  "$BENCH" "${args[@]}" || echo "bench: scenario $name failed" >&2
+  echo "parley-bench ${args[*]}" | sed "s/$SECRET/\$SECRET/; s#$WORK#\$TMP#g; s#$ROOT/##g; s/--tcp-port $TCP_PORT/--tcp-port \$TCP_PORT/; s/--ws-port $WS_PORT/--ws-port \$WS_PORT/; s/--server-pid $SERVER_PID/--server-pid \$PARLEYD_PID/" >>"$OUT/commands.txt"
+  "$BENCH" "${args[@]}" | tee -a "$OUT/summary.txt" || echo "bench: scenario $name failed" >&2
   stop_pid "$SERVER_PID"; SERVER_PID=""
 }
 
