@@ -187,6 +187,19 @@ TEST_F(TlsTest, SighupSwapsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
   EXPECT_TRUE(bob.WaitForCount(2));
 }
 
+TEST_F(TlsTest, ShutdownClosesTlsConnectionsCleanlyAndAtOnce) {
+  Device alice(server_->tcp_port(), RegisterUser(server_->ws_port(), "alice"), TrustOurCa());
+  auto sent = alice.client().SendTo("alice", "note to self");
+  ASSERT_TRUE(sent) << sent.error().message;
+  // close_notify, FIN, the client's end: well before the 10 s close timeout
+  // that a stuck close would wait for.
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server_->Terminate(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_NE(server_->Log().find("closed tls peer"), std::string::npos) << server_->Log();
+  EXPECT_EQ(server_->Log().find("close timeout"), std::string::npos) << server_->Log();
+}
+
 TEST(TlsStartupTest, BadCertificateFileStopsTheServerWithAClearError) {
   TempDir dir;
   const fs::path missing = dir.path() / "missing.pem";
