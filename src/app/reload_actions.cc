@@ -16,8 +16,7 @@ std::size_t ReloadActions::Run() const {
       spdlog::info("reloaded {}", name);
     } else {
       ++failed;
-      spdlog::error("cannot reload {}: {}; keeping the current one", name,
-                    outcome.error().message);
+      spdlog::error("cannot reload {}: {}; keeping the current one", name, outcome.error().message);
     }
   }
   if (actions_.empty()) spdlog::info("SIGHUP: nothing to reload");

@@ -48,8 +48,8 @@ int NoPassphrase(char*, int, int, void*) { return 0; }
 }  // namespace
 
 base::Result<TlsContextPtr> LoadServerTlsContext(const TlsFiles& files) {
-  for (auto checked : {CheckReadable("certificate", files.cert_file),
-                       CheckReadable("key", files.key_file)}) {
+  for (auto checked :
+       {CheckReadable("certificate", files.cert_file), CheckReadable("key", files.key_file)}) {
     if (!checked) return checked.error();
   }
   ERR_clear_error();

@@ -5,17 +5,14 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
-
 #include <cerrno>
-#include <climits>
 
 namespace parley::net {
 namespace {
 namespace asio = boost::asio;
 }  // namespace
 
-base::Result<std::unique_ptr<TlsSession>> TlsSession::Accept(const TlsContextPtr& context,
-                                                              int fd) {
+base::Result<std::unique_ptr<TlsSession>> TlsSession::Accept(const TlsContextPtr& context, int fd) {
   ERR_clear_error();
   SSL* ssl = SSL_new(context.get());  // holds a reference to the context
   if (!ssl) return base::MakeError(base::Code::kInternal, "SSL_new failed");
@@ -50,17 +47,18 @@ void TlsSession::MapResult(int rc, boost::system::error_code& ec) {
       return;
     case SSL_ERROR_SYSCALL:
       state_ = State::kFailed;
-      ec = saved_errno != 0 ? boost::system::error_code(saved_errno, boost::system::system_category())
-                            : boost::system::error_code(asio::error::eof);
+      ec = saved_errno != 0
+               ? boost::system::error_code(saved_errno, boost::system::system_category())
+               : boost::system::error_code(asio::error::eof);
       ERR_clear_error();
       return;
     default: {
       state_ = State::kFailed;
       const unsigned long code = ERR_get_error();
       ERR_clear_error();
-      ec = code != 0 ? boost::system::error_code(static_cast<int>(code),
-                                                 asio::error::get_ssl_category())
-                     : boost::system::error_code(asio::error::connection_aborted);
+      ec = code != 0
+               ? boost::system::error_code(static_cast<int>(code), asio::error::get_ssl_category())
+               : boost::system::error_code(asio::error::connection_aborted);
       return;
     }
   }

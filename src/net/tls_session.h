@@ -19,7 +19,6 @@
 
 #include <boost/asio/socket_base.hpp>
 #include <boost/system/error_code.hpp>
-
 #include <cstddef>
 #include <memory>
 #include <span>

@@ -82,7 +82,8 @@ TEST_F(BenchTlsSmokeTest, ConnectAndChatOverTls) {
                              std::to_string(server_->pid()) + Tls());
   EXPECT_NE(connect.find(R"("transport":"tls")"), std::string::npos) << connect;
   EXPECT_NE(connect.find(R"("server_bytes_per_connection")"), std::string::npos) << connect;
-  const std::string chat = Run("chat_tls", "--scenario chat --pairs 4" + std::string(kShort) + Tls());
+  const std::string chat =
+      Run("chat_tls", "--scenario chat --pairs 4" + std::string(kShort) + Tls());
   EXPECT_NE(chat.find(R"("acked_per_s")"), std::string::npos) << chat;
 }
 

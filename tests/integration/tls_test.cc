@@ -6,10 +6,9 @@
 // the certificate for new connections while open ones go on, and a bad file
 // on reload keeps the current one.
 
-#include <signal.h>
-
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -59,9 +58,8 @@ class TlsTest : public ::testing::Test {
     key_ = dir_.path() / "live.key";
     fs::copy_file(first.cert, cert_);
     fs::copy_file(first.key, key_);
-    server_ = ServerProcess::Start(dir_.path() / "data",
-                                   {"--tls-cert", cert_.string(), "--tls-key", key_.string(),
-                                    "--auth-timeout", "1s"});
+    server_ = ServerProcess::Start(dir_.path() / "data", {"--tls-cert", cert_.string(), "--tls-key",
+                                                          key_.string(), "--auth-timeout", "1s"});
     ASSERT_TRUE(server_);
   }
 
@@ -206,8 +204,8 @@ TEST(TlsStartupTest, BadCertificateFileStopsTheServerWithAClearError) {
   // Start fails (the harness reports it with the log), and the log says why.
   std::unique_ptr<ServerProcess> server;
   EXPECT_NONFATAL_FAILURE(
-      server = ServerProcess::Start(dir.path() / "data",
-                                    {"--tls-cert", missing.string(), "--tls-key", missing.string()}),
+      server = ServerProcess::Start(
+          dir.path() / "data", {"--tls-cert", missing.string(), "--tls-key", missing.string()}),
       "cannot start: TLS certificate " + missing.string() + ": No such file or directory");
   EXPECT_FALSE(server);
 }

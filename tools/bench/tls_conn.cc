@@ -8,7 +8,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-
 #include <iostream>
 #include <mutex>
 
@@ -47,28 +46,30 @@ class TlsConn final : public Conn {
  public:
   TlsConn(asio::io_context& io, const Target& target)
       : stream_(io, SharedContext(target.ca_file)), target_(target), decoder_(kMaxInboundFrame) {
-    if (!target_.ca_file.empty()) stream_.set_verify_callback(ssl::host_name_verification(target_.host));
+    if (!target_.ca_file.empty())
+      stream_.set_verify_callback(ssl::host_name_verification(target_.host));
   }
 
   void Start(OpenHandler on_open) override {
     OpenBound(stream_.next_layer(), target_);
     const tcp::endpoint server(asio::ip::make_address(target_.host), target_.port);
-    stream_.next_layer().async_connect(server, [this, on_open = std::move(on_open)](auto ec) mutable {
-      if (ec) {
-        on_open(false);
-        return;
-      }
-      stream_.next_layer().set_option(tcp::no_delay(true), ec);
-      stream_.async_handshake(ssl::stream_base::client,
-                              [this, on_open = std::move(on_open)](auto hec) {
-                                if (hec) {
-                                  on_open(false);
-                                  return;
-                                }
-                                on_open(true);
-                                Read();
-                              });
-    });
+    stream_.next_layer().async_connect(
+        server, [this, on_open = std::move(on_open)](auto ec) mutable {
+          if (ec) {
+            on_open(false);
+            return;
+          }
+          stream_.next_layer().set_option(tcp::no_delay(true), ec);
+          stream_.async_handshake(ssl::stream_base::client,
+                                  [this, on_open = std::move(on_open)](auto hec) {
+                                    if (hec) {
+                                      on_open(false);
+                                      return;
+                                    }
+                                    on_open(true);
+                                    Read();
+                                  });
+        });
   }
 
   void Send(std::uint16_t cmd, std::string_view body) override {
@@ -86,23 +87,24 @@ class TlsConn final : public Conn {
  private:
   void Read() {
     std::span<char> space = decoder_.WritableSpace(16384);
-    stream_.async_read_some(asio::buffer(space.data(), space.size()), [this](auto ec, std::size_t n) {
-      if (ec) {
-        Closed();
-        return;
-      }
-      decoder_.Commit(n);
-      for (;;) {
-        auto next = decoder_.Next();
-        if (!next) {
-          Closed();
-          return;
-        }
-        if (!*next) break;
-        if (on_packet_) on_packet_((*next)->cmd, (*next)->body);
-      }
-      Read();
-    });
+    stream_.async_read_some(asio::buffer(space.data(), space.size()),
+                            [this](auto ec, std::size_t n) {
+                              if (ec) {
+                                Closed();
+                                return;
+                              }
+                              decoder_.Commit(n);
+                              for (;;) {
+                                auto next = decoder_.Next();
+                                if (!next) {
+                                  Closed();
+                                  return;
+                                }
+                                if (!*next) break;
+                                if (on_packet_) on_packet_((*next)->cmd, (*next)->body);
+                              }
+                              Read();
+                            });
   }
 
   void Flush() {

@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-
 #include <memory>
 
 namespace parley::testing {
@@ -26,8 +25,8 @@ std::string PeerCertificateSubject(std::uint16_t port, const std::string& ca_fil
   if (ec) return "error: " + ec.message();
   stream.handshake(ssl::stream_base::client, ec);
   if (ec) return "error: " + ec.message();
-  std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(stream.native_handle()),
-                                                   X509_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      SSL_get1_peer_certificate(stream.native_handle()), X509_free);
   if (!cert) return "error: no certificate";
   std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), BIO_free);
   X509_NAME_print_ex(out.get(), X509_get_subject_name(cert.get()), 0, XN_FLAG_RFC2253);
