@@ -48,6 +48,13 @@ bench-spread:
 	@bash scripts/bootstrap
 	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/repeat.sh $(RUNS)
 
+# TLS against plain text on the TCP gateway (bench/tls.sh): idle-connection
+# memory, 1:1 throughput, serial latency; bench/results/<date>/tls/.
+.PHONY: bench-tls
+bench-tls:
+	@bash scripts/bootstrap
+	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/tls.sh
+
 # Cross-gateway chat on a three-gateway cluster (bench/cluster.sh): its own
 # redis-server, mariadbd and gateways on free ports; bench/results/<date>/cluster.md.
 .PHONY: bench-cluster

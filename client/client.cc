@@ -101,7 +101,7 @@ asio::awaitable<void> Client::Run() {
 
 asio::awaitable<base::Result<LoginReply>> Client::ConnectAndLogin() {
   using namespace asio::experimental::awaitable_operators;
-  transport_ = MakeTransport(options_.transport, strand_, options_.max_frame);
+  transport_ = MakeTransport(options_.transport, strand_, options_.max_frame, options_.tls);
   auto outcome = co_await (Establish() || Watchdog(options_.connect_timeout));
   base::Result<LoginReply> login =
       outcome.index() == 0 ? std::get<0>(std::move(outcome))

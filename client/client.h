@@ -59,6 +59,7 @@ namespace parley::client {
 struct ClientOptions {
   Endpoint server;
   TransportKind transport = TransportKind::kTcp;
+  std::optional<TlsOptions> tls;  // absent: plain text
   std::chrono::milliseconds connect_timeout{5000};  // TCP/WS connect + LOGIN
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds heartbeat_interval{30000};

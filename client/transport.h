@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -23,6 +24,13 @@ namespace parley::client {
 namespace asio = boost::asio;
 
 enum class TransportKind { kTcp, kWebSocket };
+
+// TLS on the connection (docs/protocol.md "TLS"): the server's certificate
+// is verified against `ca_file` (PEM; empty: the system's trust store) and
+// must name the host the client connects to. TCP only for now.
+struct TlsOptions {
+  std::string ca_file;
+};
 
 // A packet from the server. `cmd` is the TCP header's Cmd, or the body's
 // "cmd" on WebSocket (kUnknownCmd when missing: such notices are ignored).
@@ -52,7 +60,10 @@ class Transport {
   virtual void Close() = 0;
 };
 
+// `tls`: absent, plain text. TLS with kWebSocket is not supported yet: that
+// transport's Connect fails (400) saying so.
 std::unique_ptr<Transport> MakeTransport(TransportKind kind, asio::any_io_executor executor,
-                                         std::uint32_t max_frame);
+                                         std::uint32_t max_frame,
+                                         const std::optional<TlsOptions>& tls = std::nullopt);
 
 }  // namespace parley::client

@@ -38,6 +38,8 @@ struct Flags {
   std::string user;
   std::string password;
   bool ws = false;
+  bool tls = false;
+  std::string ca;  // PEM; empty: the system's trust store
   std::vector<std::string> command;
 };
 
@@ -77,6 +79,11 @@ int main(int argc, char** argv) {
   app.add_option("--user", flags.user, "your user id")->required();
   app.add_option("--password", flags.password, "password (prompted for when omitted)");
   app.add_flag("--ws", flags.ws, "connect over WebSocket instead of TCP");
+  app.add_flag("--tls", flags.tls,
+               "TLS on the TCP connection; the server's certificate and host name are verified");
+  app.add_option("--ca", flags.ca,
+                 "PEM file of the CA(s) to trust with --tls (default: the system's trust store)")
+      ->check(CLI::ExistingFile);
   app.add_option("--http", flags.http,
                  "HTTP HOST:PORT for registering new users (default: server host, port 8080)");
   app.add_option("command", flags.command,
@@ -87,6 +94,14 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   for (const std::string& extra : app.remaining()) flags.command.push_back(extra);
 
+  if (flags.tls && flags.ws) {
+    std::cerr << "error: --tls works with TCP only for now (drop --ws)\n";
+    return 2;
+  }
+  if (!flags.ca.empty() && !flags.tls) {
+    std::cerr << "error: --ca goes with --tls\n";
+    return 2;
+  }
   auto server = client::ParseEndpoint(flags.server);
   if (!server) {
     std::cerr << tools::FormatError(server.error()) << '\n';
@@ -114,6 +129,7 @@ int main(int argc, char** argv) {
   options.server = *server;
   options.catch_up_unknown_conversations = false;  // see the top of this file
   options.transport = flags.ws ? client::TransportKind::kWebSocket : client::TransportKind::kTcp;
+  if (flags.tls) options.tls = client::TlsOptions{flags.ca};
   client::SyncClient client(options);
 
   bool interactive = flags.command.empty();

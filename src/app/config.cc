@@ -48,6 +48,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   std::string recall_window = "2m";
   flag("ws-listen", c.ws_listen, "HTTP + WebSocket listen address (port 0: pick a free one)");
   flag("tcp-listen", c.tcp_listen, "binary TCP protocol listen address");
+  flag("tls-cert", c.tls_cert,
+       "PEM certificate (then its chain) of the TCP gateway: it speaks TLS 1.2+ (with "
+       "--tls-key; reloaded on SIGHUP)");
+  flag("tls-key", c.tls_key, "PEM private key of --tls-cert (unencrypted)");
   flag("data-dir", c.data_dir, "directory of the embedded store (RocksDB) and the JWT secret");
   flag("threads", c.threads, "I/O threads (0: one per core)");
   flag("auth", c.auth, "jwt, or insecure (WebSocket accepts ?user_id=; development only)")
@@ -138,6 +142,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   c.recall_window = *recall;
   if (!c.webhook_url.empty() && c.webhook_secret.empty()) {
     std::fprintf(stderr, "--webhook-url needs --webhook-secret (the receiver checks signatures)\n");
+    return ParseOutcome{std::nullopt, 2};
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    std::fprintf(stderr, "--tls-cert and --tls-key go together\n");
     return ParseOutcome{std::nullopt, 2};
   }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());

@@ -14,6 +14,9 @@ namespace parley::app {
 struct Config {
   std::string ws_listen = "0.0.0.0:8080";
   std::string tcp_listen = "0.0.0.0:8090";
+  // PEM files; both or neither. Set: the TCP gateway speaks TLS.
+  std::string tls_cert;
+  std::string tls_key;
   std::string data_dir = "./data";
   unsigned threads = 0;  // 0: one per core
   std::string auth = "jwt";

@@ -1,5 +1,6 @@
 // parleyd: parse the configuration, start a Node, wait for SIGTERM/SIGINT,
-// shut down gracefully, exit 0.
+// shut down gracefully, exit 0. SIGHUP reloads what can be reloaded
+// (app/reload_actions.h) and the server goes on.
 
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -13,13 +14,14 @@
 
 namespace {
 
-// Blocks SIGINT/SIGTERM in every thread (the mask is inherited), so that
-// sigwait below is the one place they arrive.
-sigset_t BlockShutdownSignals() {
+// Blocks SIGINT/SIGTERM/SIGHUP in every thread (the mask is inherited), so
+// that sigwait below is the one place they arrive.
+sigset_t BlockHandledSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
@@ -35,7 +37,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
-  const sigset_t signals = BlockShutdownSignals();
+  const sigset_t signals = BlockHandledSignals();
   std::unique_ptr<parley::app::Node> node;
   try {
     node = std::make_unique<parley::app::Node>(config);
@@ -46,7 +48,12 @@ int main(int argc, char** argv) {
   }
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    spdlog::info("received SIGHUP, reloading");
+    node->Reload();
+  }
   spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   node->Shutdown();
   node.reset();

@@ -77,6 +77,8 @@ net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_lim
   options.auth_timeout = config.auth_timeout;
   options.allowed_origins = config.allowed_origins;
   options.web_root = config.web_root;
+  options.tls_cert_file = config.tls_cert;
+  options.tls_key_file = config.tls_key;
   return options;
 }
 
@@ -182,6 +184,13 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
                                           NetOptionsFrom(config_, open_file_limit_));
   server_->Start();
   StartWebhooks(deployment);
+  if (!config_.tls_cert.empty()) {
+    reload_actions_.Add("TLS certificate " + config_.tls_cert,
+                        [server = server_.get()] { return server->ReloadTls(); });
+    spdlog::warn("TLS is on for the TCP gateway only; the HTTP + WebSocket gateway ({}) still "
+                 "speaks plain text: keep it behind a TLS proxy or on a private network",
+                 config_.ws_listen);
+  }
   if (deployment == Deployment::kCluster) {
     spdlog::info("parleyd started: cluster mode, gateway {}, redis {}, {} I/O threads",
                  config_.gateway_id, config_.redis, config_.threads);
@@ -302,6 +311,8 @@ void Node::Run() {
     threads_.emplace_back([ctx = io.get()] { RunIoLoop(*ctx); });
   }
 }
+
+void Node::Reload() { reload_actions_.Run(); }
 
 void Node::Shutdown() {
   server_->StopAccepting();

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/reload_actions.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 
@@ -67,6 +68,10 @@ class Node {
   // The graceful stop of docs/design.md "Shutdown": stop accepting, let
   // in-flight requests finish, close connections, flush the store.
   void Shutdown();
+
+  // SIGHUP: runs the reload actions (reload_actions.h); failures are logged
+  // and the server goes on with what it had.
+  void Reload();
 
   // Where the state lives (docs/design.md "Deployment modes"): RocksDB in
   // --data-dir, or Redis + MySQL shared by the gateways.
@@ -114,6 +119,7 @@ class Node {
   std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;
   std::vector<std::thread> threads_;
   std::unique_ptr<net::Server> server_;
+  ReloadActions reload_actions_;
 };
 
 }  // namespace parley::app

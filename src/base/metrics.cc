@@ -98,6 +98,9 @@ std::string Metrics::RenderPrometheus() const {
   Counter(out, "parley_protocol_errors_total",
           "Framing errors that closed a connection (bad length, version, WebSocket frame).",
           protocol_errors_total);
+  Counter(out, "parley_tls_handshake_failures_total",
+          "TLS handshakes that failed (e.g. a plain-text client) or timed out: connection closed.",
+          tls_handshake_failures_total);
   LabelledFamily(out, "parley_auth_failures_total", "counter",
                  "Refused authentications: LOGIN, POST /api/login, WebSocket upgrade.",
                  auth_failures_total, kAuthReasons);

@@ -43,6 +43,9 @@ struct Metrics {
   std::atomic<std::uint64_t> requests_total{0};
   std::atomic<std::uint64_t> request_errors_total{0};
   std::atomic<std::uint64_t> protocol_errors_total{0};  // framing errors: connection closed
+  // TLS handshakes that failed (a plain-text or broken peer) or did not
+  // complete within the auth timeout: connection closed.
+  std::atomic<std::uint64_t> tls_handshake_failures_total{0};
   Labelled<std::uint64_t, 3> auth_failures_total{};     // by AuthFailure
   std::atomic<std::uint64_t> messages_stored_total{0};
   std::atomic<std::uint64_t> messages_duplicate_total{0};

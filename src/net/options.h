@@ -13,6 +13,9 @@ namespace parley::net {
 struct NetOptions {
   std::string tcp_listen = "0.0.0.0:8090";  // binary TCP gateway, "ADDR:PORT"
   std::string ws_listen = "0.0.0.0:8080";   // HTTP + WebSocket gateway, "ADDR:PORT"
+  // PEM files; both set: the TCP gateway speaks TLS (tls_context.h).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // Largest TCP frame (Length field) and largest WebSocket message.
   std::uint32_t max_frame = 64 * 1024;

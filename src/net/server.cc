@@ -12,6 +12,7 @@
 #include "protocol/packet.h"
 #include "net/server_context.h"
 #include "net/tcp_connection.h"
+#include "net/tls_context.h"
 #include "net/ws_http_session.h"
 
 namespace parley::net {
@@ -51,7 +52,13 @@ Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dis
                                    {},
                                    {},
                                    {},
-                                   {}});
+                                   {},
+                                   nullptr});
+  if (!context_->options.tls_cert_file.empty() || !context_->options.tls_key_file.empty()) {
+    tls_ = std::make_unique<TlsContext>(
+        TlsFiles{context_->options.tls_cert_file, context_->options.tls_key_file});
+    context_->tls = tls_.get();
+  }
   for (asio::io_context* io : context_->io_contexts) {
     context_->sweepers.push_back(std::make_unique<DeadlineSweeper>(*io, context_->options));
     context_->wake_batchers.push_back(std::make_unique<WakeBatcher>(*io));
@@ -93,5 +100,10 @@ bool Server::WaitIdle(std::chrono::milliseconds timeout) {
 }
 
 std::size_t Server::open_connections() const { return context_->registry.size(); }
+
+base::Result<void> Server::ReloadTls() {
+  if (!tls_) return {};
+  return tls_->Reload();
+}
 
 }  // namespace parley::net

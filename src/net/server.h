@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/metrics.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
@@ -37,6 +38,7 @@
 namespace parley::net {
 
 class Listener;
+class TlsContext;
 struct ServerContext;
 
 struct BoundEndpoints {
@@ -47,7 +49,8 @@ struct BoundEndpoints {
 class Server {
  public:
   // `io_contexts`: one per I/O thread, owned by the app, at least one.
-  // `healthy` answers GET /healthz (empty = always healthy).
+  // `healthy` answers GET /healthz (empty = always healthy). Throws
+  // std::runtime_error when the TLS files of `options` cannot be loaded.
   Server(std::vector<boost::asio::io_context*> io_contexts, core::Dispatcher& dispatcher,
          core::AuthService& auth, base::Metrics& metrics, std::function<bool()> healthy,
          NetOptions options);
@@ -74,7 +77,13 @@ class Server {
   // TCP, WebSocket and plain HTTP connections currently open.
   std::size_t open_connections() const;
 
+  // Reads the TLS certificate and key again (tls_context.h): new
+  // connections get the new ones, open ones stay. On error (the files are
+  // bad) the current ones stay. Without TLS: nothing to do. Any thread.
+  base::Result<void> ReloadTls();
+
  private:
+  std::unique_ptr<TlsContext> tls_;  // before context_, which points to it
   std::unique_ptr<ServerContext> context_;
   std::shared_ptr<Listener> tcp_listener_;
   std::shared_ptr<Listener> ws_listener_;

@@ -23,6 +23,7 @@
 #include "net/connection_registry.h"
 #include "net/deadline_sweeper.h"
 #include "net/options.h"
+#include "net/tls_context.h"
 #include "net/wake_batcher.h"
 
 namespace parley::net {
@@ -40,6 +41,7 @@ struct ServerContext {
   std::atomic<std::size_t> next_io{0};
   std::vector<std::unique_ptr<DeadlineSweeper>> sweepers;  // one per io_context, same order
   std::vector<std::unique_ptr<WakeBatcher>> wake_batchers;  // one per io_context, same order
+  TlsContext* tls = nullptr;  // owned by the Server; null: the TCP listener speaks plain text
 
   // The I/O thread of the next accepted connection: round-robin.
   asio::any_io_executor NextExecutor() {

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <exception>
 #include <span>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "net/connection.h"
 #include "net/endpoint.h"
 #include "net/frame_batch.h"
+#include "net/tls_session.h"
 #include "protocol/commands.h"
 #include "protocol/frame_codec.h"
 #include "protocol/packet.h"
@@ -24,6 +26,8 @@ namespace {
 using asio::ip::tcp;
 constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Plaintext handed to OpenSSL per write: one full TLS record.
+constexpr std::size_t kTlsWriteChunk = 16 * 1024;
 
 std::string ReadEndReason(const boost::system::error_code& ec) {
   if (ec == asio::error::eof) return "closed by peer";
@@ -39,11 +43,19 @@ std::string ReadEndReason(const boost::system::error_code& ec) {
 //           └─► once closing and no request is in flight: shutdown send
 //
 // Once both coroutines and every overlapped CHAT have ended: Finish.
+//
+// With TLS (`tls_`, tls_session.h) the reader first completes the handshake
+// (within the auth deadline, or the connection is aborted); the writer
+// writes nothing before. Reads and writes then go through OpenSSL on the
+// same non-blocking socket and the same readiness waits.
 class TcpConnection final : public Connection {
  public:
-  TcpConnection(tcp::socket socket, ServerContext& context, std::string peer)
-      : Connection(socket.get_executor(), context, "tcp", std::move(peer)),
+  TcpConnection(tcp::socket socket, ServerContext& context, std::string peer,
+                std::unique_ptr<TlsSession> tls)
+      // "tls" in the log; the metrics count it as tcp.
+      : Connection(socket.get_executor(), context, tls ? "tls" : "tcp", std::move(peer)),
         socket_(std::move(socket)),
+        tls_(std::move(tls)),
         decoder_(context.options.max_frame),
         wake_timer_(executor(), Clock::time_point::max()),
         drained_timer_(executor()),
@@ -66,6 +78,10 @@ class TcpConnection final : public Connection {
   }
 
   void CloseUnauthenticated() override {
+    if (Handshaking()) {
+      base::Bump(context_.metrics.tls_handshake_failures_total);
+      return Abort("tls handshake timeout");
+    }
     QueueLocal(0, protocol::ErrorResponse(
                       0, base::MakeError(base::Code::kUnauthenticated, "authentication timeout"),
                       nullptr));
@@ -84,15 +100,22 @@ class TcpConnection final : public Connection {
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
     if (ec) co_return ReadEndReason(ec);
+    if (tls_) {
+      std::string failed = co_await Handshake();
+      if (!failed.empty()) co_return failed;
+      Wake();  // the writer may go on
+    }
     bool drained = false;  // the last read found the socket empty
+    tcp::socket::wait_type wait = tcp::socket::wait_read;
     for (;;) {
-      if (drained) {
+      // OpenSSL may hold decrypted bytes the socket will not signal.
+      if (drained && !(tls_ && tls_->HasBufferedInput())) {
         decoder_.ReleaseIfEmpty();
-        auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_read, kToken);
+        auto [wait_ec] = co_await socket_.async_wait(wait, kToken);
         if (wait_ec) co_return ReadEndReason(wait_ec);
       }
       const std::span<char> space = decoder_.WritableSpace(kReadChunk);
-      const std::size_t n = socket_.read_some(asio::buffer(space.data(), space.size()), ec);
+      const std::size_t n = ReadSome(space, wait, ec);
       drained = ec == asio::error::would_block || ec == asio::error::try_again;
       if (drained) continue;
       if (ec) co_return ReadEndReason(ec);
@@ -106,6 +129,47 @@ class TcpConnection final : public Connection {
       if (closing()) continue;
       decoder_.Commit(n);
       co_await HandleFrames();
+    }
+  }
+
+  // Without blocking, from the socket or through TLS. On would_block `wait`
+  // says what to wait for.
+  std::size_t ReadSome(std::span<char> space, tcp::socket::wait_type& wait,
+                       boost::system::error_code& ec) {
+    if (!tls_) return socket_.read_some(asio::buffer(space.data(), space.size()), ec);
+    const std::size_t n = tls_->ReadSome(space, ec);
+    wait = tls_->pending_wait();
+    return n;
+  }
+
+  bool Handshaking() const { return tls_ && tls_->handshaking(); }
+
+  // Reads and drops what the peer sent (a plain-text request), without
+  // blocking: closing a socket with unread input sends a RST, which could
+  // discard OpenSSL's alert on its way; with it read, the close sends a FIN.
+  void DiscardInput() {
+    std::array<char, 4096> sink;
+    boost::system::error_code ec;
+    for (int i = 0; i < 4 && !ec; ++i) socket_.read_some(asio::buffer(sink), ec);
+  }
+
+  // Drives the TLS handshake with readiness waits. Returns the reason to
+  // close, or nothing once it is complete. A failure (a plain-text or
+  // otherwise broken peer) aborts the connection and is counted.
+  asio::awaitable<std::string> Handshake() {
+    for (;;) {
+      boost::system::error_code ec;
+      tls_->Handshake(ec);
+      if (!ec) co_return std::string();
+      if (ec != asio::error::would_block) {
+        base::Bump(context_.metrics.tls_handshake_failures_total);
+        std::string reason = "tls handshake failed: " + ec.message();
+        DiscardInput();
+        Abort(reason);
+        co_return reason;
+      }
+      auto [wait_ec] = co_await socket_.async_wait(tls_->pending_wait(), kToken);
+      if (wait_ec) co_return ReadEndReason(wait_ec);
     }
   }
 
@@ -189,6 +253,16 @@ class TcpConnection final : public Connection {
   asio::awaitable<void> RunWriter() {
     std::vector<core::OutboundPacket> packets;
     while (!aborted()) {
+      if (Handshaking()) {
+        // Nothing is written before the handshake completes (the reader
+        // wakes us); a close meanwhile has nothing to flush.
+        if (closing()) {
+          Abort(close_reason());
+          co_return;
+        }
+        co_await wake_timer_.async_wait(kToken);
+        continue;
+      }
       queue_.TakeAll(packets);
       if (!packets.empty()) {
         OnWriteStarted();
@@ -203,6 +277,7 @@ class TcpConnection final : public Connection {
         // Our side ends with a FIN; the reader keeps reading until the
         // peer's FIN, so close() never hits unread input (which would send
         // a RST and could destroy our last packets in flight).
+        if (tls_) tls_->SendCloseNotify();
         boost::system::error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_send, ignored);
         co_return;
@@ -216,10 +291,51 @@ class TcpConnection final : public Connection {
   asio::awaitable<bool> WriteBatch(std::vector<core::OutboundPacket>& packets) {
     batch_.Assign(packets);
     const std::span<const asio::const_buffer> buffers(batch_.buffers());
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, kToken);
-    OnPushesWritten(batch_.push_count(), !ec);
+    bool ok = false;
+    if (tls_) {
+      ok = co_await WriteTls(buffers);
+    } else {
+      auto [ec, n] = co_await asio::async_write(socket_, buffers, kToken);
+      ok = !ec;
+    }
+    OnPushesWritten(batch_.push_count(), ok);
     batch_.Clear();
-    co_return !ec;
+    co_return ok;
+  }
+
+  // TLS: the frames are copied into full records (a record per small
+  // buffer would cost a syscall and 22 bytes each); the copy lives only
+  // while the batch is written.
+  asio::awaitable<bool> WriteTls(std::span<const asio::const_buffer> buffers) {
+    std::string chunk;
+    chunk.reserve(kTlsWriteChunk);
+    std::size_t offset = 0;  // into *it
+    for (auto it = buffers.begin(); it != buffers.end();) {
+      chunk.clear();
+      while (it != buffers.end() && chunk.size() < kTlsWriteChunk) {
+        const std::size_t take = std::min(it->size() - offset, kTlsWriteChunk - chunk.size());
+        chunk.append(static_cast<const char*>(it->data()) + offset, take);
+        offset += take;
+        if (offset == it->size()) {
+          ++it;
+          offset = 0;
+        }
+      }
+      const bool written = co_await WriteTlsChunk(chunk);
+      if (!written) co_return false;
+    }
+    co_return true;
+  }
+
+  asio::awaitable<bool> WriteTlsChunk(std::string_view chunk) {
+    for (;;) {
+      boost::system::error_code ec;
+      tls_->Write(chunk, ec);
+      if (!ec) co_return true;
+      if (ec != asio::error::would_block) co_return false;
+      auto [wait_ec] = co_await socket_.async_wait(tls_->pending_wait(), kToken);
+      if (wait_ec) co_return false;
+    }
   }
 
   void OnReaderEnd(std::exception_ptr error) {
@@ -253,6 +369,7 @@ class TcpConnection final : public Connection {
   }
 
   tcp::socket socket_;
+  const std::unique_ptr<TlsSession> tls_;  // null on a plain-text listener
   protocol::FrameDecoder decoder_;
   FrameBatch batch_;
   asio::steady_timer wake_timer_;     // the idle writer waits on it; Wake cancels it
@@ -271,7 +388,19 @@ void StartTcpConnection(tcp::socket socket, ServerContext& context) {
   socket.set_option(tcp::no_delay(true), ec);  // latency matters more than segment count
   const tcp::endpoint peer = socket.remote_endpoint(ec);
   std::string peer_text = ec ? "unknown" : FormatEndpoint(peer);
-  std::make_shared<TcpConnection>(std::move(socket), context, std::move(peer_text))->Start();
+  std::unique_ptr<TlsSession> tls;
+  if (context.tls) {
+    auto session = TlsSession::Accept(context.tls->Current(), socket.native_handle());
+    if (!session) {
+      spdlog::error("tcp peer {}: {}", peer_text, session.error().message);
+      socket.close(ec);
+      return;
+    }
+    tls = std::move(*session);
+  }
+  std::make_shared<TcpConnection>(std::move(socket), context, std::move(peer_text),
+                                  std::move(tls))
+      ->Start();
 }
 
 }  // namespace parley::net

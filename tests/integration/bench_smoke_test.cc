@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "integration/harness/server_process.h"
+#include "tls/test_certificates.h"
 
 #ifndef PARLEY_BENCH_PATH
 #error "PARLEY_BENCH_PATH must name the parley-bench binary"
@@ -21,9 +22,12 @@ namespace {
 class BenchSmokeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = ServerProcess::Start(dir_.path() / "data");
+    server_ = ServerProcess::Start(dir_.path() / "data", ServerArgs());
     ASSERT_NE(server_, nullptr);
   }
+
+  // Extra flags of the server; the TLS variant below adds its certificate.
+  virtual std::vector<std::string> ServerArgs() { return {}; }
 
   // Runs one scenario; returns its JSON text (empty when it failed).
   std::string Run(const std::string& name, const std::string& args) {
@@ -57,6 +61,30 @@ TEST_F(BenchSmokeTest, Connect) {
                                           "--max-per-process 20 --hold 0.2 --server-pid " +
                                               std::to_string(server_->pid()));
   EXPECT_NE(json.find("\"server_bytes_per_connection\""), std::string::npos) << json;
+}
+
+// The TCP scenarios over TLS (--tls, verified against the test CA).
+class BenchTlsSmokeTest : public BenchSmokeTest {
+ protected:
+  std::vector<std::string> ServerArgs() override {
+    ca_ = MakeTestCa(dir_.path(), "bench-ca");
+    const TestCertificate cert = MakeServerCertificate(dir_.path(), ca_, "bench-server");
+    return {"--tls-cert", cert.cert.string(), "--tls-key", cert.key.string()};
+  }
+  std::string Tls() const { return " --tls --ca " + ca_.cert.string(); }
+
+  TestCertificate ca_;
+};
+
+TEST_F(BenchTlsSmokeTest, ConnectAndChatOverTls) {
+  const std::string connect =
+      Run("connect_tls", "--scenario connect --connections 20 --hold 0.2 --server-pid " +
+                             std::to_string(server_->pid()) + Tls());
+  EXPECT_NE(connect.find(R"("transport":"tls")"), std::string::npos) << connect;
+  EXPECT_NE(connect.find(R"("server_bytes_per_connection")"), std::string::npos) << connect;
+  const std::string chat =
+      Run("chat_tls", "--scenario chat --pairs 4" + std::string(kShort) + Tls());
+  EXPECT_NE(chat.find(R"("acked_per_s")"), std::string::npos) << chat;
 }
 
 TEST_F(BenchSmokeTest, ChatTcpClosedLoop) {

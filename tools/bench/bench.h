@@ -26,6 +26,8 @@ namespace asio = boost::asio;
 struct Options {
   std::string scenario;
   Transport transport = Transport::kTcp;
+  Security security = Security::kPlain;  // --tls: TCP only
+  std::string ca_file;                   // --ca
   std::string host = "127.0.0.1";
   std::uint16_t tcp_port = 8090;
   std::uint16_t ws_port = 8080;                    // WebSocket and the HTTP API (registration)
@@ -56,6 +58,9 @@ struct Options {
   // mqtt-chat (the Mosquitto peer)
   std::uint16_t mqtt_port = 1883;
 };
+
+// "tcp", "tls" (TCP over TLS) or "ws": for summaries and the JSON.
+const char* TransportName(const Options& o);
 
 inline std::int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -130,6 +130,8 @@ Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users,
   for (std::size_t i = 0; i < users_.size(); ++i) {
     Target t;
     t.transport = o.transport;
+    t.security = o.security;
+    t.ca_file = o.ca_file;
     t.host = o.host;
     t.port = gateways.empty() ? (o.transport == Transport::kTcp ? o.tcp_port : o.ws_port)
                               : GatewayPort(o, gateways[i]);
@@ -244,7 +246,7 @@ std::int64_t RssKiB(pid_t pid) {
 }
 
 boost::json::object OptionsJson(const Options& o) {
-  return {{"transport", o.transport == Transport::kTcp ? "tcp" : "ws"},
+  return {{"transport", TransportName(o)},
           {"threads", o.threads},
           {"sources", o.sources},
           {"connections", o.connections},

@@ -18,12 +18,16 @@
 namespace parley::bench {
 
 enum class Transport { kTcp, kWs };
+// TLS applies to kTcp only (tls_conn.cc).
+enum class Security { kPlain, kTls };
 
 struct Target {
   Transport transport = Transport::kTcp;
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   boost::asio::ip::address_v4 source;  // local address to bind (spreads the 4-tuples)
+  Security security = Security::kPlain;
+  std::string ca_file;  // with kTls: verify the server against it; empty: no verification
 };
 
 class Conn {
@@ -49,9 +53,11 @@ class Conn {
 
 std::unique_ptr<Conn> MakeTcpConn(boost::asio::io_context& io, const Target& target);
 std::unique_ptr<Conn> MakeWsConn(boost::asio::io_context& io, const Target& target);
+std::unique_ptr<Conn> MakeTlsConn(boost::asio::io_context& io, const Target& target);
 
 inline std::unique_ptr<Conn> MakeConn(boost::asio::io_context& io, const Target& target) {
-  return target.transport == Transport::kTcp ? MakeTcpConn(io, target) : MakeWsConn(io, target);
+  if (target.transport == Transport::kWs) return MakeWsConn(io, target);
+  return target.security == Security::kTls ? MakeTlsConn(io, target) : MakeTcpConn(io, target);
 }
 
 // Lean field access on the server's compact JSON (no parse on the hot path).

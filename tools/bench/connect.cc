@@ -131,7 +131,7 @@ int RunConnect(const Options& o) {
   std::snprintf(summary, sizeof summary,
                 "connect %s: %zu connections (%zu failed, %zu processes) in %.2f s = %.0f/s; "
                 "server RSS %lld -> %lld KiB = %.0f bytes/connection; %zu closed during hold",
-                o.transport == Transport::kTcp ? "tcp" : "ws", total.logged_in, total.failed, procs,
+                TransportName(o), total.logged_in, total.failed, procs,
                 total.seconds, total.logged_in / std::max(total.seconds, 1e-9),
                 static_cast<long long>(rss_before), static_cast<long long>(rss_after), per_conn,
                 total.closed);

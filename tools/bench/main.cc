@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"connect", "chat", "fanout", "sync", "serial", "mqtt-chat"}));
   app.add_option("--transport", transport, "tcp | ws")->check(CLI::IsMember({"tcp", "ws"}));
+  bool tls = false;
+  app.add_flag("--tls", tls, "tcp over TLS (the server runs with --tls-cert)");
+  app.add_option("--ca", o.ca_file, "with --tls: verify the server's certificate against this CA")
+      ->check(CLI::ExistingFile);
   app.add_option("--host", o.host, "server address");
   app.add_option("--tcp-port", o.tcp_port, "parleyd binary TCP port");
   app.add_option("--ws-port", o.ws_port, "parleyd WebSocket + HTTP port");
@@ -53,6 +57,11 @@ int main(int argc, char** argv) {
   app.add_option("--mqtt-port", o.mqtt_port, "mqtt-chat: broker port");
   CLI11_PARSE(app, argc, argv);
   o.transport = transport == "ws" ? Transport::kWs : Transport::kTcp;
+  o.security = tls ? Security::kTls : Security::kPlain;
+  if (tls && o.transport != Transport::kTcp) {
+    std::cerr << "parley-bench: --tls works with --transport tcp only\n";
+    return 2;
+  }
   if (!ApplyGatewayPorts(o)) return 2;
   if (o.user_prefix.empty()) {
     o.user_prefix =

@@ -16,9 +16,14 @@ std::string Fmt(const char* format, auto... args) {
   return buf;
 }
 
+}  // namespace
+
 const char* TransportName(const Options& o) {
-  return o.transport == Transport::kTcp ? "tcp" : "ws";
+  if (o.transport == Transport::kWs) return "ws";
+  return o.security == Security::kTls ? "tls" : "tcp";
 }
+
+namespace {
 
 bool Prepare(const Options& o, const std::vector<std::string>& users) {
   const std::size_t failed = RegisterUsers(o, users);

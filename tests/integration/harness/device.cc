@@ -6,6 +6,18 @@ Device::Device(std::uint16_t port, const std::string& token, bool websocket) {
   client::ClientOptions options;
   options.server = client::Endpoint{"127.0.0.1", port};
   options.transport = websocket ? client::TransportKind::kWebSocket : client::TransportKind::kTcp;
+  Connect(std::move(options), token);
+}
+
+Device::Device(std::uint16_t port, const std::string& token, client::TlsOptions tls) {
+  client::ClientOptions options;
+  // The test certificates name "localhost" (and 127.0.0.1).
+  options.server = client::Endpoint{"localhost", port};
+  options.tls = std::move(tls);
+  Connect(std::move(options), token);
+}
+
+void Device::Connect(client::ClientOptions options, const std::string& token) {
   options.backoff_max = std::chrono::milliseconds(500);
   client_ = std::make_unique<client::SyncClient>(options);
   client_->SetPushHandler([this](const protocol::Message& m) {

@@ -21,6 +21,8 @@ class Device {
  public:
   // Connects to 127.0.0.1:port over TCP or WebSocket and logs in with `token`.
   Device(std::uint16_t port, const std::string& token, bool websocket = false);
+  // Over TCP with TLS, trusting `tls.ca_file`.
+  Device(std::uint16_t port, const std::string& token, client::TlsOptions tls);
 
   client::SyncClient& client() { return *client_; }
 
@@ -35,6 +37,8 @@ class Device {
                                             std::int64_t first = 1);
 
  private:
+  void Connect(client::ClientOptions options, const std::string& token);
+
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::map<std::string, std::vector<protocol::Message>> received_;
