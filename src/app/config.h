@@ -41,6 +41,13 @@ struct Config {
   // Password logins and registrations per client IP and minute, all of which
   // may come at once; 0 = no limit.
   double auth_rate = 60;
+  // Media (docs/protocol.md "Media"): the directory of uploads (empty:
+  // DATA_DIR/media on the embedded store; cluster mode has no media unless
+  // set, to a directory every gateway shares), the largest upload, and the
+  // threads for fsync, type sniffing and thumbnails.
+  std::string media_dir;
+  std::int64_t max_media_bytes = 25 * 1024 * 1024;
+  unsigned media_workers = 2;
 };
 
 // Parses the command line. Returns the config, or the process exit code when

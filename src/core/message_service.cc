@@ -13,6 +13,7 @@
 #include "base/ids.h"
 #include "core/conversation_access.h"
 #include "core/conversation_list.h"
+#include "core/media_messages.h"
 #include "core/page_budget.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
@@ -180,6 +181,9 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
                              co_await ResolveConversation(store_, caller, requested));
   PARLEY_CO_RETURN_IF_ERROR(CheckMaySend(target, clock_.NowMs()));
   if (chat.reply_to > 0) PARLEY_CO_RETURN_IF_ERROR(co_await CheckReplyTarget(target, chat.reply_to));
+  PARLEY_CO_ASSIGN_OR_RETURN(std::string media,
+                             co_await AttachChatMedia(media_, caller, target.conversation_id,
+                                                      chat.msg_id, chat.msg_type, request));
   AppendRequest append;
   if (!target.is_group) {
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckPeersExist(caller, *target.members));
@@ -189,6 +193,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   append.message = protocol::Message{chat.msg_id,  target.conversation_id, 0, caller.user_id,
                                      chat.content, chat.msg_type,          clock_.NowMs(),
                                      chat.reply_to};
+  append.message.media = std::move(media);
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
 
   if (stored.duplicate) {

@@ -27,6 +27,8 @@
 
 namespace parley::core {
 
+class MediaService;
+
 struct MessageOptions {
   std::size_t max_content = 4096;   // bytes of payload.content (--max-content)
   std::size_t default_page = 50;    // PULL/HISTORY limit when the client gives none
@@ -64,6 +66,9 @@ class MessageService {
   // started in order are appended (and given seqs) in that order.
   bool ChatsAppendInStartOrder() const { return store_.ReadsCompleteInline(); }
 
+  // Media messages (msg_type 2-5, core/media_messages.h); null: refused.
+  void SetMedia(MediaService* media) { media_ = media; }
+
  private:
   // 404 unless every other member of a private conversation is registered.
   asio::awaitable<base::Result<void>> CheckPeersExist(const Caller& caller,
@@ -84,6 +89,7 @@ class MessageService {
   MessageOptions options_;
   const std::uint64_t tag_;  // names this instance in the per-thread peer cache
   std::shared_ptr<ReceiptCoalescer> receipts_;
+  MediaService* media_ = nullptr;
 };
 
 }  // namespace parley::core

@@ -28,6 +28,7 @@ struct HttpAnswer {
   std::string body;
   std::string allow;  // the Allow header of a 405, else empty
   std::int64_t retry_after_ms = 0;  // a 429's wait: Retry-After (seconds, rounded up)
+  std::string content_range = {};   // a 416's Content-Range, else empty
 };
 
 // `client_ip`: the peer's address without port (rate limits).

@@ -18,6 +18,9 @@ json::object MessageToJson(const Message& m) {
   o["msg_type"] = m.msg_type;
   o["send_time"] = m.send_time;
   if (m.reply_to > 0) o["reply_to"] = m.reply_to;
+  if (!m.media.empty()) {
+    if (auto media = ParseObject(m.media)) o["media"] = std::move(*media);
+  }
   return o;
 }
 
@@ -45,6 +48,10 @@ std::string SerializeMessage(const Message& m) {
     out.append(R"(,"reply_to":)");
     AppendJsonInt(out, m.reply_to);
   }
+  if (!m.media.empty()) {
+    out.append(R"(,"media":)");
+    out.append(m.media);  // JSON the server wrote itself (core/media_messages.h)
+  }
   out.push_back('}');
   return out;
 }
@@ -66,6 +73,9 @@ base::Result<Message> MessageFromJson(const json::object& o) {
   m.content = content;
   m.msg_type = msg_type;
   m.send_time = send_time;
+  if (const json::value* media = o.if_contains("media"); media != nullptr && media->is_object()) {
+    m.media = json::serialize(media->get_object());
+  }
   return m;
 }
 

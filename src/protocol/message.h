@@ -1,7 +1,7 @@
 #pragma once
 // The message object of the protocol:
 //   {"msg_id","conversation_id","seq","sender_id","content","msg_type","send_time",
-//    "reply_to"?}
+//    "reply_to"?, "media"?}
 // send_time is in ms since the epoch, set by the server.
 
 #include <boost/json/object.hpp>
@@ -29,6 +29,10 @@ struct Message {
   // The seq of the message this one answers, in the same conversation; 0:
   // none. On the wire only when set.
   std::int64_t reply_to = 0;
+  // Media messages (msg_type 2-5): the JSON object text of payload.media
+  // (docs/protocol.md "Media"), as the server's catalog wrote it; "": none.
+  // On the wire as "media" only when set.
+  std::string media = {};
 
   bool operator==(const Message&) const = default;
 };

@@ -42,6 +42,7 @@ void AddMessageParams(const protocol::Message& m, std::vector<Param>& params) {
   params.emplace_back(m.msg_type);
   params.emplace_back(m.send_time);
   params.emplace_back(m.reply_to);
+  params.emplace_back(m.media);
 }
 
 base::Result<std::uint64_t> InsertMessages(mysql::Session& session,

@@ -73,6 +73,9 @@ const std::vector<std::string_view>& SchemaStatements() {
       // Replies: the seq of the answered message (0: none).
       R"sql(ALTER TABLE timeline_message
   ADD COLUMN IF NOT EXISTS reply_to BIGINT NOT NULL DEFAULT 0)sql",
+      // Media messages: payload.media as JSON text ('' for other messages).
+      R"sql(ALTER TABLE timeline_message
+  ADD COLUMN IF NOT EXISTS media TEXT NOT NULL DEFAULT '')sql",
       // Receipts: how far the user's devices have received the conversation.
       R"sql(ALTER TABLE user_conversation_state
   ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0)sql",

@@ -285,7 +285,7 @@ base::Result<std::vector<core::ConversationState>> ListConversations(mysql::Sess
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult r,
       session.Execute("SELECT s.last_ack_seq, t.conversation_id, t.seq, t.msg_id, t.sender_id, "
-                      "t.content, t.msg_type, t.send_time, t.reply_to "
+                      "t.content, t.msg_type, t.send_time, t.reply_to, t.media "
                       "FROM user_conversation_state s JOIN timeline_message t "
                       "ON t.conversation_id = s.conversation_id AND t.seq = "
                       "(SELECT MAX(x.seq) FROM timeline_message x "

@@ -67,6 +67,7 @@ base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_
   PARLEY_ASSIGN_OR_RETURN(m.msg_type, IntAt(row, first + 5));
   PARLEY_ASSIGN_OR_RETURN(m.send_time, IntAt(row, first + 6));
   PARLEY_ASSIGN_OR_RETURN(m.reply_to, IntAt(row, first + 7));
+  m.media = StringAt(row, first + 8);
   return m;
 }
 

@@ -43,8 +43,8 @@ base::Result<void> RunChunked(mysql::Session& session, std::string_view head, st
 
 // The columns that make a message, in the order MessageFromRow reads them.
 inline constexpr std::string_view kMessageColumns =
-    "conversation_id, seq, msg_id, sender_id, content, msg_type, send_time, reply_to";
-inline constexpr std::size_t kMessageColumnCount = 8;
+    "conversation_id, seq, msg_id, sender_id, content, msg_type, send_time, reply_to, media";
+inline constexpr std::size_t kMessageColumnCount = 9;
 
 // Reads the message columns starting at row[first]. 500 on a malformed row.
 base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_t first = 0);
