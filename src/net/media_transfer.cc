@@ -38,10 +38,30 @@ struct Exchange {
   bool body_unread = false;
 };
 
+// After refusing a request whose body is still coming: stop sending, then
+// read and drop what the client already sent, a bounded amount for a
+// bounded time. Closing with unread input would send a RST, and a RST can
+// destroy the answer before the client has read it (a "lingering close").
+asio::awaitable<void> DrainBriefly(Exchange& x) {
+  constexpr std::size_t kMaxDrained = 1024 * 1024;
+  boost::system::error_code ignored;
+  x.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  x.buffer.consume(x.buffer.size());
+  x.stream.expires_after(std::chrono::seconds(2));
+  std::unique_ptr<char[]> scratch(new char[kChunk]);
+  std::size_t drained = 0;
+  while (drained < kMaxDrained) {
+    auto [ec, n] = co_await x.stream.async_read_some(asio::buffer(scratch.get(), kChunk), kToken);
+    if (ec) break;
+    drained += n;
+  }
+}
+
 asio::awaitable<AfterMedia> Reply(Exchange& x, HttpAnswer answer) {
   const bool keep = x.keep_alive && !x.body_unread;
   const bool written = co_await WriteAnswer(x.stream, std::move(answer), x.version, keep,
                                             x.context.options.write_timeout);
+  if (written && x.body_unread) co_await DrainBriefly(x);
   co_return written && keep ? AfterMedia::kKeepAlive : AfterMedia::kClose;
 }
 
