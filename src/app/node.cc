@@ -291,8 +291,9 @@ void Node::Teardown() {
   sync_.reset();
   groups_.reset();
   messages_.reset();
-  media_.reset();
+  // Jobs still on the workers use media_: they finish first.
   if (media_workers_) media_workers_->Join();
+  media_.reset();
   media_catalog_.reset();
   media_storage_.reset();
   media_workers_.reset();

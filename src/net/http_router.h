@@ -6,6 +6,7 @@
 //   POST /api/login      core::HandleLogin      application/json
 //   GET  /healthz        200 "ok" / 503 "unhealthy"
 //   GET  /metrics        Prometheus text
+//   /api/media[/<id>]    streamed by media_transfer.h, never routed here
 //   GET  /, /<file>      static files (static_files.h)
 //   GET  /ws             426: only with "Upgrade: websocket" (handled before)
 //   known path, other method: 405 with Allow; anything else: 404.
