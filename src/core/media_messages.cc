@@ -14,12 +14,12 @@ asio::awaitable<base::Result<std::string>> AttachChatMedia(
     co_return base::MakeError(base::Code::kUnavailable, "media is not enabled on this server");
   }
   const boost::json::value* payload = request.if_contains("payload");
-  const boost::json::value* field =
-      payload != nullptr && payload->is_object() ? payload->get_object().if_contains("media")
-                                                 : nullptr;
-  const boost::json::value* id =
-      field != nullptr && field->is_object() ? field->get_object().if_contains("media_id")
-                                             : nullptr;
+  const boost::json::value* field = payload != nullptr && payload->is_object()
+                                        ? payload->get_object().if_contains("media")
+                                        : nullptr;
+  const boost::json::value* id = field != nullptr && field->is_object()
+                                     ? field->get_object().if_contains("media_id")
+                                     : nullptr;
   if (id == nullptr || !id->is_string()) {
     co_return base::MakeError(base::Code::kBadRequest,
                               "msg_type " + std::to_string(msg_type) +

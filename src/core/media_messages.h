@@ -8,7 +8,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <string>
 

@@ -27,18 +27,18 @@ std::string CleanName(std::string name) {
 // it: an image message is shown inline, so it must be an image.
 base::Result<void> CheckMsgType(std::int64_t msg_type, const media::MediaRecord& record) {
   if (msg_type == 2 && !media::IsImageType(record.content_type)) {
-    return base::MakeError(base::Code::kBadRequest,
-                           "msg_type 2 (image) needs a JPEG, PNG, GIF or WebP media, not " +
-                               record.content_type);
+    return base::MakeError(
+        base::Code::kBadRequest,
+        "msg_type 2 (image) needs a JPEG, PNG, GIF or WebP media, not " + record.content_type);
   }
   return {};
 }
 
 }  // namespace
 
-MediaService::MediaService(Store& store, media::MediaStorage& storage,
-                           media::MediaCatalog& catalog, media::Workers& workers,
-                           const base::Clock& clock, base::Metrics& metrics, MediaOptions options)
+MediaService::MediaService(Store& store, media::MediaStorage& storage, media::MediaCatalog& catalog,
+                           media::Workers& workers, const base::Clock& clock,
+                           base::Metrics& metrics, MediaOptions options)
     : store_(store),
       storage_(storage),
       catalog_(catalog),
@@ -80,12 +80,12 @@ base::Result<media::MediaRecord> MediaService::Ingest(const std::string& uploade
 }
 
 base::Result<std::string> MediaService::StoreThumbnail(const media::MediaRecord& image,
-                                                      const std::filesystem::path& file) {
+                                                       const std::filesystem::path& file) {
   media::MediaRecord t;
   t.media_id = media::NewMediaId();
   const std::filesystem::path out = storage_.SpoolDir() / (t.media_id + ".thumb");
-  auto made = media::MakeThumbnail(file, out, options_.thumbnail_side,
-                                   options_.max_thumbnail_pixels);
+  auto made =
+      media::MakeThumbnail(file, out, options_.thumbnail_side, options_.max_thumbnail_pixels);
   if (!made) return made.error();
   auto hashed = media::HashFile(out);
   if (!hashed) {
@@ -170,8 +170,10 @@ asio::awaitable<base::Result<MediaDownload>> MediaService::OpenForRead(std::stri
   co_return MediaDownload{std::move(record), std::move(reader)};
 }
 
-asio::awaitable<base::Result<std::string>> MediaService::AttachToMessage(
-    std::string sender, std::string media_id, std::int64_t msg_type, media::Citation citation) {
+asio::awaitable<base::Result<std::string>> MediaService::AttachToMessage(std::string sender,
+                                                                         std::string media_id,
+                                                                         std::int64_t msg_type,
+                                                                         media::Citation citation) {
   PARLEY_CO_ASSIGN_OR_RETURN(media::MediaRecord record, co_await FindReadable(sender, media_id));
   if (!record.parent_id.empty()) {
     co_return base::MakeError(base::Code::kBadRequest,

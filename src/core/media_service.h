@@ -13,7 +13,6 @@
 // resumes it on its executor.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -35,7 +34,7 @@ namespace parley::core {
 
 struct MediaOptions {
   std::int64_t max_bytes = 25 * 1024 * 1024;  // --max-media-bytes
-  int thumbnail_side = 320;                    // longest side of a thumbnail, px
+  int thumbnail_side = 320;                   // longest side of a thumbnail, px
   // Images above this many pixels get no thumbnail (nor a decode): 50 Mpx
   // is a large camera's photo; a decompression bomb claims far more.
   std::int64_t max_thumbnail_pixels = 50'000'000;

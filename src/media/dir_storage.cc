@@ -31,8 +31,8 @@ class FileReader final : public MediaReader {
   base::Result<std::size_t> ReadAt(std::int64_t offset, char* out, std::size_t n) override {
     std::size_t done = 0;
     while (done < n) {
-      const ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset) +
-                                                                 static_cast<off_t>(done));
+      const ssize_t got =
+          ::pread(fd_, out + done, n - done, static_cast<off_t>(offset) + static_cast<off_t>(done));
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) return base::MakeError(base::Code::kInternal, "media read failed");
       if (got == 0) break;

@@ -110,8 +110,8 @@ base::Result<void> FileCatalog::Release(const std::string& media_id, const Citat
   return {};
 }
 
-base::Result<std::vector<std::string>> FileCatalog::CitingConversations(
-    const std::string& media_id, std::size_t limit) {
+base::Result<std::vector<std::string>> FileCatalog::CitingConversations(const std::string& media_id,
+                                                                        std::size_t limit) {
   std::vector<std::string> out;
   if (!IsValidMediaId(media_id)) return out;
   std::error_code ec;

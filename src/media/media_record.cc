@@ -2,11 +2,10 @@
 
 #include <openssl/rand.h>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace parley::media {
 namespace json = boost::json;
@@ -34,12 +33,11 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 std::string RecordToJson(const MediaRecord& r) {
-  json::object o{{"media_id", r.media_id},   {"uploader", r.uploader},
-                 {"content_type", r.content_type}, {"size", r.size},
-                 {"sha256", r.sha256},       {"name", r.name},
-                 {"width", r.width},         {"height", r.height},
-                 {"thumbnail_id", r.thumbnail_id}, {"parent_id", r.parent_id},
-                 {"created_at", r.created_at}};
+  json::object o{
+      {"media_id", r.media_id},   {"uploader", r.uploader},    {"content_type", r.content_type},
+      {"size", r.size},           {"sha256", r.sha256},        {"name", r.name},
+      {"width", r.width},         {"height", r.height},        {"thumbnail_id", r.thumbnail_id},
+      {"parent_id", r.parent_id}, {"created_at", r.created_at}};
   return json::serialize(o);
 }
 

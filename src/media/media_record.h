@@ -4,7 +4,6 @@
 // Pure functions, any thread.
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,9 +17,9 @@ struct MediaRecord {
   std::string uploader;      // user id
   std::string content_type;  // sniffed from the bytes, never the client's
   std::int64_t size = 0;
-  std::string sha256;        // lower-case hex; also the ETag
-  std::string name;          // the client's ?name=, for display only
-  std::int64_t width = 0;    // images; 0 otherwise
+  std::string sha256;      // lower-case hex; also the ETag
+  std::string name;        // the client's ?name=, for display only
+  std::int64_t width = 0;  // images; 0 otherwise
   std::int64_t height = 0;
   std::string thumbnail_id;  // an image's thumbnail, when one was made
   // A thumbnail: the media it was made of. Its readers are that media's.

@@ -33,7 +33,8 @@ class MediaStorage {
 
   // Moves the complete local file `file` in as `media_id`, durably: once Put
   // returns, the object survives a crash. `file` is gone afterwards.
-  virtual base::Result<void> Put(const std::string& media_id, const std::filesystem::path& file) = 0;
+  virtual base::Result<void> Put(const std::string& media_id,
+                                 const std::filesystem::path& file) = 0;
 
   virtual base::Result<std::unique_ptr<MediaReader>> Open(const std::string& media_id) = 0;
 

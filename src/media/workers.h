@@ -14,7 +14,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cstddef>
 #include <type_traits>
 #include <utility>

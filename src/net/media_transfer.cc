@@ -5,7 +5,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
-
 #include <memory>
 #include <string>
 
@@ -62,7 +61,7 @@ asio::awaitable<AfterMedia> Reply(Exchange& x, HttpAnswer answer) {
   const bool written = co_await WriteAnswer(x.stream, std::move(answer), x.version, keep,
                                             x.context.options.write_timeout);
   if (written && x.body_unread) co_await DrainBriefly(x);
-  co_return written && keep ? AfterMedia::kKeepAlive : AfterMedia::kClose;
+  co_return written&& keep ? AfterMedia::kKeepAlive : AfterMedia::kClose;
 }
 
 // The value of ?`key`= in `target`, percent-decoded; "" when absent.
@@ -102,7 +101,8 @@ asio::awaitable<AfterMedia> Upload(Exchange& x, HeaderParser& header, std::strin
   };
   const std::string too_large =
       "media larger than --max-media-bytes (" + std::to_string(max) + " bytes)";
-  if (const auto length = header.content_length(); length && *length > static_cast<std::uint64_t>(max)) {
+  if (const auto length = header.content_length();
+      length && *length > static_cast<std::uint64_t>(max)) {
     co_return co_await refuse(413, too_large);
   }
   if (!header.content_length() && !header.chunked()) {
@@ -152,8 +152,8 @@ asio::awaitable<AfterMedia> Upload(Exchange& x, HeaderParser& header, std::strin
   if (!stored) {
     co_return co_await refuse(static_cast<int>(stored.error().code), stored.error().message);
   }
-  HttpAnswer answer{200, "application/json", boost::json::serialize(media::PublicFields(*stored)),
-                    {}};
+  HttpAnswer answer{
+      200, "application/json", boost::json::serialize(media::PublicFields(*stored)), {}};
   co_return co_await Reply(x, std::move(answer));
 }
 
@@ -162,8 +162,7 @@ asio::awaitable<AfterMedia> Download(Exchange& x, const http::request<http::empt
   base::Result<core::MediaDownload> opened =
       co_await x.context.media->OpenForRead(std::move(reader), std::move(media_id));
   if (!opened) {
-    co_return co_await ReplyError(x, static_cast<int>(opened.error().code),
-                                  opened.error().message);
+    co_return co_await ReplyError(x, static_cast<int>(opened.error().code), opened.error().message);
   }
   const media::MediaRecord& record = opened->record;
   media::MediaReader& file = *opened->reader;
@@ -223,8 +222,7 @@ asio::awaitable<AfterMedia> Download(Exchange& x, const http::request<http::empt
   std::unique_ptr<char[]> chunk(new char[kChunk]);
   std::uint64_t sent = 0;
   while (offset < end) {
-    const std::size_t want =
-        static_cast<std::size_t>(std::min<std::int64_t>(end - offset, kChunk));
+    const std::size_t want = static_cast<std::size_t>(std::min<std::int64_t>(end - offset, kChunk));
     base::Result<std::size_t> got = file.ReadAt(offset, chunk.get(), want);
     // A short read means the file changed under us: objects never do, so
     // the disk failed; the client sees a truncated body and retries.
@@ -276,8 +274,7 @@ asio::awaitable<AfterMedia> ServeMedia(ServerContext& context, beast::tcp_stream
       ParseUpgradeCredentials(request.target(), request[http::field::authorization]);
   if (credentials.token.empty()) {
     if (upload) base::Bump(context.metrics.media_uploads_refused_total);
-    co_return co_await ReplyError(x, 401,
-                                  "send a token: Authorization: Bearer <token> or ?token=");
+    co_return co_await ReplyError(x, 401, "send a token: Authorization: Bearer <token> or ?token=");
   }
   base::Result<core::VerifiedToken> verified = context.auth.Verify(credentials.token);
   if (!verified) {

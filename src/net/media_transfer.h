@@ -15,7 +15,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
-
 #include <string_view>
 
 #include "net/server_context.h"
@@ -31,9 +30,8 @@ enum class AfterMedia { kKeepAlive, kClose };
 // any, still unread in `stream` / `buffer`). kClose when the connection
 // cannot carry another request (a body left unread, a failed write, or the
 // client asked).
-asio::awaitable<AfterMedia> ServeMedia(ServerContext& context, boost::beast::tcp_stream& stream,
-                                       boost::beast::flat_buffer& buffer,
-                                       boost::beast::http::request_parser<
-                                           boost::beast::http::empty_body>& header);
+asio::awaitable<AfterMedia> ServeMedia(
+    ServerContext& context, boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+    boost::beast::http::request_parser<boost::beast::http::empty_body>& header);
 
 }  // namespace parley::net

@@ -7,7 +7,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <fstream>
 #include <random>
 #include <thread>
@@ -116,7 +115,8 @@ TEST_F(MediaTest, TwentyMebibytesComeBackByteIdenticalWithRangeAndEtag) {
   HttpResponse tail = Download("alice", id, {{"Range", "bytes=-10"}});
   EXPECT_EQ(tail.status, 206);
   EXPECT_TRUE(tail.body == bytes.substr(bytes.size() - 10));
-  HttpResponse beyond = Download("alice", id, {{"Range", "bytes=" + std::to_string(20 * kMiB) + "-"}});
+  HttpResponse beyond =
+      Download("alice", id, {{"Range", "bytes=" + std::to_string(20 * kMiB) + "-"}});
   EXPECT_EQ(beyond.status, 416);
   EXPECT_EQ(beyond.Header("content-range"), "bytes */" + std::to_string(20 * kMiB));
 
@@ -130,8 +130,8 @@ TEST_F(MediaTest, TwentyMebibytesComeBackByteIdenticalWithRangeAndEtag) {
 TEST_F(MediaTest, UploadsOverTheLimitAre413) {
   // Announced: refused on the header, before any byte of the body.
   const std::string head = "POST /api/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                           Token("alice") + "\r\nContent-Length: " +
-                           std::to_string(26 * kMiB) + "\r\n\r\n";
+                           Token("alice") + "\r\nContent-Length: " + std::to_string(26 * kMiB) +
+                           "\r\n\r\n";
   HttpResponse announced = HttpRawExchange(server_->ws_port(), head, "");
   EXPECT_EQ(announced.status, 413) << announced.body;
   // Streamed (chunked, no length): refused once the count passes the limit.
@@ -199,13 +199,15 @@ TEST_F(MediaTest, OnlyTheUploaderAndMembersOfACitingConversationRead) {
   auto alice = Device("alice");
   ASSERT_EQ(CodeOf(MediaChat(*alice, "private_alice:bob", "m1", 2, {{"media_id", id}})), 0);
   EXPECT_EQ(Download("bob", id).status, 200);
-  HttpResponse by_query = HttpRequest(server_->ws_port(), "GET",
-                                      "/api/media/" + thumb + "?token=" + Token("bob"));
+  HttpResponse by_query =
+      HttpRequest(server_->ws_port(), "GET", "/api/media/" + thumb + "?token=" + Token("bob"));
   EXPECT_EQ(by_query.status, 200);  // a thumbnail follows its image
   EXPECT_EQ(Download("carol", id).status, 404);
   EXPECT_EQ(Download("carol", thumb).status, 404);
 
-  ASSERT_EQ(CodeOf(alice->Call(7, {{"op", "create"}, {"group_id", "pics"}, {"name", "Pics"},
+  ASSERT_EQ(CodeOf(alice->Call(7, {{"op", "create"},
+                                   {"group_id", "pics"},
+                                   {"name", "Pics"},
                                    {"members", json::array{"dave"}}})),
             0);
   json::object other = Uploaded("alice", RandomBytes(1000, 4), "notes.bin");
@@ -226,8 +228,9 @@ TEST_F(MediaTest, AMediaChatArrivesWithTheServersDescriptionOfTheMedia) {
   auto bob = Device("bob");
   const std::string conv = "private_alice:bob";
   // A client that lies about the type, size and dimensions.
-  json::object forged{{"media_id", id},     {"content_type", "text/html"}, {"size", 1},
-                      {"width", 99999},     {"sha256", "00"},              {"evil", true}};
+  json::object forged{{"media_id", id}, {"content_type", "text/html"},
+                      {"size", 1},      {"width", 99999},
+                      {"sha256", "00"}, {"evil", true}};
   auto sent = MediaChat(*alice, conv, "p1", 2, forged);
   ASSERT_EQ(CodeOf(sent), 0);
 
@@ -259,7 +262,8 @@ TEST_F(MediaTest, AMediaChatArrivesWithTheServersDescriptionOfTheMedia) {
   // Carol cannot read alice's media, so cannot send it either.
   EXPECT_EQ(CodeOf(MediaChat(*carol, "private_bob:carol", "c1", 2, {{"media_id", id}})), 404);
   // A plain text message with a media field stores no media.
-  auto text = alice->Call(2, {{"msg_id", "t1"}, {"conversation_id", conv},
+  auto text = alice->Call(2, {{"msg_id", "t1"},
+                              {"conversation_id", conv},
                               {"payload", {{"content", "hi"}, {"media", {{"media_id", id}}}}}});
   ASSERT_EQ(CodeOf(text), 0);
   auto last = bob->Call(3, {{"conversation_id", conv}, {"cursor_seq", 1}, {"limit", 10}});

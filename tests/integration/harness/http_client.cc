@@ -73,7 +73,8 @@ HttpResponse ReadResponse(int fd) {
 
 HttpResponse HttpRequest(std::uint16_t port, const std::string& method, const std::string& target,
                          const HttpHeaders& headers, const std::string& body) {
-  std::string head = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  std::string head =
+      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [name, value] : headers) head += name + ": " + value + "\r\n";
   if (!body.empty() || method == "POST") {
     head += "Content-Length: " + std::to_string(body.size()) + "\r\n";

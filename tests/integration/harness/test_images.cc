@@ -21,7 +21,8 @@ std::uint32_t Crc32(const std::string& data) {
 }
 
 void Put32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 void Chunk(std::string& png, const char* type, const std::string& data) {

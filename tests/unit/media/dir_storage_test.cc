@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "unit/media/media_fixture.h"
 #include "media/media_record.h"
 #include "media/spool_file.h"
+#include "unit/media/media_fixture.h"
 
 namespace parley::media {
 namespace {

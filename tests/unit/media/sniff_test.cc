@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "integration/harness/test_images.h"
-#include "unit/media/media_fixture.h"
 #include "media/media_record.h"
+#include "unit/media/media_fixture.h"
 
 namespace parley::media {
 namespace {

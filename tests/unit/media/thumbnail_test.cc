@@ -35,8 +35,8 @@ TEST_F(ThumbnailTest, TheLongestSideBecomes320AndTheAspectStays) {
 }
 
 TEST_F(ThumbnailTest, SmallImagesAreNeverEnlarged) {
-  auto thumb = MakeThumbnail(Write("s.png", testing::MakePng(40, 20)), dir_ / "s.jpg", 320,
-                             50'000'000);
+  auto thumb =
+      MakeThumbnail(Write("s.png", testing::MakePng(40, 20)), dir_ / "s.jpg", 320, 50'000'000);
   ASSERT_TRUE(thumb);
   EXPECT_EQ(thumb->size.width, 40);
 }
