@@ -6,6 +6,10 @@ namespace parley::core {
 
 bool IsMediaMsgType(std::int64_t msg_type) { return msg_type >= 2 && msg_type <= 5; }
 
+bool ChatMayWaitBeforeAppend(std::string_view body) {
+  return body.find("\"media\"") != std::string_view::npos;
+}
+
 asio::awaitable<base::Result<std::string>> AttachChatMedia(
     MediaService* media, const Caller& caller, const std::string& conversation_id,
     const std::string& msg_id, std::int64_t msg_type, const boost::json::object& request) {

@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 #include "core/caller.h"
@@ -19,6 +20,13 @@ namespace parley::core {
 class MediaService;
 
 bool IsMediaMsgType(std::int64_t msg_type);
+
+// Whether a CHAT's body (JSON text) may carry media, whose check waits on
+// the media workers before the Append: such a CHAT must not be pipelined
+// with the CHATs after it, or they could take earlier seqs. A cheap test
+// (no parse) that errs on the side of "yes": a text that merely mentions
+// "media" only loses pipelining.
+bool ChatMayWaitBeforeAppend(std::string_view body);
 
 // The stored payload.media of a CHAT: "" for a text message (a media field
 // a client sent along is dropped); for a media message, the catalog's

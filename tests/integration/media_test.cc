@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
+#include <map>
 #include <random>
 #include <thread>
 #include <vector>
@@ -269,6 +270,36 @@ TEST_F(MediaTest, AMediaChatArrivesWithTheServersDescriptionOfTheMedia) {
   auto last = bob->Call(3, {{"conversation_id", conv}, {"cursor_seq", 1}, {"limit", 10}});
   ASSERT_EQ(CodeOf(last), 0);
   EXPECT_FALSE(last->at("payload").as_array().at(0).as_object().contains("media"));
+}
+
+TEST_F(MediaTest, PipelinedChatsKeepTheirOrderAroundAMediaChat) {
+  json::object up = Uploaded("alice", MakePng(64, 32), "p.png");
+  auto alice = Device("alice");
+  Token("bob");
+  // Sent back to back without waiting: a media CHAT between text CHATs.
+  std::vector<std::string> ids = {"t0", "m1", "t2", "t3", "m4", "t5"};
+  for (const std::string& msg_id : ids) {
+    json::object payload{{"content", msg_id}};
+    if (msg_id[0] == 'm') {
+      payload["msg_type"] = 2;
+      payload["media"] = json::object{{"media_id", up.at("media_id")}};
+    }
+    json::object chat{{"msg_id", msg_id},
+                      {"conversation_id", "private_alice:bob"},
+                      {"payload", payload}};
+    ASSERT_TRUE(alice->SendFrame(2, json::serialize(chat)));
+  }
+  std::map<std::string, std::int64_t> seq_of;
+  while (seq_of.size() < ids.size()) {
+    auto packet = alice->Read(std::chrono::seconds(10));
+    ASSERT_TRUE(packet);
+    if (packet->at("cmd").as_int64() != 2) continue;
+    ASSERT_EQ(CodeOf(packet), 0) << json::serialize(*packet);
+    seq_of[std::string(packet->at("msg_id").as_string())] = packet->at("seq").as_int64();
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(seq_of[ids[i]], static_cast<std::int64_t>(i + 1)) << ids[i];
+  }
 }
 
 TEST_F(MediaTest, TwentyConcurrentUploadsKeepMemoryBounded) {
