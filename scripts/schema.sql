@@ -72,6 +72,9 @@ CREATE TABLE IF NOT EXISTS user_conversation_state (
 ALTER TABLE timeline_message
   ADD COLUMN IF NOT EXISTS reply_to BIGINT NOT NULL DEFAULT 0;
 
+ALTER TABLE timeline_message
+  ADD COLUMN IF NOT EXISTS media TEXT NOT NULL DEFAULT '';
+
 ALTER TABLE user_conversation_state
   ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0;
 

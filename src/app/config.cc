@@ -110,6 +110,14 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("webhook-events", c.webhook_events,
        "offline: events for recipients without an online device; all: also every message")
       ->check(CLI::IsMember({"offline", "all"}));
+  flag("media-dir", c.media_dir,
+       "directory of uploaded media (default: DATA_DIR/media; cluster mode: no media unless "
+       "set to a directory every gateway shares)");
+  flag("max-media-bytes", c.max_media_bytes, "largest media upload in bytes (larger: 413)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  flag("media-workers", c.media_workers,
+       "threads for media fsyncs, type sniffing and thumbnails (at most that many at once)")
+      ->check(CLI::Range(1u, 64u));
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {

@@ -23,6 +23,9 @@
 #include "core/rate_limiter.h"
 #include "core/sync_service.h"
 #include "core/typing_service.h"
+#include "media/dir_storage.h"
+#include "media/file_catalog.h"
+#include "media/thumbnail.h"
 #include "net/server.h"
 #include "mysql/options.h"
 #include "store/cluster/redis_mysql_store.h"
@@ -154,6 +157,8 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   }
   messages_ = std::make_unique<core::MessageService>(*store_, *bus_, clock_, metrics_,
                                                      message_options);
+  OpenMedia(deployment);
+  messages_->SetMedia(media_.get());
   core::GroupOptions group_options;
   group_options.require_registered_members = !insecure;
   groups_ = std::make_unique<core::GroupService>(*store_, *bus_, clock_, metrics_, group_options);
@@ -182,6 +187,7 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   if (deployment == Deployment::kCluster) healthy = [this] { return ClusterHealthy(); };
   server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, std::move(healthy),
                                           NetOptionsFrom(config_, open_file_limit_));
+  server_->SetMedia(media_.get());
   server_->Start();
   StartWebhooks(deployment);
   if (!config_.tls_cert.empty()) {
@@ -270,6 +276,29 @@ void Node::OpenCluster() {
   }
 }
 
+void Node::OpenMedia(Deployment deployment) {
+  std::filesystem::path dir = config_.media_dir;
+  if (dir.empty()) {
+    // Cluster gateways keep nothing on local disk: a media directory only
+    // one gateway sees would make media vanish behind the others.
+    if (deployment == Deployment::kCluster) {
+      spdlog::info("media disabled: cluster mode needs --media-dir (a directory every gateway "
+                   "shares)");
+      return;
+    }
+    dir = std::filesystem::path(config_.data_dir) / "media";
+  }
+  media::InitImageLibrary();
+  media_workers_ = std::make_unique<media::Workers>(config_.media_workers);
+  media_storage_ = std::make_unique<media::DirStorage>(dir);
+  media_catalog_ = std::make_unique<media::FileCatalog>(dir);
+  core::MediaOptions options;
+  options.max_bytes = config_.max_media_bytes;
+  media_ = std::make_unique<core::MediaService>(*store_, *media_storage_, *media_catalog_,
+                                                *media_workers_, clock_, metrics_, options);
+  spdlog::info("media in {} (largest upload {} bytes)", dir.string(), config_.max_media_bytes);
+}
+
 bool Node::ClusterHealthy() const {
   if (cluster_store_ && !cluster_store_->Healthy()) return false;
   return redis_bus_ == nullptr || redis_bus_->Healthy();
@@ -298,6 +327,12 @@ void Node::Teardown() {
   sync_.reset();
   groups_.reset();
   messages_.reset();
+  // Jobs still on the workers use media_: they finish first.
+  if (media_workers_) media_workers_->Join();
+  media_.reset();
+  media_catalog_.reset();
+  media_storage_.reset();
+  media_workers_.reset();
   auth_.reset();
   bus_.reset();
   redis_bus_ = nullptr;
@@ -326,6 +361,7 @@ void Node::Shutdown() {
   }
   if (webhooks_) webhooks_->Stop(kBusStopTimeout);
   store_->Close();  // every accepted message is durable before we exit
+  if (media_workers_) media_workers_->Join();  // uploads in flight are durable too
   for (auto& io : io_contexts_) io->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();

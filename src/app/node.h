@@ -27,6 +27,10 @@
 #include "app/reload_actions.h"
 #include "base/clock.h"
 #include "base/metrics.h"
+#include "core/media_service.h"
+#include "media/catalog.h"
+#include "media/storage.h"
+#include "media/workers.h"
 
 namespace parley::core {
 class Store;
@@ -90,6 +94,7 @@ class Node {
   // --webhook-url: the outbox dispatcher on the first I/O thread.
   void StartWebhooks(Deployment deployment);
   void StopBackend();
+  void OpenMedia(Deployment deployment);  // media_* from --media-dir
   bool ClusterHealthy() const;  // GET /healthz in cluster mode: Redis and MySQL reachable
 
   Config config_;
@@ -106,6 +111,11 @@ class Node {
   store::RedisMysqlStore* cluster_store_ = nullptr;
   cluster::RedisBus* redis_bus_ = nullptr;
   boost::asio::thread_pool blocking_pool_{2};
+  // Media (null when not configured); outlive messages_ and server_.
+  std::unique_ptr<media::Workers> media_workers_;
+  std::unique_ptr<media::MediaStorage> media_storage_;
+  std::unique_ptr<media::MediaCatalog> media_catalog_;
+  std::unique_ptr<core::MediaService> media_;
   std::unique_ptr<core::AuthService> auth_;
   std::unique_ptr<core::MessageService> messages_;
   std::unique_ptr<core::GroupService> groups_;

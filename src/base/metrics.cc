@@ -128,6 +128,17 @@ std::string Metrics::RenderPrometheus() const {
           idle_disconnects_total);
   Counter(out, "parley_store_batches_total", "Store batches written (group commit).",
           store_batches_total);
+  Counter(out, "parley_media_uploads_total", "Media uploads stored (POST /api/media).",
+          media_uploads_total);
+  Counter(out, "parley_media_upload_bytes_total", "Bytes of the media uploads stored.",
+          media_upload_bytes_total);
+  Counter(out, "parley_media_uploads_refused_total",
+          "Media uploads refused (unauthenticated, too large, malformed, storage failure).",
+          media_uploads_refused_total);
+  Counter(out, "parley_media_downloads_total",
+          "Media downloads answered with bytes (200 or 206).", media_downloads_total);
+  Counter(out, "parley_media_download_bytes_total", "Bytes of media sent to clients.",
+          media_download_bytes_total);
   chat_ack_seconds.Render(out, "parley_chat_ack_seconds",
                           "Time from a CHAT reaching the dispatcher to its ack (durable).");
   if (Load(store_batch_size_fed)) {

@@ -62,6 +62,13 @@ struct Metrics {
   std::atomic<std::uint64_t> slow_consumer_disconnects_total{0};
   std::atomic<std::uint64_t> idle_disconnects_total{0};
   std::atomic<std::uint64_t> store_batches_total{0};
+  // Media (docs/protocol.md "Media"): uploads stored, downloads answered
+  // (200 or 206), and their bytes; refused uploads (401, 413, ...) apart.
+  std::atomic<std::uint64_t> media_uploads_total{0};
+  std::atomic<std::uint64_t> media_upload_bytes_total{0};
+  std::atomic<std::uint64_t> media_uploads_refused_total{0};
+  std::atomic<std::uint64_t> media_downloads_total{0};
+  std::atomic<std::uint64_t> media_download_bytes_total{0};
 
   // Microseconds from the dispatcher receiving a CHAT to its ack (the
   // message is durable), rendered in seconds.

@@ -10,10 +10,14 @@
 #include <string>
 #include <unordered_set>
 
+#include <spdlog/spdlog.h>
+
 #include "base/ids.h"
 #include "core/conversation_access.h"
 #include "core/conversation_list.h"
 #include "core/event_checks.h"
+#include "core/media_messages.h"
+#include "core/media_service.h"
 #include "core/page_budget.h"
 #include "protocol/commands.h"
 #include "protocol/message.h"
@@ -200,11 +204,15 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     auto answered = co_await ReadTarget(target, chat.reply_to, TargetUse::kReply);
     if (!answered) co_return answered.error();
   }
+  protocol::Message changed;  // an event's target, as the caller read it
   if (is_event) {
-    PARLEY_CO_ASSIGN_OR_RETURN(protocol::Message changed,
+    PARLEY_CO_ASSIGN_OR_RETURN(changed,
                                co_await ReadTarget(target, chat.target_seq, TargetUse::kEvent));
     PARLEY_CO_RETURN_IF_ERROR(CheckEvent(chat, caller, target, changed, now, options_.windows));
   }
+  PARLEY_CO_ASSIGN_OR_RETURN(std::string media,
+                             co_await AttachChatMedia(media_, caller, target.conversation_id,
+                                                      chat.msg_id, chat.msg_type, request));
   AppendRequest append;
   if (!target.is_group) {
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckPeersExist(caller, *target.members));
@@ -223,6 +231,7 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
                   (options_.outbox == MessageOptions::Outbox::kUserMessages && !is_event);
   append.message.target_seq = chat.target_seq;
   append.message.remove = chat.remove;
+  append.message.media = std::move(media);
   PARLEY_CO_ASSIGN_OR_RETURN(AppendResult stored, co_await store_.Append(std::move(append)));
 
   if (stored.duplicate) {
@@ -239,6 +248,9 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
     base::Bump(metrics_.messages_duplicate_total);
   } else {
     base::Bump(metrics_.messages_stored_total);
+    if (chat.msg_type == protocol::kMsgTypeRecall && !changed.media.empty()) {
+      co_await ReleaseMedia(changed);
+    }
     OutboundPacket push{
         static_cast<std::uint16_t>(Cmd::kPush),
         std::make_shared<const std::string>(protocol::PushBody(*stored.message_json))};
@@ -246,6 +258,20 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
   }
   co_return protocol::OkResponse(
       Cmd::kChat, &request, {{"conversation_id", target.conversation_id}, {"seq", stored.seq}});
+}
+
+asio::awaitable<void> MessageService::ReleaseMedia(const protocol::Message& recalled) {
+  if (media_ == nullptr) co_return;
+  auto media = protocol::ParseObject(recalled.media);
+  auto media_id = media ? protocol::RequiredString(*media, "media_id")
+                        : base::Result<std::string_view>(media.error());
+  if (!media_id) co_return;
+  std::string id(*media_id);
+  media::Citation citation{recalled.conversation_id, recalled.sender_id, recalled.msg_id};
+  auto released = co_await media_->Release(std::move(id), std::move(citation));
+  // The recall stands either way; a citation left behind only keeps the
+  // file readable by the conversation's members.
+  if (!released) spdlog::warn("recall: media citation not released: {}", released.error().message);
 }
 
 asio::awaitable<base::Result<protocol::Message>> MessageService::ReadTarget(

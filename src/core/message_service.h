@@ -28,6 +28,8 @@
 
 namespace parley::core {
 
+class MediaService;
+
 struct MessageOptions {
   std::size_t max_content = 4096;   // bytes of payload.content (--max-content)
   std::size_t default_page = 50;    // PULL/HISTORY limit when the client gives none
@@ -73,6 +75,9 @@ class MessageService {
   // started in order are appended (and given seqs) in that order.
   bool ChatsAppendInStartOrder() const { return store_.ReadsCompleteInline(); }
 
+  // Media messages (msg_type 2-5, core/media_messages.h); null: refused.
+  void SetMedia(MediaService* media) { media_ = media; }
+
  private:
   // 404 unless every other member of a private conversation is registered.
   asio::awaitable<base::Result<void>> CheckPeersExist(const Caller& caller,
@@ -82,6 +87,9 @@ class MessageService {
   // an event; an event changes a user's message (not a system message or
   // another event).
   enum class TargetUse { kReply, kEvent };
+  // A recall erased a media message: its citation goes, so the file is
+  // readable only as long as other messages cite it.
+  asio::awaitable<void> ReleaseMedia(const protocol::Message& recalled);
   // The message at `seq` that a reply or an event names: 400 unless it is
   // one of the conversation the caller may read, fit for `use`.
   asio::awaitable<base::Result<protocol::Message>> ReadTarget(const ConversationTarget& target,
@@ -98,6 +106,7 @@ class MessageService {
   MessageOptions options_;
   const std::uint64_t tag_;  // names this instance in the per-thread peer cache
   std::shared_ptr<ReceiptCoalescer> receipts_;
+  MediaService* media_ = nullptr;
 };
 
 }  // namespace parley::core

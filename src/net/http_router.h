@@ -6,6 +6,7 @@
 //   POST /api/login      core::HandleLogin      application/json
 //   GET  /healthz        200 "ok" / 503 "unhealthy"
 //   GET  /metrics        Prometheus text
+//   /api/media[/<id>]    streamed by media_transfer.h, never routed here
 //   GET  /, /<file>      static files (static_files.h)
 //   GET  /ws             426: only with "Upgrade: websocket" (handled before)
 //   known path, other method: 405 with Allow; anything else: 404.
@@ -28,6 +29,7 @@ struct HttpAnswer {
   std::string body;
   std::string allow;  // the Allow header of a 405, else empty
   std::int64_t retry_after_ms = 0;  // a 429's wait: Retry-After (seconds, rounded up)
+  std::string content_range = {};   // a 416's Content-Range, else empty
 };
 
 // `client_ip`: the peer's address without port (rate limits).

@@ -39,6 +39,8 @@ std::string HttpRefusal() {
 
 }  // namespace
 
+void Server::SetMedia(core::MediaService* media) { context_->media = media; }
+
 Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dispatcher,
                core::AuthService& auth, base::Metrics& metrics, std::function<bool()> healthy,
                NetOptions options) {

@@ -33,6 +33,7 @@
 #include "base/metrics.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
+#include "core/media_service.h"
 #include "net/options.h"
 
 namespace parley::net {
@@ -63,6 +64,9 @@ class Server {
   // ADDR:PORT", with the bound port. Throws std::runtime_error, e.g.
   // "cannot listen tcp on 0.0.0.0:8090: Address already in use".
   BoundEndpoints Start();
+
+  // Serves /api/media with `media` (docs/protocol.md "Media"). Before Start.
+  void SetMedia(core::MediaService* media);
 
   // Closes both listeners; open connections are untouched.
   void StopAccepting();

@@ -20,6 +20,7 @@
 #include "base/metrics.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
+#include "core/media_service.h"
 #include "net/connection_registry.h"
 #include "net/deadline_sweeper.h"
 #include "net/options.h"
@@ -42,6 +43,8 @@ struct ServerContext {
   std::vector<std::unique_ptr<DeadlineSweeper>> sweepers;  // one per io_context, same order
   std::vector<std::unique_ptr<WakeBatcher>> wake_batchers;  // one per io_context, same order
   TlsContext* tls = nullptr;  // owned by the Server; null: the TCP listener speaks plain text
+  // POST/GET /api/media (media_transfer.h); null: answered 503. Set before Start.
+  core::MediaService* media = nullptr;
 
   // The I/O thread of the next accepted connection: round-robin.
   asio::any_io_executor NextExecutor() {

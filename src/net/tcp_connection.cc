@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "core/media_messages.h"
 #include "net/connection.h"
 #include "net/endpoint.h"
 #include "net/frame_batch.h"
@@ -209,8 +210,10 @@ class TcpConnection final : public Connection {
   // is copied). Replies then leave in completion order, each with its
   // req_id/msg_id.
   asio::awaitable<void> StartRequest(std::uint16_t cmd, std::string_view body) {
-    const bool overlap =
-        chats_may_overlap_ && cmd == static_cast<std::uint16_t>(protocol::Cmd::kChat);
+    // A media CHAT waits on disk before its Append: it runs alone.
+    const bool overlap = chats_may_overlap_ &&
+                         cmd == static_cast<std::uint16_t>(protocol::Cmd::kChat) &&
+                         !core::ChatMayWaitBeforeAppend(body);
     if (!overlap) {
       co_await HandleRequest(cmd, body);
       co_return;

@@ -15,11 +15,12 @@
 
 #include "net/endpoint.h"
 #include "net/http_router.h"
+#include "net/http_write.h"
+#include "net/media_transfer.h"
 #include "net/upgrade_request.h"
 #include "net/ws_connection.h"
 
 namespace parley::net {
-namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -27,9 +28,13 @@ namespace websocket = beast::websocket;
 using asio::ip::tcp;
 using Request = http::request<http::string_body>;
 
+namespace {
+
 constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHttpHeaderLimit = 8 * 1024;
 constexpr std::size_t kHttpBodyLimit = 64 * 1024;
+
+}  // namespace
 
 asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
                                   unsigned version, bool keep_alive,
@@ -38,6 +43,7 @@ asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
   response.set(http::field::server, "parley");
   response.set(http::field::content_type, answer.content_type);
   if (!answer.allow.empty()) response.set(http::field::allow, answer.allow);
+  if (!answer.content_range.empty()) response.set(http::field::content_range, answer.content_range);
   if (answer.retry_after_ms > 0) {
     const std::int64_t seconds = (answer.retry_after_ms + 999) / 1000;  // never early
     response.set(http::field::retry_after, std::to_string(seconds));
@@ -51,6 +57,8 @@ asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
   auto [ec, n] = co_await http::async_write(stream, response, kToken);
   co_return !ec;
 }
+
+namespace {
 
 // Checks the rest of an upgrade request (websocket::is_upgrade checked the
 // method, the version and the Connection and Upgrade headers) the way
@@ -117,20 +125,38 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   asio::awaitable<void> Run() {
     beast::flat_buffer buffer;
     while (!closing_) {
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(kHttpHeaderLimit);
-      parser.body_limit(kHttpBodyLimit);
+      // The header first: a media request streams its body
+      // (media_transfer.h); any other is read whole, up to kHttpBodyLimit.
+      http::request_parser<http::empty_body> header;
+      header.header_limit(kHttpHeaderLimit);
+      header.body_limit(boost::none);  // the limit depends on the route: below
       stream_.expires_after(context_.options.http_read_timeout);
       reading_ = true;
-      auto [ec, n] = co_await http::async_read(stream_, buffer, parser, kToken);
+      auto [header_ec, header_n] = co_await http::async_read_header(stream_, buffer, header, kToken);
       reading_ = false;
+      if (header_ec) {
+        co_await AnswerReadError(header_ec);
+        break;
+      }
+      if (IsMediaPath(TargetPath(header.get().target())) && !websocket::is_upgrade(header.get())) {
+        const AfterMedia after = co_await ServeMedia(context_, stream_, buffer, header);
+        if (after == AfterMedia::kClose || closing_) break;
+        continue;
+      }
+      http::request_parser<http::string_body> parser{std::move(header)};
+      parser.body_limit(kHttpBodyLimit);  // chunked bodies
+      boost::system::error_code ec;
+      if (parser.content_length().value_or(0) > kHttpBodyLimit) {
+        ec = http::error::body_limit;
+      } else if (!parser.is_done()) {
+        stream_.expires_after(context_.options.http_read_timeout);
+        reading_ = true;
+        auto [body_ec, body_n] = co_await http::async_read(stream_, buffer, parser, kToken);
+        reading_ = false;
+        ec = body_ec;
+      }
       if (ec) {
-        if (ec == http::error::body_limit) {
-          co_await Answer(JsonError(413, "request body too large"), 11, false);
-        } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
-                   ec != http::error::end_of_stream) {
-          co_await Answer(JsonError(400, "malformed HTTP request"), 11, false);
-        }
+        co_await AnswerReadError(ec);
         break;
       }
       Request request = parser.release();
@@ -149,6 +175,16 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     }
     boost::system::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // The answer to a request that could not be read, if it deserves one.
+  asio::awaitable<void> AnswerReadError(boost::system::error_code ec) {
+    if (ec == http::error::body_limit) {
+      co_await Answer(JsonError(413, "request body too large"), 11, false);
+    } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+               ec != http::error::end_of_stream) {
+      co_await Answer(JsonError(400, "malformed HTTP request"), 11, false);
+    }
   }
 
   asio::awaitable<void> Upgrade(Request request, std::string_view early_input) {

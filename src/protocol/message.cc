@@ -77,6 +77,9 @@ json::object MessageToJson(const Message& m) {
   }
   if (m.recalled) o["recalled"] = true;
   if (!m.reactions.empty()) o["reactions"] = ReactionsToJson(m.reactions);
+  if (!m.media.empty()) {
+    if (auto media = ParseObject(m.media)) o["media"] = std::move(*media);
+  }
   return o;
 }
 
@@ -120,6 +123,10 @@ std::string SerializeMessage(const Message& m) {
     out.append(R"(,"reactions":)");
     out.append(SerializeReactions(m.reactions));
   }
+  if (!m.media.empty()) {
+    out.append(R"(,"media":)");
+    out.append(m.media);  // JSON the server wrote itself (core/media_messages.h)
+  }
   out.push_back('}');
   return out;
 }
@@ -159,6 +166,9 @@ base::Result<Message> MessageFromJson(const json::object& o) {
   m.content = content;
   m.msg_type = msg_type;
   m.send_time = send_time;
+  if (const json::value* media = o.if_contains("media"); media != nullptr && media->is_object()) {
+    m.media = json::serialize(media->get_object());
+  }
   return m;
 }
 

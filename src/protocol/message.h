@@ -1,8 +1,9 @@
 #pragma once
 // The message object of the protocol (docs/protocol.md "The message object"):
 //   {"msg_id","conversation_id","seq","sender_id","content","msg_type","send_time",
-//    "reply_to"?, "target_seq"?, "remove"?,                     <- what it says
-//    "edited_at"?, "edit_seq"?, "recalled"?, "reactions"?}      <- its current state
+//    "reply_to"?, "target_seq"?, "remove"?,                      <- what it says
+//    "edit_seq"?, "edited_at"?, "recalled"?, "reactions"?,      <- its current state
+//    "media"?}
 // send_time is in ms since the epoch, set by the server. The optional fields
 // are on the wire only when set.
 
@@ -49,6 +50,10 @@ struct Message {
   // The seq of the message this one answers, in the same conversation; 0:
   // none. On the wire only when set.
   std::int64_t reply_to = 0;
+  // Media messages (msg_type 2-5): the JSON object text of payload.media
+  // (docs/protocol.md "Media"), as the server's catalog wrote it; "": none.
+  // On the wire as "media" only when set.
+  std::string media = {};
   // Events: the seq of the message they change; a reaction event with
   // `remove` takes the sender's reaction `content` away.
   std::int64_t target_seq = 0;

@@ -21,6 +21,7 @@ EventEffect ApplyRecall(Message& target) {
   if (target.recalled) return EventEffect::kNoEffect;
   target.recalled = true;
   target.content.clear();
+  target.media.clear();
   target.edit_seq = 0;
   target.edited_at = 0;
   target.reactions.clear();

@@ -50,6 +50,7 @@ void AddMessageParams(const protocol::Message& m, std::vector<Param>& params) {
   params.emplace_back(m.edited_at);
   params.emplace_back(std::int64_t{m.recalled ? 1 : 0});
   params.emplace_back(m.reactions.empty() ? std::string() : protocol::SerializeReactions(m.reactions));
+  params.emplace_back(m.media);
 }
 
 base::Result<std::uint64_t> InsertMessages(mysql::Session& session,

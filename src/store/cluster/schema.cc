@@ -98,6 +98,9 @@ const std::vector<std::string_view>& SchemaStatements() {
   claimed_until BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      // Media messages: payload.media as JSON text ('' for other messages).
+      R"sql(ALTER TABLE timeline_message
+  ADD COLUMN IF NOT EXISTS media TEXT NOT NULL DEFAULT '')sql",
       // Receipts: how far the user's devices have received the conversation.
       R"sql(ALTER TABLE user_conversation_state
   ADD COLUMN IF NOT EXISTS delivered_seq BIGINT NOT NULL DEFAULT 0)sql",

@@ -77,6 +77,7 @@ base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_
   m.remove = remove != 0;
   m.recalled = recalled != 0;
   m.reactions = std::move(*reactions);
+  m.media = StringAt(row, first + 14);
   return m;
 }
 

@@ -46,12 +46,13 @@ base::Result<void> RunChunked(mysql::Session& session, std::string_view head, st
 // ('' for none).
 inline constexpr std::string_view kMessageColumns =
     "conversation_id, seq, msg_id, sender_id, content, msg_type, send_time, reply_to, "
-    "target_seq, event_remove, edit_seq, edited_at, recalled, reactions";
+    "target_seq, event_remove, edit_seq, edited_at, recalled, reactions, media";
 // The same, of the table aliased `t`.
 inline constexpr std::string_view kMessageColumnsOfT =
     "t.conversation_id, t.seq, t.msg_id, t.sender_id, t.content, t.msg_type, t.send_time, "
-    "t.reply_to, t.target_seq, t.event_remove, t.edit_seq, t.edited_at, t.recalled, t.reactions";
-inline constexpr std::size_t kMessageColumnCount = 14;
+    "t.reply_to, t.target_seq, t.event_remove, t.edit_seq, t.edited_at, t.recalled, t.reactions, "
+    "t.media";
+inline constexpr std::size_t kMessageColumnCount = 15;
 
 // Reads the message columns starting at row[first]. 500 on a malformed row.
 base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_t first = 0);
