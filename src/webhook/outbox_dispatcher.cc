@@ -117,6 +117,8 @@ asio::awaitable<std::chrono::milliseconds> OutboxDispatcher::Round() {
   std::vector<std::int64_t> ids;
   for (const core::OutboxEntry& e : live) ids.push_back(e.id);
   auto events = co_await EventsOf(live, finished);
+  // A failed Finish or Postpone leaves the entries claimed until the lease
+  // ends; they are then sent again (at least once).
   if (!finished.empty()) co_await store_.FinishOutbox(finished);
   if (!events) {
     // Presence or the store could not be read: try these again soon.
@@ -175,6 +177,7 @@ asio::awaitable<base::Result<std::vector<Event>>> OutboxDispatcher::EventsOf(
         if (!(*online)[i]) offline.push_back((*recipients)[i]);
       }
     }
+    const std::size_t before = events.size();
     if (options_.scope == EventScope::kAll) {
       events.push_back(Event{EventType::kCreated, entry.conversation_id, entry.seq, *recipients,
                              page->messages.front()});
@@ -183,6 +186,8 @@ asio::awaitable<base::Result<std::vector<Event>>> OutboxDispatcher::EventsOf(
       events.push_back(Event{EventType::kOffline, entry.conversation_id, entry.seq,
                              std::move(offline), page->messages.front()});
     }
+    // Everyone it was for is online: done, nothing to send.
+    if (events.size() == before) finished.push_back(entry.id);
   }
   co_return events;
 }

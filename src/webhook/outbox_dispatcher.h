@@ -77,6 +77,8 @@ class OutboxDispatcher {
   boost::asio::awaitable<void> Loop();
   // One claim and its POST. Returns how long to wait before the next one.
   boost::asio::awaitable<std::chrono::milliseconds> Round();
+  // The events of `entries`; the ids of those with nothing to announce (no
+  // message there, or nobody offline) go to `finished`.
   boost::asio::awaitable<base::Result<std::vector<Event>>> EventsOf(
       const std::vector<core::OutboxEntry>& entries, std::vector<std::int64_t>& finished);
   boost::asio::awaitable<base::Result<std::vector<std::string>>> RecipientsOf(

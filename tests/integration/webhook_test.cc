@@ -135,6 +135,16 @@ TEST_F(WebhookTest, EachMessageWithOfflineRecipientsIsOneSignedEventNamingThem) 
   EXPECT_EQ(seen.recipients.at("private_alice:bob/1/offline"), (std::vector<std::string>{"bob"}));
   EXPECT_EQ(seen.recipients.at("group_g/2/offline"), (std::vector<std::string>{"bob"}));
   EXPECT_EQ(seen.content.at("group_g/2/offline"), "to the group");
+
+  // Messages whose recipients were all online are done with: after a
+  // restart (everybody offline now) they are not announced late.
+  alice.reset();
+  carol.reset();
+  ASSERT_EQ(server_->Terminate(), 0);
+  server_.reset();
+  Start();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(Accepted(receiver_.Posts()).ids.size(), 2u);
 }
 
 TEST_F(WebhookTest, EveryEventArrivesAfterTheReceiverWasDownAndAfterAKill9) {

@@ -85,8 +85,15 @@ base::Result<std::vector<core::OutboxEntry>> RocksOutbox::Claim(std::size_t limi
   std::unique_ptr<rocksdb::Iterator> it(
       db_.db().NewIterator(rocksdb::ReadOptions(), db_.cf(Cf::kOutbox)));
   std::size_t scanned = 0;
-  for (it->SeekToFirst(); it->Valid() && out.size() < limit && scanned < kMaxScanned;
-       it->Next(), ++scanned) {
+  // Entries are deleted roughly in id order and never added below the
+  // oldest live one: start there, not among the tombstones before it.
+  it->Seek(IdKey(oldest_live_));
+  if (it->Valid()) {
+    if (auto first = keys::DecodeU64(it->key().ToStringView())) {
+      oldest_live_ = static_cast<std::int64_t>(*first);
+    }
+  }
+  for (; it->Valid() && out.size() < limit && scanned < kMaxScanned; it->Next(), ++scanned) {
     auto stored = Decode(it->key().ToStringView(), it->value().ToStringView());
     if (!stored) continue;  // unreadable: left for an operator, never blocks the rest
     if (stored->next_attempt_at > now) continue;

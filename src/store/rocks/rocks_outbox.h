@@ -49,6 +49,7 @@ class RocksOutbox {
   std::atomic<std::int64_t> next_id_{1};
   std::mutex mu_;
   std::unordered_map<std::int64_t, std::int64_t> claimed_until_;  // id -> ms
+  std::int64_t oldest_live_ = 0;  // no entry has a lower id (guarded by mu_)
 };
 
 }  // namespace parley::store
