@@ -61,6 +61,9 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("jwt-public-key", c.jwt_public_key,
        "PEM public key of the product's backend (RSA: RS256, EC P-256: ES256); its tokens "
        "are accepted besides Parley's own");
+  flag("jwt-jwks", c.jwt_jwks,
+       "JSON Web Key Set file of the product's backend (RSA: RS256, EC P-256: ES256; the "
+       "token's kid picks the key); reloaded on SIGHUP");
   flag("jwt-issuer", c.jwt_issuer, "product tokens must have this iss (default: not checked)");
   flag("jwt-audience", c.jwt_audience,
        "product tokens must have this aud (default: not checked)");

@@ -10,6 +10,7 @@
 #include "app/io_loop.h"
 #include "app/jwt_secret.h"
 #include "app/open_file_limit.h"
+#include "app/jwks.h"
 #include "app/product_key.h"
 #include "base/host_port.h"
 #include "cluster/bus_metrics.h"
@@ -85,16 +86,27 @@ net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_lim
   return options;
 }
 
-// The product backend's tokens (--jwt-public-key), read before any store is
-// opened so a bad key stops the start at once.
+// The product backend's tokens (--jwt-public-key, --jwt-jwks), read before
+// any store is opened so a bad key stops the start at once.
 core::ProductTokenOptions ProductTokensFrom(const Config& config) {
-  if (config.jwt_public_key.empty()) {
+  if (config.jwt_public_key.empty() && config.jwt_jwks.empty()) {
     if (!config.jwt_issuer.empty() || !config.jwt_audience.empty()) {
-      throw std::runtime_error("--jwt-issuer and --jwt-audience need --jwt-public-key");
+      throw std::runtime_error("--jwt-issuer and --jwt-audience need --jwt-public-key or "
+                               "--jwt-jwks");
     }
     return {};
   }
-  core::ProductTokenOptions product = LoadProductKey(config.jwt_public_key);
+  if (!config.jwt_public_key.empty() && !config.jwt_jwks.empty()) {
+    throw std::runtime_error("--jwt-public-key and --jwt-jwks: give one (a JWKS can hold both)");
+  }
+  core::ProductTokenOptions product;
+  if (!config.jwt_public_key.empty()) {
+    product.keys.push_back(LoadProductKey(config.jwt_public_key));
+  } else {
+    auto keys = ReadJwks(config.jwt_jwks);
+    if (!keys) throw std::runtime_error(keys.error().message);
+    product.keys = std::move(*keys);
+  }
   product.issuer = config.jwt_issuer;
   product.audience = config.jwt_audience;
   return product;
@@ -190,6 +202,15 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   server_->SetMedia(media_.get());
   server_->Start();
   StartWebhooks(deployment);
+  if (!config_.jwt_jwks.empty()) {
+    reload_actions_.Add("JWKS " + config_.jwt_jwks,
+                        [auth = auth_.get(), path = config_.jwt_jwks]() -> base::Result<void> {
+                          PARLEY_ASSIGN_OR_RETURN(std::vector<core::ProductKey> keys,
+                                                  ReadJwks(path));
+                          auth->SetProductKeys(std::move(keys));
+                          return {};
+                        });
+  }
   if (!config_.tls_cert.empty()) {
     reload_actions_.Add("TLS certificate " + config_.tls_cert,
                         [server = server_.get()] { return server->ReloadTls(); });

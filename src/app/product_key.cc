@@ -53,8 +53,8 @@ core::ProductKeyAlg AlgOf(EVP_PKEY* key, const std::string& path) {
 
 }  // namespace
 
-core::ProductTokenOptions LoadProductKey(const std::string& path) {
-  core::ProductTokenOptions options;
+core::ProductKey LoadProductKey(const std::string& path) {
+  core::ProductKey options;
   options.public_key_pem = ReadFile(path);
   std::unique_ptr<BIO, BioDeleter> bio(
       BIO_new_mem_buf(options.public_key_pem.data(),

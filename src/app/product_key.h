@@ -10,6 +10,6 @@
 
 namespace parley::app {
 
-core::ProductTokenOptions LoadProductKey(const std::string& path);
+core::ProductKey LoadProductKey(const std::string& path);
 
 }  // namespace parley::app

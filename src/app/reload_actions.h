@@ -3,8 +3,9 @@
 // registered here runs, in order of registration; each one reads its files
 // again and either takes the new state or keeps the old one and says why.
 // A failing action does not stop the others, and never stops the server.
-// Today: the TLS certificate and key (--tls-cert, --tls-key). Whatever else
-// reads a file an operator rotates (e.g. a JWKS) joins with Add.
+// Today: the TLS certificate and key (--tls-cert, --tls-key) and the
+// product's JWKS (--jwt-jwks). Whatever else reads a file an operator
+// rotates joins with Add.
 //
 // Threads: Add before the first Run; Run from one thread at a time (main's
 // signal loop).

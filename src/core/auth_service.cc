@@ -74,18 +74,29 @@ jwt_alg_t JwtAlg(ProductKeyAlg alg) {
   return JWT_ALG_NONE;
 }
 
-// HS256 goes with the secret and only the pinned alg with the public key;
-// every other alg ("none", the other asymmetric family, HS384 ...) is refused
-// before any key is used, so the public PEM never serves as an HMAC secret.
-std::optional<VerificationKey> KeyFor(const AuthOptions& options, std::string_view claimed_alg) {
-  if (claimed_alg == "HS256") {
+// HS256 goes with the secret and only a key's pinned alg with that public
+// key; every other alg ("none", the other asymmetric family, HS384 ...) is
+// refused before any key is used, so a public PEM never serves as an HMAC
+// secret. A product token names its key by "kid"; without one, the only key
+// of its alg serves (--jwt-public-key, or a JWKS of one key per alg).
+std::optional<VerificationKey> KeyFor(const AuthOptions& options,
+                                      const std::vector<ProductKey>& product_keys,
+                                      const TokenHeader& header) {
+  if (header.alg == "HS256") {
     return VerificationKey{options.jwt_secret, JWT_ALG_HS256, TokenSource::kParley};
   }
-  const ProductTokenOptions& product = options.product;
-  if (product.alg != ProductKeyAlg::kNone && claimed_alg == AlgName(product.alg)) {
-    return VerificationKey{product.public_key_pem, JwtAlg(product.alg), TokenSource::kProduct};
+  const ProductKey* chosen = nullptr;
+  for (const ProductKey& key : product_keys) {
+    if (key.alg == ProductKeyAlg::kNone || header.alg != AlgName(key.alg)) continue;
+    if (!header.kid.empty()) {
+      if (key.kid == header.kid) chosen = &key;
+      continue;
+    }
+    if (chosen != nullptr) return std::nullopt;  // ambiguous without a kid
+    chosen = &key;
   }
-  return std::nullopt;
+  if (chosen == nullptr) return std::nullopt;
+  return VerificationKey{chosen->public_key_pem, JwtAlg(chosen->alg), TokenSource::kProduct};
 }
 
 // "aud" is a string or an array of strings (RFC 7519 section 4.1.3).
@@ -123,7 +134,8 @@ AuthService::AuthService(Store& store, const base::Clock& clock, AuthOptions opt
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      blocking_executor_(std::move(blocking_executor)) {
+      blocking_executor_(std::move(blocking_executor)),
+      product_keys_(std::make_shared<const std::vector<ProductKey>>(options_.product.keys)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   if (options_.jwt_secret.size() < 32) {
     throw std::runtime_error("the JWT secret must be at least 32 bytes");
@@ -189,9 +201,23 @@ std::string AuthService::IssueToken(std::string_view user_id) const {
   return token;
 }
 
+void AuthService::SetProductKeys(std::vector<ProductKey> keys) {
+  auto fresh = std::make_shared<const std::vector<ProductKey>>(std::move(keys));
+  std::lock_guard lock(product_keys_mu_);
+  product_keys_ = std::move(fresh);
+}
+
+std::shared_ptr<const std::vector<ProductKey>> AuthService::ProductKeys() const {
+  std::lock_guard lock(product_keys_mu_);
+  return product_keys_;
+}
+
 base::Result<VerifiedToken> AuthService::Verify(std::string_view token) const {
   if (token.empty() || token.size() > 4096) return Unauthenticated("invalid token");
-  const std::optional<VerificationKey> key = KeyFor(options_, TokenHeaderAlg(token));
+  // Held for the whole check: a reload meanwhile does not free the PEM.
+  const std::shared_ptr<const std::vector<ProductKey>> product_keys = ProductKeys();
+  const std::optional<VerificationKey> key =
+      KeyFor(options_, *product_keys, ReadTokenHeader(token));
   if (!key) return Unauthenticated("invalid token algorithm");
   const std::string text(token);
   jwt_t* raw = nullptr;

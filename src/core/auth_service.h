@@ -15,6 +15,9 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -27,11 +30,19 @@ namespace parley::core {
 // --jwt-public-key so a token cannot choose how it is checked.
 enum class ProductKeyAlg { kNone, kRs256, kEs256 };
 
-// Tokens signed by the product's backend (--jwt-public-key): verified with
-// the public key, optionally required to name `issuer` / `audience`.
-struct ProductTokenOptions {
-  std::string public_key_pem;  // empty: product tokens are not accepted
+// One public key of the product's backend: from --jwt-public-key (kid
+// empty), or one entry of --jwt-jwks (its "kid").
+struct ProductKey {
+  std::string kid;
+  std::string public_key_pem;
   ProductKeyAlg alg = ProductKeyAlg::kNone;
+};
+
+// Tokens signed by the product's backend: verified with the key the token's
+// header "kid" names (or, for a token without kid, the only key of its
+// alg), optionally required to name `issuer` / `audience`.
+struct ProductTokenOptions {
+  std::vector<ProductKey> keys;  // empty: product tokens are not accepted
   std::string issuer;    // empty: iss is not checked
   std::string audience;  // empty: aud is not checked
 };
@@ -76,13 +87,21 @@ class AuthService {
 
   std::string IssueToken(std::string_view user_id) const;
 
+  // Replaces the product's keys (a JWKS reloaded on SIGHUP): tokens verified
+  // from now on use `keys`; iss and aud stay as configured.
+  void SetProductKeys(std::vector<ProductKey> keys);
+
   bool insecure() const { return options_.insecure; }
 
  private:
   Store& store_;
   const base::Clock& clock_;
-  AuthOptions options_;
+  std::shared_ptr<const std::vector<ProductKey>> ProductKeys() const;
+
+  AuthOptions options_;  // options_.product.keys: see product_keys_
   asio::any_io_executor blocking_executor_;
+  mutable std::mutex product_keys_mu_;
+  std::shared_ptr<const std::vector<ProductKey>> product_keys_;  // guarded by product_keys_mu_
 };
 
 }  // namespace parley::core

@@ -24,7 +24,7 @@ std::string DecodeBase64Url(std::string_view text) {
 
 }  // namespace
 
-std::string TokenHeaderAlg(std::string_view token) {
+TokenHeader ReadTokenHeader(std::string_view token) {
   const std::size_t first_dot = token.find('.');
   if (first_dot == std::string_view::npos || first_dot > kMaxHeaderBytes) return {};
   if (token.find('.', first_dot + 1) == std::string_view::npos) return {};
@@ -33,9 +33,11 @@ std::string TokenHeaderAlg(std::string_view token) {
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(header, ec);
   if (ec || !parsed.is_object()) return {};
-  const boost::json::value* alg = parsed.as_object().if_contains("alg");
-  if (alg == nullptr || !alg->is_string()) return {};
-  return std::string(alg->as_string());
+  auto text = [&](const char* name) {
+    const boost::json::value* v = parsed.as_object().if_contains(name);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  return TokenHeader{text("alg"), text("kid")};
 }
 
 }  // namespace parley::core

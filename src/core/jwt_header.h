@@ -10,9 +10,13 @@
 
 namespace parley::core {
 
-// The header's "alg" ("HS256", "RS256", "none" ...), or "" when the token
-// has no three segments, the header is not base64url JSON, or alg is not a
-// string.
-std::string TokenHeaderAlg(std::string_view token);
+struct TokenHeader {
+  std::string alg;  // "HS256", "RS256", "none" ...
+  std::string kid;  // "": none
+};
+
+// The header's "alg" and "kid"; each "" when the token has no three
+// segments, the header is not base64url JSON, or the field is not a string.
+TokenHeader ReadTokenHeader(std::string_view token);
 
 }  // namespace parley::core

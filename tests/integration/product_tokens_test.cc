@@ -9,7 +9,14 @@
 
 #include <gtest/gtest.h>
 #include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <signal.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -63,6 +70,7 @@ struct Claims {
   long ttl_seconds = 3600;
   std::string iss{};
   std::string aud_json{};  // a JSON value: "\"parley\"" or "[\"a\",\"parley\"]"
+  std::string kid{};       // the header's kid; empty: none
 };
 
 std::string Sign(jwt_alg_t alg, const std::string& key, const Claims& claims) {
@@ -73,6 +81,7 @@ std::string Sign(jwt_alg_t alg, const std::string& key, const Claims& claims) {
   jwt_add_grant_int(jwt, "iat", now);
   jwt_add_grant_int(jwt, "exp", now + claims.ttl_seconds);
   if (!claims.iss.empty()) jwt_add_grant(jwt, "iss", claims.iss.c_str());
+  if (!claims.kid.empty()) jwt_add_header(jwt, "kid", claims.kid.c_str());
   if (!claims.aud_json.empty()) {
     jwt_add_grants_json(jwt, ("{\"aud\":" + claims.aud_json + "}").c_str());
   }
@@ -83,6 +92,50 @@ std::string Sign(jwt_alg_t alg, const std::string& key, const Claims& claims) {
   std::free(encoded);
   jwt_free(jwt);
   return token;
+}
+
+std::string Base64Url(const std::vector<unsigned char>& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  return out;
+}
+
+std::vector<unsigned char> Bytes(const BIGNUM* bn, int pad) {
+  std::vector<unsigned char> out(static_cast<std::size_t>(std::max(pad, BN_num_bytes(bn))));
+  BN_bn2binpad(bn, out.data(), static_cast<int>(out.size()));
+  return out;
+}
+
+// The JWK a backend publishes for a PEM public key (RSA or EC P-256).
+json::object Jwk(const std::string& public_pem, const std::string& kid) {
+  BIO* bio = BIO_new_mem_buf(public_pem.data(), static_cast<int>(public_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  json::object jwk{{"kid", kid}, {"use", "sig"}};
+  auto param = [&](const char* name, int pad) {
+    BIGNUM* bn = nullptr;
+    EVP_PKEY_get_bn_param(key, name, &bn);
+    std::string text = bn ? Base64Url(Bytes(bn, pad)) : "";
+    BN_free(bn);
+    return text;
+  };
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+    jwk["kty"] = "RSA";
+    jwk["alg"] = "RS256";
+    jwk["n"] = param(OSSL_PKEY_PARAM_RSA_N, 0);
+    jwk["e"] = param(OSSL_PKEY_PARAM_RSA_E, 0);
+  } else {
+    jwk["kty"] = "EC";
+    jwk["crv"] = "P-256";
+    jwk["x"] = param(OSSL_PKEY_PARAM_EC_PUB_X, 32);
+    jwk["y"] = param(OSSL_PKEY_PARAM_EC_PUB_Y, 32);
+  }
+  EVP_PKEY_free(key);
+  return jwk;
 }
 
 class ProductTokensTest : public ::testing::Test {
@@ -108,6 +161,15 @@ class ProductTokensTest : public ::testing::Test {
   }
 
   std::string Rs256(const Claims& claims) { return Sign(JWT_ALG_RS256, Key("rsa.pem"), claims); }
+
+  // Writes jwks.json with the public keys `names` (kid = name) and returns its path.
+  std::string WriteJwks(const std::vector<std::string>& names) {
+    json::array keys;
+    for (const std::string& name : names) keys.push_back(Jwk(Key(name + ".pub.pem"), name));
+    const fs::path path = keys_.path() / "jwks.json";
+    std::ofstream(path) << json::serialize(json::object{{"keys", std::move(keys)}});
+    return path.string();
+  }
 
   TempDir keys_;
   TempDir data_;
@@ -152,6 +214,37 @@ TEST_F(ProductTokensTest, Es256KeyPinsEs256) {
   EXPECT_EQ(LoginCode(Sign(JWT_ALG_ES256, Key("ec.pem"), {.sub = "erin"})), 0) << server_->Log();
   EXPECT_EQ(LoginCode(Rs256({.sub = "erin"})), 401);
   EXPECT_EQ(LoginCode(Sign(JWT_ALG_HS256, Key("ec.pub.pem"), {.sub = "erin"})), 401);
+}
+
+TEST_F(ProductTokensTest, AJwksKidPicksTheKeyAndSighupRotatesIt) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--jwt-jwks", WriteJwks({"rsa", "ec"})}));
+  EXPECT_EQ(LoginCode(Rs256({.sub = "alice", .kid = "rsa"})), 0) << server_->Log();
+  EXPECT_EQ(LoginCode(Sign(JWT_ALG_ES256, Key("ec.pem"), {.sub = "erin", .kid = "ec"})), 0);
+  EXPECT_EQ(LoginCode(Rs256({.sub = "alice"})), 0) << "no kid: the only RS256 key";
+  EXPECT_EQ(LoginCode(Rs256({.sub = "alice", .kid = "ec"})), 401) << "kid of a key of another alg";
+  EXPECT_EQ(LoginCode(Rs256({.sub = "alice", .kid = "nope"})), 401);
+  EXPECT_EQ(LoginCode(Sign(JWT_ALG_RS256, Key("other.pem"), {.sub = "m", .kid = "rsa"})), 401);
+  EXPECT_EQ(LoginCode(Sign(JWT_ALG_HS256, Key("rsa.pub.pem"), {.sub = "m", .kid = "rsa"})), 401);
+  EXPECT_EQ(LoginCode(Sign(JWT_ALG_NONE, "", {.sub = "m", .kid = "rsa"})), 401);
+
+  // Rotation: the backend now signs with "other"; the old key is withdrawn.
+  WriteJwks({"other"});
+  ASSERT_EQ(::kill(server_->pid(), SIGHUP), 0);
+  const std::string rotated = Sign(JWT_ALG_RS256, Key("other.pem"), {.sub = "alice", .kid = "other"});
+  std::int64_t code = -1;
+  for (int i = 0; i < 50 && code != 0; ++i) {
+    code = LoginCode(rotated);
+    if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(code, 0) << server_->Log();
+  EXPECT_EQ(LoginCode(Rs256({.sub = "alice", .kid = "rsa"})), 401) << "withdrawn";
+
+  // A broken file on reload keeps the keys in use.
+  std::ofstream(keys_.path() / "jwks.json") << "{not json";
+  ASSERT_EQ(::kill(server_->pid(), SIGHUP), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(LoginCode(rotated), 0);
+  EXPECT_NE(server_->Log().find("cannot reload JWKS"), std::string::npos) << server_->Log();
 }
 
 TEST_F(ProductTokensTest, IssuerAndAudienceAreEnforcedWhenConfigured) {
