@@ -121,6 +121,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("media-workers", c.media_workers,
        "threads for media fsyncs, type sniffing and thumbnails (at most that many at once)")
       ->check(CLI::Range(1u, 64u));
+  flag("auth-user-rate", c.auth_user_rate,
+       "password logins and registrations per user id and minute, from any address, per "
+       "gateway (0: no limit)")
+      ->check(CLI::Range(0.0, 1e9));
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {

@@ -45,6 +45,9 @@ struct Config {
   // Password logins and registrations per client IP and minute, all of which
   // may come at once; 0 = no limit.
   double auth_rate = 60;
+  // Password logins and registrations per user id and minute, whatever the
+  // address (a guessing attack spread over many addresses); 0 = no limit.
+  double auth_user_rate = 20;
   // How long after sending its sender may edit / recall a message.
   std::chrono::milliseconds edit_window{std::chrono::hours(24)};
   std::chrono::milliseconds recall_window{std::chrono::minutes(2)};

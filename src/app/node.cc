@@ -183,10 +183,12 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   // or an office behind one NAT address, is not held up.
   auth_limiter_ = std::make_unique<core::RateLimiter>(
       clock_, core::RateLimit{config_.auth_rate / 60.0, config_.auth_rate});
-  dispatcher_ = std::make_unique<core::Dispatcher>(*auth_, *messages_, *groups_, *sync_, *typing_,
-                                                   *bus_, metrics_,
-                                                   core::DispatchLimits{chat_limiter_.get(),
-                                                                        auth_limiter_.get()});
+  auth_user_limiter_ = std::make_unique<core::RateLimiter>(
+      clock_, core::RateLimit{config_.auth_user_rate / 60.0, config_.auth_user_rate});
+  dispatcher_ = std::make_unique<core::Dispatcher>(
+      *auth_, *messages_, *groups_, *sync_, *typing_, *bus_, metrics_,
+      core::DispatchLimits{chat_limiter_.get(), auth_limiter_.get(), auth_user_limiter_.get()});
+  AddRateLimitMetrics();
   // Read at scrape time; the server (the only renderer) goes before the bus.
   cluster::AddBusMetrics(metrics_, *bus_, redis_bus_);
 
@@ -225,6 +227,19 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
     spdlog::info("parleyd started: {} I/O threads, data dir {}", config_.threads,
                  config_.data_dir);
   }
+}
+
+// parley_rate_limited_total: the 429s of each limit (docs/operations.md).
+void Node::AddRateLimitMetrics() {
+  metrics_.AddCollector([chat = chat_limiter_.get(), address = auth_limiter_.get(),
+                         user = auth_user_limiter_.get()](std::string& out) {
+    base::AppendFamily(out, "parley_rate_limited_total", "counter",
+                       "Requests refused with 429, by limit.");
+    base::AppendSample(out, "parley_rate_limited_total", "limit=\"chat\"", chat->refused());
+    base::AppendSample(out, "parley_rate_limited_total", "limit=\"auth_address\"",
+                       address->refused());
+    base::AppendSample(out, "parley_rate_limited_total", "limit=\"auth_user\"", user->refused());
+  });
 }
 
 void Node::StartWebhooks(Deployment deployment) {

@@ -91,6 +91,8 @@ class Node {
   // What the destructor does; also undoes a constructor that failed midway.
   void Teardown();
   void OpenCluster();
+  // parley_rate_limited_total, read from the limiters at scrape time.
+  void AddRateLimitMetrics();
   // --webhook-url: the outbox dispatcher on the first I/O thread.
   void StartWebhooks(Deployment deployment);
   void StopBackend();
@@ -124,6 +126,7 @@ class Node {
   // Outlive dispatcher_, which uses them.
   std::unique_ptr<core::RateLimiter> chat_limiter_;
   std::unique_ptr<core::RateLimiter> auth_limiter_;
+  std::unique_ptr<core::RateLimiter> auth_user_limiter_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   std::unique_ptr<webhook::OutboxDispatcher> webhooks_;
   std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;

@@ -65,8 +65,11 @@ Dispatcher::Dispatcher(AuthService& auth, MessageService& messages, GroupService
       metrics_(metrics),
       limits_(limits) {}
 
-std::optional<std::int64_t> Dispatcher::AdmitAuthAttempt(std::string_view client_ip) {
-  return RefusedWaitMs(limits_.auth, client_ip);
+std::optional<std::int64_t> Dispatcher::AdmitAuthAttempt(std::string_view client_ip,
+                                                         std::string_view user_id) {
+  if (auto wait_ms = RefusedWaitMs(limits_.auth, client_ip)) return wait_ms;
+  if (user_id.empty()) return std::nullopt;
+  return RefusedWaitMs(limits_.auth_user, user_id);
 }
 
 std::optional<std::string> Dispatcher::RateLimitedReply(const ConnectionState& state,
@@ -80,9 +83,12 @@ std::optional<std::string> Dispatcher::RateLimitedReply(const ConnectionState& s
   }
   // Only a password can be guessed: a LOGIN with a token costs no attempt.
   if (cmd == static_cast<std::uint16_t>(Cmd::kLogin) && !request.contains("token")) {
-    if (auto wait_ms = AdmitAuthAttempt(state.client_ip)) {
-      return RateLimitedResponse(cmd, "too many login attempts from this address", *wait_ms,
-                                 request);
+    const json::value* user = request.if_contains("user_id");
+    const std::string_view user_id =
+        user != nullptr && user->is_string() ? std::string_view(user->get_string()) : "";
+    if (auto wait_ms = AdmitAuthAttempt(state.client_ip, user_id)) {
+      return RateLimitedResponse(cmd, "too many login attempts; retry after retry_after_ms",
+                                 *wait_ms, request);
     }
   }
   return std::nullopt;

@@ -48,6 +48,7 @@ struct ConnectionState {
 struct DispatchLimits {
   RateLimiter* chat = nullptr;  // CHAT per user
   RateLimiter* auth = nullptr;  // password logins and registrations per client IP
+  RateLimiter* auth_user = nullptr;  // the same per user id, whatever the address
 };
 
 struct Reply {
@@ -88,10 +89,13 @@ class Dispatcher {
   // never overlapped with anything.
   bool ChatsMayOverlap() const;
 
-  // Takes one of `client_ip`'s password attempts (a LOGIN with a password,
-  // POST /api/login, POST /api/register). nullopt: admitted; else they are
-  // spent and the value is the retry_after_ms of the 429. Thread-safe.
-  std::optional<std::int64_t> AdmitAuthAttempt(std::string_view client_ip);
+  // Takes one of `client_ip`'s and one of `user_id`'s password attempts (a
+  // LOGIN with a password, POST /api/login, POST /api/register; user_id ""
+  // when the request names none). nullopt: admitted; else the value is the
+  // retry_after_ms of the 429. The address is checked first: a flood from
+  // one address does not spend its victims' per-user attempts. Thread-safe.
+  std::optional<std::int64_t> AdmitAuthAttempt(std::string_view client_ip,
+                                               std::string_view user_id);
 
  private:
   // Counts a refused authentication (metrics) and returns `error`.

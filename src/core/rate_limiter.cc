@@ -50,6 +50,7 @@ RateDecision RateLimiter::Admit(std::string_view key) {
     bucket.tokens -= 1.0;
     return {};
   }
+  refused_.fetch_add(1, std::memory_order_relaxed);
   const double missing = 1.0 - bucket.tokens;
   const auto wait_ms = static_cast<std::int64_t>(std::ceil(missing / limit_.per_second * 1000.0));
   return RateDecision{RateVerdict::kRefuse, std::max<std::int64_t>(1, wait_ms)};

@@ -17,6 +17,7 @@
 // Threads: safe to call from any thread (one mutex; the work under it is a
 // hash lookup, plus the periodic sweep).
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -49,6 +50,8 @@ class RateLimiter {
   RateDecision Admit(std::string_view key);
 
   bool enabled() const { return limit_.per_second > 0; }
+  // Requests refused so far (parley_rate_limited_total).
+  std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
   std::size_t TrackedKeysForTest() const;
 
  private:
@@ -64,6 +67,7 @@ class RateLimiter {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
   std::int64_t next_sweep_ms_ = 0;
+  std::atomic<std::uint64_t> refused_{0};
 };
 
 }  // namespace parley::core

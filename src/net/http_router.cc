@@ -1,5 +1,6 @@
 #include "net/http_router.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -28,11 +29,22 @@ HttpAnswer FromCore(const core::HttpReply& reply) {
 // retry_after_ms, and a Retry-After header.
 HttpAnswer RateLimitedAnswer(std::int64_t retry_after_ms) {
   boost::json::object body{{"code", 429},
-                           {"error", "too many login or register attempts from this address"},
+                           {"error", "too many login or register attempts; retry after "
+                                     "retry_after_ms"},
                            {"retry_after_ms", retry_after_ms}};
   HttpAnswer answer{429, std::string(kJson), boost::json::serialize(body), {}};
   answer.retry_after_ms = retry_after_ms;
   return answer;
+}
+
+// The "user_id" of a register or login body, for its per-user limit; ""
+// when the body is not such JSON (the handler then answers 400).
+std::string UserIdOf(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(body, ec);
+  const boost::json::value* user =
+      !ec && parsed.is_object() ? parsed.as_object().if_contains("user_id") : nullptr;
+  return user != nullptr && user->is_string() ? std::string(user->as_string()) : std::string();
 }
 
 }  // namespace
@@ -51,7 +63,7 @@ asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view m
 
   if (path == "/api/register" || path == "/api/login") {
     if (!post) co_return MethodNotAllowed("POST");
-    if (auto wait_ms = context.dispatcher.AdmitAuthAttempt(client_ip)) {
+    if (auto wait_ms = context.dispatcher.AdmitAuthAttempt(client_ip, UserIdOf(body))) {
       co_return RateLimitedAnswer(*wait_ms);
     }
     // Plain statements around co_await: GCC 12 miscompiles some co_await

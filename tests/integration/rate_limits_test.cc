@@ -156,5 +156,28 @@ TEST_F(ChatRateLimitTest, PasswordAttemptsPerIpGet429) {
   EXPECT_TRUE(second.Login(alice_token_));
 }
 
+TEST_F(ChatRateLimitTest, PasswordAttemptsPerUserIdGet429WhateverTheAddress) {
+  Start({"--auth-user-rate", "3"});  // registering alice was her first attempt
+  const std::string alice = R"({"user_id":"alice","password":"wrong"})";
+  EXPECT_EQ(HttpPost(server_->ws_port(), "/api/login", alice).status, 401);
+  RawTcpClient tcp(server_->tcp_port());
+  auto login = tcp.Call(1, {{"user_id", "alice"}, {"password", "wrong"}});
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->at("code").as_int64(), 401);
+  // The fourth guess at alice's password is refused, by either transport.
+  EXPECT_EQ(HttpPost(server_->ws_port(), "/api/login", alice).status, 429);
+  auto refused = tcp.Call(1, {{"user_id", "alice"}, {"password", "secret-pw"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->at("code").as_int64(), 429);
+  EXPECT_GT(refused->at("retry_after_ms").as_int64(), 0);
+  // Another user from the same address is not held up, and alice's token works.
+  EXPECT_EQ(HttpPost(server_->ws_port(), "/api/login",
+                     R"({"user_id":"bob","password":"secret-pw"})").status, 200);
+  EXPECT_TRUE(tcp.Login(alice_token_));
+  const std::string metrics = HttpGet(server_->ws_port(), "/metrics").body;
+  EXPECT_NE(metrics.find("parley_rate_limited_total{limit=\"auth_user\"} 2"), std::string::npos)
+      << metrics;
+}
+
 }  // namespace
 }  // namespace parley::testing

@@ -27,6 +27,7 @@ export async function startServer(extraArgs = []) {
                 '--log-level', 'warn'];
   if (!extraArgs.some((a) => a.startsWith('--chat-'))) args.push('--chat-rate', '0');
   if (!extraArgs.some((a) => a.startsWith('--auth-rate'))) args.push('--auth-rate', '0');
+  if (!extraArgs.some((a) => a.startsWith('--auth-user-rate'))) args.push('--auth-user-rate', '0');
   args.push(...extraArgs);
   const child = spawn(parleydPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
