@@ -71,7 +71,7 @@ export REDIS_PORT MYSQL_PORT TCP_BASE WS_BASE
 SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p "$CLUSTER_DIR" "$JSON_DIR"
 (umask 077 && printf '%s' "$SECRET" >"$CLUSTER_DIR/jwt_secret")
-export PARLEYD_FLAGS="--password-cost min --chat-rate 0 --auth-rate 0 --log-level warn"
+export PARLEYD_FLAGS="--password-cost min --chat-rate 0 --auth-rate 0 --max-connections-per-ip 0 --log-level warn"
 
 TCP_PORTS="$((TCP_BASE + 1)),$((TCP_BASE + 2)),$((TCP_BASE + 3))"
 WS_PORTS="$((WS_BASE + 1)),$((WS_BASE + 2)),$((WS_BASE + 3))"

@@ -65,7 +65,7 @@ cpu_seconds() {  # utime + stime of a process, in seconds
 start_parleyd() {
   rm -rf "$WORK/data"
   "$PARLEYD" --data-dir "$WORK/data" --tcp-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
-    --jwt-secret "$SECRET" --password-cost min --chat-rate 0 --auth-rate 0 --log-level warn \
+    --jwt-secret "$SECRET" --password-cost min --chat-rate 0 --auth-rate 0 --max-connections-per-ip 0 --log-level warn \
     >"$WORK/parleyd.out" 2>>"$WORK/parleyd.err" &
   SERVER_PID=$!
   for _ in $(seq 200); do
@@ -96,7 +96,7 @@ run_parley() {
   [[ $rc == 0 ]] || echo "bench: scenario $name exited $rc" >&2
 }
 
-echo "parleyd ${PARLEYD#$ROOT/} --data-dir \$TMP/data --tcp-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 --jwt-secret \$SECRET --password-cost min --chat-rate 0 --auth-rate 0 --log-level warn   # fresh for every scenario" >>"$OUT/commands.txt"
+echo "parleyd ${PARLEYD#$ROOT/} --data-dir \$TMP/data --tcp-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 --jwt-secret \$SECRET --password-cost min --chat-rate 0 --auth-rate 0 --max-connections-per-ip 0 --log-level warn   # fresh for every scenario" >>"$OUT/commands.txt"
 
 SECONDS=0
 # 1. One message at a time: send -> ack. First, on a settled machine: it

@@ -60,7 +60,7 @@ start_parleyd() {  # start_parleyd [--tls-cert ... --tls-key ...]
   rm -rf "$WORK/data"
   : >"$WORK/parleyd.out"
   "$PARLEYD" --data-dir "$WORK/data" --tcp-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
-    --jwt-secret "$SECRET" --password-cost min --chat-rate 0 --auth-rate 0 --log-level warn "$@" \
+    --jwt-secret "$SECRET" --password-cost min --chat-rate 0 --auth-rate 0 --max-connections-per-ip 0 --log-level warn "$@" \
     >"$WORK/parleyd.out" 2>>"$WORK/parleyd.err" &
   SERVER_PID=$!
   for _ in $(seq 200); do

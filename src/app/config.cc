@@ -121,6 +121,9 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("media-workers", c.media_workers,
        "threads for media fsyncs, type sniffing and thumbnails (at most that many at once)")
       ->check(CLI::Range(1u, 64u));
+  flag("max-connections-per-ip", c.max_connections_per_ip,
+       "open connections (TCP, WebSocket, HTTP) from one client address; more are refused at "
+       "once (0: no limit)");
   flag("auth-user-rate", c.auth_user_rate,
        "password logins and registrations per user id and minute, from any address, per "
        "gateway (0: no limit)")

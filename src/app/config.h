@@ -48,6 +48,8 @@ struct Config {
   // Password logins and registrations per user id and minute, whatever the
   // address (a guessing attack spread over many addresses); 0 = no limit.
   double auth_user_rate = 20;
+  // Open connections from one client address; 0 = no limit.
+  std::size_t max_connections_per_ip = 1000;
   // How long after sending its sender may edit / recall a message.
   std::chrono::milliseconds edit_window{std::chrono::hours(24)};
   std::chrono::milliseconds recall_window{std::chrono::minutes(2)};

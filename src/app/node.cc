@@ -75,6 +75,7 @@ base::HostPort ParseHostPortFlag(const std::string& text, const char* flag) {
 net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_limit) {
   net::NetOptions options;
   options.max_connections = MaxConnectionsFor(open_file_limit);
+  options.max_connections_per_ip = config.max_connections_per_ip;
   options.tcp_listen = config.tcp_listen;
   options.ws_listen = config.ws_listen;
   options.max_frame = config.max_frame;
@@ -231,7 +232,7 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
 
 // parley_rate_limited_total: the 429s of each limit (docs/operations.md).
 void Node::AddRateLimitMetrics() {
-  metrics_.AddCollector([chat = chat_limiter_.get(), address = auth_limiter_.get(),
+  metrics_.AddCollector([this, chat = chat_limiter_.get(), address = auth_limiter_.get(),
                          user = auth_user_limiter_.get()](std::string& out) {
     base::AppendFamily(out, "parley_rate_limited_total", "counter",
                        "Requests refused with 429, by limit.");
@@ -239,6 +240,9 @@ void Node::AddRateLimitMetrics() {
     base::AppendSample(out, "parley_rate_limited_total", "limit=\"auth_address\"",
                        address->refused());
     base::AppendSample(out, "parley_rate_limited_total", "limit=\"auth_user\"", user->refused());
+    // Rendered by the server itself, so server_ is set.
+    base::AppendSample(out, "parley_rate_limited_total", "limit=\"connections\"",
+                       server_ ? server_->refused_per_address() : 0);
   });
 }
 

@@ -80,7 +80,7 @@ void Connection::Open() {
   sweeper_->Add(*this);
   // Last: after CloseAll this closes the connection (by a post, so the
   // caller finishes starting it first).
-  context_.registry.Add(id_, self);
+  context_.registry.Add(id_, self, state_.client_ip);
 }
 
 void Connection::Finish() {

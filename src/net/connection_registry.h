@@ -29,10 +29,13 @@ std::uint64_t NextConnectionId();
 
 class ConnectionRegistry {
  public:
-  // Registers a connection until Remove. After CloseAll, the connection is
-  // closed at once (it raced with shutdown).
-  void Add(std::uint64_t id, std::shared_ptr<Closable> connection);
+  // Registers a connection from `client_ip` until Remove. After CloseAll,
+  // the connection is closed at once (it raced with shutdown).
+  void Add(std::uint64_t id, std::shared_ptr<Closable> connection, std::string client_ip);
   void Remove(std::uint64_t id);
+
+  // Connections registered now from `client_ip` (--max-connections-per-ip).
+  std::size_t CountFrom(const std::string& client_ip) const;
 
   // Closes every connection registered now or later.
   void CloseAll(const std::string& reason);
@@ -45,7 +48,12 @@ class ConnectionRegistry {
  private:
   mutable std::mutex mutex_;
   std::condition_variable empty_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Closable>> connections_;
+  struct Entry {
+    std::shared_ptr<Closable> connection;
+    std::string client_ip;
+  };
+  std::unordered_map<std::uint64_t, Entry> connections_;
+  std::unordered_map<std::string, std::size_t> per_address_;
   bool closing_ = false;
   std::string close_reason_;
 };

@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+
+#include "net/endpoint.h"
 #include <cerrno>
 #include <stdexcept>
 
@@ -107,6 +109,11 @@ asio::awaitable<void> Listener::AcceptLoop() {
       Refuse(socket, "at the connection limit");
       continue;
     }
+    if (AtAddressLimit(socket)) {
+      context_.refused_per_address.fetch_add(1, std::memory_order_relaxed);
+      Refuse(socket, "too many connections from one address");
+      continue;
+    }
     const auto executor = socket.get_executor();
     asio::post(executor, [this, self = shared_from_this(), socket = std::move(socket)]() mutable {
       on_accept_(std::move(socket), context_);
@@ -117,6 +124,15 @@ asio::awaitable<void> Listener::AcceptLoop() {
 bool Listener::AtConnectionLimit() const {
   const std::size_t limit = context_.options.max_connections;
   return limit != 0 && context_.registry.size() >= limit;
+}
+
+bool Listener::AtAddressLimit(const tcp::socket& socket) const {
+  const std::size_t limit = context_.options.max_connections_per_ip;
+  if (limit == 0) return false;
+  boost::system::error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return false;
+  return context_.registry.CountFrom(ClientIp(FormatEndpoint(peer))) >= limit;
 }
 
 Listener::Shed Listener::ShedOnePending() {

@@ -54,6 +54,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   asio::awaitable<void> AcceptLoop();
   bool AtConnectionLimit() const;
+  // The accepted socket's address has max_connections_per_ip open already.
+  bool AtAddressLimit(const asio::ip::tcp::socket& socket) const;
   // Out of descriptors: accept one waiting connection with the spare's slot
   // and refuse it.
   Shed ShedOnePending();

@@ -39,6 +39,9 @@ struct NetOptions {
   // refused at once (listener.h); 0 = no limit. app/ sets it to the
   // open-file limit minus the descriptors the process needs for itself.
   std::size_t max_connections = 0;
+  // Open connections from one client address at which its new ones are
+  // refused at once; 0 = no limit (--max-connections-per-ip).
+  std::size_t max_connections_per_ip = 0;
 
   // Per-connection outbound queue bounds; whichever is hit first makes the
   // connection a slow consumer, which is disconnected.

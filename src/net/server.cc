@@ -103,6 +103,10 @@ bool Server::WaitIdle(std::chrono::milliseconds timeout) {
 
 std::size_t Server::open_connections() const { return context_->registry.size(); }
 
+std::uint64_t Server::refused_per_address() const {
+  return context_->refused_per_address.load(std::memory_order_relaxed);
+}
+
 base::Result<void> Server::ReloadTls() {
   if (!tls_) return {};
   return tls_->Reload();

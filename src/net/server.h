@@ -80,6 +80,8 @@ class Server {
 
   // TCP, WebSocket and plain HTTP connections currently open.
   std::size_t open_connections() const;
+  // Connections refused by --max-connections-per-ip so far.
+  std::uint64_t refused_per_address() const;
 
   // Reads the TLS certificate and key again (tls_context.h): new
   // connections get the new ones, open ones stay. On error (the files are

@@ -45,6 +45,8 @@ struct ServerContext {
   TlsContext* tls = nullptr;  // owned by the Server; null: the TCP listener speaks plain text
   // POST/GET /api/media (media_transfer.h); null: answered 503. Set before Start.
   core::MediaService* media = nullptr;
+  // Connections refused by --max-connections-per-ip (parley_rate_limited_total).
+  std::atomic<std::uint64_t> refused_per_address{0};
 
   // The I/O thread of the next accepted connection: round-robin.
   asio::any_io_executor NextExecutor() {

@@ -109,7 +109,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       if (e) spdlog::error("http {} peer {}: session ended by an exception", self->id_, self->peer_);
       self->context_.registry.Remove(self->id_);
     });
-    context_.registry.Add(id_, self);
+    context_.registry.Add(id_, self, client_ip_);
   }
 
   // Between requests the session is waiting in a read: cancel it. During a

@@ -93,6 +93,9 @@ std::unique_ptr<ServerProcess> ServerProcess::Launch(const std::filesystem::path
   if (!given("--chat-")) args.insert(args.end(), {"--chat-rate", "0"});
   if (!given("--auth-rate")) args.insert(args.end(), {"--auth-rate", "0"});
   if (!given("--auth-user-rate")) args.insert(args.end(), {"--auth-user-rate", "0"});
+  if (!given("--max-connections-per-ip")) {
+    args.insert(args.end(), {"--max-connections-per-ip", "0"});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   // Everything the child needs is prepared before fork: the test process has
   // threads, so after fork only async-signal-safe calls (no allocation).

@@ -28,6 +28,9 @@ export async function startServer(extraArgs = []) {
   if (!extraArgs.some((a) => a.startsWith('--chat-'))) args.push('--chat-rate', '0');
   if (!extraArgs.some((a) => a.startsWith('--auth-rate'))) args.push('--auth-rate', '0');
   if (!extraArgs.some((a) => a.startsWith('--auth-user-rate'))) args.push('--auth-user-rate', '0');
+  if (!extraArgs.some((a) => a.startsWith('--max-connections-per-ip'))) {
+    args.push('--max-connections-per-ip', '0');
+  }
   args.push(...extraArgs);
   const child = spawn(parleydPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
