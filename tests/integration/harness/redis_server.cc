@@ -15,8 +15,11 @@ namespace {
 
 constexpr auto kStartTimeout = std::chrono::seconds(20);
 
-// True when a RESP PING on 127.0.0.1:port gets +PONG (not -LOADING).
-bool AnswersPing(std::uint16_t port) {
+// True when a RESP PING on 127.0.0.1:port gets +PONG (not -LOADING) from
+// the redis-server whose working directory is `dir`: while ours is still
+// starting, another test's redis may hold the port it picked (ours then
+// fails to bind), and that one must not pass for ours.
+bool AnswersAsOurs(std::uint16_t port, const std::string& dir) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
   timeval tv{1, 0};
@@ -32,6 +35,12 @@ bool AnswersPing(std::uint16_t port) {
     if (::send(fd, ping, sizeof(ping) - 1, MSG_NOSIGNAL) == sizeof(ping) - 1) {
       const ssize_t n = ::recv(fd, reply, sizeof(reply) - 1, 0);
       ok = n >= 5 && std::string(reply, 5) == "+PONG";
+    }
+    const char config[] = "CONFIG GET dir\r\n";
+    char answer[4096] = {};
+    if (ok && ::send(fd, config, sizeof(config) - 1, MSG_NOSIGNAL) == sizeof(config) - 1) {
+      const ssize_t n = ::recv(fd, answer, sizeof(answer) - 1, 0);
+      ok = n > 0 && std::string(answer, static_cast<std::size_t>(n)).find(dir) != std::string::npos;
     }
   }
   ::close(fd);
@@ -69,7 +78,7 @@ bool RedisServer::TryStart() {
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_.Running()) return false;
-    if (AnswersPing(port_)) return true;
+    if (AnswersAsOurs(port_, dir_.string())) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   process_.Kill9();
