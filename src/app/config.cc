@@ -61,6 +61,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   flag("jwt-public-key", c.jwt_public_key,
        "PEM public key of the product's backend (RSA: RS256, EC P-256: ES256); its tokens "
        "are accepted besides Parley's own");
+  flag("api-key", c.api_keys,
+       "key of the server API under /api/admin/ (Authorization: Bearer KEY), 32+ characters; "
+       "several (comma-separated or repeated) for rotation; default: the API is off")
+      ->delimiter(',');
   flag("jwt-jwks", c.jwt_jwks,
        "JSON Web Key Set file of the product's backend (RSA: RS256, EC P-256: ES256; the "
        "token's kid picks the key); reloaded on SIGHUP");
@@ -161,6 +165,12 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   if (!c.webhook_url.empty() && c.webhook_secret.empty()) {
     std::fprintf(stderr, "--webhook-url needs --webhook-secret (the receiver checks signatures)\n");
     return ParseOutcome{std::nullopt, 2};
+  }
+  for (const std::string& key : c.api_keys) {
+    if (key.size() < 32) {
+      std::fprintf(stderr, "--api-key: a key must be at least 32 characters\n");
+      return ParseOutcome{std::nullopt, 2};
+    }
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     std::fprintf(stderr, "--tls-cert and --tls-key go together\n");

@@ -22,6 +22,7 @@ struct Config {
   std::string auth = "jwt";
   std::string jwt_secret;
   std::string jwt_public_key;  // PEM file; empty: only Parley's own tokens
+  std::vector<std::string> api_keys;  // the server API's keys (--api-key); empty: off
   std::string jwt_jwks;        // JWK set file (instead of jwt_public_key), reloaded on SIGHUP
   std::string jwt_issuer;
   std::string jwt_audience;

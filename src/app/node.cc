@@ -155,7 +155,7 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   auth_ = std::make_unique<core::AuthService>(
       *store_, clock_,
       core::AuthOptions{secret, std::chrono::hours(24 * 7), insecure,
-                        config_.password_cost == "min", std::move(product)},
+                        config_.password_cost == "min", std::move(product), config_.api_keys},
       blocking_pool_.get_executor());
   core::MessageOptions message_options;
   message_options.max_content = config_.max_content;

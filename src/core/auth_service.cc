@@ -144,24 +144,53 @@ AuthService::AuthService(Store& store, const base::Clock& clock, AuthOptions opt
 
 asio::awaitable<base::Result<std::string>> AuthService::Register(std::string user_id,
                                                                  std::string password) {
+  std::optional<std::string> required(std::move(password));
+  auto created = co_await CreateUser(user_id, std::move(required));
+  if (!created) co_return created.error();
+  co_return IssueToken(user_id);
+}
+
+asio::awaitable<base::Result<void>> AuthService::CreateUser(std::string user_id,
+                                                            std::optional<std::string> password) {
   if (!base::IsValidUserId(user_id)) {
     co_return base::MakeError(base::Code::kBadRequest,
                               "user_id must be 1-64 characters of [A-Za-z0-9_.-]");
   }
-  if (password.empty() || password.size() > kMaxPasswordBytes) {
-    co_return base::MakeError(base::Code::kBadRequest, "password must be 1-1024 bytes");
+  std::string hash;  // empty: no password (like a provisioned user)
+  if (password) {
+    if (password->empty() || password->size() > kMaxPasswordBytes) {
+      co_return base::MakeError(base::Code::kBadRequest, "password must be 1-1024 bytes");
+    }
+    hash = co_await asio::co_spawn(
+        blocking_executor_,
+        [&]() -> asio::awaitable<std::string> {
+          co_return HashPassword(*password, options_.minimum_hash_cost);
+        },
+        asio::use_awaitable);
+    if (hash.empty()) co_return base::MakeError(base::Code::kInternal, "password hashing failed");
   }
-  std::string hash = co_await asio::co_spawn(
-      blocking_executor_,
-      [&]() -> asio::awaitable<std::string> {
-        co_return HashPassword(password, options_.minimum_hash_cost);
-      },
-      asio::use_awaitable);
-  if (hash.empty()) co_return base::MakeError(base::Code::kInternal, "password hashing failed");
-  UserRecord user{user_id, std::move(hash), clock_.NowMs()};
-  auto created = co_await store_.CreateUser(std::move(user));
-  if (!created) co_return created.error();
-  co_return IssueToken(user_id);
+  UserRecord user{std::move(user_id), std::move(hash), clock_.NowMs()};
+  co_return co_await store_.CreateUser(std::move(user));
+}
+
+asio::awaitable<base::Result<std::string>> AuthService::MintToken(std::string user_id,
+                                                                  std::chrono::seconds ttl) {
+  if (!base::IsValidUserId(user_id)) co_return base::MakeError(base::Code::kBadRequest, "invalid user_id");
+  auto user = co_await store_.FindUser(user_id);
+  if (!user) co_return user.error();
+  co_return IssueToken(user_id, ttl);
+}
+
+bool AuthService::IsApiKey(std::string_view presented) const {
+  bool match = false;
+  for (const std::string& key : options_.api_keys) {
+    // Every key is compared (no early exit), each in constant time.
+    if (key.size() == presented.size() &&
+        sodium_memcmp(key.data(), presented.data(), key.size()) == 0) {
+      match = true;
+    }
+  }
+  return match;
 }
 
 asio::awaitable<base::Result<std::string>> AuthService::Login(std::string user_id,
@@ -183,6 +212,10 @@ asio::awaitable<base::Result<std::string>> AuthService::Login(std::string user_i
 }
 
 std::string AuthService::IssueToken(std::string_view user_id) const {
+  return IssueToken(user_id, options_.token_ttl);
+}
+
+std::string AuthService::IssueToken(std::string_view user_id, std::chrono::seconds ttl) const {
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) return {};
   JwtPtr jwt(raw);
@@ -190,7 +223,7 @@ std::string AuthService::IssueToken(std::string_view user_id) const {
   const std::string sub(user_id);
   jwt_add_grant(jwt.get(), "sub", sub.c_str());
   jwt_add_grant_int(jwt.get(), "iat", now_s);
-  jwt_add_grant_int(jwt.get(), "exp", now_s + static_cast<long>(options_.token_ttl.count()));
+  jwt_add_grant_int(jwt.get(), "exp", now_s + static_cast<long>(ttl.count()));
   jwt_set_alg(jwt.get(), JWT_ALG_HS256,
               reinterpret_cast<const unsigned char*>(options_.jwt_secret.data()),
               static_cast<int>(options_.jwt_secret.size()));

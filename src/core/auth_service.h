@@ -17,6 +17,7 @@
 #include <string_view>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "base/clock.h"
@@ -60,6 +61,8 @@ struct AuthOptions {
   // benchmarks that register thousands of users, never for production.
   bool minimum_hash_cost = false;
   ProductTokenOptions product{};  // --jwt-public-key, --jwt-issuer, --jwt-audience
+  // Keys of the server API (/api/admin/, --api-key); empty: the API is off.
+  std::vector<std::string> api_keys{};
 };
 
 class AuthService {
@@ -86,6 +89,26 @@ class AuthService {
   asio::awaitable<base::Result<void>> ProvisionUser(std::string user_id);
 
   std::string IssueToken(std::string_view user_id) const;
+  // The same with its own lifetime (the server API's minted tokens).
+  std::string IssueToken(std::string_view user_id, std::chrono::seconds ttl) const;
+
+  // Creates a user for the product's backend (server API): with a password
+  // (hashed like Register's) or without (password LOGIN then stays
+  // impossible; the backend mints its tokens). 400 invalid id or password,
+  // 409 taken.
+  asio::awaitable<base::Result<void>> CreateUser(std::string user_id,
+                                                 std::optional<std::string> password);
+
+  // A token for an existing user with its own lifetime (server API). 404
+  // when there is no such user.
+  asio::awaitable<base::Result<std::string>> MintToken(std::string user_id,
+                                                       std::chrono::seconds ttl);
+
+  // Whether `presented` is one of the --api-key keys, compared in constant
+  // time per key. False when the API is off.
+  bool IsApiKey(std::string_view presented) const;
+  bool api_enabled() const { return !options_.api_keys.empty(); }
+  std::chrono::seconds token_ttl() const { return options_.token_ttl; }
 
   // Replaces the product's keys (a JWKS reloaded on SIGHUP): tokens verified
   // from now on use `keys`; iss and aud stay as configured.

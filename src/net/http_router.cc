@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/admin_api.h"
 #include "core/http_api.h"
 #include "net/static_files.h"
 #include "net/upgrade_request.h"
@@ -56,8 +57,13 @@ HttpAnswer JsonError(int status, std::string_view message) {
 
 asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view method,
                                       std::string_view target, std::string body,
-                                      std::string_view client_ip) {
+                                      std::string_view client_ip, std::string_view authorization) {
   const std::string_view path = TargetPath(target);
+  if (path.starts_with("/api/admin/")) {
+    core::HttpReply reply =
+        co_await core::HandleAdmin(context.auth, method, path, authorization, std::move(body));
+    co_return FromCore(reply);
+  }
   const bool get = method == "GET";
   const bool post = method == "POST";
 

@@ -33,9 +33,10 @@ struct HttpAnswer {
 };
 
 // `client_ip`: the peer's address without port (rate limits).
+// `authorization`: the request's Authorization header ("" when absent).
 asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view method,
                                       std::string_view target, std::string body,
-                                      std::string_view client_ip);
+                                      std::string_view client_ip, std::string_view authorization);
 
 // A JSON error body {"code": status, "error": message}, like core's HTTP API.
 HttpAnswer JsonError(int status, std::string_view message);

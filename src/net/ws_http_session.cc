@@ -167,8 +167,9 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
         co_return;
       }
       const bool keep_alive = request.keep_alive();
+      const std::string authorization(request[http::field::authorization]);
       HttpAnswer answer = co_await RouteHttp(context_, request.method_string(), request.target(),
-                                             std::move(request.body()), client_ip_);
+                                             std::move(request.body()), client_ip_, authorization);
       const bool written =
           co_await Answer(std::move(answer), request.version(), keep_alive && !closing_);
       if (!written || !keep_alive) break;
