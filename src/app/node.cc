@@ -17,6 +17,7 @@
 #include "webhook/outbox_dispatcher.h"
 #include "cluster/local_bus.h"
 #include "cluster/redis_bus.h"
+#include "core/admin_api.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
 #include "core/group_service.h"
@@ -189,6 +190,9 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   dispatcher_ = std::make_unique<core::Dispatcher>(
       *auth_, *messages_, *groups_, *sync_, *typing_, *bus_, metrics_,
       core::DispatchLimits{chat_limiter_.get(), auth_limiter_.get(), auth_user_limiter_.get()});
+  if (auth_->api_enabled()) {
+    admin_ = std::make_unique<core::AdminApi>(*auth_, *store_, *bus_, *messages_, *groups_, clock_);
+  }
   AddRateLimitMetrics();
   // Read at scrape time; the server (the only renderer) goes before the bus.
   cluster::AddBusMetrics(metrics_, *bus_, redis_bus_);
@@ -203,6 +207,7 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   server_ = std::make_unique<net::Server>(raw, *dispatcher_, *auth_, metrics_, std::move(healthy),
                                           NetOptionsFrom(config_, open_file_limit_));
   server_->SetMedia(media_.get());
+  server_->SetAdmin(admin_.get());
   server_->Start();
   StartWebhooks(deployment);
   if (!config_.jwt_jwks.empty()) {
@@ -363,6 +368,7 @@ void Node::Teardown() {
   // destroy them while it still exists, then stop it.
   webhooks_.reset();
   dispatcher_.reset();
+  admin_.reset();
   typing_.reset();
   sync_.reset();
   groups_.reset();

@@ -42,6 +42,7 @@ class GroupService;
 class SyncService;
 class TypingService;
 class Dispatcher;
+class AdminApi;
 class RateLimiter;
 }  // namespace parley::core
 namespace parley::net {
@@ -128,6 +129,7 @@ class Node {
   std::unique_ptr<core::RateLimiter> auth_limiter_;
   std::unique_ptr<core::RateLimiter> auth_user_limiter_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
+  std::unique_ptr<core::AdminApi> admin_;
   std::unique_ptr<webhook::OutboxDispatcher> webhooks_;
   std::vector<std::unique_ptr<boost::asio::io_context>> io_contexts_;
   std::vector<std::thread> threads_;

@@ -55,6 +55,35 @@ boost::asio::awaitable<base::Result<std::vector<bool>>> LocalBus::Online(
   co_return online;
 }
 
+void LocalBus::Disconnect(const std::string& user_id, const std::string& reason) {
+  // Collected under the lock, closed outside it: Close detaches.
+  std::vector<std::shared_ptr<core::Session>> targets;
+  {
+    Shard& shard = ShardOf(user_id);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.sessions.find(user_id);
+    if (it != shard.sessions.end()) targets = it->second;
+  }
+  for (const auto& session : targets) session->Close(reason);
+}
+
+std::vector<std::uint64_t> LocalBus::SessionIds(const std::string& user_id) {
+  Shard& shard = ShardOf(user_id);
+  std::lock_guard lock(shard.mutex);
+  std::vector<std::uint64_t> ids;
+  auto it = shard.sessions.find(user_id);
+  if (it == shard.sessions.end()) return ids;
+  for (const auto& session : it->second) ids.push_back(session->id());
+  return ids;
+}
+
+boost::asio::awaitable<base::Result<std::vector<core::Bus::Device>>> LocalBus::Devices(
+    std::string user_id) {
+  std::vector<Device> devices;
+  for (std::uint64_t id : SessionIds(user_id)) devices.push_back(Device{"", id});
+  co_return devices;
+}
+
 std::size_t LocalBus::LocalSessionCount() const {
   std::size_t count = 0;
   for (const Shard& shard : shards_) {

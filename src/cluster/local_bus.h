@@ -23,6 +23,10 @@ class LocalBus final : public core::Bus {
                std::uint64_t skip_session_id) override;
   boost::asio::awaitable<base::Result<std::vector<bool>>> Online(
       std::vector<std::string> user_ids) override;
+  void Disconnect(const std::string& user_id, const std::string& reason) override;
+  boost::asio::awaitable<base::Result<std::vector<Device>>> Devices(std::string user_id) override;
+  // The ids of the user's sessions on this process.
+  std::vector<std::uint64_t> SessionIds(const std::string& user_id);
   // Whether the user has a session on this process.
   bool HasSession(const std::string& user_id);
   std::size_t LocalSessionCount() const override;

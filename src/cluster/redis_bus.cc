@@ -134,6 +134,7 @@ class RedisBus::State : public std::enable_shared_from_this<State> {
   }
   RedisBusStats Stats() const;
   asio::awaitable<base::Result<std::vector<bool>>> Online(std::vector<std::string> user_ids);
+  asio::awaitable<base::Result<std::vector<core::Bus::Device>>> Devices(std::string user_id);
   const asio::strand<asio::any_io_executor>& strand() const { return strand_; }
 
   const RedisBusOptions options_;
@@ -524,6 +525,10 @@ void RedisBus::State::OnRemote(const std::string& payload) {
     return;
   }
   Bump(remote_received_);
+  if (remote->cmd == kDisconnectCmd) {
+    for (const std::string& user_id : remote->user_ids) local_.Disconnect(user_id, remote->body);
+    return;
+  }
   core::OutboundPacket packet{remote->cmd,
                               std::make_shared<const std::string>(std::move(remote->body))};
   local_.Publish(remote->user_ids, packet, kSkipNone);
@@ -793,6 +798,41 @@ void RedisBus::Publish(std::span<const std::string> user_ids, const core::Outbou
   // blocks); the others through the bus's strand.
   state_->local_.Publish(user_ids, packet, skip_session_id);
   state_->Enqueue(user_ids, packet);
+}
+
+void RedisBus::Disconnect(const std::string& user_id, const std::string& reason) {
+  state_->local_.Disconnect(user_id, reason);
+  const core::OutboundPacket close{kDisconnectCmd, std::make_shared<const std::string>(reason)};
+  state_->Enqueue(std::span<const std::string>(&user_id, 1), close);
+}
+
+asio::awaitable<base::Result<std::vector<core::Bus::Device>>> RedisBus::Devices(
+    std::string user_id) {
+  return state_->Devices(std::move(user_id));
+}
+
+asio::awaitable<base::Result<std::vector<core::Bus::Device>>> RedisBus::State::Devices(
+    std::string user_id) {
+  std::vector<core::Bus::Device> devices;
+  for (std::uint64_t id : local_.SessionIds(user_id)) {
+    devices.push_back(core::Bus::Device{options_.gateway_id, id});
+  }
+  if (!client_) co_return base::MakeError(base::Code::kUnavailable, "redis bus not connected");
+  redis::Args hgetall{"HGETALL", SessionKey(options_.key_prefix, user_id)};
+  base::Result<redis::Reply> found = co_await client_->Command(std::move(hgetall));
+  if (!found) co_return found.error();
+  if (!found->IsArray()) co_return devices;
+  const std::chrono::milliseconds now = UnixNow();
+  const std::vector<redis::Reply>& pairs = found->elements();
+  for (std::size_t j = 0; j + 1 < pairs.size(); j += 2) {
+    std::optional<PresenceEntry> entry = ParsePresenceValue(pairs[j + 1].str());
+    std::optional<std::uint64_t> session_id = SessionIdOfField(pairs[j].str());
+    // This gateway's own fields may lag its sessions: those came from local_.
+    if (!entry || !session_id || entry->deadline < now) continue;
+    if (entry->gateway_id == options_.gateway_id) continue;
+    devices.push_back(core::Bus::Device{std::move(entry->gateway_id), *session_id});
+  }
+  co_return devices;
 }
 
 std::size_t RedisBus::LocalSessionCount() const { return state_->local_.LocalSessionCount(); }

@@ -113,6 +113,11 @@ class RedisBus final : public core::Bus {
   // Local sessions first, then one pipelined HGETALL for the others.
   boost::asio::awaitable<base::Result<std::vector<bool>>> Online(
       std::vector<std::string> user_ids) override;
+  // This gateway's sessions at once, the others' through their channels.
+  void Disconnect(const std::string& user_id, const std::string& reason) override;
+  // This gateway's sessions, then the other gateways' from the user's
+  // presence hash (one HGETALL).
+  boost::asio::awaitable<base::Result<std::vector<Device>>> Devices(std::string user_id) override;
   std::size_t LocalSessionCount() const override;
 
   // Clean stop: no more routing or refreshes, this gateway's presence fields

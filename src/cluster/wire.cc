@@ -42,6 +42,16 @@ std::string PresenceField(std::string_view gateway_id, std::uint64_t session_id)
   return field;
 }
 
+std::optional<std::uint64_t> SessionIdOfField(std::string_view field) {
+  const std::size_t slash = field.rfind('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::uint64_t id = 0;
+  const char* end = field.data() + field.size();
+  const auto [ptr, ec] = std::from_chars(field.data() + slash + 1, end, id);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return id;
+}
+
 std::string PresenceValue(std::string_view gateway_id, std::chrono::milliseconds deadline) {
   std::string value(gateway_id);
   value.push_back('|');

@@ -18,6 +18,8 @@
 //   | 'P'| cmd u16| n u16   | n x (len u8, user id)     | body bytes |
 //   +----+--------+---------+---------------------------+------------+
 //   big endian; the body (the packet's JSON) goes once, after the users.
+//   cmd kDisconnectCmd is no client packet: it asks the gateway to close the
+//   listed users' sessions, and its body is the reason (Bus::Disconnect).
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +38,12 @@ std::string GatewayChannel(std::string_view prefix, std::string_view gateway_id)
 
 std::string PresenceField(std::string_view gateway_id, std::uint64_t session_id);
 std::string PresenceValue(std::string_view gateway_id, std::chrono::milliseconds deadline);
+
+// The session id of a PresenceField; nullopt for a field this code did not write.
+std::optional<std::uint64_t> SessionIdOfField(std::string_view field);
+
+// The cmd of a remote packet that closes sessions instead of being delivered.
+inline constexpr std::uint16_t kDisconnectCmd = 0xFFFF;
 
 struct PresenceEntry {
   std::string gateway_id;

@@ -42,10 +42,33 @@ std::string HashPassword(const std::string& password, bool minimum_cost) {
   return out;
 }
 
+base::Error Banned() { return base::MakeError(base::Code::kForbidden, "user is banned"); }
+
+// Whether `user` may use a token issued at `issued_at_ms`.
+base::Result<void> CheckStanding(const UserRecord& user, std::int64_t issued_at_ms) {
+  if (user.standing == UserStanding::kBanned) return Banned();
+  if (issued_at_ms < user.tokens_valid_after) {
+    return Unauthenticated("token revoked: the user logged out everywhere; log in again");
+  }
+  return {};
+}
+
 bool VerifyPassword(const std::string& hash, const std::string& password) {
   // A user provisioned from a product token has no password at all.
   if (hash.empty()) return false;
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+// When a token was issued: Parley's tokens carry iat_ms, others iat (s).
+std::int64_t IssuedAtMs(jwt_t* jwt, TokenSource source) {
+  errno = 0;
+  if (source == TokenSource::kParley) {
+    const long ms = jwt_get_grant_int(jwt, "iat_ms");
+    if (errno == 0) return ms;
+    errno = 0;
+  }
+  const long seconds = jwt_get_grant_int(jwt, "iat");
+  return errno == 0 ? static_cast<std::int64_t>(seconds) * 1000 : 0;
 }
 
 // The key a token's claimed alg selects and the alg libjwt must report after
@@ -178,6 +201,7 @@ asio::awaitable<base::Result<std::string>> AuthService::MintToken(std::string us
   if (!base::IsValidUserId(user_id)) co_return base::MakeError(base::Code::kBadRequest, "invalid user_id");
   auto user = co_await store_.FindUser(user_id);
   if (!user) co_return user.error();
+  if (user->standing == UserStanding::kBanned) co_return Banned();
   co_return IssueToken(user_id, ttl);
 }
 
@@ -208,6 +232,7 @@ asio::awaitable<base::Result<std::string>> AuthService::Login(std::string user_i
       [&]() -> asio::awaitable<bool> { co_return VerifyPassword(user->password_hash, password); },
       asio::use_awaitable);
   if (!ok) co_return wrong;
+  if (user->standing == UserStanding::kBanned) co_return Banned();
   co_return IssueToken(user_id);
 }
 
@@ -223,6 +248,9 @@ std::string AuthService::IssueToken(std::string_view user_id, std::chrono::secon
   const std::string sub(user_id);
   jwt_add_grant(jwt.get(), "sub", sub.c_str());
   jwt_add_grant_int(jwt.get(), "iat", now_s);
+  // iat has whole seconds; a log-out-everywhere needs to tell a token minted
+  // just before it from one minted just after.
+  jwt_add_grant_int(jwt.get(), "iat_ms", static_cast<long>(clock_.NowMs()));
   jwt_add_grant_int(jwt.get(), "exp", now_s + static_cast<long>(ttl.count()));
   jwt_set_alg(jwt.get(), JWT_ALG_HS256,
               reinterpret_cast<const unsigned char*>(options_.jwt_secret.data()),
@@ -274,7 +302,22 @@ base::Result<VerifiedToken> AuthService::Verify(std::string_view token) const {
     base::Result<void> claims = CheckProductClaims(jwt.get(), options_.product);
     if (!claims) return claims.error();
   }
-  return VerifiedToken{std::string(sub), key->source};
+  return VerifiedToken{std::string(sub), key->source, IssuedAtMs(jwt.get(), key->source)};
+}
+
+asio::awaitable<base::Result<VerifiedToken>> AuthService::Admit(std::string token) {
+  base::Result<VerifiedToken> verified = Verify(token);
+  if (!verified) co_return verified.error();
+  auto user = co_await store_.FindUser(verified->user_id);
+  if (user) {
+    PARLEY_CO_RETURN_IF_ERROR(CheckStanding(*user, verified->issued_at_ms));
+    co_return verified;
+  }
+  if (user.error().code != base::Code::kNotFound) co_return user.error();
+  if (verified->source == TokenSource::kProduct) {
+    PARLEY_CO_RETURN_IF_ERROR(co_await ProvisionUser(verified->user_id));
+  }
+  co_return verified;
 }
 
 asio::awaitable<base::Result<void>> AuthService::ProvisionUser(std::string user_id) {

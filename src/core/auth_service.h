@@ -51,6 +51,9 @@ struct ProductTokenOptions {
 struct VerifiedToken {
   std::string user_id;
   TokenSource source = TokenSource::kParley;
+  // When the token was issued (ms since the epoch; a product token's `iat`
+  // has whole seconds); 0 when it does not say.
+  std::int64_t issued_at_ms = 0;
 };
 
 struct AuthOptions {
@@ -75,13 +78,21 @@ class AuthService {
   asio::awaitable<base::Result<std::string>> Register(std::string user_id, std::string password);
 
   // Checks the password and returns a token. 401 for an unknown user or a
-  // wrong password (the same message for both).
+  // wrong password (the same message for both); 403 for a banned user with
+  // the right password.
   asio::awaitable<base::Result<std::string>> Login(std::string user_id, std::string password);
 
   // The user id a valid token names and who signed it. 401 for a malformed,
   // forged (wrong key, alg other than HS256 or the product key's pinned alg)
   // or expired token, and for a product token without the configured iss / aud.
   base::Result<VerifiedToken> Verify(std::string_view token) const;
+
+  // The user a token lets in now: Verify, then the user's record: 403 while
+  // the user is banned, 401 for a token issued before the user's last
+  // log-out-everywhere. A product token's unknown user is provisioned
+  // (ProvisionUser); a Parley token's unknown user is let in as before
+  // (--auth=insecure deployments and tests have users without records).
+  asio::awaitable<base::Result<VerifiedToken>> Admit(std::string token);
 
   // Creates the record of a user first seen in a product token, without a
   // password (password LOGIN stays impossible for it), so other users can
@@ -100,7 +111,7 @@ class AuthService {
                                                  std::optional<std::string> password);
 
   // A token for an existing user with its own lifetime (server API). 404
-  // when there is no such user.
+  // when there is no such user, 403 while it is banned.
   asio::awaitable<base::Result<std::string>> MintToken(std::string user_id,
                                                        std::chrono::seconds ttl);
 

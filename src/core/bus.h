@@ -37,6 +37,19 @@ class Bus {
   // error for the whole call.
   virtual boost::asio::awaitable<base::Result<std::vector<bool>>> Online(
       std::vector<std::string> user_ids) = 0;
+  // Closes every online session of the user on every gateway, each after
+  // what is already queued for it (a ban, a log-out-everywhere). Never
+  // blocks; like Publish, a gateway the bus cannot reach keeps its sessions.
+  virtual void Disconnect(const std::string& user_id, const std::string& reason) = 0;
+
+  // The user's online sessions on every gateway. Errors like Online.
+  struct Device {
+    std::string gateway_id;  // "" in embedded mode
+    std::uint64_t session_id = 0;
+  };
+  virtual boost::asio::awaitable<base::Result<std::vector<Device>>> Devices(
+      std::string user_id) = 0;
+
   // Number of sessions attached on this process (metrics, tests).
   virtual std::size_t LocalSessionCount() const = 0;
 };

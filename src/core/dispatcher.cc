@@ -99,37 +99,27 @@ void Dispatcher::GoOnline(ConnectionState& state, std::string user_id) {
   bus_.Attach(state.user_id, state.session);
 }
 
-base::Result<void> Dispatcher::AuthenticateUpgrade(ConnectionState& state, std::string_view token,
-                                                   std::string_view insecure_user_id) {
+asio::awaitable<base::Result<void>> Dispatcher::AuthenticateUpgrade(
+    ConnectionState& state, std::string token, std::string insecure_user_id) {
   if (!token.empty()) {
-    base::Result<VerifiedToken> verified = auth_.Verify(token);
-    if (!verified) return AuthFailed(base::AuthFailure::kBadToken, verified.error());
-    state.token_source = verified->source;
-    GoOnline(state, std::move(verified->user_id));
-    return {};
+    base::Result<VerifiedToken> admitted = co_await auth_.Admit(std::move(token));
+    if (!admitted) co_return AuthFailed(base::AuthFailure::kBadToken, admitted.error());
+    GoOnline(state, std::move(admitted->user_id));
+    co_return base::Result<void>{};
   }
   if (!auth_.insecure()) {
     base::Error refused = base::MakeError(
         base::Code::kUnauthenticated,
         "?user_id= is accepted only with --auth=insecure; send a token");
-    return AuthFailed(base::AuthFailure::kOther, std::move(refused));
+    co_return AuthFailed(base::AuthFailure::kOther, std::move(refused));
   }
   if (!base::IsValidUserId(insecure_user_id)) {
     base::Error invalid =
         base::MakeError(base::Code::kBadRequest, "user_id is not a valid user id");
-    return AuthFailed(base::AuthFailure::kOther, std::move(invalid));
+    co_return AuthFailed(base::AuthFailure::kOther, std::move(invalid));
   }
-  GoOnline(state, std::string(insecure_user_id));
-  return {};
-}
-
-asio::awaitable<void> Dispatcher::ProvisionUser(std::string user_id) {
-  base::Result<void> provisioned = co_await auth_.ProvisionUser(user_id);
-  // The session works without the record; only messages "to" the user fail
-  // (404) until a later login provisions it.
-  if (!provisioned) {
-    spdlog::warn("provisioning user {} failed: {}", user_id, provisioned.error().message);
-  }
+  GoOnline(state, std::move(insecure_user_id));
+  co_return base::Result<void>{};
 }
 
 bool Dispatcher::ChatsMayOverlap() const { return messages_.ChatsAppendInStartOrder(); }
@@ -152,14 +142,11 @@ asio::awaitable<base::Result<std::string>> Dispatcher::Login(ConnectionState& st
   std::string user_id;
   std::string token;
   if (!login.token.empty()) {
-    base::Result<VerifiedToken> verified = auth_.Verify(login.token);
-    if (!verified) co_return AuthFailed(base::AuthFailure::kBadToken, verified.error());
-    user_id = std::move(verified->user_id);
-    // Before going online, so others can message the user once it is.
-    if (verified->source == TokenSource::kProduct) {
-      base::Result<void> provisioned = co_await auth_.ProvisionUser(user_id);
-      if (!provisioned) co_return AuthFailed(base::AuthFailure::kOther, provisioned.error());
-    }
+    // Provisions a product token's new user before it goes online, so
+    // others can message it once it is.
+    base::Result<VerifiedToken> admitted = co_await auth_.Admit(login.token);
+    if (!admitted) co_return AuthFailed(base::AuthFailure::kBadToken, admitted.error());
+    user_id = std::move(admitted->user_id);
     token = auth_.IssueToken(user_id);  // a fresh expiry for a live session
   } else {
     base::Result<std::string> issued = co_await auth_.Login(login.user_id, login.password);

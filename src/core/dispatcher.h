@@ -38,9 +38,6 @@ struct ConnectionState {
   std::string client_ip;             // the peer's address without port; set by net
   std::string user_id;               // empty until authenticated
   TypingThrottle typing_throttle;    // which of its TYPING packets are forwarded
-  // Who signed the token of the upgrade; a product-token user may be new to
-  // Parley and is then provisioned (Dispatcher::ProvisionUser).
-  TokenSource token_source = TokenSource::kParley;
 };
 
 // The rate limits a Dispatcher applies (docs/protocol.md "Rate limits");
@@ -63,13 +60,11 @@ class Dispatcher {
 
   // Authenticates a connection whose credentials came with the WebSocket
   // upgrade (?token=, Authorization: Bearer, or ?user_id= with insecure auth).
-  // On success the connection is online for that user.
-  base::Result<void> AuthenticateUpgrade(ConnectionState& state, std::string_view token,
-                                         std::string_view insecure_user_id);
-
-  // Creates the record of a user first seen in a product token; net runs it
-  // after an upgrade with such a token (AuthenticateUpgrade cannot wait).
-  asio::awaitable<void> ProvisionUser(std::string user_id);
+  // On success the connection is online for that user; refused like a
+  // LOGIN with that token (401, 403 banned).
+  asio::awaitable<base::Result<void>> AuthenticateUpgrade(ConnectionState& state,
+                                                          std::string token,
+                                                          std::string insecure_user_id);
 
   // Handles one request. `header_cmd` is the TCP frame's cmd (nullopt on
   // WebSocket, where the body's "cmd" field names the command). The reply is

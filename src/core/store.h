@@ -29,11 +29,33 @@ namespace parley::core {
 
 namespace asio = boost::asio;
 
+// Whether a user may log in (server API ban/unban).
+enum class UserStanding { kActive, kBanned };
+
 struct UserRecord {
   std::string user_id;
   std::string password_hash;  // argon2id, libsodium's crypto_pwhash_str format
   std::int64_t created_at = 0;
+  UserStanding standing = UserStanding::kActive;
+  // Tokens issued before this time (ms since the epoch) are refused: the
+  // user logged out everywhere then. 0: every unexpired token counts.
+  std::int64_t tokens_valid_after = 0;
 };
+
+// A change of a user's standing or token cut-off (server API). Fields left
+// empty keep their value; the cut-off only ever moves forward.
+struct UserUpdate {
+  std::string user_id;
+  std::optional<UserStanding> standing;
+  std::int64_t tokens_valid_after = 0;  // raise to at least this (0: unchanged)
+};
+
+// The record after `update`: a pure rule both stores apply.
+inline UserRecord Updated(UserRecord user, const UserUpdate& update) {
+  if (update.standing) user.standing = *update.standing;
+  user.tokens_valid_after = std::max(user.tokens_valid_after, update.tokens_valid_after);
+  return user;
+}
 
 // A change of a group (GROUP cmd 7): membership, bans, roles, mutes or
 // settings. It is applied together with its system message
@@ -262,6 +284,9 @@ class Store {
   virtual asio::awaitable<base::Result<void>> CreateUser(UserRecord user) = 0;
   // 404 when there is no such user.
   virtual asio::awaitable<base::Result<UserRecord>> FindUser(std::string user_id) = 0;
+  // Applies the update durably and returns the user as it now is; 404 when
+  // there is no such user.
+  virtual asio::awaitable<base::Result<UserRecord>> UpdateUser(UserUpdate update) = 0;
 
   // Assigns the next seq of the conversation and stores the message. Completes
   // only once the message is durable (synced to disk / committed). Appends to

@@ -60,8 +60,9 @@ asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view m
                                       std::string_view client_ip, std::string_view authorization) {
   const std::string_view path = TargetPath(target);
   if (path.starts_with("/api/admin/")) {
+    if (context.admin == nullptr) co_return JsonError(404, "the server API is off (--api-key)");
     core::HttpReply reply =
-        co_await core::HandleAdmin(context.auth, method, path, authorization, std::move(body));
+        co_await context.admin->Handle(method, path, authorization, std::move(body));
     co_return FromCore(reply);
   }
   const bool get = method == "GET";

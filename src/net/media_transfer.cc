@@ -276,10 +276,11 @@ asio::awaitable<AfterMedia> ServeMedia(ServerContext& context, beast::tcp_stream
     if (upload) base::Bump(context.metrics.media_uploads_refused_total);
     co_return co_await ReplyError(x, 401, "send a token: Authorization: Bearer <token> or ?token=");
   }
-  base::Result<core::VerifiedToken> verified = context.auth.Verify(credentials.token);
+  base::Result<core::VerifiedToken> verified = co_await context.auth.Admit(credentials.token);
   if (!verified) {
     if (upload) base::Bump(context.metrics.media_uploads_refused_total);
-    co_return co_await ReplyError(x, 401, verified.error().message);
+    const int status = static_cast<int>(verified.error().code);
+    co_return co_await ReplyError(x, status, verified.error().message);
   }
   if (upload) co_return co_await Upload(x, header, std::move(verified->user_id));
   std::string media_id(path.substr(kPrefix.size() + 1));

@@ -41,6 +41,8 @@ std::string HttpRefusal() {
 
 void Server::SetMedia(core::MediaService* media) { context_->media = media; }
 
+void Server::SetAdmin(core::AdminApi* admin) { context_->admin = admin; }
+
 Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dispatcher,
                core::AuthService& auth, base::Metrics& metrics, std::function<bool()> healthy,
                NetOptions options) {

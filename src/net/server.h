@@ -31,6 +31,7 @@
 
 #include "base/error.h"
 #include "base/metrics.h"
+#include "core/admin_api.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
 #include "core/media_service.h"
@@ -67,6 +68,8 @@ class Server {
 
   // Serves /api/media with `media` (docs/protocol.md "Media"). Before Start.
   void SetMedia(core::MediaService* media);
+  // Serves /api/admin/ with `admin` (docs/protocol.md "Server API"). Before Start.
+  void SetAdmin(core::AdminApi* admin);
 
   // Closes both listeners; open connections are untouched.
   void StopAccepting();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/metrics.h"
+#include "core/admin_api.h"
 #include "core/auth_service.h"
 #include "core/dispatcher.h"
 #include "core/media_service.h"
@@ -45,6 +46,8 @@ struct ServerContext {
   TlsContext* tls = nullptr;  // owned by the Server; null: the TCP listener speaks plain text
   // POST/GET /api/media (media_transfer.h); null: answered 503. Set before Start.
   core::MediaService* media = nullptr;
+  // /api/admin/ (core/admin_api.h); null: answered 404. Set before Start.
+  core::AdminApi* admin = nullptr;
   // Connections refused by --max-connections-per-ip (parley_rate_limited_total).
   std::atomic<std::uint64_t> refused_per_address{0};
 

@@ -47,20 +47,14 @@ std::shared_ptr<WsConnection> WsConnection::Self() {
   return std::static_pointer_cast<WsConnection>(shared_from_this());
 }
 
-base::Result<void> WsConnection::Authenticate(const UpgradeCredentials& credentials) {
-  if (credentials.empty()) return {};
+asio::awaitable<base::Result<void>> WsConnection::Authenticate(UpgradeCredentials credentials) {
+  if (credentials.empty()) co_return base::Result<void>{};
   // The core registers the session for pushes when the user goes online.
   state_.session = shared_from_this();
-  auto authenticated = context_.dispatcher.AuthenticateUpgrade(state_, credentials.token,
-                                                               credentials.insecure_user_id);
-  if (!authenticated) {
-    state_.session.reset();
-    return authenticated;
-  }
-  if (state_.token_source == core::TokenSource::kProduct) {
-    asio::co_spawn(executor(), context_.dispatcher.ProvisionUser(state_.user_id), asio::detached);
-  }
-  return authenticated;
+  base::Result<void> authenticated = co_await context_.dispatcher.AuthenticateUpgrade(
+      state_, std::move(credentials.token), std::move(credentials.insecure_user_id));
+  if (!authenticated) state_.session.reset();
+  co_return authenticated;
 }
 
 void WsConnection::Start(tcp::socket socket, std::string handshake, std::string_view early_input) {

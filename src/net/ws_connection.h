@@ -53,7 +53,7 @@ class WsConnection final : public Connection {
   // The upgrade request's credentials, if any: on success the connection is
   // online for that user (Dispatcher::AuthenticateUpgrade). On failure the
   // connection must not be started (the caller answers 401).
-  base::Result<void> Authenticate(const UpgradeCredentials& credentials);
+  asio::awaitable<base::Result<void>> Authenticate(UpgradeCredentials credentials);
 
   // Serves the upgraded `socket`: writes `handshake` (the 101 answer) before
   // any frame; `early_input` is what the client sent after the upgrade

@@ -208,10 +208,12 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       co_return;
     }
     auto connection = std::make_shared<WsConnection>(executor_, context_, peer_);
-    const base::Result<void> authenticated = connection->Authenticate(
-        ParseUpgradeCredentials(request.target(), request[http::field::authorization]));
+    UpgradeCredentials credentials =
+        ParseUpgradeCredentials(request.target(), request[http::field::authorization]);
+    const base::Result<void> authenticated = co_await connection->Authenticate(std::move(credentials));
     if (!authenticated) {
-      co_await Answer(JsonError(401, authenticated.error().message), version, false);
+      const int status = static_cast<int>(authenticated.error().code);
+      co_await Answer(JsonError(status, authenticated.error().message), version, false);
       co_return;
     }
     request = {};  // freed before the long-lived connection allocates

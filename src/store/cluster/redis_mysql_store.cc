@@ -188,6 +188,16 @@ asio::awaitable<base::Result<void>> RedisMysqlStore::CreateUser(core::UserRecord
   co_return created;
 }
 
+asio::awaitable<base::Result<core::UserRecord>> RedisMysqlStore::UpdateUser(
+    core::UserUpdate update) {
+  if (closed_) co_return Closed();
+  PARLEY_CO_RETURN_IF_ERROR(CheckUser(update.user_id));
+  auto apply = [update = std::move(update)](mysql::Session& s) { return sql::UpdateUser(s, update); };
+  base::Result<core::UserRecord> updated = co_await pool_->Run(std::move(apply));
+  Note(updated);
+  co_return updated;
+}
+
 asio::awaitable<base::Result<core::UserRecord>> RedisMysqlStore::FindUser(std::string user_id) {
   if (closed_) co_return Closed();
   PARLEY_CO_RETURN_IF_ERROR(CheckUser(user_id));

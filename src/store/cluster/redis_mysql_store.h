@@ -87,6 +87,7 @@ class RedisMysqlStore final : public core::Store {
 
   asio::awaitable<base::Result<void>> CreateUser(core::UserRecord user) override;
   asio::awaitable<base::Result<core::UserRecord>> FindUser(std::string user_id) override;
+  asio::awaitable<base::Result<core::UserRecord>> UpdateUser(core::UserUpdate update) override;
   asio::awaitable<base::Result<core::AppendResult>> Append(core::AppendRequest request) override;
   asio::awaitable<base::Result<core::MessagePage>> ReadAfter(std::string conversation_id,
                                                              std::int64_t after_seq,

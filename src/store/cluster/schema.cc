@@ -113,6 +113,11 @@ const std::vector<std::string_view>& SchemaStatements() {
   set_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   PRIMARY KEY (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      // The server API's ban (banned 1) and log-out-everywhere cut-off:
+      // tokens issued before tokens_valid_after (ms) are refused.
+      R"sql(ALTER TABLE `user`
+  ADD COLUMN IF NOT EXISTS banned TINYINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS tokens_valid_after BIGINT NOT NULL DEFAULT 0)sql",
       // One row per data migration done (conversation_id_migration.h).
       R"sql(CREATE TABLE IF NOT EXISTS schema_migration (
   name VARCHAR(64) NOT NULL,

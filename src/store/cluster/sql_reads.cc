@@ -409,13 +409,31 @@ base::Result<void> CreateUser(mysql::Session& session, const core::UserRecord& u
 base::Result<core::UserRecord> FindUser(mysql::Session& session, const std::string& user_id) {
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult r,
-      session.Execute("SELECT password_hash, created_at FROM `user` WHERE user_id = ?", {user_id}));
+      session.Execute("SELECT password_hash, created_at, banned, tokens_valid_after FROM `user` "
+                      "WHERE user_id = ?",
+                      {user_id}));
   if (r.rows.empty()) return base::MakeError(base::Code::kNotFound, "no such user");
   core::UserRecord user;
   user.user_id = user_id;
   user.password_hash = StringAt(r.rows[0], 0);
   PARLEY_ASSIGN_OR_RETURN(user.created_at, IntAt(r.rows[0], 1));
+  PARLEY_ASSIGN_OR_RETURN(const std::int64_t banned, IntAt(r.rows[0], 2));
+  user.standing = banned != 0 ? core::UserStanding::kBanned : core::UserStanding::kActive;
+  PARLEY_ASSIGN_OR_RETURN(user.tokens_valid_after, IntAt(r.rows[0], 3));
   return user;
+}
+
+base::Result<core::UserRecord> UpdateUser(mysql::Session& session, const core::UserUpdate& update) {
+  // One statement, so two updates racing on different gateways each apply
+  // whole; the cut-off only moves forward (GREATEST).
+  const std::int64_t banned =
+      !update.standing ? -1 : (*update.standing == core::UserStanding::kBanned ? 1 : 0);
+  auto updated = session.Execute(
+      "UPDATE `user` SET banned = IF(? < 0, banned, ?), "
+      "tokens_valid_after = GREATEST(tokens_valid_after, ?) WHERE user_id = ?",
+      {banned, banned, update.tokens_valid_after, update.user_id});
+  if (!updated) return updated.error();
+  return FindUser(session, update.user_id);
 }
 
 }  // namespace parley::store::sql

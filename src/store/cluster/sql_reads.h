@@ -77,5 +77,8 @@ base::Result<std::vector<core::GroupInfo>> GroupsOf(mysql::Session& session,
 
 base::Result<void> CreateUser(mysql::Session& session, const core::UserRecord& user);
 base::Result<core::UserRecord> FindUser(mysql::Session& session, const std::string& user_id);
+// Applies the update (core::Updated's rule, in SQL) and reads the user back;
+// 404 when there is no such user.
+base::Result<core::UserRecord> UpdateUser(mysql::Session& session, const core::UserUpdate& update);
 
 }  // namespace parley::store::sql

@@ -181,9 +181,43 @@ void BatchStager::Stage(CreateUserOp& op) {
     op.result = StatusToError(status, "read user");
   } else {
     batch_.Put(db_.cf(Cf::kUsers), user_id, keys::EncodeUserRecord(*op.request));
-    batch_users_.insert(user_id);
+    batch_users_.emplace(user_id, *op.request);
     op.result = {};
   }
+}
+
+void BatchStager::Stage(UpdateUserOp& op) {
+  const std::string& user_id = op.request->user_id;
+  if (!keys::IsKeySafeId(user_id)) {
+    op.result = keys::InvalidId("user_id");
+    return;
+  }
+  core::UserRecord current;
+  if (auto staged = batch_users_.find(user_id); staged != batch_users_.end()) {
+    current = staged->second;
+  } else {
+    std::string bytes;
+    const rocksdb::Status status =
+        db_.db().Get(rocksdb::ReadOptions(), db_.cf(Cf::kUsers), user_id, &bytes);
+    if (status.IsNotFound()) {
+      op.result = base::MakeError(base::Code::kNotFound, "no such user");
+      return;
+    }
+    if (!status.ok()) {
+      op.result = StatusToError(status, "read user");
+      return;
+    }
+    base::Result<core::UserRecord> decoded = keys::DecodeUserRecord(user_id, bytes);
+    if (!decoded) {
+      op.result = decoded.error();
+      return;
+    }
+    current = std::move(*decoded);
+  }
+  core::UserRecord updated = core::Updated(std::move(current), *op.request);
+  batch_.Put(db_.cf(Cf::kUsers), user_id, keys::EncodeUserRecord(updated));
+  batch_users_.insert_or_assign(user_id, updated);
+  op.result = std::move(updated);
 }
 
 rocksdb::WriteBatch* BatchStager::Seal() {

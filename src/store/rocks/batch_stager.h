@@ -53,6 +53,7 @@ class BatchStager {
 
   void Stage(AppendOp& op);
   void Stage(CreateUserOp& op);
+  void Stage(UpdateUserOp& op);
 
   bool empty() const { return batch_.Count() == 0; }
   // Completes the batch (the inbox counters) and returns it for writing.
@@ -91,7 +92,8 @@ class BatchStager {
   // This batch only.
   SeqCounters::Map batch_max_seq_;
   std::unordered_map<std::string, core::AppendResult> batch_msgids_;
-  std::unordered_set<std::string> batch_users_;
+  // Users created or updated in this batch, as they will be written.
+  std::unordered_map<std::string, core::UserRecord> batch_users_;
   std::unordered_set<std::string> batch_members_;
 
   // Private conversations' user_conv keys known to exist, so a message does

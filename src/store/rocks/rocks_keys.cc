@@ -104,6 +104,9 @@ std::string EncodeUserRecord(const core::UserRecord& user) {
   json::object o;
   o["password_hash"] = user.password_hash;
   o["created_at"] = user.created_at;
+  // Written only when set, so records of active users stay as before.
+  if (user.standing == core::UserStanding::kBanned) o["banned"] = true;
+  if (user.tokens_valid_after > 0) o["tokens_valid_after"] = user.tokens_valid_after;
   return json::serialize(o);
 }
 
@@ -116,8 +119,16 @@ base::Result<core::UserRecord> DecodeUserRecord(std::string_view user_id, std::s
   if (!hash || !hash->is_string() || !created || !created->is_int64()) {
     return base::MakeError(base::Code::kInternal, "corrupt user record");
   }
-  return core::UserRecord{std::string(user_id), std::string(hash->get_string()),
-                          created->get_int64()};
+  core::UserRecord user{std::string(user_id), std::string(hash->get_string()),
+                        created->get_int64()};
+  const json::value* banned = o->if_contains("banned");
+  const json::value* valid_after = o->if_contains("tokens_valid_after");
+  if ((banned && !banned->is_bool()) || (valid_after && !valid_after->is_int64())) {
+    return base::MakeError(base::Code::kInternal, "corrupt user record");
+  }
+  if (banned && banned->get_bool()) user.standing = core::UserStanding::kBanned;
+  if (valid_after) user.tokens_valid_after = valid_after->get_int64();
+  return user;
 }
 
 std::string EncodeGroup(const core::GroupInfo& group) {

@@ -102,6 +102,10 @@ asio::awaitable<base::Result<void>> RocksStore::CreateUser(core::UserRecord user
   co_return co_await SubmitWrite<CreateUserOp, void>(*writer_, std::move(user));
 }
 
+asio::awaitable<base::Result<core::UserRecord>> RocksStore::UpdateUser(core::UserUpdate update) {
+  co_return co_await SubmitWrite<UpdateUserOp, core::UserRecord>(*writer_, std::move(update));
+}
+
 asio::awaitable<base::Result<core::AppendResult>> RocksStore::Append(core::AppendRequest request) {
   co_return co_await SubmitWrite<AppendOp, core::AppendResult>(*writer_, std::move(request));
 }

@@ -52,6 +52,7 @@ class RocksStore final : public core::Store {
 
   asio::awaitable<base::Result<void>> CreateUser(core::UserRecord user) override;
   asio::awaitable<base::Result<core::UserRecord>> FindUser(std::string user_id) override;
+  asio::awaitable<base::Result<core::UserRecord>> UpdateUser(core::UserUpdate update) override;
   // Reads (users, groups, counters) are RocksDB/memory reads on the caller's
   // thread; only writes go through the writer.
   bool ReadsCompleteInline() const override { return true; }

@@ -34,6 +34,7 @@ struct WriteOp {
 
 using AppendOp = WriteOp<core::AppendRequest, core::AppendResult>;
 using CreateUserOp = WriteOp<core::UserRecord, void>;
-using AnyWriteOp = std::variant<AppendOp, CreateUserOp>;
+using UpdateUserOp = WriteOp<core::UserUpdate, core::UserRecord>;
+using AnyWriteOp = std::variant<AppendOp, CreateUserOp, UpdateUserOp>;
 
 }  // namespace parley::store

@@ -73,7 +73,7 @@ class CoreFixture {
     conn->state.session = session;
     if (!user_id.empty()) {
       Register(user_id);
-      EXPECT_TRUE(dispatcher_.AuthenticateUpgrade(conn->state, auth_.IssueToken(user_id), ""));
+      EXPECT_TRUE(Run(dispatcher_.AuthenticateUpgrade(conn->state, auth_.IssueToken(user_id), "")));
     }
     return conn;
   }

@@ -271,7 +271,7 @@ TEST_F(DispatcherTest, DisconnectTakesTheSessionOffline) {
 
 TEST_F(DispatcherTest, InsecureUserIdNeedsInsecureMode) {
   auto conn = Connect();
-  auto refused = dispatcher_.AuthenticateUpgrade(conn->state, "", "alice");
+  auto refused = CoreFixture::Run(dispatcher_.AuthenticateUpgrade(conn->state, "", "alice"));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, base::Code::kUnauthenticated);
 }

@@ -27,6 +27,12 @@ class MemoryStore : public Store {
     if (it == users_.end()) co_return base::MakeError(base::Code::kNotFound, "no user");
     co_return it->second;
   }
+  asio::awaitable<base::Result<UserRecord>> UpdateUser(UserUpdate update) override {
+    auto it = users_.find(update.user_id);
+    if (it == users_.end()) co_return base::MakeError(base::Code::kNotFound, "no user");
+    it->second = Updated(it->second, update);
+    co_return it->second;
+  }
   asio::awaitable<base::Result<AppendResult>> Append(AppendRequest request) override {
     if (unavailable) co_return base::MakeError(base::Code::kUnavailable, "down");
     protocol::Message& m = request.message;
