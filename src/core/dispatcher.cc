@@ -97,6 +97,7 @@ std::optional<std::string> Dispatcher::RateLimitedReply(const ConnectionState& s
 void Dispatcher::GoOnline(ConnectionState& state, std::string user_id) {
   state.user_id = std::move(user_id);
   bus_.Attach(state.user_id, state.session);
+  state.presence = ConnectionState::Presence::kOnline;
 }
 
 asio::awaitable<base::Result<void>> Dispatcher::AuthenticateUpgrade(
@@ -124,8 +125,15 @@ asio::awaitable<base::Result<void>> Dispatcher::AuthenticateUpgrade(
 
 bool Dispatcher::ChatsMayOverlap() const { return messages_.ChatsAppendInStartOrder(); }
 
+void Dispatcher::GoOffline(ConnectionState& state) {
+  if (state.presence == ConnectionState::Presence::kOnline && state.session) {
+    bus_.Detach(state.user_id, state.session->id());
+  }
+  state.presence = ConnectionState::Presence::kOffline;
+}
+
 void Dispatcher::OnDisconnect(ConnectionState& state) {
-  if (!state.user_id.empty() && state.session) bus_.Detach(state.user_id, state.session->id());
+  GoOffline(state);
   state.user_id.clear();
 }
 

@@ -38,6 +38,10 @@ struct ConnectionState {
   std::string client_ip;             // the peer's address without port; set by net
   std::string user_id;               // empty until authenticated
   TypingThrottle typing_throttle;    // which of its TYPING packets are forwarded
+  // Whether the session is attached to the bus (receives pushes, counts as
+  // online). A closing connection goes offline before it is gone.
+  enum class Presence { kOffline, kOnline };
+  Presence presence = Presence::kOffline;
 };
 
 // The rate limits a Dispatcher applies (docs/protocol.md "Rate limits");
@@ -77,6 +81,9 @@ class Dispatcher {
 
   // The connection is gone: it goes offline.
   void OnDisconnect(ConnectionState& state);
+  // The connection is closing: it no longer receives pushes or counts as
+  // online, though its user is still known (for its last replies and logs).
+  void GoOffline(ConnectionState& state);
 
   // True when a connection may start a CHAT before the previous CHATs it
   // started have been answered: CHATs started in order are then appended in

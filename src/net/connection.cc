@@ -121,6 +121,7 @@ void Connection::OnPushesWritten(std::size_t pushes, bool ok) {
 void Connection::BeginClose(std::string reason) {
   if (phase_ != Phase::kOpen) return;
   phase_ = Phase::kClosing;
+  context_.dispatcher.GoOffline(state_);  // no more pushes; not online any more
   close_reason_ = std::move(reason);
   close_deadline_ = Clock::now() + context_.options.close_timeout;
   Wake();

@@ -172,6 +172,37 @@ TEST_P(StoreMessagesTest, CreateUserConflictAndFind) {
   EXPECT_EQ(Run(backend_->Other().FindUser("alice")).value().user_id, "alice");
 }
 
+// The server API's ban and log-out-everywhere: stored with the user, the
+// cut-off never moves back, and both survive a restart.
+TEST_P(StoreMessagesTest, UpdateUserBansAndMovesTheTokenCutOffForwardOnly) {
+  Run(store().CreateUser(core::UserRecord{"alice", "h", 1})).value();
+  EXPECT_EQ(Run(store().FindUser("alice")).value().standing, core::UserStanding::kActive);
+
+  core::UserUpdate ban{"alice", core::UserStanding::kBanned, 0};
+  core::UserRecord banned = Run(store().UpdateUser(ban)).value();
+  EXPECT_EQ(banned.standing, core::UserStanding::kBanned);
+  EXPECT_EQ(banned.password_hash, "h") << "an update keeps the rest of the record";
+  core::UserUpdate logout{"alice", std::nullopt, 5000};
+  EXPECT_EQ(Run(store().UpdateUser(logout)).value().tokens_valid_after, 5000);
+  core::UserUpdate older{"alice", std::nullopt, 3000};
+  core::UserRecord kept = Run(store().UpdateUser(older)).value();
+  EXPECT_EQ(kept.tokens_valid_after, 5000) << "the cut-off moved back";
+  EXPECT_EQ(kept.standing, core::UserStanding::kBanned) << "no standing given: unchanged";
+
+  core::UserUpdate nobody{"nobody", core::UserStanding::kBanned, 0};
+  auto missing = Run(store().UpdateUser(nobody));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, base::Code::kNotFound);
+
+  Reopen();
+  core::UserRecord reread = Run(store().FindUser("alice")).value();
+  EXPECT_EQ(reread.standing, core::UserStanding::kBanned);
+  EXPECT_EQ(reread.tokens_valid_after, 5000);
+  EXPECT_EQ(Run(backend_->Other().FindUser("alice")).value().standing, core::UserStanding::kBanned);
+  core::UserUpdate unban{"alice", core::UserStanding::kActive, 0};
+  EXPECT_EQ(Run(store().UpdateUser(unban)).value().standing, core::UserStanding::kActive);
+}
+
 // An empty msg_id is refused by the cluster store only (RocksStore stores
 // it): cluster_store_test.cc.
 TEST_P(StoreMessagesTest, InvalidInputIsRejected) {
