@@ -111,7 +111,11 @@ ParseOutcome ParseConfig(int argc, char** argv) {
        "how long after sending its sender may recall a message (group owners and admins: "
        "any time; 0: only they)");
   flag("webhook-url", c.webhook_url,
-       "http:// URL that receives message.offline events for push notifications (default: off)");
+       "http:// or https:// URL that receives message.offline events for push notifications "
+       "(default: off)");
+  flag("webhook-ca", c.webhook_ca,
+       "PEM file of the CAs that sign an https:// webhook receiver's certificate (default: the "
+       "system's CAs)");
   flag("webhook-secret", c.webhook_secret,
        "shared secret of the X-Parley-Signature HMAC (required with --webhook-url)");
   flag("webhook-events", c.webhook_events,

@@ -57,6 +57,7 @@ struct Config {
   // Webhooks (docs/protocol.md "Webhooks"); url empty: off.
   std::string webhook_url;
   std::string webhook_secret;
+  std::string webhook_ca;  // https receivers: the CAs to trust (empty: the system's)
   std::string webhook_events = "offline";  // or "all"
   // Media (docs/protocol.md "Media"): the directory of uploads (empty:
   // DATA_DIR/media on the embedded store; cluster mode has no media unless

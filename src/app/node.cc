@@ -255,8 +255,9 @@ void Node::StartWebhooks(Deployment deployment) {
   if (config_.webhook_url.empty()) return;
   auto url = webhook::ParseWebhookUrl(config_.webhook_url);
   if (!url) throw std::runtime_error(url.error().message);
+  auto poster = webhook::HttpPoster::Make(std::move(*url), config_.webhook_ca);
+  if (!poster) throw std::runtime_error(poster.error().message);
   webhook::WebhookOptions options;
-  options.url = std::move(*url);
   options.secret = config_.webhook_secret;
   options.scope =
       config_.webhook_events == "all" ? webhook::EventScope::kAll : webhook::EventScope::kOffline;
@@ -264,7 +265,8 @@ void Node::StartWebhooks(Deployment deployment) {
   options.fanout_threshold = config_.fanout_threshold;
   // On the first I/O thread: the loop mostly waits (a timer, a POST).
   webhooks_ = std::make_unique<webhook::OutboxDispatcher>(
-      *store_, *bus_, clock_, metrics_, std::move(options), io_contexts_.front()->get_executor());
+      *store_, *bus_, clock_, metrics_, std::move(*poster), std::move(options),
+      io_contexts_.front()->get_executor());
   webhooks_->Start();
   spdlog::info("webhooks: {} events to {}", config_.webhook_events, config_.webhook_url);
 }

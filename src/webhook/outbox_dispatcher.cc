@@ -36,11 +36,12 @@ std::optional<protocol::Message> MessageAt(const core::MessagePage& page, std::i
 }  // namespace
 
 OutboxDispatcher::OutboxDispatcher(core::Store& store, core::Bus& bus, const base::Clock& clock,
-                                   base::Metrics& metrics, WebhookOptions options,
-                                   asio::any_io_executor executor)
+                                   base::Metrics& metrics, std::unique_ptr<HttpPoster> poster,
+                                   WebhookOptions options, asio::any_io_executor executor)
     : store_(store),
       bus_(bus),
       clock_(clock),
+      poster_(std::move(poster)),
       options_(std::move(options)),
       executor_(std::move(executor)),
       timer_(executor_),
@@ -135,7 +136,7 @@ asio::awaitable<std::chrono::milliseconds> OutboxDispatcher::Round() {
   std::string body = EventsBody(*events);
   std::vector<std::pair<std::string, std::string>> headers = {
       {"X-Parley-Signature", Signature(options_.secret, now / 1000, body)}};
-  auto status = co_await Post(options_.url, std::move(body), std::move(headers), options_.timeout);
+  auto status = co_await poster_->Post(std::move(body), std::move(headers), options_.timeout);
   if (status && *status >= 200 && *status < 300) {
     stats_->events_sent.fetch_add(events->size(), std::memory_order_relaxed);
     co_await store_.FinishOutbox(sent);

@@ -33,14 +33,13 @@
 #include "core/bus.h"
 #include "core/store.h"
 #include "webhook/webhook_events.h"
-#include "webhook/webhook_url.h"
+#include "webhook/http_poster.h"
 
 namespace parley::webhook {
 
 enum class EventScope { kOffline, kAll };
 
 struct WebhookOptions {
-  WebhookUrl url;
   std::string secret;
   EventScope scope = EventScope::kOffline;
   std::string owner = "single";  // this gateway, for the cluster store's claims
@@ -57,8 +56,8 @@ class OutboxDispatcher {
  public:
   // Registers its metrics with `metrics`; everything passed must outlive it.
   OutboxDispatcher(core::Store& store, core::Bus& bus, const base::Clock& clock,
-                   base::Metrics& metrics, WebhookOptions options,
-                   boost::asio::any_io_executor executor);
+                   base::Metrics& metrics, std::unique_ptr<HttpPoster> poster,
+                   WebhookOptions options, boost::asio::any_io_executor executor);
   ~OutboxDispatcher();
 
   void Start();
@@ -87,6 +86,7 @@ class OutboxDispatcher {
   core::Store& store_;
   core::Bus& bus_;
   const base::Clock& clock_;
+  const std::unique_ptr<HttpPoster> poster_;  // to the receiver of --webhook-url
   const WebhookOptions options_;
   boost::asio::any_io_executor executor_;
   boost::asio::steady_timer timer_;

@@ -13,10 +13,13 @@ base::Result<WebhookUrl> ParseWebhookUrl(std::string_view text) {
   };
   auto parsed = boost::urls::parse_absolute_uri(text);
   if (!parsed) return bad("not an absolute URL");
-  if (parsed->scheme() != "http") {
-    return bad("only http:// is supported (put a TLS proxy in front for https)");
-  }
   WebhookUrl url;
+  if (parsed->scheme() == "https") {
+    url.scheme = Scheme::kHttps;
+    url.port = 443;
+  } else if (parsed->scheme() != "http") {
+    return bad("the scheme must be http or https");
+  }
   url.host = std::string(parsed->encoded_host());
   if (url.host.empty()) return bad("no host");
   if (parsed->has_port()) {

@@ -1,7 +1,6 @@
 #pragma once
-// The --webhook-url: http://host[:port][/path][?query]. Only plain http for
-// now: a receiver on the product's own network, or a TLS-terminating proxy
-// (docs/protocol.md "Webhooks").
+// The --webhook-url: http[s]://host[:port][/path][?query] (docs/protocol.md
+// "Webhooks"). https verifies the receiver's certificate and host name.
 
 #include <cstdint>
 #include <string>
@@ -11,9 +10,12 @@
 
 namespace parley::webhook {
 
+enum class Scheme { kHttp, kHttps };
+
 struct WebhookUrl {
+  Scheme scheme = Scheme::kHttp;
   std::string host;
-  std::uint16_t port = 80;
+  std::uint16_t port = 80;   // 443 by default for https
   std::string target = "/";  // path and query
 };
 
