@@ -2,7 +2,8 @@
 // (docs/protocol.md "Webhooks"): one signed message.offline per message with
 // offline recipients, naming exactly them; nothing for recipients online;
 // every event arrives after the receiver was down, and after a kill -9 with
-// events pending; in cluster mode three gateways deliver each event.
+// events pending; an https receiver is checked against --webhook-ca; in
+// cluster mode three gateways deliver each event.
 
 #include <gtest/gtest.h>
 
@@ -21,6 +22,7 @@
 #include "integration/harness/raw_users.h"
 #include "integration/harness/server_process.h"
 #include "integration/harness/webhook_receiver.h"
+#include "tls/test_certificates.h"
 
 namespace parley::testing {
 namespace {
@@ -175,6 +177,47 @@ TEST_F(WebhookTest, EveryEventArrivesAfterTheReceiverWasDownAndAfterAKill9) {
     expected.insert("private_alice:bob/" + std::to_string(seq) + "/offline");
   }
   EXPECT_EQ(std::set<std::string>(seen.ids.begin(), seen.ids.end()), expected);
+}
+
+// An https receiver: reached over TLS with the CA given by --webhook-ca; a
+// receiver whose certificate chains to no trusted CA gets no event (each
+// attempt fails at the handshake and is retried).
+TEST(WebhookTlsTest, AnHttpsReceiverGetsSignedEventsAnUntrustedOneNone) {
+  if (ClusterBackend()) GTEST_SKIP() << "the transport does not depend on the backend";
+  TempDir dir;
+  const TestCertificate ca = MakeTestCa(dir.path(), "hooks-ca");
+  const TestCertificate cert = MakeServerCertificate(dir.path(), ca, "hooks");
+  const TestCertificate rogue_ca = MakeTestCa(dir.path(), "rogue-ca");
+  const TestCertificate rogue = MakeServerCertificate(dir.path(), rogue_ca, "rogue");
+  WebhookReceiver trusted(cert.cert.string(), cert.key.string());
+  WebhookReceiver untrusted(rogue.cert.string(), rogue.key.string());
+
+  auto server = ServerProcess::Start(
+      dir.path() / "a", {"--webhook-url", trusted.Url(), "--webhook-secret", kSecret,
+                         "--webhook-ca", ca.cert.string()});
+  ASSERT_TRUE(server);
+  auto refused = ServerProcess::Start(
+      dir.path() / "b", {"--webhook-url", untrusted.Url(), "--webhook-secret", kSecret,
+                         "--webhook-ca", ca.cert.string()});
+  ASSERT_TRUE(refused);
+  for (ServerProcess* s : {server.get(), refused.get()}) {
+    RawUsers users;
+    users.Token(*s, "bob");  // registered, never online
+    auto alice = users.Device(*s, "alice");
+    ASSERT_EQ(CodeOf(alice->Call(2, {{"msg_id", "m1"},
+                                      {"to", "bob"},
+                                      {"payload", {{"content", "over tls"}}}})),
+              0);
+  }
+  ASSERT_TRUE(trusted.WaitFor([](const auto& posts) { return DistinctIds(posts) == 1; }, 10s));
+  const Seen seen = Accepted(trusted.Posts());
+  ASSERT_EQ(seen.content.size(), 1u);
+  EXPECT_EQ(seen.content.begin()->second, "over tls");
+  EXPECT_EQ(seen.recipients.begin()->second, std::vector<std::string>{"bob"});
+
+  ASSERT_TRUE(untrusted.WaitFor([&](const auto&) { return untrusted.failed_handshakes() >= 2; }, 10s))
+      << "parleyd did not retry the untrusted receiver";
+  EXPECT_TRUE(untrusted.Posts().empty()) << "an event went to a receiver parleyd cannot trust";
 }
 
 // Cluster mode, three gateways sharing one outbox: each event is delivered,

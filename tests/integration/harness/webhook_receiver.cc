@@ -4,7 +4,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -32,7 +35,19 @@ std::string Header(const std::string& head, std::string name) {
 
 }  // namespace
 
-WebhookReceiver::WebhookReceiver() {
+WebhookReceiver::WebhookReceiver() { Listen(); }
+
+WebhookReceiver::WebhookReceiver(const std::string& cert_file, const std::string& key_file) {
+  tls_ = SSL_CTX_new(TLS_server_method());
+  if (tls_ == nullptr ||
+      SSL_CTX_use_certificate_chain_file(tls_, cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(tls_, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    throw std::runtime_error("webhook receiver: cannot load " + cert_file);
+  }
+  Listen();
+}
+
+void WebhookReceiver::Listen() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -52,6 +67,7 @@ WebhookReceiver::~WebhookReceiver() {
   stopping_ = true;
   thread_.join();
   ::close(listen_fd_);
+  SSL_CTX_free(tls_);
 }
 
 std::vector<WebhookReceiver::Post> WebhookReceiver::Posts() const {
@@ -65,12 +81,29 @@ void WebhookReceiver::Serve() {
     if (::poll(&p, 1, 50) <= 0) continue;
     const int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) continue;
-    Handle(fd);
+    SSL* ssl = nullptr;
+    if (tls_ != nullptr) {
+      timeval five_seconds{5, 0};  // a client that stalls the handshake cannot hang us
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+      ssl = SSL_new(tls_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) {
+        ++failed_handshakes_;
+        SSL_free(ssl);
+        ::close(fd);
+        continue;
+      }
+    }
+    Handle(fd, ssl);
+    if (ssl != nullptr) {
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+    }
     ::close(fd);
   }
 }
 
-void WebhookReceiver::Handle(int fd) {
+void WebhookReceiver::Handle(int fd, SSL* ssl) {
   std::string request;
   std::size_t head_end = std::string::npos;
   std::size_t need = 0;
@@ -78,8 +111,10 @@ void WebhookReceiver::Handle(int fd) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline && request.size() < kMaxRequest) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    const bool buffered = ssl != nullptr && SSL_pending(ssl) > 0;
+    if (!buffered && ::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ssl != nullptr ? SSL_read(ssl, buffer, sizeof buffer)
+                                     : ::recv(fd, buffer, sizeof buffer, 0);
     if (n <= 0) return;
     request.append(buffer, static_cast<std::size_t>(n));
     if (head_end == std::string::npos) {
@@ -105,7 +140,11 @@ void WebhookReceiver::Handle(int fd) {
     std::lock_guard lock(mu_);
     posts_.push_back(std::move(post));
   }
-  ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+  if (ssl != nullptr) {
+    SSL_write(ssl, response.data(), static_cast<int>(response.size()));
+  } else {
+    ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+  }
 }
 
 }  // namespace parley::testing
