@@ -13,6 +13,7 @@
 #include <random>
 
 #include "base/ids.h"
+#include "protocol/message_events.h"
 #include "mysql/pool.h"
 #include "redis/client.h"
 #include "redis/script.h"
@@ -389,6 +390,7 @@ asio::awaitable<base::Result<core::AppendResult>> RedisMysqlStore::Finish(
         (void)cleared;  // left pending: settling it finds the row and only clears it
       }
       MarkCommitted(m.sender_id, m.msg_id, MsgIdEntry{true, seq, m.conversation_id});
+      if (outcome->event_content_erased) protocol::EraseEditContent(stored);
       auto json = std::make_shared<const std::string>(protocol::SerializeMessage(stored));
       co_return core::AppendResult{seq, false, std::move(json), std::move(recipients), inboxed};
     }

@@ -1,5 +1,6 @@
 #include "store/cluster/batch_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -325,7 +326,15 @@ base::Result<std::vector<ItemOutcome>> WriteBatch(mysql::Session& session,
     const bool stored = outcomes[i].kind == ItemOutcome::Kind::kStored;
     if (stored && protocol::IsEvent(items[i]->message.msg_type)) events.push_back(&items[i]->message);
   }
-  if (!events.empty()) PARLEY_TRY(ApplyEventRows(session, std::move(events)));
+  if (!events.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(std::vector<const protocol::Message*> erased,
+                            ApplyEventRows(session, std::move(events)));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const bool was_erased =
+          std::find(erased.begin(), erased.end(), &items[i]->message) != erased.end();
+      if (was_erased) outcomes[i].event_content_erased = true;
+    }
+  }
   std::vector<const protocol::Message*> announced;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (outcomes[i].kind == ItemOutcome::Kind::kStored && items[i]->outbox) {

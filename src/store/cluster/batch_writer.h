@@ -106,6 +106,9 @@ struct ItemOutcome {
   enum class Kind { kStored, kDuplicate, kSeqTaken, kTooLate };
   Kind kind = Kind::kStored;
   std::optional<protocol::Message> original;  // kDuplicate: the stored message
+  // kStored: an edit whose target had been recalled was stored without its
+  // content (protocol::ApplyEvent); the answer and the push must not carry it.
+  bool event_content_erased = false;
 };
 
 // `now_ms`: the time outbox rows are stamped with.

@@ -11,7 +11,8 @@ namespace {
 
 using mysql::Param;
 
-base::Result<void> ApplyOne(mysql::Session& session, const protocol::Message& stored_event) {
+// Whether the event's own content was erased.
+base::Result<bool> ApplyOne(mysql::Session& session, const protocol::Message& stored_event) {
   PARLEY_ASSIGN_OR_RETURN(
       mysql::QueryResult r,
       session.Execute("SELECT " + std::string(sql::kMessageColumns) +
@@ -20,16 +21,17 @@ base::Result<void> ApplyOne(mysql::Session& session, const protocol::Message& st
                       {stored_event.conversation_id, stored_event.target_seq}));
   // The core checked the target; a hole or nothing here means it was never
   // readable, and the event then changes nothing.
-  if (r.rows.empty()) return {};
+  if (r.rows.empty()) return false;
   PARLEY_ASSIGN_OR_RETURN(protocol::Message target, sql::MessageFromRow(r.rows[0]));
   protocol::Message event = stored_event;
   const protocol::EventEffect effect = protocol::ApplyEvent(event, target);
-  if (event.content != stored_event.content) {
+  const bool erased = event.content != stored_event.content;
+  if (erased) {
     PARLEY_TRY(session.Execute(
         "UPDATE timeline_message SET content = ? WHERE conversation_id = ? AND seq = ?",
         {event.content, event.conversation_id, event.seq}));
   }
-  if (effect != protocol::EventEffect::kApplied) return {};
+  if (effect != protocol::EventEffect::kApplied) return erased;
   const std::vector<Param> row = {
       target.content,
       target.edit_seq,
@@ -49,19 +51,23 @@ base::Result<void> ApplyOne(mysql::Session& session, const protocol::Message& st
                                "WHERE conversation_id = ? AND target_seq = ? AND msg_type = ?",
                                edits));
   }
-  return {};
+  return erased;
 }
 
 }  // namespace
 
-base::Result<void> ApplyEventRows(mysql::Session& session,
-                                  std::vector<const protocol::Message*> events) {
+base::Result<std::vector<const protocol::Message*>> ApplyEventRows(
+    mysql::Session& session, std::vector<const protocol::Message*> events) {
   std::sort(events.begin(), events.end(), [](const protocol::Message* a, const protocol::Message* b) {
     return std::tie(a->conversation_id, a->target_seq, a->seq) <
            std::tie(b->conversation_id, b->target_seq, b->seq);
   });
-  for (const protocol::Message* event : events) PARLEY_TRY(ApplyOne(session, *event));
-  return {};
+  std::vector<const protocol::Message*> erased;
+  for (const protocol::Message* event : events) {
+    PARLEY_ASSIGN_OR_RETURN(const bool content_erased, ApplyOne(session, *event));
+    if (content_erased) erased.push_back(event);
+  }
+  return erased;
 }
 
 }  // namespace parley::store

@@ -21,7 +21,9 @@
 
 namespace parley::store {
 
-base::Result<void> ApplyEventRows(mysql::Session& session,
-                                  std::vector<const protocol::Message*> events);
+// Returns the events whose own content the rule erased (an edit of a
+// target recalled before it), so their acks and pushes do not carry it.
+base::Result<std::vector<const protocol::Message*>> ApplyEventRows(
+    mysql::Session& session, std::vector<const protocol::Message*> events);
 
 }  // namespace parley::store

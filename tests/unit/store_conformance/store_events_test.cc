@@ -96,7 +96,11 @@ TEST_P(StoreMessagesTest, ARecallErasesTheTargetItsEditsAndItsReactions) {
   }
 
   // An edit that commits after the recall (its check ran before) keeps no copy either.
-  Send(Event("alice", "e2", protocol::kMsgTypeEdit, 1, "secret number three"));
+  // Nor does the stored message the append answers with (the ack and the
+  // push are made from it).
+  const core::AppendResult late_edit = Send(Event("alice", "e2", protocol::kMsgTypeEdit, 1, "secret number three"));
+  ASSERT_TRUE(late_edit.message_json);
+  EXPECT_EQ(late_edit.message_json->find("secret"), std::string::npos) << *late_edit.message_json;
   page = Run(store().ReadAfter(kAB, 4, 10)).value();
   ASSERT_EQ(page.messages.size(), 1u);
   EXPECT_EQ(page.messages[0].find("secret"), std::string::npos) << page.messages[0];
