@@ -74,40 +74,48 @@ std::string EncodeCloseFrame(std::uint16_t code, std::string_view reason) {
   return EncodeControlFrame(Opcode::kClose, body);
 }
 
-// Rejects overlong forms, surrogates and code points above U+10FFFF
-// (RFC 3629), as RFC 6455 8.1 asks of text messages.
-bool IsValidUtf8(std::string_view text) {
+// The well-formed byte sequences of Unicode's Table 3-7 (RFC 3629): no
+// overlong forms, surrogates or code points above U+10FFFF, each rejected at
+// its first wrong byte, as RFC 6455 8.1 asks of text.
+Utf8Scan ScanUtf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    if (*p < 0x80) {
-      ++p;
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char b = p[i];
+    if (b < 0x80) {
+      ++i;
       continue;
     }
     int extra = 0;
-    std::uint32_t cp = 0;
-    if ((*p & 0xE0) == 0xC0) {
+    unsigned char low = 0x80;  // the range of the second byte
+    unsigned char high = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
       extra = 1;
-      cp = *p & 0x1F;
-    } else if ((*p & 0xF0) == 0xE0) {
+    } else if (b >= 0xE0 && b <= 0xEF) {
       extra = 2;
-      cp = *p & 0x0F;
-    } else if ((*p & 0xF8) == 0xF0) {
+      if (b == 0xE0) low = 0xA0;   // overlong
+      if (b == 0xED) high = 0x9F;  // surrogates
+    } else if (b >= 0xF0 && b <= 0xF4) {
       extra = 3;
-      cp = *p & 0x07;
+      if (b == 0xF0) low = 0x90;   // overlong
+      if (b == 0xF4) high = 0x8F;  // above U+10FFFF
     } else {
-      return false;
+      return {Utf8Scan::Status::kInvalid, i};
     }
-    if (end - p <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
+    for (int k = 1; k <= extra; ++k) {
+      if (i + k == n) return {Utf8Scan::Status::kIncomplete, i};
+      const unsigned char c = p[i + k];
+      const bool in_range = k == 1 ? (c >= low && c <= high) : (c >= 0x80 && c <= 0xBF);
+      if (!in_range) return {Utf8Scan::Status::kInvalid, i};
     }
-    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += extra + 1;
+    i += static_cast<std::size_t>(extra) + 1;
   }
-  return true;
+  return {Utf8Scan::Status::kValid, n};
+}
+
+bool IsValidUtf8(std::string_view text) {
+  return ScanUtf8(text).status == Utf8Scan::Status::kValid;
 }
 
 void WsReader::Feed(std::span<char> input) {
@@ -152,6 +160,7 @@ WsReader::Event WsReader::Fail(std::uint16_t code, std::string_view error) {
   Release(pending_);
   pending_pos_ = 0;
   Release(message_);
+  message_checked_ = 0;
   input_ = {};
   pos_ = 0;
   return {Kind::kError, {}, code, error};
@@ -223,19 +232,32 @@ WsReader::Event WsReader::Next() {
     }
 
     if (op != 0) message_opcode_ = static_cast<Opcode>(op);
+    const bool text = message_opcode_ == Opcode::kText;
     std::string_view message = data;
+    std::string_view unchecked = data;  // of message, the bytes whose UTF-8 is yet to check
     if (!fin || in_message_) {
       message_.append(data);
       if (!fin) {
         in_message_ = true;
+        // Fail fast: text is checked fragment by fragment, a code point cut
+        // by the fragment's end waiting for the next one.
+        if (text) {
+          const Utf8Scan scan = ScanUtf8(std::string_view(message_).substr(message_checked_));
+          if (scan.status == Utf8Scan::Status::kInvalid) {
+            return Fail(kCloseInvalidPayload, "text message is not UTF-8");
+          }
+          message_checked_ += scan.complete;
+        }
         continue;
       }
       in_message_ = false;
       message_delivered_ = true;
       message = message_;
+      unchecked = message.substr(message_checked_);
+      message_checked_ = 0;
     }
-    if (message_opcode_ == Opcode::kBinary) return {Kind::kBinary, message, 0, {}};
-    if (!IsValidUtf8(message)) return Fail(kCloseInvalidPayload, "text message is not UTF-8");
+    if (!text) return {Kind::kBinary, message, 0, {}};
+    if (!IsValidUtf8(unchecked)) return Fail(kCloseInvalidPayload, "text message is not UTF-8");
     return {Kind::kText, message, 0, {}};
   }
   SaveRest();

@@ -65,6 +65,16 @@ FrameHeader EncodeFrameHeader(Opcode opcode, std::size_t payload_size);
 std::string EncodeControlFrame(Opcode opcode, std::string_view payload);
 std::string EncodeCloseFrame(std::uint16_t code, std::string_view reason);
 
+// How much of `text` is well-formed UTF-8: kValid (all of it), kIncomplete
+// (well-formed up to a code point that the end cuts: more bytes may complete
+// it) or kInvalid (at an ill-formed sequence). `complete`: the bytes before
+// the incomplete or invalid sequence.
+struct Utf8Scan {
+  enum class Status { kValid, kIncomplete, kInvalid };
+  Status status = Status::kValid;
+  std::size_t complete = 0;
+};
+Utf8Scan ScanUtf8(std::string_view text);
 bool IsValidUtf8(std::string_view text);
 
 class WsReader {
@@ -123,6 +133,7 @@ class WsReader {
   std::size_t pending_pos_ = 0;
   std::string message_;             // fragments of the message being reassembled
   bool in_message_ = false;         // a fragmented message is open
+  std::size_t message_checked_ = 0;  // bytes of message_ known to be whole UTF-8 code points
   bool message_delivered_ = false;  // message_ was returned by the last Next
   Opcode message_opcode_ = Opcode::kText;
   std::uint16_t failed_code_ = 0;

@@ -278,5 +278,33 @@ TEST(WsFrameTest, Utf8) {
   EXPECT_FALSE(IsValidUtf8("\xff"));
 }
 
+// A fragment may end inside a code point (incomplete: wait for more), but a
+// sequence that no continuation can make valid is invalid at once.
+TEST(WsFrameTest, Utf8ScanTellsACutCodePointFromAnInvalidOne) {
+  using Status = Utf8Scan::Status;
+  EXPECT_EQ(ScanUtf8("ab\xe2\x82").status, Status::kIncomplete);
+  EXPECT_EQ(ScanUtf8("ab\xe2\x82").complete, 2u);
+  EXPECT_EQ(ScanUtf8("\xf0\x9f\x98").status, Status::kIncomplete);
+  for (std::string_view dead : {"\xed\xa0", "\xf4\x90", "\xe0\x80", "\xf0\x80", "\xc1",
+                                "\xf5", "a\x80"}) {
+    EXPECT_EQ(ScanUtf8(dead).status, Status::kInvalid) << dead.size();
+  }
+  EXPECT_EQ(ScanUtf8("ok\xc3\xa9").status, Status::kValid);
+}
+
+// A text message whose first fragment is already invalid is refused then,
+// without waiting for the rest (Autobahn 6.4: fail fast).
+TEST(WsFrameTest, InvalidTextFailsAtTheFragmentThatBreaksIt) {
+  WsReader reader(1 << 16);
+  std::string bytes = ClientFrame("ok \xe2\x82", {.opcode = 0x1, .fin = false});
+  reader.Feed(bytes);
+  EXPECT_EQ(reader.Next().kind, WsReader::Event::Kind::kNeedMore) << "a cut code point waits";
+  std::string bad = ClientFrame("\x28 more", {.opcode = 0x0, .fin = false});
+  reader.Feed(bad);
+  const WsReader::Event event = reader.Next();
+  EXPECT_EQ(event.kind, WsReader::Event::Kind::kError);
+  EXPECT_EQ(event.code, kCloseInvalidPayload);
+}
+
 }  // namespace
 }  // namespace parley::net::ws
