@@ -18,8 +18,8 @@ def load(name):
 
 
 meta = load("meta") or {}
-res = {n: load(n) for n in ["connect_ws", "serial_tcp", "chat_tcp", "chat_ws", "chat_tcp_open",
-                            "chat_tcp_half",
+res = {n: load(n) for n in ["connect_ws", "serial_tcp", "chat_tcp", "chat_ws", "chat_mixed",
+                            "chat_tcp_open", "chat_tcp_half",
                             "fanout_tcp", "sync_tcp", "mqtt_chat"]}
 srv = {n: load("server_" + n) for n in res}
 
@@ -155,6 +155,7 @@ def loadavg(name):
 
 for name, label in [("chat_tcp", f"chat TCP, {pairs} pairs, closed loop (window 1)"),
                     ("chat_ws", f"chat WebSocket, {pairs} pairs, closed loop (window 1)"),
+                    ("chat_mixed", f"mixed TCP, {pairs} pairs, closed loop: 10% reactions, 1% images"),
                     ("chat_tcp_open", f"chat TCP, open loop at {num(open_rate)}/s"),
                     ("chat_tcp_half", f"chat TCP, open loop at {num(half_rate)}/s (half the "
                                       "closed-loop rate)"),
@@ -198,6 +199,8 @@ w("| scenario | server user µs | server kernel µs | load generator µs | total
 w("|---|---|---|---|---|---|---|")
 for name, key, label in [("chat_tcp", "cpu_us_per_message", "chat TCP, closed loop (per message)"),
                          ("chat_ws", "cpu_us_per_message", "chat WebSocket, closed loop (per message)"),
+                         ("chat_mixed", "cpu_us_per_message",
+                          "mixed TCP (10% reactions, 1% images), closed loop (per message)"),
                          ("chat_tcp_open", "cpu_us_per_message", "chat TCP, open loop (per message)"),
                          ("chat_tcp_half", "cpu_us_per_message",
                           "chat TCP, open loop at half load (per message)"),

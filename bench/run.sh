@@ -114,6 +114,12 @@ run_parley chat_tcp --scenario chat --transport tcp --pairs "$PAIRS" --window 1 
   --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 run_parley chat_ws --scenario chat --transport ws --pairs "$PAIRS" --window 1 --size 200 \
   --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
+# 3b. The same pairs with the message features in the mix: of every 100
+# messages, 10 are reactions to the sender's last text and 1 an image message
+# (each sender uploads one small PNG before the window; its image messages
+# cite it). Read against chat_tcp from the same run.
+run_parley chat_mixed --scenario mixed --transport tcp --pairs "$PAIRS" --window 1 --size 200 \
+  --duration "$DUR" --warmup "$WARM" --server-pid __SERVER_PID__
 # 4. 1:1 open loop at half the 100,000 msg/s target; then at half of what
 # this machine sustained in 3. (the latency a user sees at 50% load).
 run_parley chat_tcp_open --scenario chat --transport tcp --pairs "$PAIRS" --rate "$RATE" --size 200 \

@@ -92,6 +92,14 @@ TEST_F(BenchSmokeTest, ChatTcpClosedLoop) {
   EXPECT_NE(json.find("\"acked_per_s\""), std::string::npos) << json;
 }
 
+// Reactions and images among the texts: every one of them acknowledged.
+TEST_F(BenchSmokeTest, MixedChat) {
+  const std::string json = Run("mixed", std::string("--scenario mixed --pairs 4") + kShort);
+  EXPECT_NE(json.find(R"("events_pct":10)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("images_pct":1)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("errors":0)"), std::string::npos) << json;
+}
+
 TEST_F(BenchSmokeTest, ChatWsOpenLoop) {
   const std::string json =
       Run("chat_ws", std::string("--scenario chat --transport ws --pairs 4 --rate 200") + kShort);

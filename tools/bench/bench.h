@@ -51,6 +51,11 @@ struct Options {
   int size = 200;   // content bytes
   int members = 100;
   int senders = 1;
+  // chat (--scenario mixed sets 10 and 1): of every 100 messages a sender
+  // sends, this many are reactions to its last acked text and this many
+  // image messages citing an image it uploaded before the window.
+  int events_pct = 0;
+  int images_pct = 0;
   // sync, serial
   int messages = 10000;
   int conversations = 10;
@@ -158,9 +163,23 @@ class Fleet {
   std::atomic<std::size_t> closed_{0};
 };
 
-// A CHAT body of `size` content bytes whose msg_id carries the send time.
+// What a CHAT is besides its text: a text (msg_type 1), a reaction
+// (103) to `target_seq`, or an image (2) citing `media_id`.
+struct ChatKind {
+  enum class Type { kText, kReaction, kImage };
+  Type type = Type::kText;
+  std::int64_t target_seq = 0;
+  bool remove = false;
+  std::string_view media_id;
+};
+// A CHAT body of `size` content bytes whose msg_id carries the send time
+// ("<counter>.<t_ns>", the counter prefixed 'e' for a reaction, 'i' for an
+// image).
 std::string ChatBody(std::uint64_t counter, std::int64_t t_ns, std::string_view to_field,
-                     std::string_view to_value, const std::string& content);
+                     std::string_view to_value, const std::string& content,
+                     const ChatKind& kind = {});
+// Uploads a small PNG as `user` (POST /api/media); its media_id, or "".
+std::string UploadImage(const Options& o, const std::string& user);
 // The send time carried by a bench msg_id ("<counter>.<t_ns>"), or -1.
 std::int64_t SendTimeOf(std::string_view body);
 

@@ -73,16 +73,18 @@ namespace {
 // One HTTP/1.1 request with Connection: close; returns the status code (or
 // -1) and, when `response_body` is set, the body.
 int HttpRequest(const Options& o, const char* method, const std::string& path,
-                const std::string& body, std::string* response_body = nullptr) {
+                const std::string& body, std::string* response_body = nullptr,
+                std::string_view content_type = "application/json",
+                std::string_view token = {}) {
   try {
     asio::io_context io;
     tcp::socket socket(io);
     socket.connect(tcp::endpoint(asio::ip::make_address(o.host), o.ws_port));
     std::ostringstream req;
     req << method << " " << path << " HTTP/1.1\r\nHost: " << o.host
-        << "\r\nContent-Type: application/json"
-        << "\r\nContent-Length: " << body.size() << "\r\nConnection: close\r\n\r\n"
-        << body;
+        << "\r\nContent-Type: " << content_type;
+    if (!token.empty()) req << "\r\nAuthorization: Bearer " << token;
+    req << "\r\nContent-Length: " << body.size() << "\r\nConnection: close\r\n\r\n" << body;
     asio::write(socket, asio::buffer(req.str()));
     std::string response;
     boost::system::error_code ec;
@@ -196,11 +198,34 @@ void Fleet::Done(std::size_t loop, bool ok) {
   StartMore(loop);
 }
 
+std::string UploadImage(const Options& o, const std::string& user) {
+  // An 8x8 RGB PNG: decoded and thumbnailed like any picture.
+  static const std::string kPng(
+      "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x08\x00\x00"
+      "\x00\x08\x08\x02\x00\x00\x00\x4b\x6d\x29\xdc\x00\x00\x00\x6c\x49\x44\x41\x54\x78\xda"
+      "\x15\xcd\x41\x15\x00\x51\x08\x42\x51\xa3\x18\x85\x28\x46\x79\x51\x88\x42\x14\xa2\xcc"
+      "\x1f\x97\x5c\x0e\xce\x0c\x3b\x68\xb8\x81\xc1\x43\x86\x0e\x33\xcb\x2e\x5a\x6e\x61\xf1"
+      "\x92\xa5\xfb\x40\xac\x90\x38\x81\xb0\x88\xa8\x1e\x1c\x7b\xe8\xb8\x83\xc3\x47\x8e\xde"
+      "\x83\x7f\xe0\x55\x5f\xf8\x9f\x21\xd0\xf7\x6e\xcc\x1a\x99\xf3\x1f\xdb\xc4\xd4\x0f\xc2"
+      "\x06\x85\xcb\x5f\x76\x48\x68\x1e\x94\x2d\x2a\xd7\x7f\xc2\x25\xa5\xe5\x03\xc6\x7b\x58"
+      "\x01\x57\x39\x36\xf2\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82",
+      165);
+  std::string answer;
+  const int status = HttpRequest(o, "POST", "/api/media?name=bench.png", kPng, &answer, "image/png",
+                                 MintToken(o.jwt_secret, user));
+  if (status != 200) return {};
+  return std::string(FindString(answer, "media_id"));
+}
+
 std::string ChatBody(std::uint64_t counter, std::int64_t t_ns, std::string_view to_field,
-                     std::string_view to_value, const std::string& content) {
+                     std::string_view to_value, const std::string& content,
+                     const ChatKind& kind) {
+  using Type = ChatKind::Type;
   std::string b;
-  b.reserve(96 + content.size() + to_value.size());
+  b.reserve(160 + content.size() + to_value.size());
   b += R"({"cmd":2,"msg_id":")";
+  if (kind.type == Type::kReaction) b += 'e';
+  if (kind.type == Type::kImage) b += 'i';
   b += std::to_string(counter);
   b += '.';
   b += std::to_string(t_ns);
@@ -209,8 +234,23 @@ std::string ChatBody(std::uint64_t counter, std::int64_t t_ns, std::string_view 
   b += R"(":")";
   b += to_value;
   b += R"(","payload":{"content":")";
-  b += content;
-  b += R"(","msg_type":1}})";
+  switch (kind.type) {
+    case Type::kText:
+      b += content;
+      b += R"(","msg_type":1}})";
+      break;
+    case Type::kReaction:
+      b += kind.remove ? R"(\ud83d\udc4d","msg_type":103,"remove":true,"target_seq":)"
+                       : R"(\ud83d\udc4d","msg_type":103,"target_seq":)";
+      b += std::to_string(kind.target_seq);
+      b += "}}";
+      break;
+    case Type::kImage:
+      b += R"(","msg_type":2,"media":{"media_id":")";
+      b += kind.media_id;
+      b += R"("}}})";
+      break;
+  }
   return b;
 }
 

@@ -27,11 +27,27 @@ Load::Load(const Options& o, Loops& loops, Fleet& fleet, std::vector<SenderSpec>
 
 Load::~Load() = default;
 
+ChatKind Load::NextKind(SenderState& s) const {
+  // Spread over every 100 messages: images first, then reactions, the rest text.
+  const auto slot = static_cast<int>(s.sent % 100);
+  ChatKind kind;
+  if (slot < o_.images_pct && !s.spec.media_id.empty()) {
+    kind.type = ChatKind::Type::kImage;
+    kind.media_id = s.spec.media_id;
+  } else if (slot < o_.images_pct + o_.events_pct && s.last_text_seq > 0) {
+    kind.type = ChatKind::Type::kReaction;
+    kind.target_seq = s.last_text_seq;
+    kind.remove = s.reactions++ % 2 == 1;
+  }
+  return kind;
+}
+
 void Load::SendOne(SenderState& s, std::int64_t stamp_ns) {
   ++s.sent;
   ++stats_[fleet_.LoopOf(s.spec.conn)].sent;
+  const ChatKind kind = NextKind(s);
   fleet_.conn(s.spec.conn)
-      .Send(2, ChatBody(s.sent, stamp_ns, s.spec.to_field, s.spec.to_value, content_));
+      .Send(2, ChatBody(s.sent, stamp_ns, s.spec.to_field, s.spec.to_value, content_, kind));
 }
 
 void Load::Start() {
@@ -97,6 +113,9 @@ void Load::OnPacket(std::size_t conn, std::uint16_t cmd, std::string_view body) 
     if (st.errors < 5)
       fprintf(stderr, "chat error: %.*s\n", static_cast<int>(body.size()), body.data());
   } else {
+    // A text (its msg_id starts with a digit) is what the next reaction targets.
+    const std::string_view msg_id = FindString(body, "msg_id");
+    if (!msg_id.empty() && msg_id[0] >= '0' && msg_id[0] <= '9') s.last_text_seq = FindInt(body, "seq");
     total_acked_.fetch_add(1, std::memory_order_relaxed);
     if (recording_.load(std::memory_order_relaxed)) {
       if (t > 0) st.ack.Record(NowNs() - t);

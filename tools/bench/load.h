@@ -26,6 +26,7 @@ struct SenderSpec {
   std::string to_field;  // "to" or "conversation_id"
   std::string to_value;
   std::uint64_t max_messages = 0;  // 0: unbounded
+  std::string media_id{};          // images_pct: the image its image messages cite
 };
 
 class Load {
@@ -47,7 +48,11 @@ class Load {
   struct SenderState {
     SenderSpec spec;
     std::uint64_t sent = 0;
+    std::int64_t last_text_seq = 0;  // the target of its next reaction (0: none yet)
+    std::uint64_t reactions = 0;     // odd ones take the reaction back
   };
+  // What the sender's next message is (Options::events_pct, images_pct).
+  ChatKind NextKind(SenderState& s) const;
   struct Ticker;
   void SendOne(SenderState& s, std::int64_t stamp_ns);
   void Tick(std::size_t loop);

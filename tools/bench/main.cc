@@ -15,9 +15,17 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"parley-bench: load generator for parleyd"};
   std::string transport = "tcp";
-  app.add_option("--scenario", o.scenario, "connect | chat | fanout | sync | serial | mqtt-chat")
+  app.add_option("--scenario", o.scenario,
+                 "connect | chat | mixed (chat with 10% reactions, 1% images) | fanout | sync | "
+                 "serial | mqtt-chat")
       ->required()
-      ->check(CLI::IsMember({"connect", "chat", "fanout", "sync", "serial", "mqtt-chat"}));
+      ->check(CLI::IsMember({"connect", "chat", "mixed", "fanout", "sync", "serial", "mqtt-chat"}));
+  app.add_option("--events-pct", o.events_pct,
+                 "chat: percent of messages that are reactions (mixed: 10)")
+      ->check(CLI::Range(0, 100));
+  app.add_option("--images-pct", o.images_pct,
+                 "chat: percent of messages that are images (mixed: 1)")
+      ->check(CLI::Range(0, 100));
   app.add_option("--transport", transport, "tcp | ws")->check(CLI::IsMember({"tcp", "ws"}));
   bool tls = false;
   app.add_flag("--tls", tls, "tcp over TLS (the server runs with --tls-cert)");
@@ -73,6 +81,11 @@ int main(int argc, char** argv) {
   }
   if (o.scenario == "connect") return RunConnect(o);
   if (o.scenario == "chat") return RunChat(o);
+  if (o.scenario == "mixed") {
+    if (app.count("--events-pct") == 0) o.events_pct = 10;
+    if (app.count("--images-pct") == 0) o.images_pct = 1;
+    return RunChat(o);
+  }
   if (o.scenario == "fanout") return RunFanout(o);
   if (o.scenario == "sync") return RunSync(o);
   if (o.scenario == "serial") return RunSerial(o);

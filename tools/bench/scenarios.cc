@@ -96,8 +96,15 @@ int RunChat(const Options& o) {
   Fleet fleet(o, loops, users, CrossGatewayLayout(o, static_cast<std::size_t>(o.pairs)));
   std::vector<SenderSpec> senders;
   for (int i = 0; i < o.pairs; ++i) {
-    senders.push_back(
-        {static_cast<std::size_t>(i), "to", users[static_cast<std::size_t>(o.pairs + i)]});
+    SenderSpec spec{static_cast<std::size_t>(i), "to", users[static_cast<std::size_t>(o.pairs + i)]};
+    if (o.images_pct > 0) {
+      spec.media_id = UploadImage(o, users[static_cast<std::size_t>(i)]);
+      if (spec.media_id.empty()) {
+        std::cerr << "parley-bench: image upload failed (does the server have media?)\n";
+        return 1;
+      }
+    }
+    senders.push_back(std::move(spec));
   }
   Load load(o, loops, fleet, senders);
   fleet.SetHandler(
@@ -115,9 +122,15 @@ int RunChat(const Options& o) {
   if (GatewayCount(o) < 2) window.Report(r);  // one gateway's counter is not the total
   r["closed_connections"] = closed;
   r["gateways"] = GatewayCount(o) < 2 ? 1 : GatewayCount(o);  // > 1: every pair crosses gateways
+  r["events_pct"] = o.events_pct;
+  r["images_pct"] = o.images_pct;
+  const std::string mix =
+      o.events_pct + o.images_pct > 0 ? Fmt(" mix %d%% reactions %d%% images", o.events_pct, o.images_pct)
+                                      : "";
   Emit(o, r,
-       Fmt("chat %s pairs=%d %s: acked %.0f/s delivered %.0f/s ack %s; delivery %s; errors %llu",
+       Fmt("chat %s pairs=%d %s%s: acked %.0f/s delivered %.0f/s ack %s; delivery %s; errors %llu",
            TransportName(o), o.pairs, o.rate > 0 ? Fmt("open %.0f/s", o.rate).c_str() : "closed",
+           mix.c_str(),
            s.acked / seconds, s.delivered / seconds, Lat(s.ack).c_str(), Lat(s.delivery).c_str(),
            static_cast<unsigned long long>(s.errors)));
   return s.acked > 0 && closed == 0 ? 0 : 1;
