@@ -138,8 +138,8 @@ CommandStatus RunGroupCommand(client::SyncClient& client, std::string_view args,
                   out);
   }
   if (op == "demote") {
-    return Report(client.GroupDemote(id, users),
-                  "made " + JoinWords(users) + " plain members of " + group, out);
+    const char* role = users.size() == 1 ? " a plain member of " : " plain members of ";
+    return Report(client.GroupDemote(id, users), "made " + JoinWords(users) + role + group, out);
   }
   if (op == "unmute") {
     return Report(client.GroupUnmute(id, users), "unmuted " + JoinWords(users) + " in " + group,
