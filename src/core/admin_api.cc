@@ -173,10 +173,14 @@ asio::awaitable<HttpReply> AdminApi::Groups(std::string_view method,
     if (method != "GET") co_return MethodNotAllowed("GET");
     co_return co_await ShowGroup(std::move(group_id));
   }
-  if (path[2] != "members") co_return Error(base::Code::kNotFound, "no such server API endpoint");
-  if (method != "PUT") co_return MethodNotAllowed("PUT");
+  const bool members = path[2] == "members";
+  if (!members && path[2] != "owner") {
+    co_return Error(base::Code::kNotFound, "no such server API endpoint");
+  }
+  if (method != (members ? "PUT" : "POST")) co_return MethodNotAllowed(members ? "PUT" : "POST");
   auto request = protocol::ParseObject(body);
   if (!request) co_return Error(request.error());
+  if (!members) co_return co_await SetOwner(std::move(group_id), *request);
   co_return co_await SetMembers(std::move(group_id), *request);
 }
 
@@ -326,6 +330,22 @@ asio::awaitable<HttpReply> AdminApi::SetMembers(std::string group_id, const json
   co_return Json(200, json::object{{"group_id", group_id},
                                    {"added", ToArray(added)},
                                    {"removed", ToArray(removed)}});
+}
+
+asio::awaitable<HttpReply> AdminApi::SetOwner(std::string group_id, const json::object& request) {
+  // GROUP transfer as the current owner: the new owner must be a member;
+  // the old one becomes an admin.
+  auto user_id = protocol::RequiredString(request, "user_id");
+  if (!user_id) co_return Error(user_id.error());
+  auto group = co_await store_.GetGroup(group_id);
+  if (!group) co_return Error(group.error());
+  const Caller as_owner{group->owner_id, 0};
+  const json::object transfer{{"op", "transfer"}, {"group_id", group_id}, {"to", *user_id}};
+  base::Result<std::string> transferred = co_await groups_.Handle(as_owner, transfer);
+  if (!transferred) co_return Error(transferred.error());
+  co_return Json(200, json::object{{"group_id", group_id},
+                                   {"owner_id", *user_id},
+                                   {"previous_owner_id", group->owner_id}});
 }
 
 asio::awaitable<HttpReply> AdminApi::Send(json::object request) {

@@ -13,6 +13,7 @@
 //   POST /api/admin/groups                   create a group for an owner
 //   GET  /api/admin/groups/{id}              the group, as its owner sees it
 //   PUT  /api/admin/groups/{id}/members      set the members (invites and kicks)
+//   POST /api/admin/groups/{id}/owner        hand the group to another member
 //   POST /api/admin/messages                 a CHAT sent as a user (or a bot user)
 //
 // Everything goes through the services clients use, acting as the named
@@ -70,6 +71,8 @@ class AdminApi {
   boost::asio::awaitable<HttpReply> ShowGroup(std::string group_id);
   boost::asio::awaitable<HttpReply> SetMembers(std::string group_id,
                                                const boost::json::object& request);
+  boost::asio::awaitable<HttpReply> SetOwner(std::string group_id,
+                                             const boost::json::object& request);
   boost::asio::awaitable<HttpReply> Send(boost::json::object request);
 
   AuthService& auth_;

@@ -252,6 +252,15 @@ TEST_F(AdminApiTest, GroupsAreCreatedAndTheirMembersSetByTheBackend) {
             200);
   EXPECT_EQ(json::serialize(Answer(Call("GET", "/api/admin/groups/team")).at("members")),
             R"(["m1","m2","m3","owner"])");
+
+  // Handing the group over: the old owner stays as an admin.
+  const HttpResponse handed = Post("/api/admin/groups/team/owner", R"({"user_id":"m1"})");
+  ASSERT_EQ(handed.status, 200) << handed.body;
+  EXPECT_EQ(Answer(handed).at("previous_owner_id").as_string(), "owner");
+  const json::object after = Answer(Call("GET", "/api/admin/groups/team"));
+  EXPECT_EQ(after.at("owner_id").as_string(), "m1");
+  EXPECT_EQ(json::serialize(after.at("admins")), R"(["owner"])");
+  EXPECT_EQ(Post("/api/admin/groups/team/owner", R"({"user_id":"stranger"})").status, 404);
 }
 
 TEST_F(AdminApiTest, MessagesSentAsAUserOrABotTakeTheOrdinaryPath) {
