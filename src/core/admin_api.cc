@@ -35,6 +35,8 @@ HttpReply Error(base::Code code, std::string message) {
 
 HttpReply Error(const base::Error& error) { return Error(error.code, error.message); }
 
+HttpReply NoSuchEndpoint() { return Error(base::Code::kNotFound, "no such server API endpoint"); }
+
 HttpReply MethodNotAllowed(std::string_view allowed) {
   return Error(405, "use " + std::string(allowed));
 }
@@ -111,20 +113,20 @@ asio::awaitable<HttpReply> AdminApi::Handle(std::string_view method, std::string
   if (!authorization.starts_with(kBearer) || !auth_.IsApiKey(authorization.substr(kBearer.size()))) {
     co_return Error(base::Code::kUnauthenticated, "missing or wrong API key");
   }
-  if (!path.starts_with(kPrefix)) co_return Error(base::Code::kNotFound, "no such server API endpoint");
+  if (!path.starts_with(kPrefix)) co_return NoSuchEndpoint();
   const std::vector<std::string_view> segments = Segments(path.substr(kPrefix.size()));
   const std::string_view resource = segments.front();
   if (resource == "users") co_return co_await Users(method, segments, std::move(body));
   if (resource == "groups") co_return co_await Groups(method, segments, std::move(body));
   if (resource == "tokens" || resource == "messages") {
-    if (segments.size() != 1) co_return Error(base::Code::kNotFound, "no such server API endpoint");
+    if (segments.size() != 1) co_return NoSuchEndpoint();
     if (method != "POST") co_return MethodNotAllowed("POST");
     auto request = protocol::ParseObject(body);
     if (!request) co_return Error(request.error());
     if (resource == "tokens") co_return co_await MintToken(*request);
     co_return co_await Send(std::move(*request));
   }
-  co_return Error(base::Code::kNotFound, "no such server API endpoint");
+  co_return NoSuchEndpoint();
 }
 
 asio::awaitable<HttpReply> AdminApi::Users(std::string_view method,
@@ -137,7 +139,7 @@ asio::awaitable<HttpReply> AdminApi::Users(std::string_view method,
     co_return co_await CreateUser(*request);
   }
   if (path.size() > 3 || !base::IsValidUserId(path[1])) {
-    co_return Error(base::Code::kNotFound, "no such server API endpoint");
+    co_return NoSuchEndpoint();
   }
   std::string user_id(path[1]);
   const std::string_view action = path.size() == 3 ? path[2] : std::string_view();
@@ -151,7 +153,7 @@ asio::awaitable<HttpReply> AdminApi::Users(std::string_view method,
   if (action == "ban") change = StandingChange::kBan;
   if (action == "unban") change = StandingChange::kUnban;
   if (action == "logout") change = StandingChange::kLogoutEverywhere;
-  if (!change) co_return Error(base::Code::kNotFound, "no such server API endpoint");
+  if (!change) co_return NoSuchEndpoint();
   if (method != "POST") co_return MethodNotAllowed("POST");
   co_return co_await ChangeStanding(std::move(user_id), *change);
 }
@@ -166,7 +168,7 @@ asio::awaitable<HttpReply> AdminApi::Groups(std::string_view method,
     co_return co_await CreateGroup(std::move(*request));
   }
   if (path.size() > 3 || !base::IsValidGroupId(path[1])) {
-    co_return Error(base::Code::kNotFound, "no such server API endpoint");
+    co_return NoSuchEndpoint();
   }
   std::string group_id(path[1]);
   if (path.size() == 2) {
@@ -175,7 +177,7 @@ asio::awaitable<HttpReply> AdminApi::Groups(std::string_view method,
   }
   const bool members = path[2] == "members";
   if (!members && path[2] != "owner") {
-    co_return Error(base::Code::kNotFound, "no such server API endpoint");
+    co_return NoSuchEndpoint();
   }
   if (method != (members ? "PUT" : "POST")) co_return MethodNotAllowed(members ? "PUT" : "POST");
   auto request = protocol::ParseObject(body);
