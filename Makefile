@@ -76,6 +76,29 @@ cluster: build
 cluster-stop:
 	BUILD_DIR=$(BUILD_DIR) bash scripts/cluster.sh stop
 
+# The suites under sanitizers, each in a build dir of its own (-O1 -g).
+# asan: AddressSanitizer + UndefinedBehaviorSanitizer, the unit and
+# integration suites (parleyd too runs instrumented). tsan: ThreadSanitizer,
+# the unit tests of the threaded parts (store writer, completion, bus, redis
+# and mysql clients, client library). TESTS narrows either to a ctest regex.
+SAN_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+TSAN_TESTS ?= Completion|GroupCommit|RocksStore|Store.*rocks|LocalBus|RedisBus|RedisClient|MysqlPool|Client|Delivery|Sync|Receipt|RateLimiter|Typing
+TESTS ?=
+.PHONY: asan tsan
+asan:
+	@bash scripts/bootstrap
+	cmake -S . -B build-asan $(SAN_FLAGS) -DPARLEY_SANITIZE=address $(CMAKE_FLAGS)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration' $(if $(TESTS),-R '$(TESTS)')
+tsan:
+	@bash scripts/bootstrap
+	cmake -S . -B build-tsan $(SAN_FLAGS) -DPARLEY_SANITIZE=thread $(CMAKE_FLAGS)
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -L unit -R '$(or $(TESTS),$(TSAN_TESTS))'
+
 format:
 	find src client tools tests bench fuzz -name '*.h' -o -name '*.cc' | xargs -r clang-format -i
 
