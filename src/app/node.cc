@@ -1,8 +1,12 @@
 #include "app/node.h"
 
+#include "app/backup.h"
+
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <filesystem>
 #include <future>
@@ -192,6 +196,7 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
       core::DispatchLimits{chat_limiter_.get(), auth_limiter_.get(), auth_user_limiter_.get()});
   if (auth_->api_enabled()) {
     admin_ = std::make_unique<core::AdminApi>(*auth_, *store_, *bus_, *messages_, *groups_, clock_);
+    if (rocks_store_ != nullptr) admin_->SetBackup([this](std::string dir) { return BackUp(dir); });
   }
   AddRateLimitMetrics();
   // Read at scrape time; the server (the only renderer) goes before the bus.
@@ -276,8 +281,28 @@ void Node::OpenEmbedded() {
   rocks.data_dir = config_.data_dir;
   rocks.fanout_threshold = config_.fanout_threshold;
   rocks.inbox_retention = config_.inbox_retention;
-  store_ = store::RocksStore::Open(rocks, &metrics_);
+  auto rocks_store = store::RocksStore::Open(rocks, &metrics_);
+  rocks_store_ = rocks_store.get();
+  store_ = std::move(rocks_store);
   bus_ = std::make_unique<cluster::LocalBus>();
+}
+
+asio::awaitable<base::Result<boost::json::object>> Node::BackUp(std::string dir) {
+  // On the blocking pool: a checkpoint flushes and media files are copied.
+  BackupSources sources{*rocks_store_, config_.data_dir, {}, {}};
+  if (media_storage_) {
+    sources.media_dir = media_dir_;
+    sources.spool_dir = media_storage_->SpoolDir();
+  }
+  co_return co_await asio::co_spawn(
+      blocking_pool_.get_executor(),
+      [sources, target = std::filesystem::path(dir)]()
+          -> asio::awaitable<base::Result<boost::json::object>> {
+        base::Result<boost::json::object> report = app::BackUp(sources, target);
+        if (report) spdlog::info("backup into {} done", target.string());
+        co_return report;
+      },
+      asio::use_awaitable);
 }
 
 void Node::OpenCluster() {
@@ -337,6 +362,7 @@ void Node::OpenMedia(Deployment deployment) {
   }
   media::InitImageLibrary();
   media_workers_ = std::make_unique<media::Workers>(config_.media_workers);
+  media_dir_ = dir;
   media_storage_ = std::make_unique<media::DirStorage>(dir);
   media_catalog_ = std::make_unique<media::FileCatalog>(dir);
   core::MediaOptions options;
@@ -386,6 +412,7 @@ void Node::Teardown() {
   redis_bus_ = nullptr;
   store_.reset();
   cluster_store_ = nullptr;
+  rocks_store_ = nullptr;
   StopBackend();
 }
 

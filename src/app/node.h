@@ -15,9 +15,12 @@
 // Threads: construct, Run and Shutdown from the main thread.
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,6 +29,7 @@
 #include "app/config.h"
 #include "app/reload_actions.h"
 #include "base/clock.h"
+#include "base/error.h"
 #include "base/metrics.h"
 #include "core/media_service.h"
 #include "media/catalog.h"
@@ -53,6 +57,7 @@ class RedisBus;
 }
 namespace parley::store {
 class RedisMysqlStore;
+class RocksStore;
 }
 namespace parley::webhook {
 class OutboxDispatcher;
@@ -92,6 +97,8 @@ class Node {
   // What the destructor does; also undoes a constructor that failed midway.
   void Teardown();
   void OpenCluster();
+  // POST /api/admin/backup in embedded mode (app/backup.h), off the I/O threads.
+  boost::asio::awaitable<base::Result<boost::json::object>> BackUp(std::string dir);
   // parley_rate_limited_total, read from the limiters at scrape time.
   void AddRateLimitMetrics();
   // --webhook-url: the outbox dispatcher on the first I/O thread.
@@ -112,6 +119,8 @@ class Node {
   std::unique_ptr<boost::asio::io_context> backend_io_;
   std::thread backend_thread_;
   store::RedisMysqlStore* cluster_store_ = nullptr;
+  store::RocksStore* rocks_store_ = nullptr;  // embedded mode: store_, for backups
+  std::filesystem::path media_dir_;            // with media: where its files are
   cluster::RedisBus* redis_bus_ = nullptr;
   boost::asio::thread_pool blocking_pool_{2};
   // Media (null when not configured); outlive messages_ and server_.

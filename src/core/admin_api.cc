@@ -118,12 +118,13 @@ asio::awaitable<HttpReply> AdminApi::Handle(std::string_view method, std::string
   const std::string_view resource = segments.front();
   if (resource == "users") co_return co_await Users(method, segments, std::move(body));
   if (resource == "groups") co_return co_await Groups(method, segments, std::move(body));
-  if (resource == "tokens" || resource == "messages") {
+  if (resource == "tokens" || resource == "messages" || resource == "backup") {
     if (segments.size() != 1) co_return NoSuchEndpoint();
     if (method != "POST") co_return MethodNotAllowed("POST");
     auto request = protocol::ParseObject(body);
     if (!request) co_return Error(request.error());
     if (resource == "tokens") co_return co_await MintToken(*request);
+    if (resource == "backup") co_return co_await Backup(*request);
     co_return co_await Send(std::move(*request));
   }
   co_return NoSuchEndpoint();
@@ -363,6 +364,19 @@ asio::awaitable<HttpReply> AdminApi::Send(json::object request) {
   const Caller as_sender{sender, 0};
   base::Result<std::string> sent = co_await messages_.Chat(as_sender, request);
   co_return FromCommand(sent);
+}
+
+asio::awaitable<HttpReply> AdminApi::Backup(const json::object& request) {
+  if (!backup_) {
+    co_return Error(base::Code::kBadRequest,
+                    "online backup is for embedded mode; in cluster mode back up MariaDB "
+                    "(docs/operations.md \"Backup and restore\")");
+  }
+  auto dir = protocol::RequiredString(request, "dir");
+  if (!dir) co_return Error(dir.error());
+  base::Result<json::object> report = co_await backup_(std::string(*dir));
+  if (!report) co_return Error(report.error());
+  co_return Json(201, *report);
 }
 
 }  // namespace parley::core

@@ -15,6 +15,7 @@
 //   PUT  /api/admin/groups/{id}/members      set the members (invites and kicks)
 //   POST /api/admin/groups/{id}/owner        hand the group to another member
 //   POST /api/admin/messages                 a CHAT sent as a user (or a bot user)
+//   POST /api/admin/backup                   an online backup (embedded mode)
 //
 // Everything goes through the services clients use, acting as the named
 // user (the group's owner, the sender), so the access rules, the dense seq
@@ -28,11 +29,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/error.h"
 #include "core/http_api.h"
 
 namespace parley::core {
@@ -50,6 +53,12 @@ class AdminApi {
 
   boost::asio::awaitable<HttpReply> Handle(std::string_view method, std::string_view path,
                                            std::string_view authorization, std::string body);
+
+  // What POST /api/admin/backup runs: a backup into the new directory named,
+  // answered with its report (app/backup.h). Unset (cluster mode): 400.
+  using BackupFn =
+      std::function<boost::asio::awaitable<base::Result<boost::json::object>>(std::string dir)>;
+  void SetBackup(BackupFn backup) { backup_ = std::move(backup); }
 
  private:
   boost::asio::awaitable<HttpReply> Users(std::string_view method,
@@ -74,6 +83,7 @@ class AdminApi {
   boost::asio::awaitable<HttpReply> SetOwner(std::string group_id,
                                              const boost::json::object& request);
   boost::asio::awaitable<HttpReply> Send(boost::json::object request);
+  boost::asio::awaitable<HttpReply> Backup(const boost::json::object& request);
 
   AuthService& auth_;
   Store& store_;
@@ -81,6 +91,7 @@ class AdminApi {
   MessageService& messages_;
   GroupService& groups_;
   const base::Clock& clock_;
+  BackupFn backup_;
 };
 
 }  // namespace parley::core

@@ -1,5 +1,9 @@
 #include "store/rocks/rocks_store.h"
 
+#include <rocksdb/utilities/checkpoint.h>
+
+#include <filesystem>
+
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -92,6 +96,22 @@ void RocksStore::Close() {
   if (closed_.exchange(true)) return;
   writer_->Close();  // completes every queued write first
   db_->Close();
+}
+
+base::Result<void> RocksStore::Checkpoint(const std::string& dir) {
+  if (closed_) return base::MakeError(base::Code::kUnavailable, "store closed");
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    return base::MakeError(base::Code::kConflict, "'" + dir + "' exists; name a new directory");
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status status = rocksdb::Checkpoint::Create(&db_->db(), &raw);
+  if (!status.ok()) return StatusToError(status, "checkpoint");
+  const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // A flush first (log_size_for_flush 0), so little WAL is copied.
+  status = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+  if (!status.ok()) return StatusToError(status, "checkpoint into '" + dir + "'");
+  return {};
 }
 
 std::unique_lock<std::mutex> RocksStore::PauseWriterForTest() { return writer_->PauseForTest(); }

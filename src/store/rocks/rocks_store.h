@@ -90,6 +90,13 @@ class RocksStore final : public core::Store {
                                                      std::int64_t next_attempt_at) override;
   void Close() override;
 
+  // A consistent copy of the store as it is now, in the new directory `dir`
+  // (RocksDB's checkpoint: SST files hard-linked when on the same
+  // filesystem, the live WAL copied), usable as a --data-dir. Every write
+  // acknowledged before the call is in it. Blocks (a flush): not on an I/O
+  // thread. 409 when `dir` exists, 500 when RocksDB fails.
+  base::Result<void> Checkpoint(const std::string& dir);
+
   // While held, queued writes wait and then all go into one batch.
   std::unique_lock<std::mutex> PauseWriterForTest();
 
