@@ -30,9 +30,9 @@ base::Result<void> ConfigureClientContext(ssl_ctx_st* context, const TlsOptions&
                          ? SSL_CTX_set_default_verify_paths(context)
                          : SSL_CTX_load_verify_locations(context, tls.ca_file.c_str(), nullptr);
   if (loaded != 1) {
-    return base::MakeError(base::Code::kBadRequest,
-                           "TLS CA file " + (tls.ca_file.empty() ? "(system)" : tls.ca_file) +
-                               ": " + OpenSslReason());
+    return base::MakeError(
+        base::Code::kBadRequest,
+        "TLS CA file " + (tls.ca_file.empty() ? "(system)" : tls.ca_file) + ": " + OpenSslReason());
   }
   return {};
 }

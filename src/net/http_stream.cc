@@ -1,9 +1,8 @@
 #include "net/http_stream.h"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <array>
 
 namespace parley::net {
 

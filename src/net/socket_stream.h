@@ -20,11 +20,15 @@
 // socket), fails with asio::error::timed_out. NoDeadline: none.
 //
 // Operations never complete inside the call that starts them (a result
-// ready at once is posted), as Beast's composed operations expect.
+// ready at once is posted), as Beast's composed operations expect. Through
+// TLS, OpenSSL is only called while the socket is open: a closed
+// descriptor's number may already belong to another connection (an
+// operation started, or resumed, after a close fails with bad_descriptor).
 //
 // Threads: like the socket: one thread at a time. At most one read and one
 // write operation in flight; the non-blocking calls may run meanwhile.
 
+#include <algorithm>
 #include <boost/asio/append.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
@@ -32,8 +36,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/system/error_code.hpp>
-
-#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -133,7 +135,8 @@ class SocketStream {
     void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0) {
       switch (step) {
         case Step::kStart:
-          if (s.deadline_.expired()) return Finish(self, step, boost::asio::error::timed_out, 0, s.get_executor());
+          if (s.deadline_.expired())
+            return Finish(self, step, boost::asio::error::timed_out, 0, s.get_executor());
           if (!s.tls_) {
             step = Step::kTransferred;
             return s.socket_.async_read_some(buffers, std::move(self));
@@ -147,12 +150,15 @@ class SocketStream {
         case Step::kPosted:
           return self.complete(ec, n);
       }
+      if (!s.socket_.is_open())
+        return Finish(self, step, boost::asio::error::bad_descriptor, 0, s.get_executor());
       // TLS: into the first non-empty buffer, as a socket's read_some does.
       const boost::asio::mutable_buffer first = FirstNonEmpty(buffers);
       if (first.size() == 0) return Finish(self, step, {}, 0, s.get_executor());
       const std::size_t got =
           s.tls_->ReadSome(std::span<char>(static_cast<char*>(first.data()), first.size()), ec);
-      if (ec != boost::asio::error::would_block) return Finish(self, step, ec, got, s.get_executor());
+      if (ec != boost::asio::error::would_block)
+        return Finish(self, step, ec, got, s.get_executor());
       step = Step::kWaited;
       s.socket_.async_wait(s.tls_->pending_wait(), std::move(self));
     }
@@ -178,7 +184,8 @@ class SocketStream {
     void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0) {
       switch (step) {
         case Step::kStart:
-          if (s.deadline_.expired()) return Finish(self, step, boost::asio::error::timed_out, 0, s.get_executor());
+          if (s.deadline_.expired())
+            return Finish(self, step, boost::asio::error::timed_out, 0, s.get_executor());
           if (!s.tls_) {
             step = Step::kTransferred;
             return s.socket_.async_write_some(buffers, std::move(self));
@@ -195,6 +202,8 @@ class SocketStream {
         case Step::kPosted:
           return self.complete(ec, n);
       }
+      if (!s.socket_.is_open())
+        return Finish(self, step, boost::asio::error::bad_descriptor, 0, s.get_executor());
       // OpenSSL wants the same bytes again after would_block: `record`.
       s.tls_->Write(record, ec);
       if (ec != boost::asio::error::would_block) {

@@ -147,8 +147,8 @@ TEST_F(WssTest, HttpsServesTheApiTheAppAndMediaByteForByte) {
   ASSERT_EQ(up.status, 200) << up.body;
   const json::value record = json::parse(up.body);
   const std::string id(record.at("media_id").as_string());
-  const HttpResponse down = HttpsRequest(port, ca_file(), "GET", "/api/media/" + id,
-                                         BearerAuth(token));
+  const HttpResponse down =
+      HttpsRequest(port, ca_file(), "GET", "/api/media/" + id, BearerAuth(token));
   ASSERT_EQ(down.status, 200);
   EXPECT_TRUE(down.body == bytes) << "the download differs from the upload";
   HttpHeaders ranged = BearerAuth(token);

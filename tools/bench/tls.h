@@ -7,7 +7,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-
 #include <cstdint>
 #include <string>
 
@@ -24,7 +23,7 @@ void ExpectServerName(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& st
 
 // One blocking HTTP/1.1 exchange over TLS: `request` (Connection: close)
 // out, everything until the server closes in; "" on failure.
-std::string TlsHttpExchange(const std::string& host, std::uint16_t port,
-                            const std::string& ca_file, const std::string& request);
+std::string TlsHttpExchange(const std::string& host, std::uint16_t port, const std::string& ca_file,
+                            const std::string& request);
 
 }  // namespace parley::bench

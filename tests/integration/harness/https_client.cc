@@ -11,9 +11,9 @@
 
 namespace parley::testing {
 
-HttpResponse HttpsRequest(std::uint16_t port, const std::string& ca_file,
-                          const std::string& method, const std::string& target,
-                          const HttpHeaders& headers, const std::string& body) {
+HttpResponse HttpsRequest(std::uint16_t port, const std::string& ca_file, const std::string& method,
+                          const std::string& target, const HttpHeaders& headers,
+                          const std::string& body) {
   namespace asio = boost::asio;
   namespace ssl = asio::ssl;
   asio::io_context io;
@@ -37,9 +37,9 @@ HttpResponse HttpsRequest(std::uint16_t port, const std::string& ca_file,
 std::string RegisterUserTls(std::uint16_t port, const std::string& ca_file,
                             const std::string& user_id, const std::string& password) {
   namespace json = boost::json;
-  const HttpResponse r = HttpsRequest(
-      port, ca_file, "POST", "/api/register", {{"Content-Type", "application/json"}},
-      json::serialize(json::object{{"user_id", user_id}, {"password", password}}));
+  const HttpResponse r =
+      HttpsRequest(port, ca_file, "POST", "/api/register", {{"Content-Type", "application/json"}},
+                   json::serialize(json::object{{"user_id", user_id}, {"password", password}}));
   if (r.status != 200) return "";
   boost::system::error_code ec;
   json::value v = json::parse(r.body, ec);

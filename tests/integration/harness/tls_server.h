@@ -40,8 +40,8 @@ class TlsServerTest : public ::testing::Test {
     key_ = dir_.path() / "live.key";
     std::filesystem::copy_file(first.cert, cert_);
     std::filesystem::copy_file(first.key, key_);
-    std::vector<std::string> args{"--tls-cert", cert_.string(), "--tls-key", key_.string(),
-                                  "--auth-timeout", "1s"};
+    std::vector<std::string> args{"--tls-cert",  cert_.string(),   "--tls-key",
+                                  key_.string(), "--auth-timeout", "1s"};
     for (std::string& extra : ExtraArgs()) args.push_back(std::move(extra));
     server_ = ServerProcess::Start(dir_.path() / "data", std::move(args));
     ASSERT_TRUE(server_);
@@ -71,8 +71,7 @@ class TlsServerTest : public ::testing::Test {
   // Overwrites the files the server reads with a new certificate "CN=<name>".
   void SwapCertificate(const std::string& name) {
     const TestCertificate next = MakeServerCertificate(dir_.path(), ca_, name);
-    std::filesystem::copy_file(next.cert, cert_,
-                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(next.cert, cert_, std::filesystem::copy_options::overwrite_existing);
     std::filesystem::copy_file(next.key, key_, std::filesystem::copy_options::overwrite_existing);
   }
 
