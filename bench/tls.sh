@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# make bench-tls: what TLS costs on the TCP gateway. The same scenarios with
-# and without --tls-cert, each on a fresh parleyd (embedded store, full
-# durability): idle connections (server RSS per connection), 1:1 closed loop
-# (throughput), one message at a time (latency). Prints the summaries and
+# make bench-tls: what TLS costs. The same scenarios with and without
+# --tls-cert, each on a fresh parleyd (embedded store, full durability):
+# idle connections on the TCP and on the WebSocket gateway (server RSS per
+# connection), 1:1 closed loop (throughput), one message at a time (latency). Prints the summaries and
 # writes bench/results/<YYYY-MM-DD>/tls/*.json, commands.txt and summary.txt.
 #
 #   bash bench/tls.sh                 # 8,000 idle connections, 200 pairs for 10 s
@@ -94,6 +94,9 @@ for security in plain tls; do
   run "connect_$security" "$security" --scenario connect --transport tcp --connections "$CONNECT_N" \
     --hold 5 --server-pid __SERVER_PID__
   sleep 3  # the kernel tears down the closed sockets
+  run "connect_ws_$security" "$security" --scenario connect --transport ws \
+    --connections "$CONNECT_N" --hold 5 --server-pid __SERVER_PID__
+  sleep 3
   run "chat_$security" "$security" --scenario chat --transport tcp --pairs "$PAIRS" --window 1 \
     --size 200 --duration "$DUR" --warmup 2 --server-pid __SERVER_PID__
 done

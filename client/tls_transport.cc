@@ -1,18 +1,16 @@
 #include "client/tls_transport.h"
 
-#include <openssl/ssl.h>
-
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "client/net_error.h"
+#include "client/tls_client.h"
 #include "protocol/frame_codec.h"
 #include "protocol/packet.h"
 
@@ -23,12 +21,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-bool IsIpAddress(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
 class TlsTcpTransport final : public Transport {
  public:
   TlsTcpTransport(asio::any_io_executor executor, std::uint32_t max_frame, TlsOptions tls)
@@ -38,7 +30,8 @@ class TlsTcpTransport final : public Transport {
         decoder_(max_frame) {}
 
   asio::awaitable<base::Result<void>> Connect(const Endpoint& server) override {
-    auto configured = Configure(server.host);
+    auto configured = ConfigureClientContext(context_.native_handle(), tls_);
+    if (configured) configured = ExpectServer(stream_.native_handle(), server.host);
     if (!configured) co_return configured.error();
     tcp::resolver resolver(stream_.get_executor());
     std::string port = std::to_string(server.port);
@@ -84,28 +77,6 @@ class TlsTcpTransport final : public Transport {
   }
 
  private:
-  // TLS 1.2+, the server's certificate checked against the CA file (or the
-  // system's trust store) and its name against `host`; SNI names the host.
-  base::Result<void> Configure(const std::string& host) {
-    boost::system::error_code ec;
-    SSL_CTX_set_min_proto_version(context_.native_handle(), TLS1_2_VERSION);
-    context_.set_options(ssl::context::no_compression, ec);
-    if (tls_.ca_file.empty()) {
-      context_.set_default_verify_paths(ec);
-    } else {
-      context_.load_verify_file(tls_.ca_file, ec);
-    }
-    if (ec) {
-      return base::MakeError(base::Code::kBadRequest,
-                             "TLS CA file " + (tls_.ca_file.empty() ? "(system)" : tls_.ca_file) +
-                                 ": " + ec.message());
-    }
-    stream_.set_verify_mode(ssl::verify_peer);
-    stream_.set_verify_callback(ssl::host_name_verification(host));
-    if (!IsIpAddress(host)) SSL_set_tlsext_host_name(stream_.native_handle(), host.c_str());
-    return {};
-  }
-
   const TlsOptions tls_;
   ssl::context context_;  // before stream_, which uses it
   ssl::stream<tcp::socket> stream_;

@@ -25,9 +25,9 @@ namespace asio = boost::asio;
 
 enum class TransportKind { kTcp, kWebSocket };
 
-// TLS on the connection (docs/protocol.md "TLS"): the server's certificate
-// is verified against `ca_file` (PEM; empty: the system's trust store) and
-// must name the host the client connects to. TCP only for now.
+// TLS on the connection (docs/protocol.md "TLS"), TCP or WebSocket (wss://):
+// the server's certificate is verified against `ca_file` (PEM; empty: the
+// system's trust store) and must name the host the client connects to.
 struct TlsOptions {
   std::string ca_file;
 };
@@ -60,8 +60,7 @@ class Transport {
   virtual void Close() = 0;
 };
 
-// `tls`: absent, plain text. TLS with kWebSocket is not supported yet: that
-// transport's Connect fails (400) saying so.
+// `tls`: absent, plain text.
 std::unique_ptr<Transport> MakeTransport(TransportKind kind, asio::any_io_executor executor,
                                          std::uint32_t max_frame,
                                          const std::optional<TlsOptions>& tls = std::nullopt);

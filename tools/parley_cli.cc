@@ -80,12 +80,14 @@ int main(int argc, char** argv) {
   app.add_option("--password", flags.password, "password (prompted for when omitted)");
   app.add_flag("--ws", flags.ws, "connect over WebSocket instead of TCP");
   app.add_flag("--tls", flags.tls,
-               "TLS on the TCP connection; the server's certificate and host name are verified");
+               "TLS on the connection (TCP, or wss:// with --ws) and https for registering; the "
+               "server's certificate and host name are verified");
   app.add_option("--ca", flags.ca,
                  "PEM file of the CA(s) to trust with --tls (default: the system's trust store)")
       ->check(CLI::ExistingFile);
   app.add_option("--http", flags.http,
-                 "HTTP HOST:PORT for registering new users (default: server host, port 8080)");
+                 "HTTP HOST:PORT for registering new users (default: server host, port 8080; "
+                 "https with --tls)");
   app.add_option("command", flags.command,
                  "run one command and exit (see help): send USER TEXT..., history USER [N], "
                  "conversations, unread, typing USER|#GROUP [stop], group ...");
@@ -94,10 +96,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   for (const std::string& extra : app.remaining()) flags.command.push_back(extra);
 
-  if (flags.tls && flags.ws) {
-    std::cerr << "error: --tls works with TCP only for now (drop --ws)\n";
-    return 2;
-  }
   if (!flags.ca.empty() && !flags.tls) {
     std::cerr << "error: --ca goes with --tls\n";
     return 2;
@@ -129,7 +127,7 @@ int main(int argc, char** argv) {
   options.server = *server;
   options.catch_up_unknown_conversations = false;  // see the top of this file
   options.transport = flags.ws ? client::TransportKind::kWebSocket : client::TransportKind::kTcp;
-  if (flags.tls) options.tls = client::TlsOptions{flags.ca};
+  if (flags.tls) options.tls = client::TlsOptions{flags.ca};  // the HTTP port's too
   client::SyncClient client(options);
 
   bool interactive = flags.command.empty();
@@ -157,7 +155,7 @@ int main(int argc, char** argv) {
     });
   }
 
-  auto login = tools::LoginOrRegister(client, http, flags.user, flags.password);
+  auto login = tools::LoginOrRegister(client, http, options.tls, flags.user, flags.password);
   if (!login) {
     std::cerr << tools::FormatError(login.error()) << '\n';
     return 1;

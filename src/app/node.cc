@@ -227,9 +227,6 @@ void Node::Wire(const std::string& secret, core::ProductTokenOptions product, Au
   if (!config_.tls_cert.empty()) {
     reload_actions_.Add("TLS certificate " + config_.tls_cert,
                         [server = server_.get()] { return server->ReloadTls(); });
-    spdlog::warn("TLS is on for the TCP gateway only; the HTTP + WebSocket gateway ({}) still "
-                 "speaks plain text: keep it behind a TLS proxy or on a private network",
-                 config_.ws_listen);
   }
   if (deployment == Deployment::kCluster) {
     spdlog::info("parleyd started: cluster mode, gateway {}, redis {}, {} I/O threads",

@@ -15,9 +15,11 @@ const std::string& Or(const std::string& s, const std::string& fallback) {
   return s.empty() ? fallback : s;
 }
 
-// The metrics' transport label of a connection kind ("tcp", "ws").
+// The metrics' transport label of a connection kind: "tcp" and "tls" count
+// as tcp, "ws" and "wss" as ws.
 std::size_t TransportOf(std::string_view kind) {
-  return base::Metrics::Index(kind == "ws" ? base::Transport::kWs : base::Transport::kTcp);
+  return base::Metrics::Index(kind.starts_with("ws") ? base::Transport::kWs
+                                                      : base::Transport::kTcp);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ class Connection : public core::Session,
  protected:
   using Clock = std::chrono::steady_clock;
 
-  // `executor`: one of the ServerContext's io_contexts. `kind` ("tcp", "tls", "ws")
+  // `executor`: one of the ServerContext's io_contexts. `kind` (a literal: "tcp", "tls", "ws", "wss")
   // and `peer` ("1.2.3.4:5678") are for the log.
   Connection(const asio::any_io_executor& executor, ServerContext& context, std::string_view kind,
              std::string peer);

@@ -28,7 +28,7 @@ using HeaderParser = http::request_parser<http::empty_body>;
 // A request being answered: what every answer needs to know.
 struct Exchange {
   ServerContext& context;
-  beast::tcp_stream& stream;
+  HttpStream& stream;
   beast::flat_buffer& buffer;
   unsigned version = 11;
   bool keep_alive = false;
@@ -43,8 +43,7 @@ struct Exchange {
 // destroy the answer before the client has read it (a "lingering close").
 asio::awaitable<void> DrainBriefly(Exchange& x) {
   constexpr std::size_t kMaxDrained = 1024 * 1024;
-  boost::system::error_code ignored;
-  x.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  x.stream.ShutdownSend();
   x.buffer.consume(x.buffer.size());
   x.stream.expires_after(std::chrono::seconds(2));
   std::unique_ptr<char[]> scratch(new char[kChunk]);
@@ -254,7 +253,7 @@ bool IsMediaPath(std::string_view path) {
   return path == kPrefix || path.substr(0, kPrefix.size() + 1) == "/api/media/";
 }
 
-asio::awaitable<AfterMedia> ServeMedia(ServerContext& context, beast::tcp_stream& stream,
+asio::awaitable<AfterMedia> ServeMedia(ServerContext& context, HttpStream& stream,
                                        beast::flat_buffer& buffer, HeaderParser& header) {
   const http::request<http::empty_body>& request = header.get();
   Exchange x{context, stream, buffer, request.version(), request.keep_alive(), false};

@@ -12,11 +12,11 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <string_view>
 
+#include "net/http_stream.h"
 #include "net/server_context.h"
 
 namespace parley::net {
@@ -31,7 +31,7 @@ enum class AfterMedia { kKeepAlive, kClose };
 // cannot carry another request (a body left unread, a failed write, or the
 // client asked).
 asio::awaitable<AfterMedia> ServeMedia(
-    ServerContext& context, boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+    ServerContext& context, HttpStream& stream, boost::beast::flat_buffer& buffer,
     boost::beast::http::request_parser<boost::beast::http::empty_body>& header);
 
 }  // namespace parley::net

@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
@@ -38,9 +39,9 @@ FrameBatch::Header TextFrameHeader(const core::OutboundPacket& packet) {
 }  // namespace
 
 WsConnection::WsConnection(const asio::any_io_executor& executor, ServerContext& context,
-                           std::string peer)
-    : Connection(executor, context, "ws", std::move(peer)),
-      socket_(this->executor()),
+                           std::string peer, std::string_view kind)
+    : Connection(executor, context, kind, std::move(peer)),
+      stream_(Socket(this->executor()), nullptr),
       reader_(context.options.max_frame) {}
 
 std::shared_ptr<WsConnection> WsConnection::Self() {
@@ -57,12 +58,16 @@ asio::awaitable<base::Result<void>> WsConnection::Authenticate(UpgradeCredential
   co_return authenticated;
 }
 
-void WsConnection::Start(tcp::socket socket, std::string handshake, std::string_view early_input) {
-  // Moves the descriptor over to socket_'s executor type.
+void WsConnection::Start(tcp::socket socket, std::unique_ptr<TlsSession> tls,
+                         std::string handshake, std::string_view early_input) {
+  // Moves the descriptor over to our executor type; a TLS session keeps
+  // using the same descriptor.
   boost::system::error_code ec;
   const tcp protocol = socket.local_endpoint(ec).protocol();
-  if (!ec) socket_.assign(protocol, socket.release(ec), ec);
-  if (!ec) socket_.non_blocking(true, ec);  // read_some says would_block instead of waiting
+  Socket own(executor());
+  if (!ec) own.assign(protocol, socket.release(ec), ec);
+  if (!ec) own.non_blocking(true, ec);  // read_some says would_block instead of waiting
+  stream_ = SocketStream<Socket>(std::move(own), std::move(tls));
   Open();
   if (ec) return Abort("socket error: " + ec.message());
   // The 101 first; what was delivered since Authenticate follows it.
@@ -81,7 +86,15 @@ void WsConnection::Start(tcp::socket socket, std::string handshake, std::string_
 void WsConnection::WaitReadable() {
   if (read_state_ != ReadState::kIdle || aborted()) return;
   read_state_ = ReadState::kWaiting;
-  socket_.async_wait(tcp::socket::wait_read, [self = Self()](boost::system::error_code ec) {
+  // Input OpenSSL holds already would never make the socket readable.
+  if (stream_.HasBufferedInput()) {
+    asio::post(executor(), [self = Self()] {
+      self->OnReadable({});
+      self->MaybeFinish();
+    });
+    return;
+  }
+  stream_.socket().async_wait(stream_.read_wait(), [self = Self()](boost::system::error_code ec) {
     self->OnReadable(ec);
     self->MaybeFinish();
   });
@@ -94,7 +107,7 @@ void WsConnection::OnReadable(boost::system::error_code ec) {
                                                           : "read error: " + ec.message());
   const std::span<char> scratch = ScratchBuffer();
   for (int i = 0; i < kReadsPerWakeup && !aborted(); ++i) {
-    const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+    const std::size_t n = stream_.ReadSome(scratch, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec == asio::error::eof)
       return OnReadEnd(InputIgnored() ? "closed by peer" : "closed by peer without a close frame");
@@ -241,8 +254,7 @@ void WsConnection::Write() {
       // Our close frame is out. After theirs (or after bad input, where we
       // do not wait for it) our side ends; the socket closes at their FIN.
       handshake_ = CloseHandshake::kShutDown;
-      boost::system::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.ShutdownSend();
       return;
     }
   }
@@ -255,7 +267,7 @@ void WsConnection::Write() {
     if (!batch_) batch_ = std::make_unique<FrameBatch>();
     batch_->Assign(packets, TextFrameHeader);
     OnWriteStarted();
-    asio::async_write(socket_, batch_->buffers(),
+    asio::async_write(stream_, batch_->buffers(),
                       [self = Self()](boost::system::error_code ec, std::size_t) {
                         self->OnWritten(ec);
                         self->MaybeFinish();
@@ -283,7 +295,7 @@ void WsConnection::WriteOwned(std::string bytes) {
   const asio::const_buffer buffer = asio::buffer(*owned);
   OnWriteStarted();
   asio::async_write(
-      socket_, buffer,
+      stream_, buffer,
       [self = Self(), owned = std::move(owned)](boost::system::error_code ec, std::size_t) {
         self->OnWritten(ec);
         self->MaybeFinish();
@@ -309,7 +321,7 @@ void WsConnection::CloseUnauthenticated() {
 
 void WsConnection::CloseSocket() {
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
 }
 
 void WsConnection::MaybeFinish() {

@@ -1,12 +1,15 @@
 #pragma once
 // The WebSocket gateway's connection once the upgrade is answered (docs/protocol.md
-// "WebSocket"): RFC 6455 framing (ws_frame.h) on the plain TCP socket,
+// "WebSocket"): RFC 6455 framing (ws_frame.h) on the TCP socket, plain or
+// through the TLS session the HTTP phase established (socket_stream.h),
 // driven by callbacks so that an idle connection holds no read buffer, no
 // coroutine frame and no timer of its own (its deadlines are swept by the
-// thread's DeadlineSweeper) — only this object and one pending readiness
-// wait.
+// thread's DeadlineSweeper) — only this object, the SSL object with TLS,
+// and one pending readiness wait.
 //
-//   read:  socket.async_wait(read) ─► OnReadable: read_some (non-blocking)
+//   read:  socket.async_wait(read) ─► OnReadable: read_some (non-blocking;
+//          with TLS through OpenSSL, which may ask to wait for writability
+//          instead, and whose buffered input is read without waiting)
 //          into the I/O thread's scratch buffer until it would block ─►
 //          WsReader ─► text message: a request coroutine (Connection::
 //          Dispatch); nothing more is decoded until its reply is queued
@@ -14,8 +17,8 @@
 //          Binary: an error packet (cmd 0, code 400). Ping: pong. Close:
 //          the close handshake (below).
 //   write: Wake ─► nothing being written: everything queued as text frames
-//          in one gather write, again until the queue is empty; then the
-//          batch's memory is freed.
+//          in one gather write (TLS: records of up to 16 KB), again until
+//          the queue is empty; then the batch's memory is freed.
 //
 // Closing, graceful (Close, idle timeout): the request in progress finishes,
 // the queue is flushed, then a close frame 1001 with the reason; on the
@@ -41,6 +44,8 @@
 #include "base/error.h"
 #include "net/connection.h"
 #include "net/frame_batch.h"
+#include "net/socket_stream.h"
+#include "net/tls_session.h"
 #include "net/upgrade_request.h"
 #include "net/ws_frame.h"
 
@@ -48,17 +53,21 @@ namespace parley::net {
 
 class WsConnection final : public Connection {
  public:
-  WsConnection(const asio::any_io_executor& executor, ServerContext& context, std::string peer);
+  // `kind`: "ws", or "wss" when the HTTP phase ran over TLS (for the log).
+  WsConnection(const asio::any_io_executor& executor, ServerContext& context, std::string peer,
+               std::string_view kind);
 
   // The upgrade request's credentials, if any: on success the connection is
   // online for that user (Dispatcher::AuthenticateUpgrade). On failure the
   // connection must not be started (the caller answers 401).
   asio::awaitable<base::Result<void>> Authenticate(UpgradeCredentials credentials);
 
-  // Serves the upgraded `socket`: writes `handshake` (the 101 answer) before
-  // any frame; `early_input` is what the client sent after the upgrade
-  // request (normally nothing).
-  void Start(asio::ip::tcp::socket socket, std::string handshake, std::string_view early_input);
+  // Serves the upgraded `socket` (through `tls`, an established session on
+  // it, when not null): writes `handshake` (the 101 answer) before any
+  // frame; `early_input` is what the client sent after the upgrade request
+  // (normally nothing).
+  void Start(asio::ip::tcp::socket socket, std::unique_ptr<TlsSession> tls, std::string handshake,
+             std::string_view early_input);
 
  private:
   std::shared_ptr<WsConnection> Self();
@@ -89,7 +98,8 @@ class WsConnection final : public Connection {
 
   // Bound to the io_context's own executor type, not any_io_executor: a
   // smaller socket and a smaller pending wait.
-  asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type> socket_;
+  using Socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+  SocketStream<Socket> stream_;
   ws::WsReader reader_;
   std::unique_ptr<FrameBatch> batch_;  // the packets being written; none when idle
   std::string pong_;                   // the pong for the latest ping, until its write starts

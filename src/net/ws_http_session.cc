@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/detail/hybi13.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -15,8 +14,10 @@
 
 #include "net/endpoint.h"
 #include "net/http_router.h"
+#include "net/http_stream.h"
 #include "net/http_write.h"
 #include "net/media_transfer.h"
+#include "net/tls_session.h"
 #include "net/upgrade_request.h"
 #include "net/ws_connection.h"
 
@@ -36,7 +37,7 @@ constexpr std::size_t kHttpBodyLimit = 64 * 1024;
 
 }  // namespace
 
-asio::awaitable<bool> WriteAnswer(beast::tcp_stream& stream, HttpAnswer answer,
+asio::awaitable<bool> WriteAnswer(HttpStream& stream, HttpAnswer answer,
                                   unsigned version, bool keep_alive,
                                   std::chrono::seconds timeout) {
   http::response<http::string_body> response{static_cast<http::status>(answer.status), version};
@@ -92,14 +93,15 @@ Handshake CheckUpgrade(const Request& request) {
   return {std::move(response), std::nullopt};
 }
 
-// A plain HTTP keep-alive connection; hands itself over to WsConnection on
-// an upgrade to /ws.
+// An HTTP keep-alive connection, plain or TLS; hands itself over to
+// WsConnection on an upgrade to /ws.
 class HttpSession final : public Closable, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, ServerContext& context, std::string peer)
+  HttpSession(tcp::socket socket, std::unique_ptr<TlsSession> tls, ServerContext& context,
+              std::string peer)
       : context_(context),
         executor_(socket.get_executor()),
-        stream_(std::move(socket)),
+        stream_(std::move(socket), std::move(tls)),
         peer_(std::move(peer)),
         client_ip_(ClientIp(peer_)) {}
 
@@ -123,6 +125,10 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
 
  private:
   asio::awaitable<void> Run() {
+    if (stream_.tls()) {
+      const bool established = co_await TlsHandshake();
+      if (!established) co_return;
+    }
     beast::flat_buffer buffer;
     while (!closing_) {
       // The header first: a media request streams its body
@@ -174,8 +180,26 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
           co_await Answer(std::move(answer), request.version(), keep_alive && !closing_);
       if (!written || !keep_alive) break;
     }
-    boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.ShutdownSend();
+  }
+
+  // Within the auth deadline, as on the TCP port. A failure (a plain-text
+  // client, a peer that never finishes) is counted, logged and the socket
+  // closed: nothing can be answered without TLS.
+  asio::awaitable<bool> TlsHandshake() {
+    stream_.expires_after(context_.options.auth_timeout);
+    reading_ = true;
+    const boost::system::error_code ec = co_await stream_.Handshake();
+    reading_ = false;
+    stream_.expires_never();
+    if (!ec) co_return true;
+    if (closing_ && ec == asio::error::operation_aborted) co_return false;
+    base::Bump(context_.metrics.tls_handshake_failures_total);
+    spdlog::info("http {} peer {}: {}", id_, peer_,
+                 ec == asio::error::timed_out ? std::string("tls handshake timeout")
+                                              : "tls handshake failed: " + ec.message());
+    stream_.DiscardInput();
+    co_return false;
   }
 
   // The answer to a request that could not be read, if it deserves one.
@@ -207,7 +231,8 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       co_await Answer(std::move(*handshake.refusal), version, false);
       co_return;
     }
-    auto connection = std::make_shared<WsConnection>(executor_, context_, peer_);
+    auto connection =
+        std::make_shared<WsConnection>(executor_, context_, peer_, stream_.tls() ? "wss" : "ws");
     UpgradeCredentials credentials =
         ParseUpgradeCredentials(request.target(), request[http::field::authorization]);
     const base::Result<void> authenticated = co_await connection->Authenticate(std::move(credentials));
@@ -217,8 +242,9 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       co_return;
     }
     request = {};  // freed before the long-lived connection allocates
-    stream_.expires_never();
-    connection->Start(stream_.release_socket(), std::move(handshake.response), early_input);
+    auto [socket, tls] = stream_.Release();
+    connection->Start(std::move(socket), std::move(tls), std::move(handshake.response),
+                      early_input);
   }
 
   asio::awaitable<bool> Answer(HttpAnswer answer, unsigned version, bool keep_alive) {
@@ -230,7 +256,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   const std::uint64_t id_ = NextConnectionId();
   ServerContext& context_;
   const asio::any_io_executor executor_;  // stream_ is moved out on an upgrade
-  beast::tcp_stream stream_;
+  HttpStream stream_;
   const std::string peer_;
   const std::string client_ip_;
   bool reading_ = false;
@@ -244,7 +270,20 @@ void StartHttpSession(tcp::socket socket, ServerContext& context) {
   socket.set_option(tcp::no_delay(true), ec);
   const tcp::endpoint peer = socket.remote_endpoint(ec);
   std::string peer_text = ec ? "unknown" : FormatEndpoint(peer);
-  std::make_shared<HttpSession>(std::move(socket), context, std::move(peer_text))->Start();
+  std::unique_ptr<TlsSession> tls;
+  if (context.tls) {
+    socket.non_blocking(true, ec);  // OpenSSL reads and writes the descriptor itself
+    auto session = TlsSession::Accept(context.tls->Current(), socket.native_handle());
+    if (ec || !session) {
+      spdlog::error("http peer {}: {}", peer_text,
+                    ec ? ec.message() : session.error().message);
+      socket.close(ec);
+      return;
+    }
+    tls = std::move(*session);
+  }
+  std::make_shared<HttpSession>(std::move(socket), std::move(tls), context, std::move(peer_text))
+      ->Start();
 }
 
 }  // namespace parley::net

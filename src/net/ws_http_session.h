@@ -4,8 +4,12 @@
 // to keep builds fast.
 //
 // An accepted socket starts as an HTTP session (keep-alive; routes in
-// http_router.h). A GET /ws with "Upgrade: websocket" becomes a
-// WsConnection (ws_connection.h) on the same socket and thread:
+// http_router.h). With ServerContext::tls it speaks TLS only: the handshake
+// comes first, within NetOptions::auth_timeout; a failed one (a plain-text
+// client: "wrong version number") or one not finished in time is counted
+// in tls_handshake_failures_total, logged, and the socket closed.
+// A GET /ws with "Upgrade: websocket" becomes a WsConnection
+// (ws_connection.h) on the same socket, TLS session and thread:
 //   - Host, Sec-WebSocket-Key missing or bad: 400; Sec-WebSocket-Version not
 //     13: 426 naming 13 (RFC 6455 4.2).
 //   - Origin not in NetOptions::allowed_origins (when that is non-empty): 403.

@@ -63,7 +63,7 @@ TEST_F(BenchSmokeTest, Connect) {
   EXPECT_NE(json.find("\"server_bytes_per_connection\""), std::string::npos) << json;
 }
 
-// The TCP scenarios over TLS (--tls, verified against the test CA).
+// The scenarios over TLS (--tls, verified against the test CA): TCP and wss://.
 class BenchTlsSmokeTest : public BenchSmokeTest {
  protected:
   std::vector<std::string> ServerArgs() override {
@@ -84,6 +84,18 @@ TEST_F(BenchTlsSmokeTest, ConnectAndChatOverTls) {
   EXPECT_NE(connect.find(R"("server_bytes_per_connection")"), std::string::npos) << connect;
   const std::string chat =
       Run("chat_tls", "--scenario chat --pairs 4" + std::string(kShort) + Tls());
+  EXPECT_NE(chat.find(R"("acked_per_s")"), std::string::npos) << chat;
+}
+
+TEST_F(BenchTlsSmokeTest, ConnectAndChatOverWss) {
+  const std::string connect =
+      Run("connect_wss", "--scenario connect --transport ws --connections 20 --hold 0.2 "
+                         "--server-pid " + std::to_string(server_->pid()) + Tls());
+  EXPECT_NE(connect.find(R"("transport":"wss")"), std::string::npos) << connect;
+  EXPECT_NE(connect.find(R"("server_bytes_per_connection")"), std::string::npos) << connect;
+  // Registration goes over https too.
+  const std::string chat =
+      Run("chat_wss", "--scenario chat --transport ws --pairs 4" + std::string(kShort) + Tls());
   EXPECT_NE(chat.find(R"("acked_per_s")"), std::string::npos) << chat;
 }
 

@@ -17,9 +17,9 @@
 
 #include "client/sync_client.h"
 #include "integration/harness/device.h"
-#include "integration/harness/http_post.h"
 #include "integration/harness/loopback_socket.h"
 #include "integration/harness/server_process.h"
+#include "integration/harness/tls_server.h"
 #include "integration/harness/tls_peer.h"
 #include "protocol/frame_codec.h"
 #include "tls/test_certificates.h"
@@ -30,50 +30,11 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// parley_tls_handshake_failures_total from GET /metrics; -1 when absent.
-double HandshakeFailures(const ServerProcess& server) {
-  const HttpResult r = HttpGet(server.ws_port(), "/metrics");
-  const std::string name = "parley_tls_handshake_failures_total ";
-  const std::size_t at = r.body.find("\n" + name);
-  if (at == std::string::npos) return -1;
-  return std::stod(r.body.substr(at + 1 + name.size()));
-}
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
-class TlsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ca_ = MakeTestCa(dir_.path(), "parley-test-ca");
-    const TestCertificate first = MakeServerCertificate(dir_.path(), ca_, "server-a");
-    // The server reads these two paths; SIGHUP tests overwrite them.
-    cert_ = dir_.path() / "live.pem";
-    key_ = dir_.path() / "live.key";
-    fs::copy_file(first.cert, cert_);
-    fs::copy_file(first.key, key_);
-    server_ = ServerProcess::Start(dir_.path() / "data", {"--tls-cert", cert_.string(), "--tls-key",
-                                                          key_.string(), "--auth-timeout", "1s"});
-    ASSERT_TRUE(server_);
-  }
-
-  client::TlsOptions TrustOurCa() const { return client::TlsOptions{ca_.cert.string()}; }
-
-  TempDir dir_;
-  TestCertificate ca_;
-  fs::path cert_, key_;
-  std::unique_ptr<ServerProcess> server_;
-};
+using TlsTest = TlsServerTest;
 
 TEST_F(TlsTest, ChatOverTlsBothWaysEveryMessageOnceInOrder) {
-  Device alice(server_->tcp_port(), RegisterUser(server_->ws_port(), "alice"), TrustOurCa());
-  Device bob(server_->tcp_port(), RegisterUser(server_->ws_port(), "bob"), TrustOurCa());
+  Device alice(server_->tcp_port(), Register("alice"), TrustOurCa());
+  Device bob(server_->tcp_port(), Register("bob"), TrustOurCa());
   // Long enough that a HISTORY page below spans several TLS records.
   const std::string padding(300, 'x');
   constexpr int kRounds = 50;
@@ -103,7 +64,7 @@ TEST_F(TlsTest, ChatOverTlsBothWaysEveryMessageOnceInOrder) {
   ASSERT_EQ(history->size(), static_cast<std::size_t>(2 * kRounds));
   EXPECT_EQ(history->front().seq, 2 * kRounds);
   EXPECT_EQ(history->back().seq, 1);
-  EXPECT_EQ(HandshakeFailures(*server_), 0);
+  EXPECT_EQ(HandshakeFailures(), 0);
 }
 
 TEST_F(TlsTest, PlainTextClientIsRefusedCountedAndTheServerGoesOn) {
@@ -113,12 +74,12 @@ TEST_F(TlsTest, PlainTextClientIsRefusedCountedAndTheServerGoesOn) {
     ASSERT_TRUE(plain.SendAll(protocol::EncodeFrame(0, R"({"cmd":0,"req_id":"plain"})")));
     EXPECT_TRUE(plain.WaitClosed(std::chrono::steady_clock::now() + 5s));
   }
-  EXPECT_TRUE(WaitFor([&] { return HandshakeFailures(*server_) == 1; })) << server_->Log();
+  EXPECT_TRUE(WaitUntil([&] { return HandshakeFailures() == 1; })) << server_->Log();
   EXPECT_NE(server_->Log().find("tls handshake failed"), std::string::npos) << server_->Log();
 
   // TLS clients are served as before.
-  Device alice(server_->tcp_port(), RegisterUser(server_->ws_port(), "alice"), TrustOurCa());
-  Device bob(server_->tcp_port(), RegisterUser(server_->ws_port(), "bob"), TrustOurCa());
+  Device alice(server_->tcp_port(), Register("alice"), TrustOurCa());
+  Device bob(server_->tcp_port(), Register("bob"), TrustOurCa());
   auto sent = alice.client().SendTo("bob", "still here");
   ASSERT_TRUE(sent) << sent.error().message;
   ASSERT_TRUE(bob.WaitForCount(1));
@@ -130,7 +91,7 @@ TEST_F(TlsTest, HandshakeNotCompletedWithinTheAuthDeadlineIsClosed) {
   ASSERT_TRUE(silent.connected());
   // --auth-timeout 1s, plus the deadline sweeper's period.
   EXPECT_TRUE(silent.WaitClosed(std::chrono::steady_clock::now() + 8s)) << server_->Log();
-  EXPECT_TRUE(WaitFor([&] { return HandshakeFailures(*server_) == 1; })) << server_->Log();
+  EXPECT_TRUE(WaitUntil([&] { return HandshakeFailures() == 1; })) << server_->Log();
   EXPECT_NE(server_->Log().find("tls handshake timeout"), std::string::npos);
 }
 
@@ -140,7 +101,7 @@ TEST_F(TlsTest, ClientThatTrustsAnotherCaRefusesTheServer) {
   options.server = client::Endpoint{"localhost", server_->tcp_port()};
   options.tls = client::TlsOptions{other_ca.cert.string()};
   client::SyncClient client(options);
-  auto login = client.LoginWithToken(RegisterUser(server_->ws_port(), "mallory"));
+  auto login = client.LoginWithToken(Register("mallory"));
   ASSERT_FALSE(login);
   EXPECT_NE(login.error().message.find("certificate verify failed"), std::string::npos)
       << login.error().message;
@@ -151,19 +112,17 @@ TEST_F(TlsTest, ClientThatTrustsAnotherCaRefusesTheServer) {
 }
 
 TEST_F(TlsTest, SighupSwapsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
-  Device alice(server_->tcp_port(), RegisterUser(server_->ws_port(), "alice"), TrustOurCa());
+  Device alice(server_->tcp_port(), Register("alice"), TrustOurCa());
   ASSERT_EQ(PeerCertificateSubject(server_->tcp_port(), ca_.cert.string()), "CN=server-a");
 
-  const TestCertificate second = MakeServerCertificate(dir_.path(), ca_, "server-b");
-  fs::copy_file(second.cert, cert_, fs::copy_options::overwrite_existing);
-  fs::copy_file(second.key, key_, fs::copy_options::overwrite_existing);
+  SwapCertificate("server-b");
   ASSERT_EQ(::kill(server_->pid(), SIGHUP), 0);
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(WaitUntil([&] {
     return PeerCertificateSubject(server_->tcp_port(), ca_.cert.string()) == "CN=server-b";
   })) << server_->Log();
 
   // alice's connection, from before the reload, goes on; bob is new.
-  Device bob(server_->tcp_port(), RegisterUser(server_->ws_port(), "bob"), TrustOurCa());
+  Device bob(server_->tcp_port(), Register("bob"), TrustOurCa());
   auto to_bob = alice.client().SendTo("bob", "over the old session");
   ASSERT_TRUE(to_bob) << to_bob.error().message;
   auto to_alice = bob.client().SendTo("alice", "over the new one");
@@ -176,7 +135,7 @@ TEST_F(TlsTest, SighupSwapsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
   // A broken file: logged, and the server keeps the certificate it has.
   std::ofstream(cert_, std::ios::trunc) << "not a certificate\n";
   ASSERT_EQ(::kill(server_->pid(), SIGHUP), 0);
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(WaitUntil([&] {
     return server_->Log().find("cannot reload TLS certificate") != std::string::npos;
   })) << server_->Log();
   EXPECT_EQ(PeerCertificateSubject(server_->tcp_port(), ca_.cert.string()), "CN=server-b");
@@ -186,7 +145,7 @@ TEST_F(TlsTest, SighupSwapsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
 }
 
 TEST_F(TlsTest, ShutdownClosesTlsConnectionsCleanlyAndAtOnce) {
-  Device alice(server_->tcp_port(), RegisterUser(server_->ws_port(), "alice"), TrustOurCa());
+  Device alice(server_->tcp_port(), Register("alice"), TrustOurCa());
   auto sent = alice.client().SendTo("alice", "note to self");
   ASSERT_TRUE(sent) << sent.error().message;
   // close_notify, FIN, the client's end: well before the 10 s close timeout

@@ -26,7 +26,7 @@ namespace asio = boost::asio;
 struct Options {
   std::string scenario;
   Transport transport = Transport::kTcp;
-  Security security = Security::kPlain;  // --tls: TCP only
+  Security security = Security::kPlain;  // --tls: every connection, HTTP too
   std::string ca_file;                   // --ca
   std::string host = "127.0.0.1";
   std::uint16_t tcp_port = 8090;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "tools/bench/bench.h"
+#include "tools/bench/tls.h"
 
 namespace parley::bench {
 using asio::ip::tcp;
@@ -70,6 +71,20 @@ std::string MintToken(const std::string& secret, const std::string& user) {
 
 namespace {
 
+// Sends `request` (Connection: close) to the HTTP port and reads until the
+// server closes; https with --tls (the server's HTTP port speaks TLS then).
+std::string HttpExchange(const Options& o, const std::string& request) {
+  if (o.security == Security::kTls) return TlsHttpExchange(o.host, o.ws_port, o.ca_file, request);
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address(o.host), o.ws_port));
+  asio::write(socket, asio::buffer(request));
+  std::string response;
+  boost::system::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(response), ec);
+  return response;
+}
+
 // One HTTP/1.1 request with Connection: close; returns the status code (or
 // -1) and, when `response_body` is set, the body.
 int HttpRequest(const Options& o, const char* method, const std::string& path,
@@ -77,18 +92,12 @@ int HttpRequest(const Options& o, const char* method, const std::string& path,
                 std::string_view content_type = "application/json",
                 std::string_view token = {}) {
   try {
-    asio::io_context io;
-    tcp::socket socket(io);
-    socket.connect(tcp::endpoint(asio::ip::make_address(o.host), o.ws_port));
     std::ostringstream req;
     req << method << " " << path << " HTTP/1.1\r\nHost: " << o.host
         << "\r\nContent-Type: " << content_type;
     if (!token.empty()) req << "\r\nAuthorization: Bearer " << token;
     req << "\r\nContent-Length: " << body.size() << "\r\nConnection: close\r\n\r\n" << body;
-    asio::write(socket, asio::buffer(req.str()));
-    std::string response;
-    boost::system::error_code ec;
-    asio::read(socket, asio::dynamic_buffer(response), ec);
+    const std::string response = HttpExchange(o, req.str());
     int status = -1;
     if (response.size() > 12) std::from_chars(response.data() + 9, response.data() + 12, status);
     if (response_body) {

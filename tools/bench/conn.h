@@ -18,7 +18,7 @@
 namespace parley::bench {
 
 enum class Transport { kTcp, kWs };
-// TLS applies to kTcp only (tls_conn.cc).
+// kTls: tcp over TLS (tls_conn.cc) or wss:// (ws_conn.cc).
 enum class Security { kPlain, kTls };
 
 struct Target {

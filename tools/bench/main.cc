@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 100));
   app.add_option("--transport", transport, "tcp | ws")->check(CLI::IsMember({"tcp", "ws"}));
   bool tls = false;
-  app.add_flag("--tls", tls, "tcp over TLS (the server runs with --tls-cert)");
+  app.add_flag("--tls", tls,
+               "TLS on every connection: tcp over TLS, wss://, https (the server runs with "
+               "--tls-cert)");
   app.add_option("--ca", o.ca_file, "with --tls: verify the server's certificate against this CA")
       ->check(CLI::ExistingFile);
   app.add_option("--host", o.host, "server address");
@@ -66,10 +68,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   o.transport = transport == "ws" ? Transport::kWs : Transport::kTcp;
   o.security = tls ? Security::kTls : Security::kPlain;
-  if (tls && o.transport != Transport::kTcp) {
-    std::cerr << "parley-bench: --tls works with --transport tcp only\n";
-    return 2;
-  }
   if (!ApplyGatewayPorts(o)) return 2;
   if (o.user_prefix.empty()) {
     o.user_prefix =

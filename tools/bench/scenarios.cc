@@ -19,8 +19,9 @@ std::string Fmt(const char* format, auto... args) {
 }  // namespace
 
 const char* TransportName(const Options& o) {
-  if (o.transport == Transport::kWs) return "ws";
-  return o.security == Security::kTls ? "tls" : "tcp";
+  const bool tls = o.security == Security::kTls;
+  if (o.transport == Transport::kWs) return tls ? "wss" : "ws";
+  return tls ? "tls" : "tcp";
 }
 
 namespace {

@@ -1,17 +1,19 @@
 // The binary TCP transport over TLS (--tls): the frames of framed_conn.h
-// through an asio::ssl stream. The one translation unit of parley-bench that
-// instantiates asio::ssl. With --ca the server's certificate and name are
-// verified; without, nothing is (a load generator against a test
-// certificate).
+// through an asio::ssl stream; and the TLS set-up the WebSocket transport
+// and the HTTP calls share (tls.h).
 #include <openssl/ssl.h>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <iostream>
 #include <mutex>
 
 #include "tools/bench/conn.h"
 #include "tools/bench/framed_conn.h"
+#include "tools/bench/tls.h"
 
 namespace parley::bench {
 namespace asio = boost::asio;
@@ -20,10 +22,7 @@ using asio::ip::tcp;
 
 void OpenBound(tcp::socket& socket, const Target& target);  // tcp_conn.cc
 
-namespace {
-
-// One client context per process (the first target's CA file).
-ssl::context& SharedContext(const std::string& ca_file) {
+ssl::context& SharedTlsContext(const std::string& ca_file) {
   static std::once_flag once;
   static std::unique_ptr<ssl::context> context;
   std::call_once(once, [&] {
@@ -39,12 +38,35 @@ ssl::context& SharedContext(const std::string& ca_file) {
   return *context;
 }
 
+void ExpectServerName(ssl::stream<tcp::socket>& stream, const Target& target) {
+  if (!target.ca_file.empty()) stream.set_verify_callback(ssl::host_name_verification(target.host));
+}
+
+std::string TlsHttpExchange(const std::string& host, std::uint16_t port,
+                            const std::string& ca_file, const std::string& request) {
+  asio::io_context io;
+  ssl::stream<tcp::socket> stream(io, SharedTlsContext(ca_file));
+  Target target;
+  target.host = host;
+  target.ca_file = ca_file;
+  ExpectServerName(stream, target);
+  boost::system::error_code ec;
+  stream.next_layer().connect(tcp::endpoint(asio::ip::make_address(host, ec), port), ec);
+  if (!ec) stream.handshake(ssl::stream_base::client, ec);
+  if (!ec) asio::write(stream, asio::buffer(request), ec);
+  if (ec) return {};
+  std::string response;
+  asio::read(stream, asio::dynamic_buffer(response), ec);  // until the server closes
+  return response;
+}
+
+namespace {
+
 class TlsConn final : public FramedConn<ssl::stream<tcp::socket>> {
  public:
   TlsConn(asio::io_context& io, const Target& target)
-      : FramedConn(io, SharedContext(target.ca_file)), target_(target) {
-    if (!target_.ca_file.empty())
-      stream_.set_verify_callback(ssl::host_name_verification(target_.host));
+      : FramedConn(io, SharedTlsContext(target.ca_file)), target_(target) {
+    ExpectServerName(stream_, target_);
   }
 
   void Start(OpenHandler on_open) override {

@@ -9,8 +9,10 @@ Device::Device(std::uint16_t port, const std::string& token, bool websocket) {
   Connect(std::move(options), token);
 }
 
-Device::Device(std::uint16_t port, const std::string& token, client::TlsOptions tls) {
+Device::Device(std::uint16_t port, const std::string& token, client::TlsOptions tls,
+               client::TransportKind transport) {
   client::ClientOptions options;
+  options.transport = transport;
   // The test certificates name "localhost" (and 127.0.0.1).
   options.server = client::Endpoint{"localhost", port};
   options.tls = std::move(tls);

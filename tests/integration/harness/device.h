@@ -21,8 +21,9 @@ class Device {
  public:
   // Connects to 127.0.0.1:port over TCP or WebSocket and logs in with `token`.
   Device(std::uint16_t port, const std::string& token, bool websocket = false);
-  // Over TCP with TLS, trusting `tls.ca_file`.
-  Device(std::uint16_t port, const std::string& token, client::TlsOptions tls);
+  // Over TLS (TCP, or WebSocket: wss://), trusting `tls.ca_file`.
+  Device(std::uint16_t port, const std::string& token, client::TlsOptions tls,
+         client::TransportKind transport = client::TransportKind::kTcp);
 
   client::SyncClient& client() { return *client_; }
 

@@ -37,8 +37,7 @@ void SendAll(int fd, const std::string& data) {
   }
 }
 
-HttpResponse ReadResponse(int fd) {
-  HttpResponse result;
+std::string ReadAll(int fd) {
   std::string response;
   char buf[65536];
   for (;;) {
@@ -46,6 +45,13 @@ HttpResponse ReadResponse(int fd) {
     if (n <= 0) break;
     response.append(buf, static_cast<std::size_t>(n));
   }
+  return response;
+}
+
+}  // namespace
+
+HttpResponse ParseHttpResponse(const std::string& response) {
+  HttpResponse result;
   if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return result;
   result.status = std::stoi(response.substr(9, 3));
   const std::size_t end = response.find("\r\n\r\n");
@@ -69,10 +75,8 @@ HttpResponse ReadResponse(int fd) {
   return result;
 }
 
-}  // namespace
-
-HttpResponse HttpRequest(std::uint16_t port, const std::string& method, const std::string& target,
-                         const HttpHeaders& headers, const std::string& body) {
+std::string HttpRequestHead(const std::string& method, const std::string& target,
+                            const HttpHeaders& headers, const std::string& body) {
   std::string head =
       method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [name, value] : headers) head += name + ": " + value + "\r\n";
@@ -80,7 +84,12 @@ HttpResponse HttpRequest(std::uint16_t port, const std::string& method, const st
     head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   head += "\r\n";
-  return HttpRawExchange(port, head, body);
+  return head;
+}
+
+HttpResponse HttpRequest(std::uint16_t port, const std::string& method, const std::string& target,
+                         const HttpHeaders& headers, const std::string& body) {
+  return HttpRawExchange(port, HttpRequestHead(method, target, headers, body), body);
 }
 
 HttpResponse HttpRawExchange(std::uint16_t port, const std::string& head, const std::string& body) {
@@ -88,7 +97,7 @@ HttpResponse HttpRawExchange(std::uint16_t port, const std::string& head, const 
   if (fd < 0) return {};
   SendAll(fd, head);
   SendAll(fd, body);
-  HttpResponse response = ReadResponse(fd);
+  HttpResponse response = ParseHttpResponse(ReadAll(fd));
   ::close(fd);
   return response;
 }

@@ -1,5 +1,5 @@
-// Pure parts of the SDK, without a server: the delivery tracker's dedup, gap
-// and hole handling; edits, recalls and reactions applied to a message; the
+// Pure parts of the SDK, without a server: the URLs it derives from the
+// page's origin; the delivery tracker's dedup, gap and hole handling; edits, recalls and reactions applied to a message; the
 // IndexedDB store (on fake-indexeddb); upload progress; the client's bounds.
 
 import { describe, test } from 'node:test';
@@ -9,10 +9,24 @@ import { IDBFactory } from 'fake-indexeddb';
 
 import { DeliveryTracker, IndexedDBStore, MemoryStore, MsgType, ParleyClient, Timeline,
          applyEvent, kindOf, reactionsOf, uploadMedia } from '../src/index.js';
+import { httpBase, wsUrl } from '../src/transport.js';
 
 const msg = (seq, extra = {}) => ({ conversation_id: 'c', seq, msg_id: `m${seq}`,
                                     sender_id: 'alice', content: `t${seq}`, msg_type: 1,
                                     send_time: 1000 + seq, ...extra });
+
+describe('server URLs', () => {
+  // The web app passes location.origin: a page served over https must reach
+  // the server over wss:// and https:// (a browser refuses mixed content).
+  test('https gives wss:// and https://, http gives ws:// and http://', () => {
+    assert.equal(wsUrl('https://chat.example.com'), 'wss://chat.example.com/ws');
+    assert.equal(wsUrl('https://chat.example.com:8443/'), 'wss://chat.example.com:8443/ws');
+    assert.equal(httpBase('https://chat.example.com'), 'https://chat.example.com');
+    assert.equal(httpBase('wss://chat.example.com:8443/ws'), 'https://chat.example.com:8443');
+    assert.equal(wsUrl('http://127.0.0.1:8080'), 'ws://127.0.0.1:8080/ws');
+    assert.equal(httpBase('ws://127.0.0.1:8080/ws'), 'http://127.0.0.1:8080');
+  });
+});
 
 describe('DeliveryTracker', () => {
   test('delivers in order once; duplicates dropped; a gap asks for a PULL', () => {
