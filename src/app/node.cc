@@ -286,20 +286,27 @@ void Node::OpenEmbedded() {
 
 asio::awaitable<base::Result<boost::json::object>> Node::BackUp(std::string dir) {
   // On the blocking pool: a checkpoint flushes and media files are copied.
+  // Built by a plain function and handed over in named locals: GCC 12
+  // destroys temporaries in a coroutine's co_await expression twice.
+  auto run = [sources = BackupSourcesOf(), target = std::filesystem::path(std::move(dir))]()
+      -> asio::awaitable<base::Result<boost::json::object>> {
+    base::Result<boost::json::object> report = app::BackUp(sources, target);
+    if (report) spdlog::info("backup into {} done", target.string());
+    co_return report;
+  };
+  const asio::any_io_executor pool = blocking_pool_.get_executor();
+  base::Result<boost::json::object> report =
+      co_await asio::co_spawn(pool, std::move(run), asio::use_awaitable);
+  co_return report;
+}
+
+BackupSources Node::BackupSourcesOf() const {
   BackupSources sources{*rocks_store_, config_.data_dir, {}, {}};
   if (media_storage_) {
     sources.media_dir = media_dir_;
     sources.spool_dir = media_storage_->SpoolDir();
   }
-  co_return co_await asio::co_spawn(
-      blocking_pool_.get_executor(),
-      [sources, target = std::filesystem::path(dir)]()
-          -> asio::awaitable<base::Result<boost::json::object>> {
-        base::Result<boost::json::object> report = app::BackUp(sources, target);
-        if (report) spdlog::info("backup into {} done", target.string());
-        co_return report;
-      },
-      asio::use_awaitable);
+  return sources;
 }
 
 void Node::OpenCluster() {

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/backup.h"
 #include "app/config.h"
 #include "app/reload_actions.h"
 #include "base/clock.h"
@@ -99,6 +100,7 @@ class Node {
   void OpenCluster();
   // POST /api/admin/backup in embedded mode (app/backup.h), off the I/O threads.
   boost::asio::awaitable<base::Result<boost::json::object>> BackUp(std::string dir);
+  BackupSources BackupSourcesOf() const;
   // parley_rate_limited_total, read from the limiters at scrape time.
   void AddRateLimitMetrics();
   // --webhook-url: the outbox dispatcher on the first I/O thread.

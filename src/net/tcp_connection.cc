@@ -138,6 +138,12 @@ class TcpConnection final : public Connection {
   std::size_t ReadSome(std::span<char> space, tcp::socket::wait_type& wait,
                        boost::system::error_code& ec) {
     if (!tls_) return socket_.read_some(asio::buffer(space.data(), space.size()), ec);
+    if (!socket_.is_open()) {
+      // Aborted after the wait completed: OpenSSL must not touch the
+      // descriptor, whose number another connection may have by now.
+      ec = asio::error::bad_descriptor;
+      return 0;
+    }
     const std::size_t n = tls_->ReadSome(space, ec);
     wait = tls_->pending_wait();
     return n;
@@ -159,6 +165,7 @@ class TcpConnection final : public Connection {
   // otherwise broken peer) aborts the connection and is counted.
   asio::awaitable<std::string> Handshake() {
     for (;;) {
+      if (!socket_.is_open()) co_return std::string("aborted during the tls handshake");
       boost::system::error_code ec;
       tls_->Handshake(ec);
       if (!ec) co_return std::string();
@@ -332,6 +339,7 @@ class TcpConnection final : public Connection {
 
   asio::awaitable<bool> WriteTlsChunk(std::string_view chunk) {
     for (;;) {
+      if (!socket_.is_open()) co_return false;  // aborted: see ReadSome
       boost::system::error_code ec;
       tls_->Write(chunk, ec);
       if (!ec) co_return true;

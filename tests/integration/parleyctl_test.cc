@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "integration/harness/raw_tcp_client.h"
@@ -115,6 +116,11 @@ TEST_F(ParleyctlTest, GroupsAndMessages) {
   EXPECT_EQ(Ctl("send --from nobody --to m1 --msg-id x hi").exit_code, 3);
   const Ran listed = Ctl("users conversations m2");
   EXPECT_NE(listed.out.find("Hello, team"), std::string::npos) << listed.out;
+
+  const std::string backup_dir = (dir_.path() / "backup").string();
+  EXPECT_EQ(Ctl("backup " + backup_dir).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(backup_dir) / "CURRENT"));
+  EXPECT_EQ(Ctl("backup " + backup_dir).exit_code, 5) << "exists";
 }
 
 }  // namespace

@@ -285,6 +285,16 @@ int Run(int argc, char** argv) {
     code = Call(g, "POST", "/api/admin/messages", json::serialize(body));
   });
 
+  std::string backup_dir;
+  CLI::App* backup = app.add_subcommand(
+      "backup", "an online backup of an embedded node into a new directory on the server's "
+                "machine (a complete --data-dir: start parleyd on it to restore)");
+  backup->add_option("DIR", backup_dir, "absolute path; must not exist, its parent must")
+      ->required();
+  backup->callback([&] {
+    code = Call(g, "POST", "/api/admin/backup", R"({"dir":)" + Quoted(backup_dir) + "}");
+  });
+
   CLI::App* stats = app.add_subcommand(
       "stats", "connections, messages/s, commit and ack latency, queued pushes (from /metrics)");
   stats->add_option("--interval", interval, "seconds between the two scrapes")
