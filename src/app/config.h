@@ -66,6 +66,14 @@ struct Config {
   std::string media_dir;
   std::int64_t max_media_bytes = 25 * 1024 * 1024;
   unsigned media_workers = 2;
+  // Cluster mode: media in S3-compatible object storage (URL of the bucket,
+  // http(s)://HOST[:PORT]/BUCKET path-style or a virtual-host URL) with the
+  // catalog in MariaDB. Credentials: these, else AWS_ACCESS_KEY_ID and
+  // AWS_SECRET_ACCESS_KEY.
+  std::string media_s3;
+  std::string media_s3_key_id;
+  std::string media_s3_secret;
+  std::string media_s3_region = "us-east-1";
 };
 
 // Parses the command line. Returns the config, or the process exit code when
