@@ -123,7 +123,7 @@ ParseOutcome ParseConfig(int argc, char** argv) {
       ->check(CLI::IsMember({"offline", "all"}));
   flag("media-dir", c.media_dir,
        "directory of uploaded media (default: DATA_DIR/media; cluster mode: no media unless "
-       "set to a directory every gateway shares)");
+       "this, on a directory every gateway shares, or --media-s3 is set)");
   flag("max-media-bytes", c.max_media_bytes, "largest media upload in bytes (larger: 413)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   flag("media-workers", c.media_workers,

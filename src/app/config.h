@@ -61,8 +61,8 @@ struct Config {
   std::string webhook_events = "offline";  // or "all"
   // Media (docs/protocol.md "Media"): the directory of uploads (empty:
   // DATA_DIR/media on the embedded store; cluster mode has no media unless
-  // set, to a directory every gateway shares), the largest upload, and the
-  // threads for fsync, type sniffing and thumbnails.
+  // it is set, to a directory every gateway shares, or media_s3 is), the
+  // largest upload, and the threads for fsync, type sniffing and thumbnails.
   std::string media_dir;
   std::int64_t max_media_bytes = 25 * 1024 * 1024;
   unsigned media_workers = 2;
