@@ -123,12 +123,22 @@ ParseOutcome ParseConfig(int argc, char** argv) {
       ->check(CLI::IsMember({"offline", "all"}));
   flag("media-dir", c.media_dir,
        "directory of uploaded media (default: DATA_DIR/media; cluster mode: no media unless "
-       "set to a directory every gateway shares)");
+       "this, on a directory every gateway shares, or --media-s3 is set)");
   flag("max-media-bytes", c.max_media_bytes, "largest media upload in bytes (larger: 413)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   flag("media-workers", c.media_workers,
-       "threads for media fsyncs, type sniffing and thumbnails (at most that many at once)")
+       "threads for media fsyncs, type sniffing and thumbnails (at most that many at once); "
+       "with --media-s3 as many again for object storage reads")
       ->check(CLI::Range(1u, 64u));
+  flag("media-s3", c.media_s3,
+       "cluster mode: keep media in S3-compatible object storage at this bucket URL "
+       "(http(s)://HOST:PORT/BUCKET, path-style, or a virtual-host URL), their catalog in "
+       "MariaDB");
+  flag("media-s3-key-id", c.media_s3_key_id,
+       "access key id for --media-s3 (default: $AWS_ACCESS_KEY_ID)");
+  flag("media-s3-secret", c.media_s3_secret,
+       "secret access key for --media-s3 (default: $AWS_SECRET_ACCESS_KEY)");
+  flag("media-s3-region", c.media_s3_region, "region the --media-s3 requests are signed for");
   flag("max-connections-per-ip", c.max_connections_per_ip,
        "open connections (TCP, WebSocket, HTTP) from one client address; more are refused at "
        "once (0: no limit)");

@@ -61,11 +61,19 @@ struct Config {
   std::string webhook_events = "offline";  // or "all"
   // Media (docs/protocol.md "Media"): the directory of uploads (empty:
   // DATA_DIR/media on the embedded store; cluster mode has no media unless
-  // set, to a directory every gateway shares), the largest upload, and the
-  // threads for fsync, type sniffing and thumbnails.
+  // it is set, to a directory every gateway shares, or media_s3 is), the
+  // largest upload, and the threads for fsync, type sniffing and thumbnails.
   std::string media_dir;
   std::int64_t max_media_bytes = 25 * 1024 * 1024;
   unsigned media_workers = 2;
+  // Cluster mode: media in S3-compatible object storage (URL of the bucket,
+  // http(s)://HOST[:PORT]/BUCKET path-style or a virtual-host URL) with the
+  // catalog in MariaDB. Credentials: these, else AWS_ACCESS_KEY_ID and
+  // AWS_SECRET_ACCESS_KEY.
+  std::string media_s3;
+  std::string media_s3_key_id;
+  std::string media_s3_secret;
+  std::string media_s3_region = "us-east-1";
 };
 
 // Parses the command line. Returns the config, or the process exit code when

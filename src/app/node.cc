@@ -8,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 
@@ -31,9 +32,11 @@
 #include "core/typing_service.h"
 #include "media/dir_storage.h"
 #include "media/file_catalog.h"
+#include "media/s3_storage.h"
 #include "media/thumbnail.h"
 #include "net/server.h"
 #include "mysql/options.h"
+#include "store/cluster/mysql_media_catalog.h"
 #include "store/cluster/redis_mysql_store.h"
 #include "store/rocks/rocks_store.h"
 
@@ -353,13 +356,24 @@ void Node::OpenCluster() {
 }
 
 void Node::OpenMedia(Deployment deployment) {
+  if (!config_.media_s3.empty()) {
+    if (deployment != Deployment::kCluster) {
+      throw std::runtime_error("--media-s3 is for cluster mode (--redis, --mysql, --gateway-id); "
+                               "the embedded store keeps media in --media-dir");
+    }
+    if (!config_.media_dir.empty()) {
+      throw std::runtime_error("--media-dir and --media-s3: give one");
+    }
+    OpenS3Media();
+    return;
+  }
   std::filesystem::path dir = config_.media_dir;
   if (dir.empty()) {
     // Cluster gateways keep nothing on local disk: a media directory only
     // one gateway sees would make media vanish behind the others.
     if (deployment == Deployment::kCluster) {
-      spdlog::info("media disabled: cluster mode needs --media-dir (a directory every gateway "
-                   "shares)");
+      spdlog::info("media disabled: cluster mode needs --media-s3 or --media-dir (a directory "
+                   "every gateway shares)");
       return;
     }
     dir = std::filesystem::path(config_.data_dir) / "media";
@@ -369,11 +383,47 @@ void Node::OpenMedia(Deployment deployment) {
   media_dir_ = dir;
   media_storage_ = std::make_unique<media::DirStorage>(dir);
   media_catalog_ = std::make_unique<media::FileCatalog>(dir);
+  StartMediaService();
+  spdlog::info("media in {} (largest upload {} bytes)", dir.string(), config_.max_media_bytes);
+}
+
+void Node::OpenS3Media() {
+  media::S3Options s3;
+  s3.url = config_.media_s3;
+  s3.key_id = config_.media_s3_key_id;
+  s3.secret = config_.media_s3_secret;
+  s3.region = config_.media_s3_region;
+  // The names every S3 tool reads, when the flags do not say.
+  if (const char* id = std::getenv("AWS_ACCESS_KEY_ID"); s3.key_id.empty() && id) s3.key_id = id;
+  if (const char* key = std::getenv("AWS_SECRET_ACCESS_KEY"); s3.secret.empty() && key) {
+    s3.secret = key;
+  }
+  auto client = media::S3Client::Make(std::move(s3));
+  if (!client) throw std::runtime_error(client.error().message);
+  auto mysql = mysql::ParseUrl(config_.mysql);
+  if (!mysql) throw std::runtime_error("--mysql: " + mysql.error().message);
+  // One catalog connection per media worker: each runs one statement at a time.
+  mysql->threads = config_.media_workers;
+
+  media::InitImageLibrary();
+  media_workers_ = std::make_unique<media::Workers>(config_.media_workers);
+  media_io_ = std::make_unique<media::Workers>(config_.media_workers);
+  // Uploads arrive in a local directory of this gateway alone (its id is
+  // unique in the cluster), so a gateway starting may clear what it left.
+  const std::filesystem::path spool =
+      std::filesystem::path(config_.data_dir) / "media-spool" / config_.gateway_id;
+  media_storage_ = std::make_unique<media::S3Storage>(std::move(*client), *media_io_, spool);
+  media_catalog_ = std::make_unique<store::MysqlMediaCatalog>(std::move(*mysql));
+  StartMediaService();
+  spdlog::info("media in object storage {} (catalog in MariaDB, spool {}, largest upload {} bytes)",
+               config_.media_s3, spool.string(), config_.max_media_bytes);
+}
+
+void Node::StartMediaService() {
   core::MediaOptions options;
   options.max_bytes = config_.max_media_bytes;
   media_ = std::make_unique<core::MediaService>(*store_, *media_storage_, *media_catalog_,
                                                 *media_workers_, clock_, metrics_, options);
-  spdlog::info("media in {} (largest upload {} bytes)", dir.string(), config_.max_media_bytes);
 }
 
 bool Node::ClusterHealthy() const {
@@ -405,11 +455,13 @@ void Node::Teardown() {
   sync_.reset();
   groups_.reset();
   messages_.reset();
-  // Jobs still on the workers use media_: they finish first.
+  // Jobs still on the workers use media_ and the storage: they finish first.
   if (media_workers_) media_workers_->Join();
+  if (media_io_) media_io_->Join();
   media_.reset();
   media_catalog_.reset();
   media_storage_.reset();
+  media_io_.reset();
   media_workers_.reset();
   auth_.reset();
   bus_.reset();
@@ -441,6 +493,7 @@ void Node::Shutdown() {
   if (webhooks_) webhooks_->Stop(kBusStopTimeout);
   store_->Close();  // every accepted message is durable before we exit
   if (media_workers_) media_workers_->Join();  // uploads in flight are durable too
+  if (media_io_) media_io_->Join();
   for (auto& io : io_contexts_) io->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();

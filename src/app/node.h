@@ -106,7 +106,11 @@ class Node {
   // --webhook-url: the outbox dispatcher on the first I/O thread.
   void StartWebhooks(Deployment deployment);
   void StopBackend();
-  void OpenMedia(Deployment deployment);  // media_* from --media-dir
+  // media_* from --media-dir (DirStorage + FileCatalog) or, in cluster
+  // mode, --media-s3 (S3Storage + MysqlMediaCatalog).
+  void OpenMedia(Deployment deployment);
+  void OpenS3Media();
+  void StartMediaService();
   bool ClusterHealthy() const;  // GET /healthz in cluster mode: Redis and MySQL reachable
 
   Config config_;
@@ -127,6 +131,8 @@ class Node {
   boost::asio::thread_pool blocking_pool_{2};
   // Media (null when not configured); outlive messages_ and server_.
   std::unique_ptr<media::Workers> media_workers_;
+  // --media-s3: the threads that send object storage reads (storage.h).
+  std::unique_ptr<media::Workers> media_io_;
   std::unique_ptr<media::MediaStorage> media_storage_;
   std::unique_ptr<media::MediaCatalog> media_catalog_;
   std::unique_ptr<core::MediaService> media_;

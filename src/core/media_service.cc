@@ -73,7 +73,9 @@ base::Result<media::MediaRecord> MediaService::Ingest(const std::string& uploade
       if (auto thumb = StoreThumbnail(record, spool.path())) record.thumbnail_id = *thumb;
     }
   }
-  if (auto put = storage_.Put(record.media_id, spool.path()); !put) return put.error();
+  if (auto put = storage_.Put(record.media_id, spool.path(), record.sha256); !put) {
+    return put.error();
+  }
   spool.Release();
   if (auto put = catalog_.Put(record); !put) return put.error();
   return record;
@@ -101,7 +103,7 @@ base::Result<std::string> MediaService::StoreThumbnail(const media::MediaRecord&
   t.height = made->size.height;
   t.parent_id = image.media_id;
   t.created_at = image.created_at;
-  if (auto put = storage_.Put(t.media_id, out); !put) {
+  if (auto put = storage_.Put(t.media_id, out, t.sha256); !put) {
     std::error_code ignored;
     std::filesystem::remove(out, ignored);
     return put.error();
@@ -165,9 +167,9 @@ asio::awaitable<base::Result<media::MediaRecord>> MediaService::FindReadable(
 asio::awaitable<base::Result<MediaDownload>> MediaService::OpenForRead(std::string user_id,
                                                                        std::string media_id) {
   PARLEY_CO_ASSIGN_OR_RETURN(media::MediaRecord record, co_await FindReadable(user_id, media_id));
-  PARLEY_CO_ASSIGN_OR_RETURN(std::unique_ptr<media::MediaReader> reader,
-                             storage_.Open(record.media_id));
-  co_return MediaDownload{std::move(record), std::move(reader)};
+  base::Result<std::unique_ptr<media::MediaReader>> reader = co_await storage_.Open(record.media_id);
+  if (!reader) co_return reader.error();
+  co_return MediaDownload{std::move(record), std::move(*reader)};
 }
 
 asio::awaitable<base::Result<std::string>> MediaService::AttachToMessage(std::string sender,

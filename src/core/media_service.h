@@ -7,7 +7,9 @@
 //
 // net/ streams the bytes (an upload into a media::SpoolFile, a download out
 // of a media::MediaReader); this class decides and records. The blocking
-// parts (fsync, libmagic, libvips, catalog files) run on media::Workers.
+// parts (fsync or the object store's PUT, libmagic, libvips, the catalog's
+// files or MariaDB rows) run on media::Workers; a reader's reads run where
+// its storage puts them (storage.h).
 //
 // Threads: every method may be called from any I/O thread's coroutine and
 // resumes it on its executor.

@@ -28,7 +28,13 @@ class FileReader final : public MediaReader {
 
   std::int64_t size() const override { return size_; }
 
-  base::Result<std::size_t> ReadAt(std::int64_t offset, char* out, std::size_t n) override {
+  asio::awaitable<base::Result<std::size_t>> Read(std::int64_t offset, char* out,
+                                                  std::size_t n) override {
+    co_return ReadAt(offset, out, n);
+  }
+
+ private:
+  base::Result<std::size_t> ReadAt(std::int64_t offset, char* out, std::size_t n) const {
     std::size_t done = 0;
     while (done < n) {
       const ssize_t got =
@@ -41,7 +47,6 @@ class FileReader final : public MediaReader {
     return done;
   }
 
- private:
   const int fd_;
   const std::int64_t size_;
 };
@@ -70,7 +75,8 @@ fs::path DirStorage::PathOf(const std::string& media_id) const {
   return root_ / "objects" / media_id.substr(0, 2) / media_id;
 }
 
-base::Result<void> DirStorage::Put(const std::string& media_id, const fs::path& file) {
+base::Result<void> DirStorage::Put(const std::string& media_id, const fs::path& file,
+                                   std::string_view /*sha256: the file system keeps no hash*/) {
   if (!IsValidMediaId(media_id)) return base::MakeError(base::Code::kInternal, "bad media id");
   const fs::path target = PathOf(media_id);
   std::error_code ec;
@@ -83,7 +89,11 @@ base::Result<void> DirStorage::Put(const std::string& media_id, const fs::path& 
   return {};
 }
 
-base::Result<std::unique_ptr<MediaReader>> DirStorage::Open(const std::string& media_id) {
+asio::awaitable<base::Result<std::unique_ptr<MediaReader>>> DirStorage::Open(std::string media_id) {
+  co_return OpenFile(media_id);
+}
+
+base::Result<std::unique_ptr<MediaReader>> DirStorage::OpenFile(const std::string& media_id) const {
   if (!IsValidMediaId(media_id)) return base::MakeError(base::Code::kNotFound, "no such media");
   const fs::path path = PathOf(media_id);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

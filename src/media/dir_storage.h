@@ -17,12 +17,16 @@ class DirStorage final : public MediaStorage {
   // it cannot (start-up only). Spool files left by a crash are removed.
   explicit DirStorage(std::filesystem::path root);
 
-  base::Result<void> Put(const std::string& media_id, const std::filesystem::path& file) override;
-  base::Result<std::unique_ptr<MediaReader>> Open(const std::string& media_id) override;
+  base::Result<void> Put(const std::string& media_id, const std::filesystem::path& file,
+                         std::string_view sha256) override;
+  // Opens and reads on the calling thread: local files, served from the
+  // page cache like the embedded store's reads.
+  asio::awaitable<base::Result<std::unique_ptr<MediaReader>>> Open(std::string media_id) override;
   const std::filesystem::path& SpoolDir() const override { return spool_; }
 
  private:
   std::filesystem::path PathOf(const std::string& media_id) const;
+  base::Result<std::unique_ptr<MediaReader>> OpenFile(const std::string& media_id) const;
 
   const std::filesystem::path root_;
   const std::filesystem::path spool_;

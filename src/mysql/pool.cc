@@ -5,26 +5,12 @@
 #include <stdexcept>
 
 namespace parley::mysql {
-namespace {
-
-// Connector/C's global state must be set up once, before threads use it.
-void InitLibraryOnce() {
-  static const bool initialized = [] {
-    if (mysql_library_init(0, nullptr, nullptr) != 0) {
-      throw std::runtime_error("mysql_library_init failed");
-    }
-    return true;
-  }();
-  (void)initialized;
-}
-
-}  // namespace
 
 Pool::Pool(Options options) : options_(std::move(options)) {
   if (options_.threads == 0) throw std::invalid_argument("mysql pool: threads must be positive");
   if (options_.max_queue == 0)
     throw std::invalid_argument("mysql pool: max_queue must be positive");
-  InitLibraryOnce();
+  InitLibrary();
   workers_.reserve(options_.threads);
   for (std::size_t i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { Work(); });
 }

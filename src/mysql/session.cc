@@ -5,6 +5,7 @@
 #include <mysqld_error.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 #include "mysql/prepared.h"
@@ -30,6 +31,16 @@ bool ConnectionUnusable(unsigned code) {
 }
 
 }  // namespace
+
+void InitLibrary() {
+  static const bool initialized = [] {
+    if (mysql_library_init(0, nullptr, nullptr) != 0) {
+      throw std::runtime_error("mysql_library_init failed");
+    }
+    return true;
+  }();
+  (void)initialized;
+}
 
 Session::Session(Options options)
     : options_(std::move(options)), backoff_(options_.reconnect_min) {}

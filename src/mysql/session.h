@@ -32,6 +32,11 @@ struct st_mysql_stmt;
 
 namespace parley::mysql {
 
+// Connector/C's global state, set up once before any thread uses the
+// library (Pool and BlockingSessions call it). Throws std::runtime_error
+// when the library cannot start.
+void InitLibrary();
+
 class Session {
  public:
   explicit Session(Options options);

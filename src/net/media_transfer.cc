@@ -222,9 +222,10 @@ asio::awaitable<AfterMedia> Download(Exchange& x, const http::request<http::empt
   std::uint64_t sent = 0;
   while (offset < end) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::int64_t>(end - offset, kChunk));
-    base::Result<std::size_t> got = file.ReadAt(offset, chunk.get(), want);
+    // At once for a local file; on the storage's pool for an object store.
+    base::Result<std::size_t> got = co_await file.Read(offset, chunk.get(), want);
     // A short read means the file changed under us: objects never do, so
-    // the disk failed; the client sees a truncated body and retries.
+    // the storage failed; the client sees a truncated body and retries.
     if (!got || *got != want) co_return AfterMedia::kClose;
     offset += static_cast<std::int64_t>(want);
     response.body().data = chunk.get();

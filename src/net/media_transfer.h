@@ -1,8 +1,9 @@
 #pragma once
 // POST /api/media and GET /api/media/{id} (docs/protocol.md "Media"),
 // streamed: an upload goes from the socket through a 64 KiB buffer into a
-// spool file (hashed on the way), a download from the file through a 64 KiB
-// buffer to the socket. Memory per transfer is those buffers, whatever the
+// spool file (hashed on the way), a download from the storage's reader
+// through a 64 KiB buffer to the socket (an S3 reader adds its read-ahead
+// window, at most 1 MiB: media/s3_storage.h). Memory per transfer is those buffers, whatever the
 // file's size; the socket's pace sets the disk's and the other way round.
 //
 // The second Beast translation unit (besides ws_http_session.cc, which

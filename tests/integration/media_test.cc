@@ -7,14 +7,17 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "integration/harness/backend.h"
 #include "integration/harness/http_client.h"
 #include "integration/harness/raw_users.h"
+#include "integration/harness/s3_server.h"
 #include "integration/harness/server_process.h"
 #include "integration/harness/test_images.h"
 
@@ -53,10 +56,17 @@ std::int64_t RssOf(pid_t pid) {
 
 class MediaTest : public ::testing::Test {
  protected:
+  // Embedded: a media directory. Cluster: S3-compatible object storage
+  // (s3rver) with the catalog in MariaDB, as a cluster runs in production.
   void SetUp() override {
-    server_ = ServerProcess::Start(dir_.path() / "data",
-                                   {"--media-dir", (dir_.path() / "media").string()});
+    if (ClusterBackend()) s3_ = std::make_unique<S3Server>();
+    server_ = ServerProcess::Start(dir_.path() / "data", MediaFlags());
     ASSERT_TRUE(server_);
+  }
+
+  std::vector<std::string> MediaFlags() const {
+    if (s3_) return s3_->GatewayFlags();
+    return {"--media-dir", (dir_.path() / "media").string()};
   }
 
   const std::string& Token(const std::string& user) { return users_.Token(*server_, user); }
@@ -90,18 +100,29 @@ class MediaTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::unique_ptr<S3Server> s3_;  // cluster only; outlives the servers
   std::unique_ptr<ServerProcess> server_;
   RawUsers users_;
 };
 
 TEST_F(MediaTest, TwentyMebibytesComeBackByteIdenticalWithRangeAndEtag) {
   const std::string bytes = RandomBytes(20 * kMiB, 1);
+  const auto upload_started = std::chrono::steady_clock::now();
   json::object up = Uploaded("alice", bytes, "blob.bin");
+  const auto upload_took = std::chrono::steady_clock::now() - upload_started;
   ASSERT_TRUE(up.contains("media_id"));
   EXPECT_EQ(up.at("size").as_int64(), 20 * kMiB);
   const std::string id(up.at("media_id").as_string());
 
+  const auto started = std::chrono::steady_clock::now();
   HttpResponse whole = Download("alice", id);
+  const auto took = std::chrono::steady_clock::now() - started;
+  auto ms = [](auto duration) {
+    return static_cast<long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
+  };
+  std::printf("20 MiB on %s: upload %lld ms, download %lld ms\n",
+              s3_ ? "S3 (s3rver)" : "the media directory", ms(upload_took), ms(took));
   ASSERT_EQ(whole.status, 200);
   EXPECT_TRUE(whole.body == bytes) << "20 MiB round trip differs";
   EXPECT_EQ(whole.Header("etag"), "\"" + std::string(up.at("sha256").as_string()) + "\"");
@@ -334,6 +355,53 @@ TEST_F(MediaTest, TwentyConcurrentUploadsKeepMemoryBounded) {
               static_cast<long long>(before / 1024), static_cast<long long>(peak / 1024),
               static_cast<long long>(growth / 1024));
   EXPECT_LT(growth, 64 * kMiB);
+}
+
+// Cluster mode: any gateway serves what another stored, to whoever the
+// catalog (MariaDB) says may read it, and nothing stays on a gateway's disk.
+TEST_F(MediaTest, AMediaUploadedThroughOneGatewayIsServedByAnother) {
+  if (!ClusterBackend()) GTEST_SKIP() << "one gateway only in embedded mode";
+  auto second = ServerProcess::StartGateway(dir_.path(), "gw2", MediaFlags());
+  ASSERT_TRUE(second);
+  const std::string bytes = RandomBytes(3 * kMiB + 17, 8);
+  json::object up = Uploaded("alice", bytes, "report.bin");
+  const std::string id(up.at("media_id").as_string());
+  json::object image = Uploaded("alice", MakePng(640, 480), "cat.png");
+  const std::string image_id(image.at("media_id").as_string());
+  const std::string thumb_id(image.at("thumbnail_id").as_string());
+  Token("bob");
+  Token("carol");
+  auto through_second = [&](const std::string& user, const std::string& media_id) {
+    return HttpRequest(second->ws_port(), "GET", "/api/media/" + media_id,
+                       BearerAuth(Token(user)));
+  };
+  EXPECT_EQ(through_second("alice", id).status, 200);
+  EXPECT_EQ(through_second("bob", id).status, 404);  // not cited yet
+
+  // Cited through the first gateway: bob reads through the second.
+  auto alice = Device("alice");
+  ASSERT_EQ(CodeOf(MediaChat(*alice, "private_alice:bob", "g1", 3, {{"media_id", id}})), 0);
+  ASSERT_EQ(CodeOf(MediaChat(*alice, "private_alice:bob", "g2", 2, {{"media_id", image_id}})), 0);
+  HttpResponse file = through_second("bob", id);
+  ASSERT_EQ(file.status, 200);
+  EXPECT_TRUE(file.body == bytes);
+  EXPECT_EQ(file.Header("etag"), "\"" + std::string(up.at("sha256").as_string()) + "\"");
+  HttpResponse part =
+      HttpRequest(second->ws_port(), "GET", "/api/media/" + id,
+                  {{"Authorization", "Bearer " + Token("bob")}, {"Range", "bytes=2000000-2000099"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_TRUE(part.body == bytes.substr(2'000'000, 100));
+  HttpResponse thumb = through_second("bob", thumb_id);
+  ASSERT_EQ(thumb.status, 200);
+  EXPECT_EQ(thumb.Header("content-type"), "image/jpeg");
+  EXPECT_EQ(through_second("carol", id).status, 404);  // not a member
+
+  // No gateway kept an object: their spool directories are empty.
+  for (const char* gateway : {"gw1", "gw2"}) {
+    const auto spool = dir_.path() / ("gateway-" + std::string(gateway)) / "media-spool" / gateway;
+    ASSERT_TRUE(std::filesystem::exists(spool)) << spool;
+    EXPECT_TRUE(std::filesystem::is_empty(spool)) << spool;
+  }
 }
 
 TEST_F(MediaTest, MetricsCountUploadsAndDownloads) {

@@ -124,6 +124,34 @@ const std::vector<std::string_view>& SchemaStatements() {
   applied_at BIGINT NOT NULL,
   PRIMARY KEY (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      // The media catalog of cluster mode (mysql_media_catalog.h): one row
+      // per stored media (media/media_record.h; the bytes are in object
+      // storage under media_id), thumbnails included (parent_id: their
+      // image). name holds the client's bytes as they came (control
+      // characters removed, not necessarily UTF-8).
+      R"sql(CREATE TABLE IF NOT EXISTS media_object (
+  media_id CHAR(32) NOT NULL,
+  uploader VARCHAR(64) NOT NULL,
+  content_type VARCHAR(255) NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 CHAR(64) NOT NULL,
+  name VARBINARY(255) NOT NULL DEFAULT '',
+  width BIGINT NOT NULL DEFAULT 0,
+  height BIGINT NOT NULL DEFAULT 0,
+  thumbnail_id CHAR(32) NOT NULL DEFAULT '',
+  parent_id CHAR(32) NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (media_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
+      // One row per message citing a media (media/catalog.h): its
+      // conversation's members may read the media while a row remains.
+      R"sql(CREATE TABLE IF NOT EXISTS media_citation (
+  media_id CHAR(32) NOT NULL,
+  conversation_id VARCHAR(160) NOT NULL,
+  sender_id VARCHAR(64) NOT NULL,
+  msg_id VARCHAR(128) NOT NULL,
+  PRIMARY KEY (media_id, conversation_id, sender_id, msg_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)sql",
   };
   return statements;
 }

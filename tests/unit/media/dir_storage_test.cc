@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
 #include "media/media_record.h"
 #include "media/spool_file.h"
 #include "unit/media/media_fixture.h"
@@ -10,6 +14,15 @@ namespace parley::media {
 namespace {
 
 using DirStorageTest = MediaDirTest;
+
+// Runs a coroutine to completion (the directory backend never suspends).
+template <class T>
+T Await(asio::awaitable<T> awaitable) {
+  asio::io_context io;
+  auto future = asio::co_spawn(io, std::move(awaitable), asio::use_future);
+  io.run();
+  return future.get();
+}
 
 TEST_F(DirStorageTest, ASpooledUploadIsPutAndReadBackWithItsHash) {
   DirStorage storage(dir_ / "media");
@@ -27,13 +40,13 @@ TEST_F(DirStorageTest, ASpooledUploadIsPutAndReadBackWithItsHash) {
   EXPECT_EQ(check->size, 100'003);
 
   const std::string id = NewMediaId();
-  ASSERT_TRUE(storage.Put(id, (*spool)->path()));
+  ASSERT_TRUE(storage.Put(id, (*spool)->path(), *sha));
   (*spool)->Release();
-  auto reader = storage.Open(id);
+  auto reader = Await(storage.Open(id));
   ASSERT_TRUE(reader);
   EXPECT_EQ((*reader)->size(), 100'003);
   char tail[8] = {};
-  auto got = (*reader)->ReadAt(100'000, tail, sizeof tail);
+  auto got = Await((*reader)->Read(100'000, tail, sizeof tail));
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, 3u);
   EXPECT_EQ(std::string(tail, 3), "end");
@@ -53,10 +66,10 @@ TEST_F(DirStorageTest, AnAbandonedSpoolFileIsRemoved) {
 
 TEST_F(DirStorageTest, UnknownOrMalformedIdsAre404) {
   DirStorage storage(dir_ / "media");
-  auto missing = storage.Open(NewMediaId());
+  auto missing = Await(storage.Open(NewMediaId()));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, base::Code::kNotFound);
-  auto escape = storage.Open("../../../../etc/passwd");
+  auto escape = Await(storage.Open("../../../../etc/passwd"));
   ASSERT_FALSE(escape);
   EXPECT_EQ(escape.error().code, base::Code::kNotFound);
 }
