@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -60,6 +61,8 @@ bool VerifyPassword(const std::string& hash, const std::string& password) {
 }
 
 // When a token was issued: Parley's tokens carry iat_ms, others iat (s).
+// An iat whose ms do not fit int64 says nothing (0), which CheckStanding
+// treats as issued before any log-out-everywhere: never as "issued later".
 std::int64_t IssuedAtMs(jwt_t* jwt, TokenSource source) {
   errno = 0;
   if (source == TokenSource::kParley) {
@@ -68,7 +71,9 @@ std::int64_t IssuedAtMs(jwt_t* jwt, TokenSource source) {
     errno = 0;
   }
   const long seconds = jwt_get_grant_int(jwt, "iat");
-  return errno == 0 ? static_cast<std::int64_t>(seconds) * 1000 : 0;
+  constexpr long kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1000;
+  if (errno != 0 || seconds > kMaxSeconds || seconds < -kMaxSeconds) return 0;
+  return static_cast<std::int64_t>(seconds) * 1000;
 }
 
 // The key a token's claimed alg selects and the alg libjwt must report after
@@ -293,7 +298,8 @@ base::Result<VerifiedToken> AuthService::Verify(std::string_view token) const {
   errno = 0;
   const long exp = jwt_get_grant_int(jwt.get(), "exp");
   if (errno != 0) return Unauthenticated("token has no expiry");
-  if (exp * 1000L <= clock_.NowMs()) return Unauthenticated("token expired");
+  // In seconds: exp * 1000 overflows for an exp far in the future.
+  if (exp <= clock_.NowMs() / 1000) return Unauthenticated("token expired");
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (sub == nullptr || !base::IsValidUserId(sub)) {
     return Unauthenticated("token names no valid user");

@@ -13,6 +13,8 @@ constexpr std::size_t kMaxHeaderBytes = 1024;
 
 // base64url without padding (RFC 7515 section 2); nullopt-like "" on error.
 std::string DecodeBase64Url(std::string_view text) {
+  // An empty vector's data() is null, which libsodium must not get.
+  if (text.empty()) return {};
   std::vector<unsigned char> out(text.size());
   std::size_t length = 0;
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length,

@@ -76,6 +76,9 @@ void FrameDecoder::ReleaseIfEmpty() {
 }
 
 void FrameDecoder::Feed(std::string_view bytes) {
+  // Nothing to copy; an empty decoder's space is a null pointer, which
+  // memcpy must not get even for zero bytes.
+  if (bytes.empty()) return;
   std::span<char> space = WritableSpace(bytes.size());
   std::memcpy(space.data(), bytes.data(), bytes.size());
   Commit(bytes.size());

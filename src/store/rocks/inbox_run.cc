@@ -47,33 +47,47 @@ std::int64_t ReadI64(std::string_view bytes) {
 
 bool IsLegacy(std::string_view value) { return !value.empty() && value[0] == kLegacyFormat; }
 
+// Appends the run's next entry. False when the run would pass its key's
+// `last_inbox_seq` (counted, so a corrupt first_inbox_seq near the top of
+// int64 cannot overflow) or `seq` is not a seq (every format must refuse
+// what the compact one cannot hold: the migration rewrites old rows in it).
+bool AddEntry(InboxRun& run, std::int64_t last_inbox_seq, std::string_view conversation_id,
+              std::int64_t seq) {
+  if (seq < 1) return false;
+  const auto count = static_cast<std::uint64_t>(run.entries.size());
+  if (count > static_cast<std::uint64_t>(last_inbox_seq - run.first_inbox_seq)) return false;
+  run.entries.push_back(
+      {run.first_inbox_seq + static_cast<std::int64_t>(count), conversation_id, seq});
+  return true;
+}
+
 std::optional<InboxRun> ParseLegacy(std::int64_t inbox_seq, std::string_view value) {
-  if (value.size() <= kLegacyHeaderSize) return std::nullopt;
+  if (value.size() <= kLegacyHeaderSize || inbox_seq < 1) return std::nullopt;
   InboxRun run;
   run.first_inbox_seq = inbox_seq;
   run.newest_send_time = ReadI64(value.substr(8));
-  run.entries.push_back({inbox_seq, value.substr(kLegacyHeaderSize), ReadI64(value)});
+  if (!AddEntry(run, inbox_seq, value.substr(kLegacyHeaderSize), ReadI64(value))) {
+    return std::nullopt;
+  }
   return run;
 }
 
 // Format 0x01 entries: be64(seq) be32(len) conversation_id.
-bool ParseFixedEntries(std::string_view rest, InboxRun& run) {
-  std::int64_t inbox_seq = run.first_inbox_seq;
+bool ParseFixedEntries(std::string_view rest, std::int64_t last_inbox_seq, InboxRun& run) {
   while (!rest.empty()) {
     if (rest.size() < 12) return false;
     const std::int64_t seq = ReadI64(rest);
     const std::uint32_t length = ReadU32(rest.substr(8));
     rest.remove_prefix(12);
     if (length == 0 || length > rest.size()) return false;
-    run.entries.push_back({inbox_seq++, rest.substr(0, length), seq});
+    if (!AddEntry(run, last_inbox_seq, rest.substr(0, length), seq)) return false;
     rest.remove_prefix(length);
   }
   return true;
 }
 
 // Format 0x02 entries: varint(len) conversation_id varint(seq).
-bool ParseCompactEntries(std::string_view rest, InboxRun& run) {
-  std::int64_t inbox_seq = run.first_inbox_seq;
+bool ParseCompactEntries(std::string_view rest, std::int64_t last_inbox_seq, InboxRun& run) {
   std::string_view conversation_id;
   while (!rest.empty()) {
     const std::optional<std::uint64_t> length = TakeVarint(rest);
@@ -85,10 +99,10 @@ bool ParseCompactEntries(std::string_view rest, InboxRun& run) {
       return false;  // "the previous entry's conversation" with no previous entry
     }
     const std::optional<std::uint64_t> seq = TakeVarint(rest);
-    if (!seq || *seq < 1 ||
-        *seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    if (!seq || *seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+        !AddEntry(run, last_inbox_seq, conversation_id, static_cast<std::int64_t>(*seq))) {
       return false;
-    run.entries.push_back({inbox_seq++, conversation_id, static_cast<std::int64_t>(*seq)});
+    }
   }
   return true;
 }
@@ -128,8 +142,8 @@ std::optional<InboxRun> ParseInboxRun(std::int64_t last_inbox_seq, std::string_v
   if (run.first_inbox_seq < 1 || run.first_inbox_seq > last_inbox_seq) return std::nullopt;
   const std::string_view entries = value.substr(kHeaderSize);
   bool parsed = false;
-  if (value[0] == kCompactRunFormat) parsed = ParseCompactEntries(entries, run);
-  if (value[0] == kFixedRunFormat) parsed = ParseFixedEntries(entries, run);
+  if (value[0] == kCompactRunFormat) parsed = ParseCompactEntries(entries, last_inbox_seq, run);
+  if (value[0] == kFixedRunFormat) parsed = ParseFixedEntries(entries, last_inbox_seq, run);
   if (!parsed || run.entries.empty() || run.entries.back().inbox_seq != last_inbox_seq) {
     return std::nullopt;
   }

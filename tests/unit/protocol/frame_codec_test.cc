@@ -155,5 +155,16 @@ TEST(FrameCodec, ReleaseIfEmptyKeepsAPartialFrame) {
   EXPECT_EQ(DrainFrames(decoder).size(), 1u);
 }
 
+// Found by fuzz/frame_decoder_fuzzer: feeding no bytes to a decoder without
+// a buffer passed memcpy a null pointer (undefined even for zero bytes).
+TEST(FrameCodec, FeedingNothingIsANoOp) {
+  FrameDecoder decoder;
+  decoder.Feed("");
+  EXPECT_EQ(decoder.BufferedBytes(), 0u);
+  decoder.Feed(EncodeFrame(0, "{}"));
+  decoder.Feed("");
+  EXPECT_EQ(DrainFrames(decoder).size(), 1u);
+}
+
 }  // namespace
 }  // namespace parley::protocol

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "store/rocks/rocks_keys.h"
@@ -127,6 +128,27 @@ TEST(InboxRunTest, ReadsTheFixedWidthRunsOfAnOlderVersion) {
   EXPECT_EQ(run->entries[1].seq, 9);
   EXPECT_EQ(InboxRunNewestTime(value), 3000);
   EXPECT_FALSE(ParseInboxRun(22, value));
+}
+
+// Found by fuzz/inbox_run_fuzzer: the older formats took a seq below 1,
+// which the compact format cannot hold, so the id migration rewrote such a
+// run into a row nothing could read. Every format now refuses it (the row
+// is corrupt, and the migration leaves a corrupt row alone).
+TEST(InboxRunTest, EveryFormatRefusesASeqBelowOne) {
+  std::string fixed_entry = keys::EncodeU64(static_cast<std::uint64_t>(-5));
+  fixed_entry += std::string("\0\0\0\7", 4) + "group_g";
+  EXPECT_FALSE(
+      ParseInboxRun(20, '\x01' + keys::EncodeU64(20) + keys::EncodeU64(3000) + fixed_entry));
+  EXPECT_FALSE(ParseInboxRun(12, keys::EncodeU64(0) + keys::EncodeU64(5000) + "group_g"));
+}
+
+// A corrupt first_inbox_seq at the top of int64 made counting a second
+// entry overflow its inbox_seq (undefined behaviour; UBSan in fuzz/).
+TEST(InboxRunTest, RefusesEntriesPastTheKeysInboxSeq) {
+  constexpr std::int64_t kTop = std::numeric_limits<std::int64_t>::max();
+  const std::string value = '\x02' + keys::EncodeU64(kTop) + keys::EncodeU64(3000) +
+                            "\x07group_g\x01" + std::string("\x00\x02", 2);
+  EXPECT_FALSE(ParseInboxRun(kTop, value));
 }
 
 }  // namespace
