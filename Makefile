@@ -68,6 +68,27 @@ bench-micro:
 	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target parley_micro_bench
 	$(BENCH_BUILD_DIR)/bench/micro/parley_micro_bench
 
+# libFuzzer harnesses (fuzz/, docs/fuzzing.md): a clang build of the parsers
+# and harnesses only, in its own dir; then every harness (or FUZZ_TARGETS)
+# FUZZ_SECONDS each over fuzz/corpus/<name>, finds kept in
+# $(FUZZ_BUILD_DIR)/fuzz-corpus, crashes in $(FUZZ_BUILD_DIR)/fuzz-artifacts.
+# fuzz-smoke: what CI runs, each harness a few seconds (ctest -L fuzz).
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz fuzz-build fuzz-smoke
+fuzz-build:
+	@bash scripts/bootstrap
+	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=Debug -DPARLEY_FUZZ=ON
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
+
+fuzz: fuzz-build
+	bash fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	cd $(FUZZ_BUILD_DIR) && ctest --output-on-failure -L fuzz
+
 # A three-gateway cluster on loopback (scripts/cluster.sh): redis-server,
 # mariadbd and parleyd gw1..gw3, data and logs in ./cluster-data.
 cluster: build

@@ -1,0 +1,48 @@
+#pragma once
+// A fixed RS256 key pair for the jwt harness only (made with openssl
+// genpkey; it signs nothing outside the fuzzer).
+
+namespace parley::fuzz {
+
+inline constexpr const char* kRsaPrivateKeyPem = R"(-----BEGIN PRIVATE KEY-----
+MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQC6z1jzWmY5KpB4
+OAwQLjikSX18CIMQ//7vl6q7EDjmqzDkw+ZwfTg9Dt3wx0f0rb+LqhBDP6DZzvah
+TpWiDBNLggHVCho8ka3BJeTL9z0KsjWFW259Q1aJXnw9IutH3pcf0DytxbqlahyR
+P6AGtKxJ1iXiQMArg5/+ziMc+T61JHLA7A+5kHAPLUqXnw9tPneA/KiVg8Cy8UBa
+t64mef7I3K0hr7mYKM2MiC2gCPZM0ZTtwosakg4jcLetTzuyg7pdXJJWUTZVJLq3
+NWuw496NQautaTJUkJAnHRK+LmzUY1g5PHxkb2iYJrlzHbKVPG4AumyHhAe7DL9r
+cQbtY0BJAgMBAAECggEACZcgfWnMKq4lOY7DC8ebr894CjiTpflGeL1kDfNwwGLU
+gUIPYAIFs5jCSxyn9IdA+KYT7KflFZl67uAObYHKMcusVWgN3cMq1Oohm1kHgLeS
+aNS/UN32oNnBbhAPXSKvxnnVy6QFh31xlwFZsU5wM+AzFLD3TKSWv6mMgu3GytzM
+KlB+tPKqMeHX0I1FRfAJ10RRQDxcj/nxbFbghEaiT4EicmAkE7rZp73Q3BTSr+VA
+Bm4sDHq7ecPvvEP+nU5EqfuK9yOFmggcQux7W9vip6ZHPcpbvTQU/Up2wp0c9W80
+TgonEd0wqHc6eaMacGi/ntkepkwLRzajOWJi5A+V0wKBgQDojNLnvZSb63AJ8S+5
+o/PO2ICukdckAK5X/ufs71p9I/ijQmCkkEjUhnhxzODcK9/xVcYcYt+D+l0QY+2O
+s4QaEKeuoKrsi2ZNPWOOIeQBZA9Zp7sJDvd6mIjhsfttT6HYlcOionbXcVhBwu1l
+oMTxVmGWrDn5OtSbumHM3b0bkwKBgQDNpcMsqwkE6KdS9RqfsMR0lx/Bg7kHprIK
+614qW6wSz4EqSQb96N/UTdCvxcoJQilNykP+0VseCezZJbdvzEtf6NzXBunCsFBr
+V8BrcBbD+RNcU7OZa/XSTeg6P5tPXrL8Socb4J1pRPI70RdMucnGRhUAqaowVzbG
+So9NDJt2MwKBgQCHmQWphwvOVtw/j9kqQAV8CRYPtI5kOdlvCf2mVHLJIV5ro9rC
+Wjd9ZON6R+Kdvx+Xk1IvXx/BzwzQ79OnL9nJcQi1dI3129rNEwyn5e8TOIsS1hDj
+WUzIuYSnRaa7uIFAzyMCBAWT3k1+GvFeHv53Us0YlFhBkSJDo8w/LtSD7QKBgQDC
+d5xHYz3WLIP+SNXyaOB+OGLJRlz0xUfcV5Lmj2X7K8rDR+eauFrhkuxjK7DQbIZO
+j5UZJLT7hPs6pRYAXLpyaexcUqc/eieyOns1nfuJOsJ6LpTJ4nPFefK/EmM1/SFY
+vslhLVjtsUs4EZPs9EvAeYlm5QqRSAf+H4e/nspsTQKBgQDZMeRLbTkh2NA1o8I3
+I0uIbeBpt9rM/o2/b9Xpb4DTgnJhpjJiGNOYvdH37uuoEkpK2gtiMkn4kOVgtB7b
+Q0eUJWVq+jDcpyysmzT3ZCxAl9t7xXWbc9cxzQPXBHx7AgHAuDawdXlU6msGpshF
+3fiTVf7q2BCxfdFZBEJoTORlAw==
+-----END PRIVATE KEY-----
+)";
+
+inline constexpr const char* kRsaPublicKeyPem = R"(-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAus9Y81pmOSqQeDgMEC44
+pEl9fAiDEP/+75equxA45qsw5MPmcH04PQ7d8MdH9K2/i6oQQz+g2c72oU6VogwT
+S4IB1QoaPJGtwSXky/c9CrI1hVtufUNWiV58PSLrR96XH9A8rcW6pWockT+gBrSs
+SdYl4kDAK4Of/s4jHPk+tSRywOwPuZBwDy1Kl58PbT53gPyolYPAsvFAWreuJnn+
+yNytIa+5mCjNjIgtoAj2TNGU7cKLGpIOI3C3rU87soO6XVySVlE2VSS6tzVrsOPe
+jUGrrWkyVJCQJx0Svi5s1GNYOTx8ZG9omCa5cx2ylTxuALpsh4QHuwy/a3EG7WNA
+SQIDAQAB
+-----END PUBLIC KEY-----
+)";
+
+}  // namespace parley::fuzz
