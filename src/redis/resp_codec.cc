@@ -8,6 +8,41 @@
 namespace parley::redis {
 namespace {
 
+// hiredis 0.14 allocates a multi-bulk reply's element array as soon as it
+// reads "*N", for any N up to INT_MAX (16 GiB of pointers for
+// "*2147483647"; it has no maxelements). Parley's replies are pages and
+// script results far below this bound: a larger one is a broken or hostile
+// peer, refused before anything is allocated.
+constexpr int kMaxArrayElements = 1 << 20;
+
+// hiredis's own reply functions (static in hiredis.c: reachable only through
+// a reader made with them).
+const redisReplyObjectFunctions& DefaultFunctions() {
+  static const redisReplyObjectFunctions defaults = [] {
+    redisReader* reader = redisReaderCreate();
+    if (reader == nullptr) throw std::bad_alloc();
+    const redisReplyObjectFunctions fn = *reader->fn;
+    redisReaderFree(reader);
+    return fn;
+  }();
+  return defaults;
+}
+
+// A null object makes hiredis fail the stream (with its "Out of memory").
+void* CreateBoundedArray(const redisReadTask* task, int elements) {
+  if (elements > kMaxArrayElements) return nullptr;
+  return DefaultFunctions().createArray(task, elements);
+}
+
+redisReplyObjectFunctions* BoundedFunctions() {
+  static redisReplyObjectFunctions functions = [] {
+    redisReplyObjectFunctions fn = DefaultFunctions();
+    fn.createArray = CreateBoundedArray;
+    return fn;
+  }();
+  return &functions;
+}
+
 // Copies hiredis's reply tree into our value type; the caller frees `r`.
 Reply Convert(const redisReply* r) {
   switch (r->type) {
@@ -53,7 +88,7 @@ bool AppendCommand(std::string& out, const Args& args) {
 
 void ReplyReader::Free::operator()(redisReader* reader) const { redisReaderFree(reader); }
 
-ReplyReader::ReplyReader() : reader_(redisReaderCreate()) {
+ReplyReader::ReplyReader() : reader_(redisReaderCreateWithFunctions(BoundedFunctions())) {
   if (!reader_) throw std::bad_alloc();
   // hiredis keeps at most maxbuf bytes of consumed buffer around; 0 would
   // never shrink it. Its default (16 KB) is right for us.

@@ -47,4 +47,19 @@ TEST(RespCodecTest, RejectsNonResp) {
 }
 
 }  // namespace
+// Found by probing fuzz/redis_resp_fuzzer's reader: hiredis allocated the
+// element array of "*2147483647" (16 GiB) before any element arrived.
+TEST(RespCodecTest, RefusesAHugeArrayBeforeAllocatingIt) {
+  ReplyReader reader;
+  const std::string huge = "*2147483647\r\n";
+  reader.Feed(huge.data(), huge.size());
+  EXPECT_FALSE(reader.Next());
+  ReplyReader fine;
+  const std::string array = "*2\r\n:1\r\n$1\r\nx\r\n";
+  fine.Feed(array.data(), array.size());
+  auto reply = fine.Next();
+  ASSERT_TRUE(reply && *reply);
+  EXPECT_EQ((*reply)->elements().size(), 2u);
+}
+
 }  // namespace parley::redis
