@@ -3,7 +3,9 @@
 // the caller reuses its buffer: here it is scribbled over). Properties: the
 // events are those of the same stream fed whole; a text message and a close
 // reason are valid UTF-8; no message exceeds the limit; IsValidUtf8 agrees
-// with Beast's UTF-8 checker.
+// with Beast's UTF-8 checker, and ScanUtf8 (the per-fragment check) with
+// both: its complete prefix is valid, and an incomplete tail is one that
+// Beast would still accept more bytes for.
 //
 // Input: the stream from the front; the limit, piece sizes and Keep calls
 // from the back.
@@ -56,6 +58,16 @@ bool BeastSaysUtf8(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
   Check(IsValidUtf8(raw) == BeastSaysUtf8(raw), "IsValidUtf8 disagrees with Beast");
+  const parley::net::ws::Utf8Scan scan = parley::net::ws::ScanUtf8(raw);
+  using Status = parley::net::ws::Utf8Scan::Status;
+  Check((scan.status == Status::kValid) == IsValidUtf8(raw), "ScanUtf8 disagrees with IsValidUtf8");
+  Check(scan.complete <= size && IsValidUtf8(raw.substr(0, scan.complete)),
+        "ScanUtf8's complete prefix is not valid UTF-8");
+  if (scan.status == Status::kValid) Check(scan.complete == size, "a valid scan stops early");
+  if (scan.status == Status::kIncomplete) {
+    boost::beast::websocket::detail::utf8_checker checker;
+    Check(checker.write(data, size), "ScanUtf8 calls incomplete what Beast calls invalid");
+  }
 
   FuzzedDataProvider input(data, size);
   static constexpr std::size_t kLimits[] = {0, 1, 16, 125, 126, 1000, 65536};
