@@ -80,14 +80,14 @@ FUZZ_TARGETS ?=
 fuzz-build:
 	@bash scripts/bootstrap
 	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
-	  -DCMAKE_BUILD_TYPE=Debug -DPARLEY_FUZZ=ON
+	  -DCMAKE_BUILD_TYPE=None -DPARLEY_FUZZ=ON
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
 
 fuzz: fuzz-build
 	bash fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
-	cd $(FUZZ_BUILD_DIR) && ctest --output-on-failure -L fuzz
+	cd $(FUZZ_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 # A three-gateway cluster on loopback (scripts/cluster.sh): redis-server,
 # mariadbd and parleyd gw1..gw3, data and logs in ./cluster-data.
