@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -141,7 +143,13 @@ TEST_F(ClusterMigrationTest, GatewaysStartingTogetherMigrateOnce) {
   }
   mysql::Session sql(options_.mysql);
   ASSERT_TRUE(sql.EnsureConnected());
-  ASSERT_TRUE(sql.Execute(SchemaStatements().back()));  // the new table, as Open creates it
+  // The migrations' table, as Open creates it.
+  const auto& statements = SchemaStatements();
+  const auto creates_migrations = std::find_if(
+      statements.begin(), statements.end(),
+      [](std::string_view s) { return s.find("TABLE IF NOT EXISTS schema_migration") != s.npos; });
+  ASSERT_NE(creates_migrations, statements.end());
+  ASSERT_TRUE(sql.Execute(*creates_migrations));
 
   auto client = Connect();
   const BlockingRedis redis = [&](redis::Args args) { return Run(client->Command(std::move(args))); };
