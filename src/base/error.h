@@ -51,6 +51,12 @@ using Result = boost::system::result<T, Error>;
   lhs = std::move(*tmp)
 #define PARLEY_ASSIGN_OR_RETURN(lhs, expr) \
   PARLEY_ASSIGN_OR_RETURN_IMPL(PARLEY_CONCAT(parley_result_, __LINE__), lhs, expr, return)
+// Returns the error of a base::Result (of any T) from the enclosing function.
+#define PARLEY_TRY(expr)                                      \
+  do {                                                        \
+    auto parley_try_result = (expr);                          \
+    if (!parley_try_result) return parley_try_result.error(); \
+  } while (false)
 #define PARLEY_CO_RETURN_IF_ERROR(expr)          \
   do {                                           \
     auto parley_status = (expr);                 \

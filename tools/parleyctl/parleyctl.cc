@@ -19,7 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "app/config.h"
 #include "tools/parleyctl/admin_client.h"
+#include "tools/parleyctl/migrate_command.h"
 #include "tools/parleyctl/stats.h"
 
 namespace parley::ctl {
@@ -35,7 +37,18 @@ enum ExitCode : int {
   kRefused = 4,
   kConflict = 5,
   kUnavailable = 6,
+  kDifferent = 7,  // migrate --verify: the cluster does not hold what the node held
 };
+
+int ExitCodeOf(const base::Error& error) {
+  switch (error.code) {
+    case base::Code::kBadRequest: return kUsage;
+    case base::Code::kNotFound: return kNotFound;
+    case base::Code::kConflict: return kConflict;
+    case base::Code::kUnavailable: return kUnavailable;
+    default: return kOther;
+  }
+}
 
 int ExitCodeOf(int status) {
   if (status >= 200 && status < 300) return kDone;
@@ -178,7 +191,8 @@ int Run(int argc, char** argv) {
   CLI::App app{
       "parleyctl: operate a Parley server through its server API (--api-key) and /metrics.\n"
       "Exit codes: 0 done, 1 other error, 2 usage or 400, 3 not found, 4 refused (401/403),\n"
-      "5 conflict (409), 6 server unreachable or unavailable (5xx)."};
+      "5 conflict (409), 6 server unreachable or unavailable (5xx), 7 migrate --verify found\n"
+      "differences."};
   app.require_subcommand(1);
   Globals g;
   if (const char* url = std::getenv("PARLEY_URL")) g.url = url;
@@ -293,6 +307,51 @@ int Run(int argc, char** argv) {
       ->required();
   backup->callback([&] {
     code = Call(g, "POST", "/api/admin/backup", R"({"dir":)" + Quoted(backup_dir) + "}");
+  });
+
+  migrate::MigrateOptions migration;
+  std::string inbox_retention = "7d";
+  bool verify = false;
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "copy a stopped embedded node (or a backup of one) into cluster mode: users, "
+                 "groups, messages with their seqs and msg_ids, positions, inboxes, media; "
+                 "resumable (run it again to continue or catch up)");
+  migrate->add_option("--from", migration.data_dir, "the node's --data-dir (parleyd stopped)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  migrate->add_option("--mysql", migration.mysql_url, "the cluster's --mysql URL")->required();
+  migrate->add_option("--redis", migration.redis, "the cluster's --redis HOST:PORT")->required();
+  migrate->add_option("--media-dir", migration.media_dir,
+                      "the gateways' shared --media-dir: the node's media are copied there");
+  migrate->add_option("--media-from", migration.media_from,
+                      "the node's --media-dir, if it was not DATA_DIR/media");
+  migrate->add_option("--inbox-retention", inbox_retention,
+                      "the cluster's --inbox-retention: older inbox entries are not copied")
+      ->capture_default_str();
+  migrate->add_flag("--verify", verify,
+                    "copy nothing: compare the cluster with the node (counts, and a SHA-256 per "
+                    "conversation); exit code 7 when they differ");
+  migrate->callback([&] {
+    const auto retention = app::ParseDuration(inbox_retention);
+    if (!retention) {
+      std::cerr << "parleyctl: --inbox-retention: '" << inbox_retention
+                << "' is not a duration (e.g. 7d, 12h)\n";
+      code = kUsage;
+      return;
+    }
+    migration.inbox_retention = *retention;
+    auto outcome = RunMigrate(migration, verify ? MigrateMode::kVerify : MigrateMode::kCopy);
+    if (!outcome) {
+      std::cerr << "parleyctl migrate: " << outcome.error().message << "\n";
+      code = ExitCodeOf(outcome.error());
+      return;
+    }
+    if (g.json_output) {
+      std::cout << json::serialize(outcome->report) << "\n";
+    } else {
+      PrintHuman(outcome->report);
+    }
+    code = outcome->differences ? kDifferent : kDone;
   });
 
   CLI::App* stats = app.add_subcommand(

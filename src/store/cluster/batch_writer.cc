@@ -35,30 +35,11 @@ void Remove(StateChanges& changes, const std::string& user, const std::string& c
   c.ack = 0;
 }
 
-// The values of sql::kMessageColumns for `m`, in that order.
-void AddMessageParams(const protocol::Message& m, std::vector<Param>& params) {
-  params.emplace_back(m.conversation_id);
-  params.emplace_back(m.seq);
-  params.emplace_back(m.msg_id);
-  params.emplace_back(m.sender_id);
-  params.emplace_back(m.content);
-  params.emplace_back(m.msg_type);
-  params.emplace_back(m.send_time);
-  params.emplace_back(m.reply_to);
-  params.emplace_back(m.target_seq);
-  params.emplace_back(std::int64_t{m.remove ? 1 : 0});
-  params.emplace_back(m.edit_seq);
-  params.emplace_back(m.edited_at);
-  params.emplace_back(std::int64_t{m.recalled ? 1 : 0});
-  params.emplace_back(m.reactions.empty() ? std::string() : protocol::SerializeReactions(m.reactions));
-  params.emplace_back(m.media);
-}
-
 base::Result<std::uint64_t> InsertMessages(mysql::Session& session,
                                            const std::vector<const CommitItem*>& items) {
   std::vector<Param> params;
   params.reserve(items.size() * sql::kMessageColumnCount);
-  for (const CommitItem* item : items) AddMessageParams(item->message, params);
+  for (const CommitItem* item : items) sql::AddMessageParams(item->message, params);
   std::uint64_t inserted = 0;
   // The no-op update makes a duplicate key "affect" 0 rows instead of failing
   // the whole batch; the caller then finds out which rows were not ours.
@@ -152,7 +133,7 @@ base::Result<ItemOutcome> Reclaim(mysql::Session& session, const CommitItem& ite
     PARLEY_ASSIGN_OR_RETURN(inserted, WriteHole(session, m));
   } else {
     std::vector<Param> row;
-    AddMessageParams(m, row);
+    sql::AddMessageParams(m, row);
     PARLEY_ASSIGN_OR_RETURN(
         mysql::QueryResult r,
         session.Execute("INSERT INTO timeline_message (" + std::string(sql::kMessageColumns) +

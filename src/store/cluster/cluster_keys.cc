@@ -77,4 +77,9 @@ std::optional<InboxItem> ParseInboxItem(std::string_view member) {
   return item;
 }
 
+std::string InboxItemMember(const InboxItem& item) {
+  return std::to_string(item.inbox_seq) + '|' + std::to_string(item.send_time) + '|' +
+         std::to_string(item.seq) + '|' + item.conversation_id;
+}
+
 }  // namespace parley::store

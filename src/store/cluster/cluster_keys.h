@@ -76,5 +76,7 @@ struct InboxItem {
 // A legacy private id ("private_<a>_<b>", written before the ':' form) comes
 // out as its canonical id.
 std::optional<InboxItem> ParseInboxItem(std::string_view member);
+// The member for `item`, as the append scripts write it (lua_scripts.cc).
+std::string InboxItemMember(const InboxItem& item);
 
 }  // namespace parley::store

@@ -11,6 +11,24 @@ base::Error Malformed(const char* what) {
 
 }  // namespace
 
+void AddMessageParams(const protocol::Message& m, std::vector<mysql::Param>& params) {
+  params.emplace_back(m.conversation_id);
+  params.emplace_back(m.seq);
+  params.emplace_back(m.msg_id);
+  params.emplace_back(m.sender_id);
+  params.emplace_back(m.content);
+  params.emplace_back(m.msg_type);
+  params.emplace_back(m.send_time);
+  params.emplace_back(m.reply_to);
+  params.emplace_back(m.target_seq);
+  params.emplace_back(std::int64_t{m.remove ? 1 : 0});
+  params.emplace_back(m.edit_seq);
+  params.emplace_back(m.edited_at);
+  params.emplace_back(std::int64_t{m.recalled ? 1 : 0});
+  params.emplace_back(m.reactions.empty() ? std::string() : protocol::SerializeReactions(m.reactions));
+  params.emplace_back(m.media);
+}
+
 std::string Tuple(std::size_t columns) {
   std::string out = "(";
   for (std::size_t i = 0; i < columns; ++i) out.append(i ? ",?" : "?");

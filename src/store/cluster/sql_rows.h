@@ -21,13 +21,6 @@
 #include "mysql/session.h"
 #include "protocol/message.h"
 
-// Returns the error of a base::Result (of any T) from the enclosing function.
-#define PARLEY_TRY(expr)                          \
-  do {                                            \
-    auto parley_try_result = (expr);              \
-    if (!parley_try_result) return parley_try_result.error(); \
-  } while (false)
-
 namespace parley::store::sql {
 
 inline constexpr std::size_t kMaxChunk = 256;
@@ -53,6 +46,9 @@ inline constexpr std::string_view kMessageColumnsOfT =
     "t.reply_to, t.target_seq, t.event_remove, t.edit_seq, t.edited_at, t.recalled, t.reactions, "
     "t.media";
 inline constexpr std::size_t kMessageColumnCount = 15;
+
+// Appends the values of kMessageColumns for `m`, in that order.
+void AddMessageParams(const protocol::Message& m, std::vector<mysql::Param>& params);
 
 // Reads the message columns starting at row[first]. 500 on a malformed row.
 base::Result<protocol::Message> MessageFromRow(const mysql::Row& row, std::size_t first = 0);

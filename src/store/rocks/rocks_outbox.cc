@@ -19,12 +19,9 @@ constexpr std::size_t kMaxScanned = 10'000;
 
 std::string IdKey(std::int64_t id) { return keys::EncodeU64(static_cast<std::uint64_t>(id)); }
 
-struct Stored {
-  core::OutboxEntry entry;
-  std::int64_t next_attempt_at = 0;
-};
+}  // namespace
 
-std::optional<Stored> Decode(std::string_view key, std::string_view value) {
+std::optional<StoredOutboxEntry> DecodeOutboxEntry(std::string_view key, std::string_view value) {
   const auto id = keys::DecodeU64(key);
   if (!id) return std::nullopt;
   boost::system::error_code ec;
@@ -37,7 +34,7 @@ std::optional<Stored> Decode(std::string_view key, std::string_view value) {
     const auto* f = o.if_contains(name);
     return f != nullptr && f->is_int64() ? f->get_int64() : 0;
   };
-  Stored out;
+  StoredOutboxEntry out;
   out.entry.id = static_cast<std::int64_t>(*id);
   out.entry.conversation_id = std::string(c->get_string());
   out.entry.seq = int_of("s");
@@ -46,6 +43,8 @@ std::optional<Stored> Decode(std::string_view key, std::string_view value) {
   out.next_attempt_at = int_of("n");
   return out;
 }
+
+namespace {
 
 std::string Encode(const core::OutboxEntry& e, std::int64_t next_attempt_at) {
   return json::serialize(json::object{{"c", e.conversation_id},
@@ -94,7 +93,7 @@ base::Result<std::vector<core::OutboxEntry>> RocksOutbox::Claim(std::size_t limi
     }
   }
   for (; it->Valid() && out.size() < limit && scanned < kMaxScanned; it->Next(), ++scanned) {
-    auto stored = Decode(it->key().ToStringView(), it->value().ToStringView());
+    auto stored = DecodeOutboxEntry(it->key().ToStringView(), it->value().ToStringView());
     if (!stored) continue;  // unreadable: left for an operator, never blocks the rest
     if (stored->next_attempt_at > now) continue;
     auto claim = claimed_until_.find(stored->entry.id);
@@ -127,7 +126,7 @@ base::Result<void> RocksOutbox::Postpone(const std::vector<std::int64_t>& ids,
         db_.db().Get(rocksdb::ReadOptions(), db_.cf(Cf::kOutbox), IdKey(id), &value);
     if (read.IsNotFound()) continue;
     if (!read.ok()) return StatusToError(read, "read outbox entry");
-    auto stored = Decode(IdKey(id), value);
+    auto stored = DecodeOutboxEntry(IdKey(id), value);
     if (!stored) continue;
     stored->entry.attempts += 1;
     batch.Put(db_.cf(Cf::kOutbox), IdKey(id), Encode(stored->entry, next_attempt_at));

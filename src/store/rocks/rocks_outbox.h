@@ -17,7 +17,9 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +30,14 @@
 namespace parley::store {
 
 class RocksDb;
+
+// One entry as the column family holds it; DecodeOutboxEntry gives nullopt
+// for a corrupt key or value.
+struct StoredOutboxEntry {
+  core::OutboxEntry entry;
+  std::int64_t next_attempt_at = 0;
+};
+std::optional<StoredOutboxEntry> DecodeOutboxEntry(std::string_view key, std::string_view value);
 
 class RocksOutbox {
  public:
