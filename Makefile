@@ -91,8 +91,11 @@ fuzz-smoke: fuzz-build
 
 # A three-gateway cluster on loopback (scripts/cluster.sh): redis-server,
 # mariadbd and parleyd gw1..gw3, data and logs in ./cluster-data.
+# MIGRATE_FROM=DATA_DIR: first copy that stopped embedded node into the
+# cluster (parleyctl migrate; docs/operations.md "From one node to a cluster").
+MIGRATE_FROM ?=
 cluster: build
-	BUILD_DIR=$(BUILD_DIR) bash scripts/cluster.sh start
+	BUILD_DIR=$(BUILD_DIR) MIGRATE_FROM=$(MIGRATE_FROM) bash scripts/cluster.sh start
 
 cluster-stop:
 	BUILD_DIR=$(BUILD_DIR) bash scripts/cluster.sh stop

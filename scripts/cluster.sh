@@ -8,10 +8,18 @@
 # MariaDB are still up). Data survives a stop/start; delete $CLUSTER_DIR to
 # start over.
 #
+# Media live in $CLUSTER_DIR/media, a directory every gateway shares.
+#
+# MIGRATE_FROM=DATA_DIR: before the gateways start, `parleyctl migrate`
+# copies that stopped embedded node (e.g. ./data of `make run`) into Redis
+# and MariaDB, with its media, and the cluster takes the node's JWT secret
+# so the tokens it issued keep working (docs/operations.md "From one node to
+# a cluster"). Running it again catches up with whatever the node stored since.
+#
 # usage: scripts/cluster.sh start|stop|status
 # env:   BUILD_DIR (build), CLUSTER_DIR (./cluster-data), REDIS_PORT (6390),
 #        MYSQL_PORT (3390), GATEWAYS (3), TCP_BASE (8090), WS_BASE (8080),
-#        PARLEYD_FLAGS (extra flags for every gateway)
+#        PARLEYD_FLAGS (extra flags for every gateway), MIGRATE_FROM
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,6 +31,7 @@ GATEWAYS=${GATEWAYS:-3}
 TCP_BASE=${TCP_BASE:-8090}
 WS_BASE=${WS_BASE:-8080}
 PARLEYD_FLAGS=${PARLEYD_FLAGS:-}
+MIGRATE_FROM=${MIGRATE_FROM:-}
 MYSQL_USER=parley
 MYSQL_PASSWORD=parley-cluster
 MYSQL_DB=parley
@@ -31,6 +40,8 @@ mkdir -p "$CLUSTER_DIR"
 CLUSTER_DIR=$(cd "$CLUSTER_DIR" && pwd)
 PIDS=$CLUSTER_DIR/pids
 PARLEYD=$BUILD_DIR/src/app/parleyd
+PARLEYCTL=$BUILD_DIR/tools/parleyctl
+MYSQL_URL=mysql://$MYSQL_USER:$MYSQL_PASSWORD@127.0.0.1:$MYSQL_PORT/$MYSQL_DB
 MYSQL_SOCKET=$CLUSTER_DIR/mysql/mysqld.sock
 
 say() { echo "cluster: $*"; }
@@ -156,7 +167,7 @@ start_gateway() {
   rm -f "$dir/stdout.log"
   # shellcheck disable=SC2086  # PARLEYD_FLAGS is a list of flags
   nohup "$PARLEYD" --gateway-id "$name" --redis "127.0.0.1:$REDIS_PORT" \
-    --mysql "mysql://$MYSQL_USER:$MYSQL_PASSWORD@127.0.0.1:$MYSQL_PORT/$MYSQL_DB" \
+    --mysql "$MYSQL_URL" --media-dir "$CLUSTER_DIR/media" \
     --jwt-secret "$(cat "$CLUSTER_DIR/jwt_secret")" --data-dir "$dir" \
     --tcp-listen "127.0.0.1:$tcp" --ws-listen "127.0.0.1:$ws" $PARLEYD_FLAGS \
     >"$dir/stdout.log" 2>"$dir/parleyd.log" &
@@ -167,6 +178,22 @@ start_gateway() {
     die "$name did not start; see $dir/parleyd.log"
   fi
   say "$name: tcp 127.0.0.1:$tcp, ws ws://127.0.0.1:$ws/ws (log $dir/parleyd.log)"
+}
+
+# The embedded node of MIGRATE_FROM into Redis + MariaDB (gateways stopped).
+migrate() {
+  [ -n "$MIGRATE_FROM" ] || return 0
+  [ -d "$MIGRATE_FROM" ] || die "MIGRATE_FROM=$MIGRATE_FROM is not a directory"
+  for n in $(seq 1 "$GATEWAYS"); do
+    if alive "gw$n"; then die "stop the gateways before migrating (make cluster-stop)"; fi
+  done
+  if [ -s "$MIGRATE_FROM/jwt_secret" ]; then
+    (umask 077 && cp "$MIGRATE_FROM/jwt_secret" "$CLUSTER_DIR/jwt_secret")
+  fi
+  say "migrating $MIGRATE_FROM (parleyd must not run on it)"
+  "$PARLEYCTL" migrate --from "$MIGRATE_FROM" --redis "127.0.0.1:$REDIS_PORT" \
+    --mysql "$MYSQL_URL" --media-dir "$CLUSTER_DIR/media" ||
+    die "the migration failed (run it again to resume)"
 }
 
 start() {
@@ -181,6 +208,7 @@ start() {
   fi
   start_redis
   start_mysql
+  migrate
   for n in $(seq 1 "$GATEWAYS"); do start_gateway "$n"; done
   cat <<INFO
 
