@@ -48,6 +48,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   std::string recall_window = "2m";
   flag("ws-listen", c.ws_listen, "HTTP + WebSocket listen address (port 0: pick a free one)");
   flag("tcp-listen", c.tcp_listen, "binary TCP protocol listen address");
+  flag("metrics-listen", c.metrics_listen,
+       "serve /metrics and /healthz on this address of their own (plain HTTP, e.g. "
+       "127.0.0.1:9464; port 0: pick a free one); the public port then answers 404 for "
+       "/metrics (default: /metrics on --ws-listen; set this on a gateway facing the internet)");
   flag("tls-cert", c.tls_cert,
        "PEM certificate (then its chain) of the TCP gateway: it speaks TLS 1.2+ (with "
        "--tls-key; reloaded on SIGHUP)");

@@ -14,6 +14,7 @@ namespace parley::app {
 struct Config {
   std::string ws_listen = "0.0.0.0:8080";
   std::string tcp_listen = "0.0.0.0:8090";
+  std::string metrics_listen;  // empty: /metrics on the ws_listen port
   // PEM files; both or neither. Set: the TCP gateway speaks TLS.
   std::string tls_cert;
   std::string tls_key;

@@ -86,6 +86,7 @@ net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_lim
   options.max_connections_per_ip = config.max_connections_per_ip;
   options.tcp_listen = config.tcp_listen;
   options.ws_listen = config.ws_listen;
+  options.metrics_listen = config.metrics_listen;
   options.max_frame = config.max_frame;
   options.auth_timeout = config.auth_timeout;
   options.allowed_origins = config.allowed_origins;

@@ -13,6 +13,10 @@ namespace parley::net {
 struct NetOptions {
   std::string tcp_listen = "0.0.0.0:8090";  // binary TCP gateway, "ADDR:PORT"
   std::string ws_listen = "0.0.0.0:8080";   // HTTP + WebSocket gateway, "ADDR:PORT"
+  // A plain-HTTP listener of its own for GET /metrics and /healthz
+  // (--metrics-listen, "ADDR:PORT"); the public port then answers 404 for
+  // /metrics. Empty: /metrics is served on ws_listen.
+  std::string metrics_listen;
   // PEM files; both set: the TCP gateway speaks TLS (tls_context.h).
   std::string tls_cert_file;
   std::string tls_key_file;
