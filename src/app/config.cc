@@ -197,10 +197,13 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   // `make run` serves the chat app with no flag: the source tree it was built
   // from is where the app lives. A binary copied elsewhere falls back to the
-  // built-in page.
+  // built-in page. The app reaches the SDK through its sdk symlink to
+  // ../sdk/src: in this tree (the developer's own) files may resolve
+  // anywhere under web/; an operator's --web-root gets no such allowance.
   std::error_code missing;
   if (c.web_root.empty() && std::filesystem::is_directory(kDefaultWebRoot, missing)) {
     c.web_root = kDefaultWebRoot;
+    c.web_root_boundary = std::filesystem::path(kDefaultWebRoot).parent_path().string();
   }
   return ParseOutcome{std::move(c), 0};
 }

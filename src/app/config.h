@@ -38,6 +38,9 @@ struct Config {
   std::string mysql;
   std::vector<std::string> allowed_origins;
   std::string web_root;
+  // What served files must lie under once symlinks are resolved (net::WebRoot);
+  // not a flag: empty (web_root itself) unless web_root is this source tree's.
+  std::string web_root_boundary;
   std::string log_level = "info";
   std::string password_cost = "interactive";
   // CHAT rate limit per user and gateway (docs/protocol.md "Rate limits"):
