@@ -152,6 +152,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  flag("log-format", c.log_format,
+       "text (for people), or json: one JSON object per line (ts, level, msg, and the "
+       "connection's ids as keys of their own) for log shippers")
+      ->check(CLI::IsMember({"text", "json"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

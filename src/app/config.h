@@ -42,6 +42,7 @@ struct Config {
   // not a flag: empty (web_root itself) unless web_root is this source tree's.
   std::string web_root_boundary;
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one JSON object per line
   std::string password_cost = "interactive";
   // CHAT rate limit per user and gateway (docs/protocol.md "Rate limits"):
   // tokens per second and bucket size; rate 0 = no limit.

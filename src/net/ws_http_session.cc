@@ -12,6 +12,7 @@
 
 #include <optional>
 
+#include "base/log_fields.h"
 #include "net/endpoint.h"
 #include "net/http_router.h"
 #include "net/http_stream.h"
@@ -211,11 +212,24 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     if (!ec) co_return true;
     if (closing_ && ec == asio::error::operation_aborted) co_return false;
     base::Bump(context_.metrics.tls_handshake_failures_total);
-    spdlog::info("http {} peer {}: {}", id_, peer_,
-                 ec == asio::error::timed_out ? std::string("tls handshake timeout")
-                                              : "tls handshake failed: " + ec.message());
+    LogHandshakeFailure(ec);
     stream_.DiscardInput();
     co_return false;
+  }
+
+  // A plain function: log fields must not live across a co_await
+  // (base/log_fields.h).
+  void LogHandshakeFailure(const boost::system::error_code& ec) const {
+    const std::string reason = ec == asio::error::timed_out
+                                   ? std::string("tls handshake timeout")
+                                   : "tls handshake failed: " + ec.message();
+    const base::LogField fields[] = {{"conn", id_},
+                                     {"event", "tls_failed"},
+                                     {"transport", "https"},
+                                     {"peer", peer_},
+                                     {"reason", reason}};
+    const base::ScopedLogFields scope(fields);
+    spdlog::info("http {} peer {}: {}", id_, peer_, reason);
   }
 
   // The answer to a request that could not be read, if it deserves one.
