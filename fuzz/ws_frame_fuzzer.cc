@@ -17,13 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "base/utf8.h"
 #include "fuzz_check.h"
 #include "net/ws_frame.h"
 
 namespace {
 
 using parley::fuzz::Check;
-using parley::net::ws::IsValidUtf8;
+using parley::base::IsValidUtf8;
 using parley::net::ws::WsReader;
 using Kind = WsReader::Event::Kind;
 
@@ -58,8 +59,8 @@ bool BeastSaysUtf8(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
   Check(IsValidUtf8(raw) == BeastSaysUtf8(raw), "IsValidUtf8 disagrees with Beast");
-  const parley::net::ws::Utf8Scan scan = parley::net::ws::ScanUtf8(raw);
-  using Status = parley::net::ws::Utf8Scan::Status;
+  const parley::base::Utf8Scan scan = parley::base::ScanUtf8(raw);
+  using Status = parley::base::Utf8Scan::Status;
   Check((scan.status == Status::kValid) == IsValidUtf8(raw), "ScanUtf8 disagrees with IsValidUtf8");
   Check(scan.complete <= size && IsValidUtf8(raw.substr(0, scan.complete)),
         "ScanUtf8's complete prefix is not valid UTF-8");

@@ -48,6 +48,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   std::string recall_window = "2m";
   flag("ws-listen", c.ws_listen, "HTTP + WebSocket listen address (port 0: pick a free one)");
   flag("tcp-listen", c.tcp_listen, "binary TCP protocol listen address");
+  flag("metrics-listen", c.metrics_listen,
+       "serve /metrics and /healthz on this address of their own (plain HTTP, e.g. "
+       "127.0.0.1:9464; port 0: pick a free one); the public port then answers 404 for "
+       "/metrics (default: /metrics on --ws-listen; set this on a gateway facing the internet)");
   flag("tls-cert", c.tls_cert,
        "PEM certificate (then its chain) of the TCP gateway: it speaks TLS 1.2+ (with "
        "--tls-key; reloaded on SIGHUP)");
@@ -148,6 +152,10 @@ ParseOutcome ParseConfig(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   flag("log-level", c.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  flag("log-format", c.log_format,
+       "text (for people), or json: one JSON object per line (ts, level, msg, and the "
+       "connection's ids as keys of their own) for log shippers")
+      ->check(CLI::IsMember({"text", "json"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -193,10 +201,13 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   // `make run` serves the chat app with no flag: the source tree it was built
   // from is where the app lives. A binary copied elsewhere falls back to the
-  // built-in page.
+  // built-in page. The app reaches the SDK through its sdk symlink to
+  // ../sdk/src: in this tree (the developer's own) files may resolve
+  // anywhere under web/; an operator's --web-root gets no such allowance.
   std::error_code missing;
   if (c.web_root.empty() && std::filesystem::is_directory(kDefaultWebRoot, missing)) {
     c.web_root = kDefaultWebRoot;
+    c.web_root_boundary = std::filesystem::path(kDefaultWebRoot).parent_path().string();
   }
   return ParseOutcome{std::move(c), 0};
 }

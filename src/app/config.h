@@ -14,6 +14,7 @@ namespace parley::app {
 struct Config {
   std::string ws_listen = "0.0.0.0:8080";
   std::string tcp_listen = "0.0.0.0:8090";
+  std::string metrics_listen;  // empty: /metrics on the ws_listen port
   // PEM files; both or neither. Set: the TCP gateway speaks TLS.
   std::string tls_cert;
   std::string tls_key;
@@ -37,7 +38,11 @@ struct Config {
   std::string mysql;
   std::vector<std::string> allowed_origins;
   std::string web_root;
+  // What served files must lie under once symlinks are resolved (net::WebRoot);
+  // not a flag: empty (web_root itself) unless web_root is this source tree's.
+  std::string web_root_boundary;
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one JSON object per line
   std::string password_cost = "interactive";
   // CHAT rate limit per user and gateway (docs/protocol.md "Rate limits"):
   // tokens per second and bucket size; rate 0 = no limit.

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "app/config.h"
 #include "app/node.h"
+#include "base/json_log_formatter.h"
 
 namespace {
 
@@ -26,6 +28,18 @@ sigset_t BlockHandledSignals() {
   return set;
 }
 
+// The process's logger, on stderr: coloured text when it is a terminal, or
+// one JSON object per line (docs/operations.md "Logs"). Synchronous, so
+// that a line's fields (base/log_fields.h) are read on its own thread.
+std::shared_ptr<spdlog::logger> MakeLogger(const parley::app::Config& config) {
+  if (config.log_format != "json") return spdlog::stderr_color_mt("parleyd");
+  auto logger = spdlog::stderr_logger_mt("parleyd");
+  parley::base::JsonLogFormatter::StaticFields fields;
+  if (!config.gateway_id.empty()) fields.emplace_back("gateway", config.gateway_id);
+  logger->set_formatter(std::make_unique<parley::base::JsonLogFormatter>(std::move(fields)));
+  return logger;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -33,8 +47,7 @@ int main(int argc, char** argv) {
   if (!parsed.config) return parsed.exit_code;
   const parley::app::Config& config = *parsed.config;
 
-  auto logger = spdlog::stderr_color_mt("parleyd");
-  spdlog::set_default_logger(logger);
+  spdlog::set_default_logger(MakeLogger(config));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
   const sigset_t signals = BlockHandledSignals();

@@ -86,10 +86,11 @@ net::NetOptions NetOptionsFrom(const Config& config, std::uint64_t open_file_lim
   options.max_connections_per_ip = config.max_connections_per_ip;
   options.tcp_listen = config.tcp_listen;
   options.ws_listen = config.ws_listen;
+  options.metrics_listen = config.metrics_listen;
   options.max_frame = config.max_frame;
   options.auth_timeout = config.auth_timeout;
   options.allowed_origins = config.allowed_origins;
-  options.web_root = config.web_root;
+  options.web_root = net::WebRoot{config.web_root, config.web_root_boundary};
   options.tls_cert_file = config.tls_cert;
   options.tls_key_file = config.tls_key;
   return options;

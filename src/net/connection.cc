@@ -3,8 +3,10 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <utility>
 
+#include "base/log_fields.h"
 #include "net/deadline_sweeper.h"
 #include "net/endpoint.h"
 
@@ -20,6 +22,17 @@ const std::string& Or(const std::string& s, const std::string& fallback) {
 std::size_t TransportOf(std::string_view kind) {
   return base::Metrics::Index(kind.starts_with("ws") ? base::Transport::kWs
                                                       : base::Transport::kTcp);
+}
+
+// The keys of a connection event line in the JSON log (docs/operations.md
+// "Logs"); the text log's message names the same things. `user` is empty
+// before LOGIN, `reason` on "open": both are then left out.
+std::array<base::LogField, 6> EventFields(std::uint64_t id, std::string_view event,
+                                          std::string_view kind, std::string_view peer,
+                                          std::string_view user, std::string_view reason) {
+  return {base::LogField{"conn", id}, base::LogField{"event", event},
+          base::LogField{"transport", kind}, base::LogField{"peer", peer},
+          base::LogField{"user", user}, base::LogField{"reason", reason}};
 }
 
 }  // namespace
@@ -76,7 +89,11 @@ void Connection::Open() {
   state_.session = self;  // a cycle, broken in Finish
   context_.metrics.connections_open[TransportOf(kind_)].fetch_add(1, std::memory_order_relaxed);
   base::Bump(context_.metrics.connections_total[TransportOf(kind_)]);
-  spdlog::info("conn {} open {} peer {} user {}", id_, kind_, peer_, Or(state_.user_id, "-"));
+  {
+    const auto fields = EventFields(id_, "open", kind_, peer_, state_.user_id, {});
+    const base::ScopedLogFields scope(fields);
+    spdlog::info("conn {} open {} peer {} user {}", id_, kind_, peer_, Or(state_.user_id, "-"));
+  }
   OnInput();
   auth_deadline_ = last_input_ + context_.options.auth_timeout;
   sweeper_->Add(*this);
@@ -91,8 +108,12 @@ void Connection::Finish() {
   sweeper_->Remove(*this);
   queue_.Close();
   CloseSocket();
-  spdlog::info("conn {} closed {} peer {} user {}: {}", id_, kind_, peer_, Or(state_.user_id, "-"),
-               close_reason_);
+  {
+    const auto fields = EventFields(id_, "closed", kind_, peer_, state_.user_id, close_reason_);
+    const base::ScopedLogFields scope(fields);
+    spdlog::info("conn {} closed {} peer {} user {}: {}", id_, kind_, peer_,
+                 Or(state_.user_id, "-"), close_reason_);
+  }
   context_.dispatcher.OnDisconnect(state_);  // clears state_.user_id
   context_.metrics.connections_open[TransportOf(kind_)].fetch_sub(1, std::memory_order_relaxed);
   // Break the session <-> state cycle; the registry may hold the last owner.

@@ -48,7 +48,27 @@ std::string UserIdOf(std::string_view body) {
   return user != nullptr && user->is_string() ? std::string(user->as_string()) : std::string();
 }
 
+HttpAnswer Health(ServerContext& context, std::string_view method) {
+  if (method != "GET") return MethodNotAllowed("GET");
+  const bool healthy = !context.healthy || context.healthy();
+  return healthy ? HttpAnswer{200, std::string(kText), "ok\n", {}}
+                 : HttpAnswer{503, std::string(kText), "unhealthy\n", {}};
+}
+
+HttpAnswer Metrics(ServerContext& context, std::string_view method) {
+  if (method != "GET") return MethodNotAllowed("GET");
+  return HttpAnswer{200, std::string(kPrometheus), context.metrics.RenderPrometheus(), {}};
+}
+
 }  // namespace
+
+HttpAnswer RouteMetricsHttp(ServerContext& context, std::string_view method,
+                            std::string_view target) {
+  const std::string_view path = TargetPath(target);
+  if (path == "/metrics") return Metrics(context, method);
+  if (path == "/healthz") return Health(context, method);
+  return JsonError(404, "not found: this listener serves /metrics and /healthz");
+}
 
 HttpAnswer JsonError(int status, std::string_view message) {
   return HttpAnswer{status, std::string(kJson),
@@ -90,15 +110,10 @@ asio::awaitable<HttpAnswer> RouteHttp(ServerContext& context, std::string_view m
     }
     co_return FromCore(reply);
   }
-  if (path == "/healthz") {
-    if (!get) co_return MethodNotAllowed("GET");
-    const bool healthy = !context.healthy || context.healthy();
-    co_return healthy ? HttpAnswer{200, std::string(kText), "ok\n", {}}
-                      : HttpAnswer{503, std::string(kText), "unhealthy\n", {}};
-  }
-  if (path == "/metrics") {
-    if (!get) co_return MethodNotAllowed("GET");
-    co_return HttpAnswer{200, std::string(kPrometheus), context.metrics.RenderPrometheus(), {}};
+  if (path == "/healthz") co_return Health(context, method);
+  // With --metrics-listen the figures are for the private listener only.
+  if (path == "/metrics" && context.options.metrics_listen.empty()) {
+    co_return Metrics(context, method);
   }
   if (path == "/ws") {
     co_return JsonError(426, "WebSocket endpoint: send a GET with Upgrade: websocket");

@@ -1,7 +1,7 @@
 #pragma once
 // Accepts connections on one port and hands each socket, bound to the next
 // I/O thread (round-robin), to `on_accept` on that thread. Serves both
-// gateways: only `on_accept` and the refusal differ.
+// gateways and the metrics listener: only `on_accept` and the refusal differ.
 //
 // Near the descriptor limit the listener refuses instead of failing:
 //   - at NetOptions::max_connections open connections (the descriptors left

@@ -10,9 +10,25 @@
 
 namespace parley::net {
 
+// Where GET / finds its files (static_files.h).
+struct WebRoot {
+  // The directory served at "/". Empty = a small built-in page saying that
+  // Parley is running.
+  std::string dir;
+  // What every file served must lie under once its symlinks are resolved.
+  // Empty = `dir` itself (--web-root): a symlink in it may point elsewhere
+  // in it, never out. Wider only for this source tree's own web/app, whose
+  // sdk symlink points to ../sdk/src (app/config.cc).
+  std::string boundary = {};
+};
+
 struct NetOptions {
   std::string tcp_listen = "0.0.0.0:8090";  // binary TCP gateway, "ADDR:PORT"
   std::string ws_listen = "0.0.0.0:8080";   // HTTP + WebSocket gateway, "ADDR:PORT"
+  // A plain-HTTP listener of its own for GET /metrics and /healthz
+  // (--metrics-listen, "ADDR:PORT"); the public port then answers 404 for
+  // /metrics. Empty: /metrics is served on ws_listen.
+  std::string metrics_listen;
   // PEM files; both set: the TCP gateway speaks TLS (tls_context.h).
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -58,9 +74,8 @@ struct NetOptions {
   // Origin header, i.e. non-browser clients, are always accepted).
   std::vector<std::string> allowed_origins;
 
-  // Directory of static files served at GET / (the browser client). Empty =
-  // a small built-in page saying that Parley is running.
-  std::string web_root;
+  // Static files served at GET / (the browser client; static_files.h).
+  WebRoot web_root;
 };
 
 }  // namespace parley::net

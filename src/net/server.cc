@@ -72,26 +72,36 @@ Server::Server(std::vector<asio::io_context*> io_contexts, core::Dispatcher& dis
 Server::~Server() = default;
 
 BoundEndpoints Server::Start() {
-  // Both acceptors live on the first I/O thread; accepted sockets are spread
-  // over all of them. Bind both before accepting on either, so that a failure
+  // The acceptors live on the first I/O thread; accepted sockets are spread
+  // over all of them. Bind all before accepting on any, so that a failure
   // leaves nothing half-started.
   const auto executor = context_->io_contexts.front()->get_executor();
-  tcp_listener_ = std::make_shared<Listener>("tcp", context_->options.tcp_listen, executor,
-                                             *context_, StartTcpConnection, TcpRefusal());
-  ws_listener_ = std::make_shared<Listener>("ws", context_->options.ws_listen, executor,
-                                            *context_, StartHttpSession, HttpRefusal());
+  const NetOptions& options = context_->options;
+  tcp_listener_ = std::make_shared<Listener>("tcp", options.tcp_listen, executor, *context_,
+                                             StartTcpConnection, TcpRefusal());
+  ws_listener_ = std::make_shared<Listener>("ws", options.ws_listen, executor, *context_,
+                                            StartHttpSession, HttpRefusal());
+  if (!options.metrics_listen.empty()) {
+    metrics_listener_ = std::make_shared<Listener>("metrics", options.metrics_listen, executor,
+                                                   *context_, StartMetricsSession, HttpRefusal());
+  }
   BoundEndpoints bound{tcp_listener_->local_endpoint(), ws_listener_->local_endpoint()};
-  // Scripts and tests parse these two lines: keep the format.
+  if (metrics_listener_) bound.metrics = metrics_listener_->local_endpoint();
+  // Scripts and tests parse these lines: keep the format.
   std::cout << "listening tcp " << FormatEndpoint(bound.tcp) << '\n'
-            << "listening ws " << FormatEndpoint(bound.ws) << std::endl;
+            << "listening ws " << FormatEndpoint(bound.ws) << '\n';
+  if (bound.metrics) std::cout << "listening metrics " << FormatEndpoint(*bound.metrics) << '\n';
+  std::cout << std::flush;
   tcp_listener_->StartAccepting();
   ws_listener_->StartAccepting();
+  if (metrics_listener_) metrics_listener_->StartAccepting();
   return bound;
 }
 
 void Server::StopAccepting() {
   if (tcp_listener_) tcp_listener_->Stop();
   if (ws_listener_) ws_listener_->Stop();
+  if (metrics_listener_) metrics_listener_->Stop();
 }
 
 void Server::CloseAll(std::string reason) {

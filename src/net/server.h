@@ -1,7 +1,8 @@
 #pragma once
 // net::Server: the two gateways of a parleyd process — binary TCP
 // (tcp_connection.h) and HTTP + WebSocket (ws_http_session.h) — over the
-// app's I/O threads.
+// app's I/O threads, and the optional metrics listener
+// (NetOptions::metrics_listen).
 //
 // Shutdown, in order (docs/design.md "Shutdown"):
 //   server.StopAccepting();        // no new connections
@@ -26,6 +27,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,7 @@ struct ServerContext;
 struct BoundEndpoints {
   boost::asio::ip::tcp::endpoint tcp;
   boost::asio::ip::tcp::endpoint ws;
+  std::optional<boost::asio::ip::tcp::endpoint> metrics{};  // with NetOptions::metrics_listen
 };
 
 class Server {
@@ -60,10 +63,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds both listeners and starts accepting. Prints one line per listener
+  // Binds the listeners and starts accepting. Prints one line per listener
   // to stdout, flushed: "listening tcp ADDR:PORT", then "listening ws
-  // ADDR:PORT", with the bound port. Throws std::runtime_error, e.g.
-  // "cannot listen tcp on 0.0.0.0:8090: Address already in use".
+  // ADDR:PORT", then (with metrics_listen) "listening metrics ADDR:PORT",
+  // with the bound port. Throws std::runtime_error, e.g. "cannot listen tcp
+  // on 0.0.0.0:8090: Address already in use".
   BoundEndpoints Start();
 
   // Serves /api/media with `media` (docs/protocol.md "Media"). Before Start.
@@ -71,7 +75,7 @@ class Server {
   // Serves /api/admin/ with `admin` (docs/protocol.md "Server API"). Before Start.
   void SetAdmin(core::AdminApi* admin);
 
-  // Closes both listeners; open connections are untouched.
+  // Closes the listeners; open connections are untouched.
   void StopAccepting();
 
   // Closes every connection, now and any that races with it, as described
@@ -96,6 +100,7 @@ class Server {
   std::unique_ptr<ServerContext> context_;
   std::shared_ptr<Listener> tcp_listener_;
   std::shared_ptr<Listener> ws_listener_;
+  std::shared_ptr<Listener> metrics_listener_;  // null without metrics_listen
 };
 
 }  // namespace parley::net

@@ -1,10 +1,16 @@
 #include "net/static_files.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <optional>
+#include <utility>
 
 namespace parley::net {
 namespace {
@@ -51,9 +57,62 @@ std::string ContentType(const fs::path& path) {
 
 base::Error NotFound() { return base::MakeError(base::Code::kNotFound, "not found"); }
 
+// A descriptor opened for reading, closed with this object.
+class ReadOnlyFile {
+ public:
+  ReadOnlyFile(int fd, const struct stat& info) : fd_(fd), info_(info) {}
+  ReadOnlyFile(ReadOnlyFile&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)), info_(other.info_) {}
+  ReadOnlyFile& operator=(ReadOnlyFile&& other) noexcept {
+    std::swap(fd_, other.fd_);  // `other` closes the one this held
+    info_ = other.info_;
+    return *this;
+  }
+  ~ReadOnlyFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  int fd() const { return fd_; }
+  const struct stat& info() const { return info_; }
+
+ private:
+  int fd_;
+  struct stat info_;
+};
+
+bool IsUnder(const fs::path& path, const fs::path& dir) {
+  return std::mismatch(dir.begin(), dir.end(), path.begin(), path.end()).first == dir.end();
+}
+
+// Opens `path`, then proves that what it opened lies under `boundary` (a
+// canonical path): the name resolved now (every symlink followed) must be
+// under it and name the same file (device and inode) as the descriptor. A
+// symlink swapped between the open and the check makes the two differ, so
+// what is read is always what was checked. O_NONBLOCK: opening a FIFO must
+// not hang the I/O thread (it is refused below as not a regular file).
+std::optional<ReadOnlyFile> OpenUnder(const fs::path& path, const fs::path& boundary) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  ReadOnlyFile file(fd, info);
+  std::error_code error;
+  const fs::path resolved = fs::canonical(path, error);
+  if (error || !IsUnder(resolved, boundary)) return std::nullopt;
+  struct stat named {};
+  if (::stat(resolved.c_str(), &named) != 0 || named.st_dev != info.st_dev ||
+      named.st_ino != info.st_ino) {
+    return std::nullopt;
+  }
+  return file;
+}
+
 }  // namespace
 
-base::Result<StaticFile> LoadStaticFile(std::string_view web_root, std::string_view target) {
+base::Result<StaticFile> LoadStaticFile(const WebRoot& root, std::string_view target) {
   const auto url = boost::urls::parse_origin_form(target);
   if (!url) return base::MakeError(base::Code::kBadRequest, "malformed request target");
 
@@ -69,24 +128,40 @@ base::Result<StaticFile> LoadStaticFile(std::string_view web_root, std::string_v
   }
   if (relative.empty()) relative = "index.html";
 
-  if (web_root.empty()) {
+  if (root.dir.empty()) {
     if (relative != "index.html") return NotFound();
     return StaticFile{"text/html; charset=utf-8", std::string(kBuiltInPage)};
   }
 
-  fs::path path = fs::path(web_root) / relative;
+  // Resolved on each request, like the files: a web root that is a symlink
+  // to the current release may be switched while the server runs.
   std::error_code error;
-  if (fs::is_directory(path, error)) path /= "index.html";
-  if (!fs::is_regular_file(path, error)) return NotFound();
-  const std::uintmax_t size = fs::file_size(path, error);
+  const fs::path dir = fs::canonical(root.dir, error);
   if (error) return NotFound();
+  const fs::path boundary = root.boundary.empty() ? dir : fs::canonical(root.boundary, error);
+  if (error) return NotFound();
+
+  fs::path path = dir / relative;
+  std::optional<ReadOnlyFile> file = OpenUnder(path, boundary);
+  if (file && S_ISDIR(file->info().st_mode)) {
+    path /= "index.html";
+    file = OpenUnder(path, boundary);
+  }
+  if (!file || !S_ISREG(file->info().st_mode)) return NotFound();
+  const auto size = static_cast<std::uintmax_t>(file->info().st_size);
   if (size > kMaxFileSize) return base::MakeError(base::Code::kTooLarge, "file too large");
 
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound();
-  StaticFile file{ContentType(path), {}};
-  file.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return file;
+  StaticFile loaded{ContentType(path), std::string(size, '\0')};
+  std::size_t done = 0;
+  while (done < loaded.body.size()) {
+    const ssize_t n = ::read(file->fd(), loaded.body.data() + done, loaded.body.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return NotFound();
+    if (n == 0) break;  // shrank since fstat: serve what is there
+    done += static_cast<std::size_t>(n);
+  }
+  loaded.body.resize(done);
+  return loaded;
 }
 
 }  // namespace parley::net

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/utf8.h"
+
 namespace parley::net::ws {
 namespace {
 
@@ -72,50 +74,6 @@ std::string EncodeCloseFrame(std::uint16_t code, std::string_view reason) {
   body += static_cast<char>(code & 0xFF);
   body += CutUtf8(reason, kMaxCloseReason);
   return EncodeControlFrame(Opcode::kClose, body);
-}
-
-// The well-formed byte sequences of Unicode's Table 3-7 (RFC 3629): no
-// overlong forms, surrogates or code points above U+10FFFF, each rejected at
-// its first wrong byte, as RFC 6455 8.1 asks of text.
-Utf8Scan ScanUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char b = p[i];
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    int extra = 0;
-    unsigned char low = 0x80;  // the range of the second byte
-    unsigned char high = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      extra = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      extra = 2;
-      if (b == 0xE0) low = 0xA0;   // overlong
-      if (b == 0xED) high = 0x9F;  // surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      extra = 3;
-      if (b == 0xF0) low = 0x90;   // overlong
-      if (b == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-      return {Utf8Scan::Status::kInvalid, i};
-    }
-    for (int k = 1; k <= extra; ++k) {
-      if (i + k == n) return {Utf8Scan::Status::kIncomplete, i};
-      const unsigned char c = p[i + k];
-      const bool in_range = k == 1 ? (c >= low && c <= high) : (c >= 0x80 && c <= 0xBF);
-      if (!in_range) return {Utf8Scan::Status::kInvalid, i};
-    }
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return {Utf8Scan::Status::kValid, n};
-}
-
-bool IsValidUtf8(std::string_view text) {
-  return ScanUtf8(text).status == Utf8Scan::Status::kValid;
 }
 
 void WsReader::Feed(std::span<char> input) {
@@ -225,7 +183,7 @@ WsReader::Event WsReader::Next() {
       if (data.empty()) return {Kind::kClose, {}, kCloseNoStatus, {}};
       const auto code = static_cast<std::uint16_t>(BigEndian(data.data(), 2));
       if (!IsValidCloseCode(code)) return Fail(kCloseProtocolError, "invalid close code");
-      if (!IsValidUtf8(data.substr(2))) {
+      if (!base::IsValidUtf8(data.substr(2))) {
         return Fail(kCloseInvalidPayload, "close reason is not UTF-8");
       }
       return {Kind::kClose, data.substr(2), code, {}};
@@ -242,8 +200,8 @@ WsReader::Event WsReader::Next() {
         // Fail fast: text is checked fragment by fragment, a code point cut
         // by the fragment's end waiting for the next one.
         if (text) {
-          const Utf8Scan scan = ScanUtf8(std::string_view(message_).substr(message_checked_));
-          if (scan.status == Utf8Scan::Status::kInvalid) {
+          const base::Utf8Scan scan = base::ScanUtf8(std::string_view(message_).substr(message_checked_));
+          if (scan.status == base::Utf8Scan::Status::kInvalid) {
             return Fail(kCloseInvalidPayload, "text message is not UTF-8");
           }
           message_checked_ += scan.complete;
@@ -257,7 +215,7 @@ WsReader::Event WsReader::Next() {
       message_checked_ = 0;
     }
     if (!text) return {Kind::kBinary, message, 0, {}};
-    if (!IsValidUtf8(unchecked)) return Fail(kCloseInvalidPayload, "text message is not UTF-8");
+    if (!base::IsValidUtf8(unchecked)) return Fail(kCloseInvalidPayload, "text message is not UTF-8");
     return {Kind::kText, message, 0, {}};
   }
   SaveRest();

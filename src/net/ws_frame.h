@@ -65,18 +65,6 @@ FrameHeader EncodeFrameHeader(Opcode opcode, std::size_t payload_size);
 std::string EncodeControlFrame(Opcode opcode, std::string_view payload);
 std::string EncodeCloseFrame(std::uint16_t code, std::string_view reason);
 
-// How much of `text` is well-formed UTF-8: kValid (all of it), kIncomplete
-// (well-formed up to a code point that the end cuts: more bytes may complete
-// it) or kInvalid (at an ill-formed sequence). `complete`: the bytes before
-// the incomplete or invalid sequence.
-struct Utf8Scan {
-  enum class Status { kValid, kIncomplete, kInvalid };
-  Status status = Status::kValid;
-  std::size_t complete = 0;
-};
-Utf8Scan ScanUtf8(std::string_view text);
-bool IsValidUtf8(std::string_view text);
-
 class WsReader {
  public:
   struct Event {

@@ -12,6 +12,7 @@
 
 #include <optional>
 
+#include "base/log_fields.h"
 #include "net/endpoint.h"
 #include "net/http_router.h"
 #include "net/http_stream.h"
@@ -93,13 +94,20 @@ Handshake CheckUpgrade(const Request& request) {
   return {std::move(response), std::nullopt};
 }
 
-// An HTTP keep-alive connection, plain or TLS; hands itself over to
-// WsConnection on an upgrade to /ws.
+// Which listener accepted a session, hence which routes it serves.
+enum class HttpPort {
+  kPublic,   // the HTTP + WebSocket gateway: every route of http_router.h
+  kMetrics,  // --metrics-listen: RouteMetricsHttp only, no upgrade, no media
+};
+
+// An HTTP keep-alive connection, plain or TLS; on the public port it hands
+// itself over to WsConnection on an upgrade to /ws.
 class HttpSession final : public Closable, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket socket, std::unique_ptr<TlsSession> tls, ServerContext& context,
-              std::string peer)
-      : context_(context),
+              std::string peer, HttpPort port)
+      : port_(port),
+        context_(context),
         executor_(socket.get_executor()),
         stream_(std::move(socket), std::move(tls)),
         peer_(std::move(peer)),
@@ -144,7 +152,8 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
         co_await AnswerReadError(header_ec);
         break;
       }
-      if (IsMediaPath(TargetPath(header.get().target())) && !websocket::is_upgrade(header.get())) {
+      if (port_ == HttpPort::kPublic && IsMediaPath(TargetPath(header.get().target())) &&
+          !websocket::is_upgrade(header.get())) {
         const AfterMedia after = co_await ServeMedia(context_, stream_, buffer, header);
         if (after == AfterMedia::kClose || closing_) break;
         continue;
@@ -166,7 +175,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
         break;
       }
       Request request = parser.release();
-      if (websocket::is_upgrade(request)) {
+      if (port_ == HttpPort::kPublic && websocket::is_upgrade(request)) {
         // Bytes the client sent after the request belong to the WebSocket.
         const std::string_view early(static_cast<const char*>(buffer.data().data()), buffer.size());
         co_await Upgrade(std::move(request), early);
@@ -174,8 +183,16 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       }
       const bool keep_alive = request.keep_alive();
       const std::string authorization(request[http::field::authorization]);
-      HttpAnswer answer = co_await RouteHttp(context_, request.method_string(), request.target(),
-                                             std::move(request.body()), client_ip_, authorization);
+      HttpAnswer answer;
+      switch (port_) {
+        case HttpPort::kPublic:
+          answer = co_await RouteHttp(context_, request.method_string(), request.target(),
+                                      std::move(request.body()), client_ip_, authorization);
+          break;
+        case HttpPort::kMetrics:
+          answer = RouteMetricsHttp(context_, request.method_string(), request.target());
+          break;
+      }
       const bool written =
           co_await Answer(std::move(answer), request.version(), keep_alive && !closing_);
       if (!written || !keep_alive) break;
@@ -195,11 +212,24 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     if (!ec) co_return true;
     if (closing_ && ec == asio::error::operation_aborted) co_return false;
     base::Bump(context_.metrics.tls_handshake_failures_total);
-    spdlog::info("http {} peer {}: {}", id_, peer_,
-                 ec == asio::error::timed_out ? std::string("tls handshake timeout")
-                                              : "tls handshake failed: " + ec.message());
+    LogHandshakeFailure(ec);
     stream_.DiscardInput();
     co_return false;
+  }
+
+  // A plain function: log fields must not live across a co_await
+  // (base/log_fields.h).
+  void LogHandshakeFailure(const boost::system::error_code& ec) const {
+    const std::string reason = ec == asio::error::timed_out
+                                   ? std::string("tls handshake timeout")
+                                   : "tls handshake failed: " + ec.message();
+    const base::LogField fields[] = {{"conn", id_},
+                                     {"event", "tls_failed"},
+                                     {"transport", "https"},
+                                     {"peer", peer_},
+                                     {"reason", reason}};
+    const base::ScopedLogFields scope(fields);
+    spdlog::info("http {} peer {}: {}", id_, peer_, reason);
   }
 
   // The answer to a request that could not be read, if it deserves one.
@@ -254,6 +284,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   }
 
   const std::uint64_t id_ = NextConnectionId();
+  const HttpPort port_;
   ServerContext& context_;
   const asio::any_io_executor executor_;  // stream_ is moved out on an upgrade
   HttpStream stream_;
@@ -282,7 +313,18 @@ void StartHttpSession(tcp::socket socket, ServerContext& context) {
     }
     tls = std::move(*session);
   }
-  std::make_shared<HttpSession>(std::move(socket), std::move(tls), context, std::move(peer_text))
+  std::make_shared<HttpSession>(std::move(socket), std::move(tls), context, std::move(peer_text),
+                                HttpPort::kPublic)
+      ->Start();
+}
+
+void StartMetricsSession(tcp::socket socket, ServerContext& context) {
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  std::string peer_text = ec ? "unknown" : FormatEndpoint(peer);
+  std::make_shared<HttpSession>(std::move(socket), nullptr, context, std::move(peer_text),
+                                HttpPort::kMetrics)
       ->Start();
 }
 

@@ -31,4 +31,10 @@ namespace parley::net {
 
 void StartHttpSession(asio::ip::tcp::socket socket, ServerContext& context);
 
+// A connection to the metrics listener (NetOptions::metrics_listen): the
+// same keep-alive HTTP session, serving only RouteMetricsHttp (GET /metrics,
+// GET /healthz). Always plain text, even with ServerContext::tls: the
+// listener is meant for a private address that only the scraper reaches.
+void StartMetricsSession(asio::ip::tcp::socket socket, ServerContext& context);
+
 }  // namespace parley::net

@@ -183,6 +183,40 @@ TEST_F(MetricsTest, FiguresMatchKnownTraffic) {
   }
 }
 
+// --metrics-listen: the figures move to a listener of their own, and the
+// public port no longer shows them (without the flag it does: MetricsTest
+// above scrapes the public port).
+TEST(MetricsListenerTest, MetricsMoveToTheirOwnListener) {
+  TempDir dir;
+  auto server = ServerProcess::Start(dir.path() / "data", {"--metrics-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server);
+  ASSERT_NE(server->metrics_port(), 0);
+  ASSERT_NE(server->metrics_port(), server->ws_port());
+  ASSERT_FALSE(RegisterUser(server->ws_port(), "alice").empty()) << server->Log();
+
+  const HttpResult metrics = HttpGet(server->metrics_port(), "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("# TYPE parley_connections_open gauge"), std::string::npos)
+      << metrics.body;
+  EXPECT_EQ(Parse(metrics.body).count("parley_messages_stored_total"), 1u) << metrics.body;
+  const HttpResult health = HttpGet(server->metrics_port(), "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+
+  // The public port: no figures, still the health check load balancers use.
+  EXPECT_EQ(HttpGet(server->ws_port(), "/metrics").status, 404);
+  EXPECT_EQ(HttpGet(server->ws_port(), "/healthz").status, 200);
+
+  // The metrics listener serves nothing else: no API, no static files, no
+  // WebSocket.
+  EXPECT_EQ(HttpPost(server->metrics_port(), "/api/login",
+                     R"({"user_id":"alice","password":"secret-pw"})").status, 404);
+  EXPECT_EQ(HttpGet(server->metrics_port(), "/").status, 404);
+  RawWsClient ws(server->metrics_port(), "/ws?user_id=alice");
+  EXPECT_TRUE(ws.response_head().starts_with("HTTP/1.1 404")) << ws.response_head();
+  EXPECT_EQ(HttpPost(server->metrics_port(), "/metrics", "").status, 405);
+}
+
 // Cluster mode: a push for a user on another gateway crosses Redis once and
 // is counted on both gateways.
 TEST_F(MetricsTest, CrossGatewayPushesAreCountedOnBothGateways) {

@@ -96,6 +96,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Launch(const std::filesystem::path
   if (!given("--max-connections-per-ip")) {
     args.insert(args.end(), {"--max-connections-per-ip", "0"});
   }
+  const bool metrics_listener = given("--metrics-listen");
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   // Everything the child needs is prepared before fork: the test process has
   // threads, so after fork only async-signal-safe calls (no allocation).
@@ -126,13 +127,16 @@ std::unique_ptr<ServerProcess> ServerProcess::Launch(const std::filesystem::path
 
   const std::regex tcp_re(R"(listening tcp [0-9.]+:([0-9]+))");
   const std::regex ws_re(R"(listening ws [0-9.]+:([0-9]+))");
+  const std::regex metrics_re(R"(listening metrics [0-9.]+:([0-9]+))");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string out = ReadFile(server->stdout_path_);
-    std::smatch tcp, ws;
-    if (std::regex_search(out, tcp, tcp_re) && std::regex_search(out, ws, ws_re)) {
+    std::smatch tcp, ws, metrics;
+    if (std::regex_search(out, tcp, tcp_re) && std::regex_search(out, ws, ws_re) &&
+        (!metrics_listener || std::regex_search(out, metrics, metrics_re))) {
       server->tcp_port_ = static_cast<std::uint16_t>(std::stoi(tcp[1]));
       server->ws_port_ = static_cast<std::uint16_t>(std::stoi(ws[1]));
+      if (metrics_listener) server->metrics_port_ = static_cast<std::uint16_t>(std::stoi(metrics[1]));
       return server;
     }
     int status = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // Starts a real parleyd for an integration test: its own temporary data dir,
-// port 0 for both listeners (the "listening ..." lines tell the real ports),
+// port 0 for both listeners (the "listening ..." lines tell the real ports,
+// also that of --metrics-listen when a test gives it),
 // stdout/stderr captured to files in the test's temporary directory.
 
 #include <sys/types.h>
@@ -45,6 +46,8 @@ class ServerProcess {
 
   std::uint16_t tcp_port() const { return tcp_port_; }
   std::uint16_t ws_port() const { return ws_port_; }
+  // The port of --metrics-listen (given in `extra_args`); 0 without it.
+  std::uint16_t metrics_port() const { return metrics_port_; }
   pid_t pid() const { return pid_; }
 
   // SIGKILL and reap: the crash of the durability guarantee (docs/design.md "Durability").
@@ -65,6 +68,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   std::uint16_t tcp_port_ = 0;
   std::uint16_t ws_port_ = 0;
+  std::uint16_t metrics_port_ = 0;
   std::filesystem::path stdout_path_;
   std::filesystem::path stderr_path_;
 };

@@ -10,6 +10,8 @@
 #include <random>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace parley::net::ws {
 namespace {
 
@@ -262,34 +264,7 @@ TEST(WsFrameTest, EncodeServerFrames) {
   reason += "\xc3\xa9";
   const std::string frame = EncodeCloseFrame(kCloseGoingAway, reason);
   EXPECT_EQ(frame.size(), 2u + 2u + 122u);
-  EXPECT_TRUE(IsValidUtf8(frame.substr(4)));
-}
-
-TEST(WsFrameTest, Utf8) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\x80"));          // overlong NUL
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
-  EXPECT_FALSE(IsValidUtf8("\x80"));              // stray continuation
-  EXPECT_FALSE(IsValidUtf8("\xff"));
-}
-
-// A fragment may end inside a code point (incomplete: wait for more), but a
-// sequence that no continuation can make valid is invalid at once.
-TEST(WsFrameTest, Utf8ScanTellsACutCodePointFromAnInvalidOne) {
-  using Status = Utf8Scan::Status;
-  EXPECT_EQ(ScanUtf8("ab\xe2\x82").status, Status::kIncomplete);
-  EXPECT_EQ(ScanUtf8("ab\xe2\x82").complete, 2u);
-  EXPECT_EQ(ScanUtf8("\xf0\x9f\x98").status, Status::kIncomplete);
-  for (std::string_view dead : {"\xed\xa0", "\xf4\x90", "\xe0\x80", "\xf0\x80", "\xc1",
-                                "\xf5", "a\x80"}) {
-    EXPECT_EQ(ScanUtf8(dead).status, Status::kInvalid) << dead.size();
-  }
-  EXPECT_EQ(ScanUtf8("ok\xc3\xa9").status, Status::kValid);
+  EXPECT_TRUE(base::IsValidUtf8(frame.substr(4)));
 }
 
 // A text message whose first fragment is already invalid is refused then,
