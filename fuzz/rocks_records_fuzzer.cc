@@ -1,6 +1,7 @@
-// The embedded store's keys and values (store/rocks/rocks_keys.h) as a
-// corrupt or foreign RocksDB could hold them: user, group and member records,
-// and the numbers and ids taken from keys. A corrupt record must give an
+// The embedded store's keys and values (store/rocks/rocks_keys.h,
+// outbox_record.h) as a corrupt or foreign RocksDB could hold them: user,
+// group, member and webhook outbox records, and the numbers and ids taken
+// from keys. A corrupt record must give an
 // error (500), never a crash. Properties: a record that decodes encodes to
 // one that decodes to the same record.
 //
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "fuzz_check.h"
+#include "store/rocks/outbox_record.h"
 #include "store/rocks/rocks_keys.h"
 
 namespace {
@@ -62,6 +64,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Check(again && again->join_time == member->join_time && again->join_seq == member->join_seq &&
               again->role == member->role && again->muted_until == member->muted_until,
           "a member record does not round-trip");
+  }
+
+  // An outbox entry: the first 8 bytes as its key, the rest as its value.
+  if (bytes.size() >= 8) {
+    const std::string_view key = bytes.substr(0, 8);
+    if (const auto entry = parley::store::DecodeOutboxEntry(key, bytes.substr(8))) {
+      const auto again = parley::store::DecodeOutboxEntry(
+          key, parley::store::EncodeOutboxValue(entry->entry, entry->next_attempt_at));
+      Check(again && again->entry.conversation_id == entry->entry.conversation_id &&
+                again->entry.seq == entry->entry.seq &&
+                again->entry.created_at == entry->entry.created_at &&
+                again->entry.attempts == entry->entry.attempts &&
+                again->next_attempt_at == entry->next_attempt_at,
+            "an outbox record does not round-trip");
+    }
   }
   return 0;
 }

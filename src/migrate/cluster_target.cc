@@ -102,13 +102,7 @@ base::Result<void> ClusterTarget::PutGroup(const GroupRecord& group) {
                                     std::string(core::JoinPolicyName(g.join_policy)),
                                     std::string(core::HistoryVisibilityName(g.history_visibility)),
                                     std::string(core::SendPolicyName(g.send_policy))};
-    PARLEY_TRY(s.Execute(
-        "INSERT INTO `groups` (group_id, name, owner_id, created_at, join_policy, "
-        "history_visibility, send_policy) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-        "name = VALUES(name), owner_id = VALUES(owner_id), created_at = VALUES(created_at), "
-        "join_policy = VALUES(join_policy), history_visibility = VALUES(history_visibility), "
-        "send_policy = VALUES(send_policy)",
-        row));
+    PARLEY_TRY(s.Execute(store::sql::kUpsertGroup, row));
     const std::vector<Param> id = {g.group_id};
     PARLEY_TRY(s.Execute("DELETE FROM group_member WHERE group_id = ?", id));
     PARLEY_TRY(s.Execute("DELETE FROM group_ban WHERE group_id = ?", id));

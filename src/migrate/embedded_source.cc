@@ -8,7 +8,7 @@
 #include "store/rocks/conversation_id_migration.h"
 #include "store/rocks/inbox_run.h"
 #include "store/rocks/rocks_db.h"
-#include "store/rocks/rocks_outbox.h"
+#include "store/rocks/outbox_record.h"
 
 namespace parley::migrate {
 namespace {

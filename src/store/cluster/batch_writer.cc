@@ -177,13 +177,7 @@ base::Result<void> WriteChange(mysql::Session& session, const protocol::Message&
                                     change.join_policy,
                                     change.history_visibility,
                                     change.send_policy};
-    PARLEY_TRY(session.Execute(
-        "INSERT INTO `groups` (group_id, name, owner_id, created_at, join_policy, "
-        "history_visibility, send_policy) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-        "name = VALUES(name), owner_id = VALUES(owner_id), created_at = VALUES(created_at), "
-        "join_policy = VALUES(join_policy), history_visibility = VALUES(history_visibility), "
-        "send_policy = VALUES(send_policy)",
-        row));
+    PARLEY_TRY(session.Execute(sql::kUpsertGroup, row));
   } else {
     if (change.owner_changed) {
       const std::vector<Param> row = {change.owner_id, gid};

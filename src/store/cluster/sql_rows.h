@@ -47,6 +47,16 @@ inline constexpr std::string_view kMessageColumnsOfT =
     "t.media";
 inline constexpr std::size_t kMessageColumnCount = 15;
 
+// Writes a group's row whole (create, or the migration's copy): values
+// group_id, name, owner_id, created_at, join_policy, history_visibility,
+// send_policy.
+inline constexpr std::string_view kUpsertGroup =
+    "INSERT INTO `groups` (group_id, name, owner_id, created_at, join_policy, "
+    "history_visibility, send_policy) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+    "name = VALUES(name), owner_id = VALUES(owner_id), created_at = VALUES(created_at), "
+    "join_policy = VALUES(join_policy), history_visibility = VALUES(history_visibility), "
+    "send_policy = VALUES(send_policy)";
+
 // Appends the values of kMessageColumns for `m`, in that order.
 void AddMessageParams(const protocol::Message& m, std::vector<mysql::Param>& params);
 

@@ -1,8 +1,5 @@
 #include "store/rocks/rocks_outbox.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <stdexcept>
 
 #include "store/rocks/rocks_db.h"
@@ -10,7 +7,6 @@
 #include "store/rocks/rocks_status.h"
 
 namespace parley::store {
-namespace json = boost::json;
 namespace {
 
 // An entry is claimable past a few thousand postponed ones at most: a claim
@@ -18,41 +14,6 @@ namespace {
 constexpr std::size_t kMaxScanned = 10'000;
 
 std::string IdKey(std::int64_t id) { return keys::EncodeU64(static_cast<std::uint64_t>(id)); }
-
-}  // namespace
-
-std::optional<StoredOutboxEntry> DecodeOutboxEntry(std::string_view key, std::string_view value) {
-  const auto id = keys::DecodeU64(key);
-  if (!id) return std::nullopt;
-  boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const json::object& o = v.get_object();
-  const auto* c = o.if_contains("c");
-  if (c == nullptr || !c->is_string()) return std::nullopt;
-  auto int_of = [&](const char* name) -> std::int64_t {
-    const auto* f = o.if_contains(name);
-    return f != nullptr && f->is_int64() ? f->get_int64() : 0;
-  };
-  StoredOutboxEntry out;
-  out.entry.id = static_cast<std::int64_t>(*id);
-  out.entry.conversation_id = std::string(c->get_string());
-  out.entry.seq = int_of("s");
-  out.entry.created_at = int_of("t");
-  out.entry.attempts = int_of("a");
-  out.next_attempt_at = int_of("n");
-  return out;
-}
-
-namespace {
-
-std::string Encode(const core::OutboxEntry& e, std::int64_t next_attempt_at) {
-  return json::serialize(json::object{{"c", e.conversation_id},
-                                      {"s", e.seq},
-                                      {"t", e.created_at},
-                                      {"n", next_attempt_at},
-                                      {"a", e.attempts}});
-}
 
 }  // namespace
 
@@ -73,7 +34,7 @@ std::string RocksOutbox::NewEntryValue(const std::string& conversation_id,
   e.conversation_id = conversation_id;
   e.seq = seq;
   e.created_at = clock_.NowMs();
-  return Encode(e, 0);
+  return EncodeOutboxValue(e, 0);
 }
 
 base::Result<std::vector<core::OutboxEntry>> RocksOutbox::Claim(std::size_t limit,
@@ -129,7 +90,7 @@ base::Result<void> RocksOutbox::Postpone(const std::vector<std::int64_t>& ids,
     auto stored = DecodeOutboxEntry(IdKey(id), value);
     if (!stored) continue;
     stored->entry.attempts += 1;
-    batch.Put(db_.cf(Cf::kOutbox), IdKey(id), Encode(stored->entry, next_attempt_at));
+    batch.Put(db_.cf(Cf::kOutbox), IdKey(id), EncodeOutboxValue(stored->entry, next_attempt_at));
   }
   const rocksdb::Status status = db_.db().Write(rocksdb::WriteOptions(), &batch);
   std::lock_guard lock(mu_);

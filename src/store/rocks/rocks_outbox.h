@@ -26,18 +26,12 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "core/store.h"
+#include "store/rocks/outbox_record.h"
 
 namespace parley::store {
 
 class RocksDb;
 
-// One entry as the column family holds it; DecodeOutboxEntry gives nullopt
-// for a corrupt key or value.
-struct StoredOutboxEntry {
-  core::OutboxEntry entry;
-  std::int64_t next_attempt_at = 0;
-};
-std::optional<StoredOutboxEntry> DecodeOutboxEntry(std::string_view key, std::string_view value);
 
 class RocksOutbox {
  public:
