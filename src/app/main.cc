@@ -10,6 +10,7 @@
 #include <exception>
 
 #include "app/config.h"
+#include "app/journal_log.h"
 #include "app/node.h"
 
 namespace {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   const parley::app::Config& config = *parsed.config;
 
   auto logger = spdlog::stderr_color_mt("parleyd");
+  if (parley::app::StderrIsJournal()) parley::app::UseJournalPattern(*logger);
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
