@@ -89,6 +89,22 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	cd $(FUZZ_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
+# The Debian package (deploy/CMakeLists.txt, docs/operations.md "Installing
+# the Debian package"): a Release build of the three packaged binaries in its
+# own dir, then CPack; prints the .deb's path ($(DEB_BUILD_DIR)/deb/).
+# CMAKE_SKIP_INSTALL_ALL_DEPENDENCY: CPack installs what is built, without
+# building the tests first.
+DEB_BUILD_DIR ?= build-deb
+.PHONY: deb
+deb:
+	@bash scripts/bootstrap
+	cmake -S . -B $(DEB_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON $(CMAKE_FLAGS)
+	cmake --build $(DEB_BUILD_DIR) -j $(JOBS) --target parleyd parley parleyctl
+	rm -rf $(DEB_BUILD_DIR)/deb
+	cd $(DEB_BUILD_DIR) && cpack -G DEB -B deb
+	@echo "deb: $$(realpath $(DEB_BUILD_DIR)/deb/*.deb)"
+
 # A three-gateway cluster on loopback (scripts/cluster.sh): redis-server,
 # mariadbd and parleyd gw1..gw3, data and logs in ./cluster-data.
 # MIGRATE_FROM=DATA_DIR: first copy that stopped embedded node into the

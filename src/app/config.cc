@@ -14,6 +14,32 @@ constexpr const char* kDefaultWebRoot = PARLEY_DEFAULT_WEB_ROOT;
 #else
 constexpr const char* kDefaultWebRoot = "";
 #endif
+// Where `cmake --install` (and the Debian package) puts the chat app,
+// relative to the directory of the installed parleyd: /usr/bin/parleyd
+// serves /usr/share/parley/web.
+#ifdef PARLEY_INSTALLED_WEB_ROOT
+constexpr const char* kInstalledWebRoot = PARLEY_INSTALLED_WEB_ROOT;
+#else
+constexpr const char* kInstalledWebRoot = "";
+#endif
+
+// The chat app served when --web-root is not given: the installed one next
+// to this binary, else web/app of the source tree it was built from (`make
+// run`), else none (the built-in page). Found through /proc/self/exe, so a package
+// unpacked anywhere (tests/deploy/deb_test.sh) serves its own copy.
+std::string DefaultWebRoot() {
+  std::error_code error;
+  if (*kInstalledWebRoot != '\0') {
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (!error) {
+      const std::filesystem::path installed =
+          (exe.parent_path() / kInstalledWebRoot).lexically_normal();
+      if (std::filesystem::is_directory(installed, error)) return installed.string();
+    }
+  }
+  if (std::filesystem::is_directory(kDefaultWebRoot, error)) return kDefaultWebRoot;
+  return "";
+}
 
 }  // namespace
 
@@ -36,6 +62,9 @@ ParseOutcome ParseConfig(int argc, char** argv) {
   Config c;
   CLI::App app{"parleyd: the Parley instant-messaging server"};
   app.set_config("--config", "", "Read flags from a TOML/INI file (flag = value)");
+  // A misspelt key in the config file stops parleyd instead of being
+  // ignored (CLI11's default): /etc/parley/parleyd.toml is edited by hand.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   // Every flag can also come from PARLEY_<FLAG> (upper case, '-' as '_').
   auto flag = [&app](const std::string& name, auto& target, const std::string& help) {
     std::string env = "PARLEY_" + name;
@@ -95,8 +124,9 @@ ParseOutcome ParseConfig(int argc, char** argv) {
        "browser Origins allowed on WebSocket (default: any)")
       ->delimiter(',');
   flag("web-root", c.web_root,
-       "directory of static files served at / (default: this source tree's web/app, the "
-       "browser chat app, when it exists; else a built-in page)");
+       "directory of static files served at / (default: the browser chat app, installed in "
+       "../share/parley/web from parleyd's directory, else this source tree's web/app; "
+       "else a built-in page)");
   flag("password-cost", c.password_cost,
        "argon2id cost: interactive (libsodium's recommendation), or min for tests and "
        "benchmarks that register thousands of users (never in production)")
@@ -199,15 +229,17 @@ ParseOutcome ParseConfig(int argc, char** argv) {
     return ParseOutcome{std::nullopt, 2};
   }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
-  // `make run` serves the chat app with no flag: the source tree it was built
-  // from is where the app lives. A binary copied elsewhere falls back to the
-  // built-in page. The app reaches the SDK through its sdk symlink to
-  // ../sdk/src: in this tree (the developer's own) files may resolve
-  // anywhere under web/; an operator's --web-root gets no such allowance.
-  std::error_code missing;
-  if (c.web_root.empty() && std::filesystem::is_directory(kDefaultWebRoot, missing)) {
-    c.web_root = kDefaultWebRoot;
-    c.web_root_boundary = std::filesystem::path(kDefaultWebRoot).parent_path().string();
+  // `make run` and the installed package serve the chat app with no flag. A
+  // binary copied elsewhere falls back to the built-in page. The source
+  // tree's app reaches the SDK through its sdk symlink to ../sdk/src: there
+  // (the developer's own tree) files may resolve anywhere under web/; the
+  // installed copy holds real files, and an operator's --web-root gets no
+  // such allowance.
+  if (c.web_root.empty()) {
+    c.web_root = DefaultWebRoot();
+    if (!c.web_root.empty() && c.web_root == kDefaultWebRoot) {
+      c.web_root_boundary = std::filesystem::path(kDefaultWebRoot).parent_path().string();
+    }
   }
   return ParseOutcome{std::move(c), 0};
 }

@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "app/config.h"
+#include "app/journal_log.h"
 #include "app/node.h"
 #include "base/json_log_formatter.h"
 
@@ -47,7 +48,13 @@ int main(int argc, char** argv) {
   if (!parsed.config) return parsed.exit_code;
   const parley::app::Config& config = *parsed.config;
 
-  spdlog::set_default_logger(MakeLogger(config));
+  auto logger = MakeLogger(config);
+  // Text lines under systemd carry their syslog priority (journal_log.h);
+  // JSON lines go to shippers as they are.
+  if (config.log_format != "json" && parley::app::StderrIsJournal()) {
+    parley::app::UseJournalPattern(*logger);
+  }
+  spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
   const sigset_t signals = BlockHandledSignals();
