@@ -13,12 +13,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <array>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "integration/harness/backend.h"
+#include "integration/harness/command.h"
 #include "integration/harness/http_client.h"
 #include "integration/harness/raw_tcp_client.h"
 #include "integration/harness/raw_users.h"
@@ -32,23 +32,8 @@ namespace json = boost::json;
 
 constexpr const char* kClub = "group_club";
 
-struct Ran {
-  int exit_code = -1;
-  std::string out;
-};
-
 Ran Parleyctl(const std::string& args) {
-  const std::string cmd = std::string(PARLEYCTL_PATH) + " --json " + args;
-  Ran ran;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return ran;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
-    ran.out.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return ran;
+  return RunCommand(std::string(PARLEYCTL_PATH) + " --json " + args);
 }
 
 // Every message of the conversation, oldest first, as the server serializes it.

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "integration/harness/raw_tcp_client.h"
+#include "integration/harness/command.h"
 #include "integration/harness/server_process.h"
 
 namespace parley::testing {
@@ -24,11 +25,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 const std::string kKey = "parleyctl-test-key-0123456789-0123456789";
-
-struct Ran {
-  int exit_code = -1;
-  std::string out;  // stdout (stderr goes to the test's log)
-};
 
 class ParleyctlTest : public ::testing::Test {
  protected:
@@ -40,16 +36,7 @@ class ParleyctlTest : public ::testing::Test {
     const std::string cmd = std::string(PARLEYCTL_PATH) + " --url http://127.0.0.1:" +
                             std::to_string(server_->ws_port()) + " --api-key '" + key + "' " +
                             args;
-    Ran ran;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return ran;
-    std::array<char, 4096> buffer;
-    while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
-      ran.out.append(buffer.data(), n);
-    }
-    const int status = ::pclose(pipe);
-    ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return ran;
+    return RunCommand(cmd);
   }
 
   TempDir dir_;
