@@ -5,11 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 
 #include <boost/json/parse.hpp>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <string>
