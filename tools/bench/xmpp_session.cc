@@ -63,6 +63,8 @@ const char* StateName(XmppSession::State s) {
       return "in-band registration";
     case S::kAuthenticating:
       return "SASL PLAIN";
+    case S::kRestarting:
+      return "stream restart";
     case S::kBinding:
       return "resource bind";
     case S::kEnabling:
@@ -133,8 +135,7 @@ void XmppSession::Read() {
     if (state_ == State::kClosed || state_ == State::kFailed) return;
     // After <success/> the stream starts anew (RFC 6120 6.4.6): the
     // server sends nothing before our new header, so no byte is lost.
-    if (restart_pending_) {
-      restart_pending_ = false;
+    if (state_ == State::kRestarting) {
       ResetParser();
       OpenStream();
     }
@@ -196,8 +197,9 @@ void XmppSession::OnStart(std::string_view name, const XML_Char** attrs) {
     text_kind_ = Text::kMechanism;
   } else if (top_ == Top::kMessage && depth_ == 3 && LocalIn(name, kClientNs) == "body") {
     text_kind_ = Text::kBody;
-  } else if (top_condition_.empty() && !LocalIn(name, kStanzaErrorNs).empty()) {
-    top_condition_.assign(LocalIn(name, kStanzaErrorNs));
+  } else if (const std::string_view condition = LocalIn(name, kStanzaErrorNs);
+             top_condition_.empty() && !condition.empty()) {
+    top_condition_.assign(condition);
   }
   if (text_kind_ != Text::kNone) text_.clear();
 }
@@ -221,7 +223,7 @@ void XmppSession::OnTopLevel() {
       return Fail("stream error from the server");
     case Top::kSaslSuccess:
       if (state_ != State::kAuthenticating) return Fail("unexpected SASL success");
-      restart_pending_ = true;
+      state_ = State::kRestarting;  // the parser cannot be reset from its own callback
       return;
     case Top::kSaslFailure:
       return Fail("SASL PLAIN refused (wrong password, or PLAIN not allowed without TLS)");

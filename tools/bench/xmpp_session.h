@@ -49,6 +49,7 @@ class XmppSession {
     kStreamOpening,  // waiting for the stream's features
     kRegistering,
     kAuthenticating,
+    kRestarting,  // <success/> parsed: a new stream once the parser has returned
     kBinding,
     kEnabling,  // <enable/> <presence/> <r/> sent, waiting for <enabled/> and <a/>
     kDone,
@@ -127,7 +128,6 @@ class XmppSession {
   MessageHandler on_message_;
 
   XML_Parser parser_ = nullptr;
-  bool restart_pending_ = false;  // reset the parser once XML_Parse returns
   int depth_ = 0;
   Top top_ = Top::kOther;
   std::string top_type_;       // the type attribute of an <iq> or <message>
