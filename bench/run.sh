@@ -6,7 +6,7 @@
 # with a message archive; bench/peers/), and writes
 # bench/results/<YYYY-MM-DD>/report.md with latency.png.
 #
-#   bash bench/run.sh              # full sizes (about 12 minutes on 2 cores)
+#   bash bench/run.sh              # full sizes (< 10 minutes on 2 cores)
 #   bash bench/run.sh --quick      # tiny sizes, to check the pipeline
 #   bash bench/run.sh --no-peers   # without ejabberd and Prosody (nothing installed)
 #
