@@ -74,8 +74,9 @@ def headline(r, meta):
       "server: CPU per msg | Parley ÷ server: idle memory |")
     w("|---|---|---|---|---|---|---|---|---|---|")
     for label, chat, idle, guarantee in [PARLEY] + PEERS:
-        name = label.format(mosquitto=meta.get("mosquitto", ""), ejabberd=meta.get("ejabberd", ""),
-                            prosody=meta.get("prosody", "")).replace("  ", " ")
+        name = " ".join(label.format(mosquitto=meta.get("mosquitto", ""),
+                                     ejabberd=meta.get("ejabberd", ""),
+                                     prosody=meta.get("prosody", "")).split())
         if r(chat, "acked_per_s") is None:
             w(f"| {name} | {guarantee} | not run | | | | | | | |")
             continue
