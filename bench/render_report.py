@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import render_peers
+
 out = sys.argv[1]
 
 
@@ -20,7 +22,8 @@ def load(name):
 meta = load("meta") or {}
 res = {n: load(n) for n in ["connect_ws", "serial_tcp", "chat_tcp", "chat_ws", "chat_mixed",
                             "chat_tcp_open", "chat_tcp_half",
-                            "fanout_tcp", "sync_tcp", "mqtt_chat"]}
+                            "fanout_tcp", "sync_tcp", "mqtt_chat"]
+       + render_peers.CHAT_RUNS + render_peers.IDLE_RUNS}
 srv = {n: load("server_" + n) for n in res}
 
 
@@ -78,9 +81,11 @@ w("- The load-average column shows how busy the machine was around each scenario
   "lists several runs): one run is a sample, compare medians.")
 w("- Load generator (`parley-bench`, 2 threads) on the same machine: it shares the 2 cores with the "
   "server, so every figure is server + client CPU on 2 cores.")
-w(f"- Mosquitto {meta.get('mosquitto', '')} (Debian package)")
+w(f"- Mosquitto {meta.get('mosquitto', '')}, ejabberd {meta.get('ejabberd') or '(not run)'}, "
+  f"Prosody {meta.get('prosody') or '(not run)'} (Debian packages; configs in bench/peers/)")
 w(f"- Total run time: {meta.get('total_seconds')} s")
 w("")
+lines += render_peers.headline(r, meta)
 
 chat_acked = r("chat_tcp", "acked_per_s")
 chat_deliv = r("chat_tcp", "delivered_per_s")
@@ -162,7 +167,11 @@ for name, label in [("chat_tcp", f"chat TCP, {pairs} pairs, closed loop (window 
                     ("serial_tcp", "serial TCP, one message at a time"),
                     ("fanout_tcp", f"fanout TCP, {fan_members} members, {fan_options.get('senders')} "
                                   f"senders, window {fan_options.get('window')}"),
-                    ("mqtt_chat", f"Mosquitto QoS 1, {pairs} pairs, closed loop (window 1)")]:
+                    ("mqtt_chat", f"Mosquitto QoS 1, {pairs} pairs, closed loop (window 1)"),
+                    ("xmpp_chat_ejabberd", f"ejabberd, {pairs} pairs, closed loop (window 1)"),
+                    ("xmpp_chat_ejabberd_mam", f"ejabberd + MAM, {pairs} pairs, closed loop (window 1)"),
+                    ("xmpp_chat_prosody", f"Prosody, {pairs} pairs, closed loop (window 1)"),
+                    ("xmpp_chat_prosody_mam", f"Prosody + MAM, {pairs} pairs, closed loop (window 1)")]:
     if res.get(name) is None:
         w(f"| {label} | not run | | | | | |")
         continue
@@ -171,13 +180,17 @@ for name, label in [("chat_tcp", f"chat TCP, {pairs} pairs, closed loop (window 
         tp += f" (the server stored {num(r(name, 'server_stored_per_s'))}/s)"
     w(f"| {label} | {tp} | {lat(name, 'ack_latency')} | {lat(name, 'delivery_latency')} | "
       f"{cpu(name)} | {num(r(name, 'errors'))} | {loadavg(name)} |")
-if res.get("connect_ws"):
-    w(f"| connect WebSocket: {num(conn_n)} idle connections ({r('connect_ws', 'processes')} load "
-      f"processes) | {num(r('connect_ws', 'connects_per_s'))} connects/s; server RSS "
-      f"{num(r('connect_ws', 'server_rss_before_kib'))} → {num(r('connect_ws', 'server_rss_after_kib'))} KiB "
-      f"= {num(per_conn)} bytes/connection | | | {cpu('connect_ws')} | failed "
-      f"{num(r('connect_ws', 'failed'))}, closed {num(r('connect_ws', 'closed_during_hold'))} | "
-      f"{loadavg('connect_ws')} |")
+for name, label in [("connect_ws", "connect WebSocket"), ("connect_tcp", "connect TCP"),
+                    ("xmpp_connect_ejabberd", "ejabberd idle sessions"),
+                    ("xmpp_connect_prosody", "Prosody idle sessions")]:
+    if not res.get(name):
+        continue
+    w(f"| {label}: {num(r(name, 'connections'))} idle connections ({r(name, 'processes')} load "
+      f"processes) | {num(r(name, 'connects_per_s'))} connects/s; server RSS "
+      f"{num(r(name, 'server_rss_before_kib'))} → {num(r(name, 'server_rss_after_kib'))} KiB "
+      f"= {num(r(name, 'server_bytes_per_connection'))} bytes/connection | | | {cpu(name)} | failed "
+      f"{num(r(name, 'failed'))}, closed {num(r(name, 'closed_during_hold'))} | "
+      f"{loadavg(name)} |")
 if res.get("sync_tcp"):
     w(f"| sync TCP: {num(sync_n)} messages over {res['sync_tcp']['options']['conversations']} "
       f"conversations | {r('sync_tcp', 'seconds'):.3f} s = {num(sync_rate)} msg/s, "
@@ -205,7 +218,13 @@ for name, key, label in [("chat_tcp", "cpu_us_per_message", "chat TCP, closed lo
                          ("chat_tcp_half", "cpu_us_per_message",
                           "chat TCP, open loop at half load (per message)"),
                          ("fanout_tcp", "cpu_us_per_delivery", "fanout TCP (per delivery)"),
-                         ("mqtt_chat", "cpu_us_per_message", "Mosquitto QoS 1 (per message)")]:
+                         ("mqtt_chat", "cpu_us_per_message", "Mosquitto QoS 1 (per message)"),
+                         ("xmpp_chat_ejabberd", "cpu_us_per_message", "ejabberd (per message)"),
+                         ("xmpp_chat_ejabberd_mam", "cpu_us_per_message",
+                          "ejabberd + MAM (per message)"),
+                         ("xmpp_chat_prosody", "cpu_us_per_message", "Prosody (per message)"),
+                         ("xmpp_chat_prosody_mam", "cpu_us_per_message",
+                          "Prosody + MAM (per message)")]:
     c = r(name, key)
     if not c or "server_user" not in c:
         continue
@@ -272,7 +291,9 @@ series = [("chat_tcp", "ack_latency", "Parley 1:1 ack, closed loop"),
           ("chat_tcp_half", "ack_latency", "Parley 1:1 ack, open loop at half load"),
           ("serial_tcp", "ack_latency", "Parley serial ack"),
           ("fanout_tcp", "delivery_latency", "Parley fan-out delivery"),
-          ("mqtt_chat", "ack_latency", "Mosquitto QoS 1 PUBACK")]
+          ("mqtt_chat", "ack_latency", "Mosquitto QoS 1 PUBACK"),
+          ("xmpp_chat_ejabberd", "ack_latency", "ejabberd SM ack"),
+          ("xmpp_chat_prosody", "ack_latency", "Prosody SM ack")]
 plots = []
 for name, which, title in series:
     cdf = r(name, which, "cdf")

@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # make bench: builds Release, runs every parley-bench scenario against a fresh
 # parleyd (embedded store, full durability: every ack follows a synced WAL
-# write), runs the same 1:1 workload against Mosquitto, and writes
+# write), runs the same 1:1 workload against Mosquitto and against the IM
+# servers a team would run instead (ejabberd and Prosody, each without and
+# with a message archive; bench/peers/), and writes
 # bench/results/<YYYY-MM-DD>/report.md with latency.png.
 #
-#   bash bench/run.sh            # full sizes (< 10 minutes on 2 cores)
-#   bash bench/run.sh --quick    # tiny sizes, to check the pipeline
+#   bash bench/run.sh              # full sizes (< 10 minutes on 2 cores)
+#   bash bench/run.sh --quick      # tiny sizes, to check the pipeline
+#   bash bench/run.sh --no-peers   # without ejabberd and Prosody (nothing installed)
 #
-# Everything it starts (parleyd, mosquitto) is stopped on exit, even on failure.
+# The IM peers come from Debian's packages, installed on first use by
+# bench/peers/install.sh (not by scripts/bootstrap: CI does not need them).
+# Everything it starts (parleyd, mosquitto, ejabberd, prosody) is stopped on
+# exit, even on failure.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-build-bench}
 case "$BUILD_DIR" in /*) BUILD="$BUILD_DIR" ;; *) BUILD="$ROOT/$BUILD_DIR" ;; esac
 QUICK=0
-[[ "${1:-}" == "--quick" ]] && QUICK=1
+PEERS=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    --no-peers) PEERS=0 ;;
+    *) echo "usage: bench/run.sh [--quick] [--no-peers]" >&2; exit 2 ;;
+  esac
+done
 DATE=$(date +%F)
 # A quick run (tiny sizes, a check that the pipeline works) never replaces
 # the day's real report.
@@ -22,6 +35,8 @@ if [[ $QUICK == 1 ]]; then OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE-quick}; el
 WORK=$(mktemp -d /tmp/parley-bench-XXXXXX)
 SERVER_PID=""
 MOSQ_PID=""
+PEER_PID=""
+PEER_DIR=""
 
 stop_pid() {  # SIGTERM, then SIGKILL after 20 s
   local pid=$1
@@ -34,6 +49,8 @@ stop_pid() {  # SIGTERM, then SIGKILL after 20 s
 cleanup() {
   stop_pid "$SERVER_PID"; SERVER_PID=""
   stop_pid "$MOSQ_PID"; MOSQ_PID=""
+  stop_pid "$PEER_PID"; PEER_PID=""
+  [[ -n "$PEER_DIR" ]] && rm -rf "$PEER_DIR"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -51,10 +68,14 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT/commands.txt"
 THREADS=2  # load-generator threads (the machine has 2 cores, shared with parleyd)
 
+# PEER_CONNECT_N: idle sessions per IM peer (and Parley TCP connections to
+# compare with); Prosody logs in ~100 sessions/s here (PBKDF2 per login).
 if [[ $QUICK == 1 ]]; then
   CONNECT_N=200; PAIRS=10; DUR=2; WARM=0.5; RATE=2000; MEMBERS=20; SYNC_N=2000; SYNC_C=4; SERIAL_N=200
+  PEER_CONNECT_N=200
 else
   CONNECT_N=16000; PAIRS=200; DUR=15; WARM=3; RATE=50000; MEMBERS=500; SYNC_N=100000; SYNC_C=20; SERIAL_N=5000
+  PEER_CONNECT_N=2000
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -160,6 +181,54 @@ printf '{"server_cpu_s":%s,"loadavg_before":%s,"loadavg_after":%s,"exit":%d}\n' 
 MOSQ_VERSION=$( (/usr/sbin/mosquitto -h 2>/dev/null || true) | sed -n "s/^mosquitto version \(.*\)$/\1/p" | head -1)
 stop_pid "$MOSQ_PID"; MOSQ_PID=""
 
+# 8. The IM peers (bench/peers/): the same 1:1 workload over XMPP against
+# ejabberd and Prosody, each without and with a message archive, each on a
+# fresh server; then idle sessions on each (no archive: it changes nothing
+# for an idle session), and as many idle Parley TCP connections to compare.
+EJABBERD_VERSION=""
+PROSODY_VERSION=""
+if [[ $PEERS == 1 ]] && ! bash "$ROOT/bench/peers/install.sh"; then
+  echo "bench: the IM peers could not be installed; skipping them (--no-peers skips them on purpose)" >&2
+  PEERS=0
+fi
+if [[ $PEERS == 1 ]]; then
+  source "$ROOT/bench/peers/peers.sh"
+  EJABBERD_VERSION=$(peer_version ejabberd)
+  PROSODY_VERSION=$(peer_version prosody)
+  # run_peer CONFIG NAME ARGS...: a fresh CONFIG server (bench/peers/peers.sh),
+  # one parley-bench scenario against it, its JSON and server_<NAME>.json.
+  run_peer() {
+    local config=$1 name=$2; shift 2
+    local port; port=$(free_port)
+    if ! start_peer "$config" "$port" localhost; then
+      stop_pid "$PEER_PID"; PEER_PID=""
+      rm -rf "$PEER_DIR"; PEER_DIR=""
+      return 0  # the report shows the run as missing
+    fi
+    echo "$config: bench/peers/peers.sh start_peer $config \$XMPP_PORT localhost   # fresh, in a temp dir" >>"$OUT/commands.txt"
+    echo "parley-bench --xmpp-port \$XMPP_PORT --xmpp-domain localhost --threads $THREADS --server-pid \$PEER_PID --json $OUT/$name.json $*" | sed "s#$ROOT/##" >>"$OUT/commands.txt"
+    local load0 rc=0
+    load0=$(cut -d' ' -f1 /proc/loadavg)
+    "$BENCH" --xmpp-port "$port" --xmpp-domain localhost --threads "$THREADS" --server-pid "$PEER_PID" \
+      --json "$OUT/$name.json" "$@" || rc=$?
+    printf '{"server_cpu_s":%s,"loadavg_before":%s,"loadavg_after":%s,"exit":%d}\n' \
+      "$(cpu_seconds "$PEER_PID")" "$load0" "$(cut -d' ' -f1 /proc/loadavg)" "$rc" >"$OUT/server_$name.json"
+    stop_pid "$PEER_PID"; PEER_PID=""
+    rm -rf "$PEER_DIR"; PEER_DIR=""
+    [[ $rc == 0 ]] || echo "bench: scenario $name exited $rc" >&2
+  }
+  CHAT=(--scenario xmpp-chat --pairs "$PAIRS" --window 1 --size 200 --duration "$DUR" --warmup "$WARM")
+  run_peer ejabberd xmpp_chat_ejabberd "${CHAT[@]}"
+  run_peer ejabberd-mam xmpp_chat_ejabberd_mam "${CHAT[@]}"
+  run_peer prosody xmpp_chat_prosody "${CHAT[@]}"
+  run_peer prosody-mam xmpp_chat_prosody_mam "${CHAT[@]}"
+  IDLE=(--scenario xmpp-connect --connections "$PEER_CONNECT_N" --hold 5)
+  run_peer ejabberd xmpp_connect_ejabberd "${IDLE[@]}"
+  run_peer prosody xmpp_connect_prosody "${IDLE[@]}"
+  run_parley connect_tcp --scenario connect --transport tcp --connections "$PEER_CONNECT_N" --hold 5 \
+    --server-pid __SERVER_PID__
+fi
+
 # The report.
 sed -i "s#$ROOT/##g" "$OUT/commands.txt"
 python3 - "$OUT/meta.json" <<PY
@@ -175,6 +244,8 @@ json.dump({
   "commit": sh("git -C '$ROOT' rev-parse --short HEAD"),
   "dirty": sh("git -C '$ROOT' status --porcelain --untracked-files=no -- . ':!bench/results' | wc -l"),
   "mosquitto": "$MOSQ_VERSION",
+  "ejabberd": "$EJABBERD_VERSION",
+  "prosody": "$PROSODY_VERSION",
   "quick": $QUICK,
   "total_seconds": $SECONDS,
   "build": "Release (-O2), $(basename "$BUILD")",

@@ -42,6 +42,21 @@ def ratio(run):
     return p / m if p and m else None
 
 
+def server_cpu_per_message(run, name):
+    c = result(run, name, "cpu_us_per_message")
+    if not c or "server_user" not in c:
+        return None
+    return c["server_user"] + c["server_kernel"]
+
+
+def cpu_ratio(peer):
+    """Parley's server CPU per message ÷ the peer's (bench/README.md "IM peers")."""
+    def read(run):
+        p, q = server_cpu_per_message(run, "chat_tcp"), server_cpu_per_message(run, peer)
+        return p / q if p and q else None
+    return read
+
+
 # (label, how to read it from a run, format, target, higher is better)
 FIGURES = [
     ("1:1 TCP, 200 pairs, closed loop (msg/s)", lambda r: result(r, "chat_tcp", "acked_per_s"),
@@ -64,6 +79,18 @@ FIGURES = [
     ("Mosquitto QoS 1, same 1:1 workload (msg/s)", lambda r: result(r, "mqtt_chat", "acked_per_s"),
      "{:,.0f}", None, True),
     ("Parley / Mosquitto (1:1 msg/s)", ratio, "{:.2f}×", 2, True),
+    ("ejabberd, same 1:1 workload (msg/s)",
+     lambda r: result(r, "xmpp_chat_ejabberd", "acked_per_s"), "{:,.0f}", None, True),
+    ("Prosody, same 1:1 workload (msg/s)",
+     lambda r: result(r, "xmpp_chat_prosody", "acked_per_s"), "{:,.0f}", None, True),
+    ("server CPU per message: Parley / ejabberd", cpu_ratio("xmpp_chat_ejabberd"), "{:.2f}×",
+     None, False),
+    ("server CPU per message: Parley / ejabberd + MAM", cpu_ratio("xmpp_chat_ejabberd_mam"),
+     "{:.3f}×", None, False),
+    ("server CPU per message: Parley / Prosody", cpu_ratio("xmpp_chat_prosody"), "{:.2f}×", None,
+     False),
+    ("server CPU per message: Parley / Prosody + MAM", cpu_ratio("xmpp_chat_prosody_mam"),
+     "{:.3f}×", None, False),
 ]
 
 

@@ -62,6 +62,9 @@ struct Options {
   int sync_limit = 500;
   // mqtt-chat (the Mosquitto peer)
   std::uint16_t mqtt_port = 1883;
+  // xmpp-chat, xmpp-connect (the ejabberd and Prosody peers)
+  std::uint16_t xmpp_port = 5222;
+  std::string xmpp_domain = "localhost";
 };
 
 // "tcp", "tls" (TCP over TLS) or "ws": for summaries and the JSON.
@@ -210,5 +213,7 @@ int RunFanout(const Options& o);
 int RunSync(const Options& o);
 int RunSerial(const Options& o);
 int RunMqttChat(const Options& o);
+int RunXmppChat(const Options& o);
+int RunXmppConnect(const Options& o);
 
 }  // namespace parley::bench

@@ -17,9 +17,10 @@ int main(int argc, char** argv) {
   std::string transport = "tcp";
   app.add_option("--scenario", o.scenario,
                  "connect | chat | mixed (chat with 10% reactions, 1% images) | fanout | sync | "
-                 "serial | mqtt-chat")
+                 "serial | mqtt-chat | xmpp-chat | xmpp-connect")
       ->required()
-      ->check(CLI::IsMember({"connect", "chat", "mixed", "fanout", "sync", "serial", "mqtt-chat"}));
+      ->check(CLI::IsMember({"connect", "chat", "mixed", "fanout", "sync", "serial", "mqtt-chat",
+                             "xmpp-chat", "xmpp-connect"}));
   app.add_option("--events-pct", o.events_pct,
                  "chat: percent of messages that are reactions (mixed: 10)")
       ->check(CLI::Range(0, 100));
@@ -47,13 +48,15 @@ int main(int argc, char** argv) {
   app.add_option("--sources", o.sources, "spread connections over 127.0.0.1..N");
   app.add_option("--user-prefix", o.user_prefix, "user id prefix (default: unique per run)");
   app.add_option("--json", o.json_out, "write results here");
-  app.add_option("--connections", o.connections, "connect: idle connections");
-  app.add_option("--hold", o.hold_s, "connect: seconds to hold before measuring server RSS");
+  app.add_option("--connections", o.connections, "connect, xmpp-connect: idle connections");
+  app.add_option("--hold", o.hold_s,
+                 "connect, xmpp-connect: seconds to hold before measuring server RSS");
   app.add_option("--max-per-process", o.max_per_process, "connect: connections per process");
   app.add_option(
       "--server-pid", o.server_pid,
-      "the server's pid: connect reports its RSS; chat, fanout and mqtt-chat its CPU per message");
-  app.add_option("--pairs", o.pairs, "chat, mqtt-chat: sender/receiver pairs");
+      "the server's pid: connect and xmpp-connect report its RSS; chat, fanout, mqtt-chat and "
+      "xmpp-chat its CPU per message");
+  app.add_option("--pairs", o.pairs, "chat, mqtt-chat, xmpp-chat: sender/receiver pairs");
   app.add_option("--duration", o.duration_s, "measured seconds");
   app.add_option("--warmup", o.warmup_s, "seconds before measuring");
   app.add_option("--rate", o.rate, "open loop at this total msg/s (0: closed loop)");
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
   app.add_option("--conversations", o.conversations, "sync: conversations they span");
   app.add_option("--sync-limit", o.sync_limit, "sync: page size");
   app.add_option("--mqtt-port", o.mqtt_port, "mqtt-chat: broker port");
+  app.add_option("--xmpp-port", o.xmpp_port, "xmpp-chat, xmpp-connect: the server's c2s port");
+  app.add_option("--xmpp-domain", o.xmpp_domain,
+                 "xmpp-chat, xmpp-connect: the server's virtual host (JIDs are user@domain)");
   CLI11_PARSE(app, argc, argv);
   o.transport = transport == "ws" ? Transport::kWs : Transport::kTcp;
   o.security = tls ? Security::kTls : Security::kPlain;
@@ -73,7 +79,8 @@ int main(int argc, char** argv) {
     o.user_prefix =
         "b" + std::to_string(::getpid()) + "t" + std::to_string(std::time(nullptr) % 1000000) + "-";
   }
-  if (o.jwt_secret.empty() && o.scenario != "mqtt-chat") {
+  const bool peer = o.scenario == "mqtt-chat" || o.scenario.rfind("xmpp-", 0) == 0;
+  if (o.jwt_secret.empty() && !peer) {
     std::cerr << "parley-bench: --jwt-secret is required (the server's secret)\n";
     return 2;
   }
@@ -87,5 +94,7 @@ int main(int argc, char** argv) {
   if (o.scenario == "fanout") return RunFanout(o);
   if (o.scenario == "sync") return RunSync(o);
   if (o.scenario == "serial") return RunSerial(o);
+  if (o.scenario == "xmpp-chat") return RunXmppChat(o);
+  if (o.scenario == "xmpp-connect") return RunXmppConnect(o);
   return RunMqttChat(o);
 }
