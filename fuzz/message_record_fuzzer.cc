@@ -31,11 +31,34 @@ bool WithinBounds(const Message& m) {
   return m.reactions.size() <= kMaxReactionKinds && total <= kMaxReactions;
 }
 
+// Whether `v` holds a floating-point number anywhere.
+bool HoldsDouble(const boost::json::value& v) {
+  if (v.is_double()) return true;
+  if (v.is_object()) {
+    for (const auto& field : v.get_object()) {
+      if (HoldsDouble(field.value())) return true;
+    }
+  }
+  if (v.is_array()) {
+    for (const auto& item : v.get_array()) {
+      if (HoldsDouble(item)) return true;
+    }
+  }
+  return false;
+}
+
 void CheckRoundTrip(const Message& m) {
   // Boost.JSON 1.81 writes a number beyond double's range (1e400 in a
-  // record's media) as Infinity, which is no JSON: outside what any
-  // serializer here can round-trip.
-  if (!m.media.empty() && !ParseObject(m.media)) return;
+  // record's media) as Infinity, which is no JSON; and it parses doubles
+  // imprecisely (2.2222222222222224E70 reads back as ...27E70: it has no
+  // precise parsing before 1.83), so a double may move by an ulp each time
+  // the media text is parsed and written again. The server's media records
+  // hold integers only (media/media_record.h); a foreign record with a
+  // double stays readable, its number just not bit-exact.
+  if (!m.media.empty()) {
+    auto media = ParseObject(m.media);
+    if (!media || HoldsDouble(*media)) return;
+  }
   const std::string text = SerializeMessage(m);
   Check(text == boost::json::serialize(MessageToJson(m)),
         "SerializeMessage and MessageToJson disagree");
