@@ -51,7 +51,7 @@ void CheckRoundTrip(const Message& m) {
   // Boost.JSON 1.81 writes a number beyond double's range (1e400 in a
   // record's media) as Infinity, which is no JSON; and it parses doubles
   // imprecisely (2.2222222222222224E70 reads back as ...27E70: it has no
-  // precise parsing before 1.83), so a double may move by an ulp each time
+  // precise-parsing option), so a double may move by an ulp each time
   // the media text is parsed and written again. The server's media records
   // hold integers only (media/media_record.h); a foreign record with a
   // double stays readable, its number just not bit-exact.
