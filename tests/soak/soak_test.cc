@@ -209,6 +209,10 @@ class DeviceLoop {
         random_(seed),
         device_(transport, std::move(user), [this](const json::object& p) { OnPacket(p); }) {}
 
+  // True once the device saw `sending` off with no send of its own in
+  // flight: from then on nothing it sent can still be stored.
+  bool stopped_sending() const { return stopped_sending_; }
+
   void Run(const std::atomic<bool>& sending, const std::atomic<bool>& running) {
     auto next_sync = Clock::now();
     while (running) {
@@ -224,6 +228,7 @@ class DeviceLoop {
         next_sync = Clock::now() + 2s;
       }
       if (sending && !sends_to_.empty()) Send();
+      if (!sending) stopped_sending_ = true;  // no send of this device is in flight
       device_.Drain(std::chrono::milliseconds(10 + random_() % 40));
     }
     // The end: one more catch-up on a live connection, then report.
@@ -379,6 +384,7 @@ class DeviceLoop {
   std::optional<Pending> pending_;
   std::vector<Pending> acked_;
   std::map<std::string, std::set<std::int64_t>> seen_;
+  std::atomic<bool> stopped_sending_{false};
 };
 
 struct Sample {
@@ -536,8 +542,15 @@ TEST(Soak, EveryAcknowledgedMessageAccountedFor) {
   }
   churning = false;
   churner.join();
+  // Every device's last send is answered (or given up) before any device
+  // takes its final view, so no view misses a message stored after it.
   sending = false;
-  std::this_thread::sleep_for(3s);  // in-flight retries finish, pushes land
+  const auto quiet_deadline = Clock::now() + 2 * kCallTimeout;
+  while (Clock::now() < quiet_deadline &&
+         !std::all_of(devices.begin(), devices.end(),
+                      [](const auto& d) { return d->stopped_sending(); })) {
+    std::this_thread::sleep_for(10ms);
+  }
   running = false;
   for (std::thread& t : threads) t.join();
 
