@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <new>
 #include <vector>
@@ -16,6 +17,9 @@ using rocksdb::Slice;
 
 constexpr int kMaxHeight = 12;
 constexpr unsigned kBranching = 4;  // a node reaches level i+1 with probability 1/4
+// Steps a level's walk from a prefix's last insert may take before the
+// search starts from the top instead (SkipList::Link).
+constexpr int kMaxWalk = 8;
 
 // A node: its header, `height` links, then the memtable entry (length-prefixed
 // internal key and value) that RocksDB writes into it. Lives in the memtable's
@@ -58,6 +62,7 @@ class SkipList final : public MemTableRep {
   SkipList(const KeyComparator& compare, rocksdb::Allocator* allocator)
       : MemTableRep(allocator), compare_(compare) {
     head_ = Node::Construct(AllocateAligned(Node::BytesFor(kMaxHeight, 0)), kMaxHeight);
+    std::fill(unhinted_.before, unhinted_.before + kMaxHeight, head_);
   }
 
   KeyHandle Allocate(const std::size_t len, char** buf) override {
@@ -69,10 +74,13 @@ class SkipList final : public MemTableRep {
 
   // Without a hint, the previous insert serves as one: replaying a WAL or
   // a batch of one prefix is sequential too.
-  void Insert(KeyHandle handle) override { Link(static_cast<Node*>(handle), &last_insert_); }
+  void Insert(KeyHandle handle) override { Link(static_cast<Node*>(handle), unhinted_); }
 
+  // RocksDB keeps one hint slot per key prefix, null at first; ours holds
+  // that prefix's Finger, allocated in the arena on its first insert.
   void InsertWithHint(KeyHandle handle, void** hint) override {
-    Link(static_cast<Node*>(handle), reinterpret_cast<Node**>(hint));
+    if (*hint == nullptr) *hint = NewFinger();
+    Link(static_cast<Node*>(handle), *static_cast<Finger*>(*hint));
   }
 
   bool Contains(const char* entry) const override {
@@ -144,33 +152,64 @@ class SkipList final : public MemTableRep {
     }
   }
 
-  // Links `node` in. `hint`: the last node inserted with the same hint; when
-  // `node` comes right after it, that node precedes it on every level both
-  // have (its successors there come at or after its level-0 successor).
-  void Link(Node* node, Node** hint) {
+  // Where the last insert of a prefix went: the node and a node on every
+  // level before it (its predecessors when it went in, head_ where nothing
+  // better is known). Nodes are never removed, so each stays a valid place
+  // to start walking its level from, for any entry that sorts after it.
+  struct Finger {
+    Node* last = nullptr;
+    Node* before[kMaxHeight];
+  };
+
+  Finger* NewFinger() {
+    auto* finger = new (AllocateAligned(sizeof(Finger))) Finger();
+    std::fill(finger->before, finger->before + kMaxHeight, head_);
+    return finger;
+  }
+
+  // Links `node` in, walking each of its levels from where the prefix's
+  // previous insert went (the finger), and moves the finger to `node`.
+  //
+  // The store's writes land next to that previous insert: a conversation's
+  // next seq or a user's next inbox run right after it; a key written again
+  // (user_conv) right before it, since RocksDB orders a newer version of a
+  // key first. Either way each level takes a comparison or two on nodes just
+  // touched, where a search from the top reads a dozen cold ones (the largest
+  // cost of a write batch before). A walk that runs long (an insert far from
+  // the last one, or another prefix's keys grown in between) gives up and
+  // the search starts from the top: never slower than that by more than
+  // kMaxWalk steps a level.
+  void Link(Node* node, Finger& finger) {
     const char* entry = node->Entry();
     const int height = node->height();
-    const int max_height = max_height_.load(std::memory_order_relaxed);
-    Node* prev[kMaxHeight];
-    int known = 0;  // prev[0, known) are found
-    if (const Node* last = *hint; last != nullptr && compare_(last->Entry(), entry) < 0) {
-      const Node* after = last->NextRelaxed(0);
-      if (after == nullptr || compare_(entry, after->Entry()) < 0) {
-        known = std::min(height, last->height());
-        std::fill(prev, prev + known, const_cast<Node*>(last));
-      }
+    // start[level]: a node on that level before `entry`.
+    Node* start[kMaxHeight];
+    bool near = false;
+    if (finger.last != nullptr && compare_(finger.last->Entry(), entry) < 0) {
+      const int last_height = finger.last->height();
+      std::fill(start, start + last_height, finger.last);
+      std::copy(finger.before + last_height, finger.before + kMaxHeight, start + last_height);
+      near = true;
+    } else if (finger.last != nullptr &&
+               (finger.before[0] == head_ || compare_(finger.before[0]->Entry(), entry) < 0)) {
+      // Every before[level] is at or before before[0], so before `entry` too.
+      std::copy(finger.before, finger.before + kMaxHeight, start);
+      near = true;
     }
-    if (known < height) {
-      // The levels above: a search from the top that stops at level `known`.
-      Node* node_before = head_;
-      for (int level = std::max(max_height, height) - 1; level >= known; --level) {
-        for (Node* next = node_before->NextRelaxed(level);
-             next != nullptr && compare_(next->Entry(), entry) < 0;
-             next = node_before->NextRelaxed(level)) {
-          node_before = next;
-        }
-        if (level < height) prev[level] = node_before;
+    Node* prev[kMaxHeight];
+    for (int level = 0; near && level < height; ++level) {
+      near = WalkBefore(start[level], entry, level, kMaxWalk, &prev[level]);
+    }
+    if (!near) {
+      // From the top; every level's predecessor becomes the finger's.
+      Node* before = head_;
+      const int top = std::max(max_height_.load(std::memory_order_relaxed), height);
+      std::fill(start + top, start + kMaxHeight, head_);
+      for (int level = top - 1; level >= 0; --level) {
+        WalkBefore(before, entry, level, std::numeric_limits<int>::max(), &before);
+        start[level] = before;
       }
+      std::copy(start, start + height, prev);
     }
     for (int level = 0; level < height; ++level) {
       node->SetNextRelaxed(level, prev[level]->NextRelaxed(level));
@@ -178,14 +217,33 @@ class SkipList final : public MemTableRep {
     }
     // A reader that sees the new height before the links finds nullptr in the
     // head's new levels and drops to the next level down: still correct.
-    if (height > max_height) max_height_.store(height, std::memory_order_relaxed);
-    *hint = node;
+    if (height > max_height_.load(std::memory_order_relaxed)) {
+      max_height_.store(height, std::memory_order_relaxed);
+    }
+    // Above its height, the new finger keeps the starts: each before
+    // `entry`, so at or before prev[0], which every later use relies on.
+    finger.last = node;
+    std::copy(prev, prev + height, finger.before);
+    std::copy(start + height, start + kMaxHeight, finger.before + height);
+  }
+
+  // Walks `level` right from `node` (on that level, before `entry`) to the
+  // last node before `entry`, into *found; false if that takes more than
+  // `max_steps` steps. Only the writer calls this.
+  bool WalkBefore(Node* node, const char* entry, int level, int max_steps, Node** found) const {
+    for (Node* next = node->NextRelaxed(level);
+         next != nullptr && compare_(next->Entry(), entry) < 0; next = node->NextRelaxed(level)) {
+      if (max_steps-- == 0) return false;
+      node = next;
+    }
+    *found = node;
+    return true;
   }
 
   const KeyComparator& compare_;
   Node* head_ = nullptr;
   std::atomic<int> max_height_{1};
-  Node* last_insert_ = nullptr;
+  Finger unhinted_;  // the hint of inserts that come without one
   std::uint64_t random_ = 0x9E3779B97F4A7C15ull;
 };
 

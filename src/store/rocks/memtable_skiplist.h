@@ -8,9 +8,11 @@
 // skiplist's assertions compare the new key with every level of the insert
 // position, about 25 key comparisons per insert however good the hint. That
 // was the largest single CPU cost of a write batch (a fifth of parleyd's
-// instructions in 1:1 chat). Here an insert right after the previous key of
-// its prefix (a conversation's next seq, a user's next inbox run) costs two
-// comparisons, plus a search of the levels above the previous key's height.
+// instructions in 1:1 chat). Here each prefix's hint is a finger, where its
+// previous insert went on every level: an insert right after it (a
+// conversation's next seq, a user's next inbox run) or right before it (a key
+// written again, like a sender's read position) costs a comparison or two a
+// level on nodes just touched, not a search from the top (SkipList::Link).
 //
 // Threads: RocksDB runs one insert at a time (allow_concurrent_memtable_write
 // must be false: this factory cannot insert concurrently, and RocksDB refuses

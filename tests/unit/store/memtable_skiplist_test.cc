@@ -152,6 +152,45 @@ TEST_F(MemTableTest, ReadsAgreeWithAMapAcrossFlushes) {
   ExpectSameAsModel();
 }
 
+// The store's own write shapes, which the per-prefix finger serves without a
+// search from the top: appends after a prefix's last key, the same key
+// written again (its newer version sorts first), keys far from the last one,
+// and a new prefix that grows between two busy ones (walks from their
+// fingers run long and fall back to a search from the top).
+TEST_F(MemTableTest, ReadsAgreeWithAMapAfterTheStoresWriteShapes) {
+  Open();
+  std::mt19937 rng(4);
+  std::map<std::string, int> next_seq;
+  auto key = [](const std::string& prefix, int rest) {
+    char digits[16];
+    std::snprintf(digits, sizeof digits, "%06d", rest);
+    return prefix + '\0' + digits;
+  };
+  for (int b = 0; b < 300; ++b) {
+    rocksdb::WriteBatch batch;
+    for (int i = 0; i < 20; ++i) {
+      // "m" prefixes exist from the start; "g" ones (between "f" and "h")
+      // only in the second half.
+      const char letter = b >= 150 && rng() % 2 == 0 ? 'g' : "fhm"[rng() % 3];
+      const std::string prefix = std::string(1, letter) + std::to_string(rng() % 5);
+      std::string k;
+      switch (rng() % 4) {
+        case 0:
+        case 1: k = key(prefix, ++next_seq[prefix]); break;  // append
+        case 2: k = key(prefix, 0); break;                   // written again
+        default: k = key(prefix, static_cast<int>(rng() % 1000)); break;
+      }
+      const std::string value = "v" + std::to_string(rng());
+      batch.Put(cf(), k, value);
+      model_[k] = value;
+    }
+    ASSERT_TRUE(db().Write(rocksdb::WriteOptions(), &batch).ok());
+  }
+  ExpectSameAsModel();
+  Open();
+  ExpectSameAsModel();
+}
+
 TEST_F(MemTableTest, TheWalIsReplayedIntoTheMemTable) {
   // A child writes and dies without closing (no flush): the next Open
   // replays its WAL into a fresh memtable, through Insert without hints.
