@@ -85,7 +85,9 @@ json::object MessageToJson(const Message& m) {
 
 // Same keys, order and text as json::serialize(MessageToJson(m)), without
 // the object: this runs once per message on the writer thread.
-std::string SerializeMessage(const Message& m) {
+std::string SerializeMessage(const Message& m) { return SerializeMessage(m, m.seq); }
+
+std::string SerializeMessage(const Message& m, std::int64_t seq) {
   std::string out;
   out.reserve(112 + m.msg_id.size() + m.conversation_id.size() + m.sender_id.size() +
               m.content.size());
@@ -94,7 +96,7 @@ std::string SerializeMessage(const Message& m) {
   out.append(R"(,"conversation_id":)");
   AppendJsonString(out, m.conversation_id);
   out.append(R"(,"seq":)");
-  AppendJsonInt(out, m.seq);
+  AppendJsonInt(out, seq);
   out.append(R"(,"sender_id":)");
   AppendJsonString(out, m.sender_id);
   out.append(R"(,"content":)");

@@ -90,8 +90,10 @@ base::Result<HoleMarker> HoleFromJson(const boost::json::object& o);
 std::string SerializeReactions(const std::vector<Reaction>& reactions);
 base::Result<std::vector<Reaction>> ReactionsFromJson(std::string_view json_text);
 
-// Compact JSON text of the message object.
+// Compact JSON text of the message object; the second form with `seq` in
+// place of m.seq (the store numbers a request's message without copying it).
 std::string SerializeMessage(const Message& m);
+std::string SerializeMessage(const Message& m, std::int64_t seq);
 boost::json::object MessageToJson(const Message& m);
 base::Result<Message> ParseMessage(std::string_view json_text);
 base::Result<Message> MessageFromJson(const boost::json::object& o);

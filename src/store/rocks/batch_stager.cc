@@ -76,10 +76,15 @@ base::Result<core::AppendResult> BatchStager::StageAppend(const core::AppendRequ
 
   const std::int64_t seq = ++BatchMaxSeq(m.conversation_id);
 
-  protocol::Message stored = m;
-  stored.seq = seq;
-  if (is_event) events_.Stage(batch_, stored);
-  auto json = std::make_shared<const std::string>(protocol::SerializeMessage(stored));
+  std::shared_ptr<const std::string> json;
+  if (is_event) {
+    protocol::Message stored = m;  // the event stager may blank its content
+    stored.seq = seq;
+    events_.Stage(batch_, stored);
+    json = std::make_shared<const std::string>(protocol::SerializeMessage(stored));
+  } else {
+    json = std::make_shared<const std::string>(protocol::SerializeMessage(m, seq));
+  }
   const std::string message_key = keys::MessageKey(m.conversation_id, seq);
   batch_.Put(db_.cf(Cf::kMessages), message_key, *json);
   batch_.Put(db_.cf(Cf::kMsgId), msgid_key, message_key);

@@ -20,12 +20,39 @@ base::Error InvalidId(const char* what) {
   return base::MakeError(base::Code::kBadRequest, std::string("store: invalid ") + what);
 }
 
-std::string EncodeU64(std::uint64_t value) {
-  std::string out(8, '\0');
+namespace {
+
+// Big-endian, so that keys sort by the number.
+void AppendU64(std::string& out, std::uint64_t value) {
+  char bytes[8];
   for (int i = 7; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xff);
+    bytes[i] = static_cast<char>(value & 0xff);
     value >>= 8;
   }
+  out.append(bytes, sizeof bytes);
+}
+
+// `id '\0' rest`, in one allocation: the write path builds several keys per
+// message.
+std::string JoinKey(std::string_view id, std::string_view rest, std::size_t extra = 0) {
+  std::string key;
+  key.reserve(id.size() + 1 + rest.size() + extra);
+  key.append(id).push_back('\0');
+  key.append(rest);
+  return key;
+}
+
+std::string NumberKey(std::string_view id, std::uint64_t number) {
+  std::string key = JoinKey(id, std::string_view(), 8);
+  AppendU64(key, number);
+  return key;
+}
+
+}  // namespace
+
+std::string EncodeU64(std::uint64_t value) {
+  std::string out;
+  AppendU64(out, value);
   return out;
 }
 
@@ -36,11 +63,7 @@ std::optional<std::uint64_t> DecodeU64(std::string_view bytes) {
   return value;
 }
 
-std::string Prefix(std::string_view id) {
-  std::string out(id);
-  out.push_back('\0');
-  return out;
-}
+std::string Prefix(std::string_view id) { return JoinKey(id, std::string_view()); }
 
 std::string PrefixEnd(std::string_view id) {
   std::string out(id);
@@ -49,7 +72,7 @@ std::string PrefixEnd(std::string_view id) {
 }
 
 std::string MessageKey(std::string_view conversation_id, std::int64_t seq) {
-  return Prefix(conversation_id) + EncodeU64(static_cast<std::uint64_t>(seq));
+  return NumberKey(conversation_id, static_cast<std::uint64_t>(seq));
 }
 
 std::optional<std::int64_t> SeqOfMessageKey(std::string_view key) {
@@ -59,7 +82,10 @@ std::optional<std::int64_t> SeqOfMessageKey(std::string_view key) {
 
 std::string EditKey(std::string_view conversation_id, std::int64_t target_seq,
                     std::int64_t edit_seq) {
-  return MessageKey(conversation_id, target_seq) + EncodeU64(static_cast<std::uint64_t>(edit_seq));
+  std::string key = JoinKey(conversation_id, std::string_view(), 16);
+  AppendU64(key, static_cast<std::uint64_t>(target_seq));
+  AppendU64(key, static_cast<std::uint64_t>(edit_seq));
+  return key;
 }
 
 std::optional<std::int64_t> EditSeqOfKey(std::string_view key) {
@@ -68,23 +94,23 @@ std::optional<std::int64_t> EditSeqOfKey(std::string_view key) {
 }
 
 std::string MsgIdKey(std::string_view sender_id, std::string_view msg_id) {
-  return Prefix(sender_id).append(msg_id);
+  return JoinKey(sender_id, msg_id);
 }
 
 std::string UserConvKey(std::string_view user_id, std::string_view conversation_id) {
-  return Prefix(user_id).append(conversation_id);
+  return JoinKey(user_id, conversation_id);
 }
 
 std::string GroupMemberKey(std::string_view group_id, std::string_view user_id) {
-  return Prefix(group_id).append(user_id);
+  return JoinKey(group_id, user_id);
 }
 
 std::string UserGroupKey(std::string_view user_id, std::string_view group_id) {
-  return Prefix(user_id).append(group_id);
+  return JoinKey(user_id, group_id);
 }
 
 std::string InboxKey(std::string_view user_id, std::int64_t inbox_seq) {
-  return Prefix(user_id) + EncodeU64(static_cast<std::uint64_t>(inbox_seq));
+  return NumberKey(user_id, static_cast<std::uint64_t>(inbox_seq));
 }
 
 std::string_view FirstIdOfKey(std::string_view key) { return key.substr(0, key.find('\0')); }
