@@ -62,6 +62,13 @@ bench-cluster:
 	@bash scripts/bootstrap
 	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/cluster.sh $(BENCH_FLAGS)
 
+# Where a durable 1:1 message's server CPU goes, stage by stage (bench/profile.sh:
+# perf record of parleyd under `chat`, sorted by bench/stages.py; needs perf).
+.PHONY: bench-profile
+bench-profile:
+	@bash scripts/bootstrap
+	BUILD_DIR=$(BENCH_BUILD_DIR) bash bench/profile.sh
+
 bench-micro:
 	@bash scripts/bootstrap
 	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
