@@ -210,9 +210,12 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
                                co_await ReadTarget(target, chat.target_seq, TargetUse::kEvent));
     PARLEY_CO_RETURN_IF_ERROR(CheckEvent(chat, caller, target, changed, now, options_.windows));
   }
-  PARLEY_CO_ASSIGN_OR_RETURN(std::string media,
-                             co_await AttachChatMedia(media_, caller, target.conversation_id,
-                                                      chat.msg_id, chat.msg_type, request));
+  std::string media;
+  if (IsMediaMsgType(chat.msg_type)) {  // a text spares the coroutine frame
+    PARLEY_CO_ASSIGN_OR_RETURN(media,
+                               co_await AttachChatMedia(media_, caller, target.conversation_id,
+                                                        chat.msg_id, chat.msg_type, request));
+  }
   AppendRequest append;
   if (!target.is_group) {
     PARLEY_CO_RETURN_IF_ERROR(co_await CheckPeersExist(caller, *target.members));

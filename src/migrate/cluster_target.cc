@@ -28,6 +28,24 @@ base::Error Malformed(std::string_view what) {
   return base::MakeError(base::Code::kInternal, "mysql: malformed " + std::string(what));
 }
 
+// " ON DUPLICATE KEY UPDATE ..." setting every column but the key: a message
+// copied before may have been edited, recalled or reacted to on the source
+// since.
+std::string OverwriteEveryMessageColumn() {
+  std::string update = " ON DUPLICATE KEY UPDATE status = 0";
+  std::string_view columns = store::sql::kMessageColumns;
+  while (!columns.empty()) {
+    const std::size_t comma = columns.find(',');
+    std::string_view column = columns.substr(0, comma);
+    while (!column.empty() && column.front() == ' ') column.remove_prefix(1);
+    if (column != "conversation_id" && column != "seq") {
+      update.append(", ").append(column).append(" = VALUES(").append(column).append(")");
+    }
+    columns = comma == std::string_view::npos ? std::string_view() : columns.substr(comma + 1);
+  }
+  return update;
+}
+
 }  // namespace
 
 ClusterTarget::ClusterTarget(std::unique_ptr<mysql::Session> mysql,
@@ -139,19 +157,7 @@ base::Result<void> ClusterTarget::PutMessages(const std::vector<protocol::Messag
   params.reserve(messages.size() * store::sql::kMessageColumnCount);
   for (const protocol::Message& m : messages) store::sql::AddMessageParams(m, params);
   if (params.empty()) return {};
-  // Every column is overwritten: a message copied before may have been
-  // edited, recalled or reacted to on the source since.
-  std::string update = " ON DUPLICATE KEY UPDATE status = 0";
-  std::string_view columns = store::sql::kMessageColumns;
-  while (!columns.empty()) {
-    const std::size_t comma = columns.find(',');
-    std::string_view column = columns.substr(0, comma);
-    while (!column.empty() && column.front() == ' ') column.remove_prefix(1);
-    if (column != "conversation_id" && column != "seq") {
-      update.append(", ").append(column).append(" = VALUES(").append(column).append(")");
-    }
-    columns = comma == std::string_view::npos ? std::string_view() : columns.substr(comma + 1);
-  }
+  static const std::string update = OverwriteEveryMessageColumn();
   return store::sql::RunChunked(
       *mysql_, "INSERT INTO timeline_message (" + std::string(store::sql::kMessageColumns) +
                    ") VALUES ",

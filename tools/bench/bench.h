@@ -96,6 +96,40 @@ class Loops {
   std::vector<std::thread> threads_;
 };
 
+// The handshakes of many connections, item i on loop i mod loops.size(), at
+// most `max_in_flight` per loop at a time: each loop starts its items in
+// order and the next one as one ends. Fleet and XmppFleet share it.
+//
+// Thread contract: Add before Run, on the calling thread; `start` and Ended
+// run on the item's loop.
+class HandshakeQueue {
+ public:
+  using Start = std::function<void(std::size_t item, std::size_t loop)>;
+  explicit HandshakeQueue(Loops& loops) : loops_(loops), queues_(loops.size()) {}
+
+  void Add(std::size_t item) { queues_[item % loops_.size()].todo.push_back(item); }
+  // Starts every item with `start`, and waits until each has Ended or
+  // `timeout_s` passed. Returns the seconds it took.
+  double Run(int max_in_flight, double timeout_s, Start start);
+  // The handshake of an item on `loop` ended, however: the next one starts.
+  void Ended(std::size_t loop);
+
+ private:
+  struct LoopQueue {
+    std::vector<std::size_t> todo;
+    std::size_t next = 0;
+    int in_flight = 0;
+  };
+  void StartMore(std::size_t loop);
+
+  Loops& loops_;
+  std::vector<LoopQueue> queues_;  // each touched on its loop only
+  Start start_;
+  int max_in_flight_ = 1;
+  std::size_t total_ = 0;
+  std::atomic<std::size_t> ended_{0};
+};
+
 // Per-I/O-thread statistics: only that thread touches them.
 struct Stats {
   Histogram ack;
@@ -145,12 +179,7 @@ class Fleet {
   const std::string& user(std::size_t i) const { return users_[i]; }
 
  private:
-  struct LoopQueue {
-    std::vector<std::size_t> todo;
-    std::size_t next = 0;
-    int in_flight = 0;
-  };
-  void StartMore(std::size_t loop);
+  void StartLogin(std::size_t i, std::size_t loop);
   void Done(std::size_t loop, bool ok);
 
   const Options& o_;
@@ -158,8 +187,7 @@ class Fleet {
   std::vector<std::string> users_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<char> logged_;  // per conn, touched on its loop only
-  std::vector<LoopQueue> queues_;
-  int max_in_flight_ = 128;
+  HandshakeQueue handshakes_;
   Handler handler_;
   std::atomic<std::size_t> logged_in_{0};
   std::atomic<std::size_t> failed_{0};

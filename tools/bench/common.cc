@@ -136,7 +136,7 @@ Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users,
       loops_(loops),
       users_(std::move(users)),
       logged_(users_.size(), 0),
-      queues_(loops.size()) {
+      handshakes_(loops) {
   const int sources = std::max(1, std::min(o.sources, 250));
   for (std::size_t i = 0; i < users_.size(); ++i) {
     Target t;
@@ -148,63 +148,78 @@ Fleet::Fleet(const Options& o, Loops& loops, std::vector<std::string> users,
                               : GatewayPort(o, gateways[i]);
     t.source = asio::ip::address_v4((127u << 24) | static_cast<unsigned>(1 + i % sources));
     conns_.push_back(MakeConn(loops_.at(LoopOf(i)), t));
-    queues_[LoopOf(i)].todo.push_back(i);
+    handshakes_.Add(i);
   }
 }
 
 Fleet::~Fleet() = default;
 
-double Fleet::ConnectAll(int max_in_flight, double timeout_s) {
+double HandshakeQueue::Run(int max_in_flight, double timeout_s, Start start) {
+  start_ = std::move(start);
   max_in_flight_ = max_in_flight;
-  const std::int64_t start = NowNs();
+  total_ = 0;
+  for (const LoopQueue& q : queues_) total_ += q.todo.size();
+  const std::int64_t began = NowNs();
   for (std::size_t l = 0; l < loops_.size(); ++l) loops_.Post(l, [this, l] { StartMore(l); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (logged_in_.load() + failed_.load() < conns_.size() &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (ended_.load() < total_ && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return static_cast<double>(NowNs() - start) / 1e9;
+  return static_cast<double>(NowNs() - began) / 1e9;
 }
 
-void Fleet::StartMore(std::size_t loop) {
+void HandshakeQueue::StartMore(std::size_t loop) {
   LoopQueue& q = queues_[loop];
   while (q.in_flight < max_in_flight_ && q.next < q.todo.size()) {
-    const std::size_t i = q.todo[q.next++];
     ++q.in_flight;
-    Conn& c = *conns_[i];
-    c.OnPacket([this, i, loop](std::uint16_t cmd, std::string_view body) {
-      if (logged_[i]) {
-        if (handler_) handler_(i, cmd, body);
-        return;
-      }
-      if (cmd != 1) return;
-      const bool ok = FindInt(body, "code") == 0;
-      logged_[i] = ok ? 1 : 2;
-      if (!ok) std::cerr << "login failed: " << body << "\n";
-      Done(loop, ok);
-    });
-    c.OnClosed([this, i, loop] {
-      ++closed_;
-      if (!logged_[i]) {
-        logged_[i] = 2;
-        Done(loop, false);
-      }
-    });
-    c.Start([this, i, loop](bool ok) {
-      if (!ok) {
-        logged_[i] = 2;
-        Done(loop, false);
-        return;
-      }
-      conns_[i]->Send(1, R"({"cmd":1,"token":")" + MintToken(o_.jwt_secret, users_[i]) + "\"}");
-    });
+    start_(q.todo[q.next++], loop);
   }
+}
+
+void HandshakeQueue::Ended(std::size_t loop) {
+  ++ended_;
+  --queues_[loop].in_flight;
+  StartMore(loop);
+}
+
+double Fleet::ConnectAll(int max_in_flight, double timeout_s) {
+  return handshakes_.Run(max_in_flight, timeout_s,
+                         [this](std::size_t i, std::size_t loop) { StartLogin(i, loop); });
+}
+
+void Fleet::StartLogin(std::size_t i, std::size_t loop) {
+  Conn& c = *conns_[i];
+  c.OnPacket([this, i, loop](std::uint16_t cmd, std::string_view body) {
+    if (logged_[i]) {
+      if (handler_) handler_(i, cmd, body);
+      return;
+    }
+    if (cmd != 1) return;
+    const bool ok = FindInt(body, "code") == 0;
+    logged_[i] = ok ? 1 : 2;
+    if (!ok) std::cerr << "login failed: " << body << "\n";
+    Done(loop, ok);
+  });
+  c.OnClosed([this, i, loop] {
+    ++closed_;
+    if (!logged_[i]) {
+      logged_[i] = 2;
+      Done(loop, false);
+    }
+  });
+  c.Start([this, i, loop](bool ok) {
+    if (!ok) {
+      logged_[i] = 2;
+      Done(loop, false);
+      return;
+    }
+    conns_[i]->Send(1, R"({"cmd":1,"token":")" + MintToken(o_.jwt_secret, users_[i]) + "\"}");
+  });
 }
 
 void Fleet::Done(std::size_t loop, bool ok) {
   ++(ok ? logged_in_ : failed_);
-  --queues_[loop].in_flight;
-  StartMore(loop);
+  handshakes_.Ended(loop);
 }
 
 std::string UploadImage(const Options& o, const std::string& user) {

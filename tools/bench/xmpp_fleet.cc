@@ -1,13 +1,12 @@
 #include "tools/bench/xmpp_fleet.h"
 
-#include <chrono>
 #include <iostream>
 
 namespace parley::bench {
 
 XmppFleet::XmppFleet(const Options& o, Loops& loops, const std::vector<std::string>& users,
                      XmppSession::Goal goal)
-    : loops_(loops), queues_(loops.size()) {
+    : loops_(loops), handshakes_(loops) {
   const int sources = std::max(1, std::min(o.sources, 250));
   for (std::size_t i = 0; i < users.size(); ++i) {
     Target t;
@@ -17,40 +16,27 @@ XmppFleet::XmppFleet(const Options& o, Loops& loops, const std::vector<std::stri
     XmppAccount account{users[i], std::string(kXmppPassword), o.xmpp_domain};
     sessions_.push_back(
         std::make_unique<XmppSession>(loops_.at(LoopOf(i)), t, std::move(account), goal));
-    queues_[LoopOf(i)].todo.push_back(i);
+    handshakes_.Add(i);
   }
 }
 
 double XmppFleet::Run(int max_in_flight, double timeout_s) {
-  max_in_flight_ = max_in_flight;
-  const std::int64_t start = NowNs();
-  for (std::size_t l = 0; l < loops_.size(); ++l) loops_.Post(l, [this, l] { StartMore(l); });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (done_.load() + failed_.load() < sessions_.size() &&
-         std::chrono::steady_clock::now() < deadline) {
-    SleepS(0.001);
-  }
-  return static_cast<double>(NowNs() - start) / 1e9;
+  return handshakes_.Run(max_in_flight, timeout_s,
+                         [this](std::size_t i, std::size_t loop) { StartSession(i, loop); });
 }
 
-void XmppFleet::StartMore(std::size_t loop) {
-  LoopQueue& q = queues_[loop];
-  while (q.in_flight < max_in_flight_ && q.next < q.todo.size()) {
-    const std::size_t i = q.todo[q.next++];
-    ++q.in_flight;
-    sessions_[i]->Start([this, i, loop](XmppSession::State s) {
-      if (s == XmppSession::State::kDone) {
-        ++done_;
-      } else {
-        ++failed_;
-        if (!reported_.exchange(true)) {
-          std::cerr << "parley-bench: xmpp session failed at " << sessions_[i]->error() << "\n";
-        }
+void XmppFleet::StartSession(std::size_t i, std::size_t loop) {
+  sessions_[i]->Start([this, i, loop](XmppSession::State s) {
+    if (s == XmppSession::State::kDone) {
+      ++done_;
+    } else {
+      ++failed_;
+      if (!reported_.exchange(true)) {
+        std::cerr << "parley-bench: xmpp session failed at " << sessions_[i]->error() << "\n";
       }
-      --queues_[loop].in_flight;
-      StartMore(loop);
-    });
-  }
+    }
+    handshakes_.Ended(loop);
+  });
 }
 
 std::size_t XmppFleet::BrokenAfterReady() const {

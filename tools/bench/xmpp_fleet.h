@@ -1,8 +1,8 @@
 #pragma once
 // XMPP sessions for many accounts, spread round-robin over the loops and the
 // source addresses, their handshakes (registration, or login up to ready)
-// run at most `max_in_flight` per loop at a time: the XMPP counterpart of
-// Fleet (bench.h).
+// run at most `max_in_flight` per loop at a time (HandshakeQueue): the XMPP
+// counterpart of Fleet (bench.h).
 //
 // Thread contract: the constructor, Run and the accessors run on the calling
 // thread; the sessions live on the loops. Read a session's state only after
@@ -37,17 +37,11 @@ class XmppFleet {
   std::size_t BrokenAfterReady() const;
 
  private:
-  struct LoopQueue {
-    std::vector<std::size_t> todo;
-    std::size_t next = 0;
-    int in_flight = 0;
-  };
-  void StartMore(std::size_t loop);
+  void StartSession(std::size_t i, std::size_t loop);
 
   Loops& loops_;
   std::vector<std::unique_ptr<XmppSession>> sessions_;
-  std::vector<LoopQueue> queues_;  // each touched on its loop only
-  int max_in_flight_ = 64;
+  HandshakeQueue handshakes_;
   std::atomic<std::size_t> done_{0};
   std::atomic<std::size_t> failed_{0};
   std::atomic<bool> reported_{false};
