@@ -70,12 +70,18 @@ async function cutBob() {
   bob.offline = true;
   await bob.context.setOffline(true);
   proxy.block();
+  // How many connections the cut reset, and how many came through since:
+  // what to look at should bob ever stay online (seen once, in one CI run
+  // of many, not reproduced).
+  const cut = proxy.connections();
   proxy.cut();
   try {
     await bob.page.waitForSelector('#conn:not([hidden]):has-text("Reconnecting")');
   } catch (err) {
     const seen = await bob.page.evaluate(() => ({
       state: window.parley.client.state, banner: document.getElementById('conn').outerHTML }));
+    seen.connections_cut = cut;
+    seen.connections_since = proxy.connections();
     throw new Error(`bob shows no "Reconnecting": ${JSON.stringify(seen)}`, { cause: err });
   }
 }
