@@ -6,7 +6,8 @@
 # bench/stages.py sorts the samples into stages by the frames on their stack
 # (docs in bench/README.md "Where a message's server CPU goes").
 #
-#   bash bench/profile.sh            # the table; perf.data stays in $OUT
+#   bash bench/profile.sh   # the table, also in $OUT/stages.md; $OUT (ignored by
+#                           # git) keeps perf.data and chat.json
 #
 # Needs perf (Debian: linux-perf) and kernel.perf_event_paranoid <= 2 for a
 # process of one's own (root always can).
