@@ -1,10 +1,7 @@
 #include "protocol/packet.h"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <cstddef>
 
 #include "protocol/json_writer.h"
 
@@ -30,37 +27,13 @@ void EchoIds(json::object& out, const json::object* request) {
   }
 }
 
-// The memory of one parsed object: the object, its strings and its nested
-// values all come from one block that the object's storage_ptr frees with it.
-// A request is read once and dropped, so nothing is freed piecemeal; this
-// saves a dozen allocations per CHAT (the most of any step). Values copied
-// out of the object into longer-lived ones use their own storage.
-class ParseArena final : public json::memory_resource {
- public:
-  ParseArena() : resource_(buffer_, sizeof buffer_) {}
-
- private:
-  void* do_allocate(std::size_t bytes, std::size_t align) override {
-    return resource_.allocate(bytes, align);
-  }
-  void do_deallocate(void*, std::size_t, std::size_t) override {}
-  bool do_is_equal(const json::memory_resource& other) const noexcept override {
-    return this == &other;
-  }
-
-  // A CHAT object with a short text takes about half of this; larger ones
-  // continue in blocks from the heap.
-  alignas(std::max_align_t) unsigned char buffer_[1024];
-  json::monotonic_resource resource_;
-};
-
 }  // namespace
 
 base::Result<json::object> ParseObject(std::string_view text) {
   json::parse_options options;
   options.max_depth = kMaxDepth;
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec, json::make_shared_resource<ParseArena>(), options);
+  json::value v = json::parse(text, ec, {}, options);
   if (ec) return base::MakeError(base::Code::kBadRequest, "invalid JSON: " + ec.message());
   if (!v.is_object()) return base::MakeError(base::Code::kBadRequest, "packet is not a JSON object");
   return std::move(v.as_object());
