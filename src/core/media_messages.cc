@@ -13,7 +13,6 @@ bool ChatMayWaitBeforeAppend(std::string_view body) {
 asio::awaitable<base::Result<std::string>> AttachChatMedia(
     MediaService* media, const Caller& caller, const std::string& conversation_id,
     const std::string& msg_id, std::int64_t msg_type, const boost::json::object& request) {
-  if (!IsMediaMsgType(msg_type)) co_return std::string();
   if (media == nullptr) {
     co_return base::MakeError(base::Code::kUnavailable, "media is not enabled on this server");
   }

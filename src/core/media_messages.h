@@ -2,7 +2,7 @@
 // The media message types of CHAT (docs/protocol.md "Media"): 2 image,
 // 3 file, 4 audio, 5 video, with payload.media = {media_id, ...} and an
 // optional caption in `content`. Kept apart from message_service.cc, which
-// calls AttachChatMedia once per CHAT.
+// calls AttachChatMedia once per media CHAT.
 //
 // Threads: the caller's executor (see MediaService).
 
@@ -28,10 +28,11 @@ bool IsMediaMsgType(std::int64_t msg_type);
 // "media" only loses pipelining.
 bool ChatMayWaitBeforeAppend(std::string_view body);
 
-// The stored payload.media of a CHAT: "" for a text message (a media field
-// a client sent along is dropped); for a media message, the catalog's
-// fields of the media `request`'s payload.media.media_id names, cited by
-// this message in `conversation_id`. Whatever else the client put in
+// The stored payload.media of a media message (IsMediaMsgType; for any
+// other type the CHAT stores none, and a media field a client sent along is
+// dropped, without entering this coroutine): the catalog's fields of the
+// media `request`'s payload.media.media_id names, cited by this message in
+// `conversation_id`. Whatever else the client put in
 // payload.media (content_type, size, ...) is replaced. 400 without a
 // media_id, 404 for a media the sender may not read, 503 when media is not
 // configured (`media` null).

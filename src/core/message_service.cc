@@ -210,8 +210,8 @@ asio::awaitable<base::Result<std::string>> MessageService::Chat(const Caller& ca
                                co_await ReadTarget(target, chat.target_seq, TargetUse::kEvent));
     PARLEY_CO_RETURN_IF_ERROR(CheckEvent(chat, caller, target, changed, now, options_.windows));
   }
-  std::string media;
-  if (IsMediaMsgType(chat.msg_type)) {  // a text spares the coroutine frame
+  std::string media;  // other types store none: a media field they carry is dropped
+  if (IsMediaMsgType(chat.msg_type)) {
     PARLEY_CO_ASSIGN_OR_RETURN(media,
                                co_await AttachChatMedia(media_, caller, target.conversation_id,
                                                         chat.msg_id, chat.msg_type, request));

@@ -60,10 +60,10 @@ class Node {
 class SkipList final : public MemTableRep {
  public:
   SkipList(const KeyComparator& compare, rocksdb::Allocator* allocator)
-      : MemTableRep(allocator), compare_(compare) {
-    head_ = Node::Construct(AllocateAligned(Node::BytesFor(kMaxHeight, 0)), kMaxHeight);
-    std::fill(unhinted_.before, unhinted_.before + kMaxHeight, head_);
-  }
+      : MemTableRep(allocator),
+        compare_(compare),
+        head_(Node::Construct(AllocateAligned(Node::BytesFor(kMaxHeight, 0)), kMaxHeight)),
+        unhinted_(head_) {}
 
   KeyHandle Allocate(const std::size_t len, char** buf) override {
     const int height = RandomHeight();
@@ -157,15 +157,12 @@ class SkipList final : public MemTableRep {
   // better is known). Nodes are never removed, so each stays a valid place
   // to start walking its level from, for any entry that sorts after it.
   struct Finger {
+    explicit Finger(Node* head) { std::fill(before, before + kMaxHeight, head); }
     Node* last = nullptr;
     Node* before[kMaxHeight];
   };
 
-  Finger* NewFinger() {
-    auto* finger = new (AllocateAligned(sizeof(Finger))) Finger();
-    std::fill(finger->before, finger->before + kMaxHeight, head_);
-    return finger;
-  }
+  Finger* NewFinger() { return new (AllocateAligned(sizeof(Finger))) Finger(head_); }
 
   // Links `node` in, walking each of its levels from where the prefix's
   // previous insert went (the finger), and moves the finger to `node`.
