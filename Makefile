@@ -146,23 +146,26 @@ tsan:
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit -R '$(or $(TESTS),$(TSAN_TESTS))'
 
-# Soak and chaos (tests/soak/soak_test.cc; docs/operations.md "Soak"):
+# Soak and chaos (tests/soak/soak_test.cc; docs/soak.md):
 # MINUTES of load on each BACKEND while parleyd, gateways, Redis, MariaDB
 # and client connections are killed and cut every CHAOS_SECONDS; then every
 # acknowledged message is accounted for. Its own Release build dir, so a
 # rebuild elsewhere never swaps the parleyd it restarts. Reports:
-# $(SOAK_BUILD_DIR)/soak-report-<backend>.md. Not in CI (it runs for minutes).
+# $(SOAK_BUILD_DIR)/soak-report-<backend>[-<faults>].md. Not in CI (it runs for minutes).
 SOAK_BUILD_DIR ?= build-soak
 MINUTES ?= 10
 BACKEND ?= embedded cluster
 CHAOS_SECONDS ?= 20
+# FAULTS: all, or a comma-separated list of kill9,term,cut,redis,mysql
+# (FAULTS=cut keeps every parleyd alive the whole run).
+FAULTS ?= all
 .PHONY: soak
 soak:
 	@bash scripts/bootstrap
 	cmake -S . -B $(SOAK_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(SOAK_BUILD_DIR) -j $(JOBS) --target parley_soak parleyd
 	cd $(SOAK_BUILD_DIR) && for backend in $(BACKEND); do \
-	  PARLEY_TEST_BACKEND=$$backend SOAK_MINUTES=$(MINUTES) SOAK_CHAOS_SECONDS=$(CHAOS_SECONDS) \
+	  PARLEY_TEST_BACKEND=$$backend SOAK_MINUTES=$(MINUTES) SOAK_CHAOS_SECONDS=$(CHAOS_SECONDS) SOAK_FAULTS=$(FAULTS) \
 	    tests/soak/parley_soak || exit 1; \
 	done
 

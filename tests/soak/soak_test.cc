@@ -1,5 +1,5 @@
-// make soak [MINUTES=10] [BACKEND=embedded|cluster] (docs/operations.md
-// "Soak"): 30 devices of 24 users, half binary TCP and half WebSocket, send
+// make soak [MINUTES=10] [BACKEND=embedded|cluster] [FAULTS=all|kill9,...]
+// (docs/soak.md): 30 devices of 24 users, half binary TCP and half WebSocket, send
 // 1:1 and group messages (a group under the fan-out threshold, one over it,
 // one whose membership churns), retry with the same msg_id after every
 // failure and now and then after a success, and catch up by SYNC and PULL
@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +28,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -96,6 +98,17 @@ struct Topology {
 };
 
 enum class Chaos { kKill9, kTerminate, kCutConnections, kRestartRedis, kRestartMysql };
+// The names SOAK_FAULTS (make soak FAULTS=...) lists, comma-separated.
+const char* ChaosFlag(Chaos chaos) {
+  switch (chaos) {
+    case Chaos::kKill9: return "kill9";
+    case Chaos::kTerminate: return "term";
+    case Chaos::kCutConnections: return "cut";
+    case Chaos::kRestartRedis: return "redis";
+    case Chaos::kRestartMysql: return "mysql";
+  }
+  return "?";
+}
 const char* ChaosName(Chaos chaos) {
   switch (chaos) {
     case Chaos::kKill9: return "parleyd kill -9 and restart";
@@ -140,6 +153,7 @@ class Deployment {
     return pids;
   }
 
+  // Every fault this backend has, in the order they take turns.
   std::vector<Chaos> Kinds() const {
     if (!cluster_) return {Chaos::kKill9, Chaos::kCutConnections, Chaos::kTerminate};
     return {Chaos::kKill9, Chaos::kRestartRedis, Chaos::kCutConnections, Chaos::kTerminate,
@@ -405,6 +419,28 @@ Sample SampleProcess(pid_t pid) {
   return out;
 }
 
+// The embedded store's own account of its memory (parley_store_memory_bytes
+// on /metrics), which explains most of an embedded parleyd's RSS; "" when
+// the server has none (cluster) or does not answer.
+std::string StoreMemory(std::uint16_t ws_port) {
+  const testing::HttpResult metrics = testing::HttpGet(ws_port, "/metrics");
+  std::string out;
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);) {
+    constexpr std::string_view kName = "parley_store_memory_bytes{part=\"";
+    if (!line.starts_with(kName)) continue;
+    const std::size_t quote = line.find('"', kName.size());
+    const std::size_t space = line.rfind(' ');
+    if (quote == std::string::npos || space == std::string::npos) continue;
+    char part[96];
+    std::snprintf(part, sizeof part, "%s%s %.1f", out.empty() ? "" : ", ",
+                  line.substr(kName.size(), quote - kName.size()).c_str(),
+                  std::atof(line.c_str() + space + 1) / (1 << 20));
+    out += part;
+  }
+  return out;
+}
+
 json::object Call(testing::RawTcpClient& client, std::uint16_t cmd, const json::object& body) {
   auto reply = client.Call(cmd, body, 10s);
   return reply ? *reply : json::object{{"code", -1}};
@@ -443,6 +479,27 @@ std::vector<json::object> ReadTimeline(Deployment& deployment, const std::string
   return out;
 }
 
+// SOAK_FAULTS narrows the faults to those named (e.g. "cut": parleyd then
+// lives the whole run, so its samples show one process's memory and files
+// over time rather than per restart). Unset or "all": every kind.
+std::vector<Chaos> ChosenKinds(const std::vector<Chaos>& available) {
+  const char* env = std::getenv("SOAK_FAULTS");
+  const std::string list = env == nullptr ? "all" : env;
+  if (list == "all") return available;
+  std::vector<Chaos> chosen;
+  std::istringstream names(list);
+  for (std::string name; std::getline(names, name, ',');) {
+    auto it = std::find_if(available.begin(), available.end(),
+                           [&](Chaos c) { return name == ChaosFlag(c); });
+    if (it == available.end()) {
+      ADD_FAILURE() << "SOAK_FAULTS: '" << name << "' is not a fault of this backend";
+      return {};
+    }
+    chosen.push_back(*it);
+  }
+  return chosen;
+}
+
 TEST(Soak, EveryAcknowledgedMessageAccountedFor) {
   const char* minutes_env = std::getenv("SOAK_MINUTES");
   const double minutes = minutes_env ? std::atof(minutes_env) : 2.0;
@@ -453,6 +510,8 @@ TEST(Soak, EveryAcknowledgedMessageAccountedFor) {
 
   testing::TempDir dir;
   Deployment deployment(dir.path(), cluster);
+  const std::vector<Chaos> kinds = ChosenKinds(deployment.Kinds());
+  ASSERT_FALSE(kinds.empty()) << "SOAK_FAULTS names no fault of this backend: nothing to run";
   Topology topology;
   Checker checker;
   for (int i = 0; i < kUsers; ++i) {
@@ -531,7 +590,6 @@ TEST(Soak, EveryAcknowledgedMessageAccountedFor) {
       it->second.push_back(SampleProcess(pid));
     }
     if (Clock::now() < next_chaos) continue;
-    const std::vector<Chaos> kinds = deployment.Kinds();
     const Chaos chaos = kinds[round % kinds.size()];
     const int gateway = static_cast<int>(round / kinds.size()) % deployment.gateways();
     ++round;
@@ -539,6 +597,11 @@ TEST(Soak, EveryAcknowledgedMessageAccountedFor) {
     deployment.Inflict(chaos, gateway);
     ++inflicted[ChaosName(chaos)];
     next_chaos = Clock::now() + chaos_every;
+  }
+  // Before the final catch-up reads fill the block cache.
+  std::vector<std::string> store_memory;
+  for (int g = 0; g < deployment.gateways(); ++g) {
+    store_memory.push_back(StoreMemory(deployment.DirectWsPort(g)));
   }
   churning = false;
   churner.join();
@@ -560,8 +623,10 @@ TEST(Soak, EveryAcknowledgedMessageAccountedFor) {
   const Counts counts = checker.Finish();
 
   std::ostringstream report;
+  std::string faults;
+  for (Chaos chaos : kinds) faults += (faults.empty() ? "" : ",") + std::string(ChaosFlag(chaos));
   report << "# Soak report (" << backend << ", " << minutes << " min, chaos every "
-         << chaos_every.count() << " s)\n\n"
+         << chaos_every.count() << " s: " << faults << ")\n\n"
          << "| count | value |\n|---|---|\n"
          << "| messages attempted (distinct msg_ids) | " << counts.attempted << " |\n"
          << "| acknowledged | " << counts.acked << " |\n"
@@ -579,27 +644,41 @@ TEST(Soak, EveryAcknowledgedMessageAccountedFor) {
          << "| membership changes (churn group) | " << churn_changes << " |\n\n"
          << "| fault injected | times |\n|---|---|\n";
   for (const auto& [name, times] : inflicted) report << "| " << name << " | " << times << " |\n";
-  report << "\n| parleyd process | samples | RSS first / max / last (MiB) | open files first / max / last |\n"
-         << "|---|---|---|---|\n";
+  // A leak shows as a second half whose peak keeps rising over the first's.
+  report << "\n| parleyd process | samples | RSS first / max / last (MiB) "
+            "| RSS max, 1st half / 2nd half | open files first / max / last |\n"
+         << "|---|---|---|---|---|\n";
   for (const auto& [pid, list] : samples) {
-    double rss_max = 0;
+    double rss_max = 0, rss_max_first_half = 0, rss_max_second_half = 0;
     int fd_max = 0;
-    for (const Sample& s : list) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const Sample& s = list[i];
       rss_max = std::max(rss_max, s.rss_mib);
+      double& half = 2 * i < list.size() ? rss_max_first_half : rss_max_second_half;
+      half = std::max(half, s.rss_mib);
       fd_max = std::max(fd_max, s.open_files);
     }
     char line[256];
-    std::snprintf(line, sizeof line, "| pid %d | %zu | %.1f / %.1f / %.1f | %d / %d / %d |\n", pid,
+    std::snprintf(line, sizeof line,
+                  "| pid %d | %zu | %.1f / %.1f / %.1f | %.1f / %.1f | %d / %d / %d |\n", pid,
                   list.size(), list.front().rss_mib, rss_max, list.back().rss_mib,
-                  list.front().open_files, fd_max, list.back().open_files);
+                  rss_max_first_half, rss_max_second_half, list.front().open_files, fd_max,
+                  list.back().open_files);
     report << line;
+  }
+  for (int g = 0; g < deployment.gateways(); ++g) {
+    if (store_memory[g].empty()) continue;
+    report << "\nThe store's memory at the end of the load, gateway " << g + 1
+           << " (MiB, parley_store_memory_bytes): " << store_memory[g] << "\n";
   }
   if (!counts.problems.empty()) {
     report << "\nFirst problems:\n";
     for (const std::string& p : counts.problems) report << "- " << p << "\n";
   }
   std::cout << report.str();
-  std::ofstream("soak-report-" + backend + ".md") << report.str();
+  // A narrowed run keeps its own report beside the all-faults one.
+  const bool all_faults = kinds.size() == deployment.Kinds().size();
+  std::ofstream("soak-report-" + backend + (all_faults ? "" : "-" + faults) + ".md") << report.str();
 
   EXPECT_GT(counts.acked, 0);
   EXPECT_EQ(counts.lost, 0);
