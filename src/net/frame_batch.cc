@@ -15,7 +15,20 @@ void FrameBatch::Clear() {
   packets_.clear();
   headers_.clear();
   buffers_.clear();
+  first_unwritten_ = 0;
   push_count_ = 0;
+}
+
+void FrameBatch::Consume(std::size_t bytes) {
+  while (bytes > 0 && first_unwritten_ < buffers_.size()) {
+    boost::asio::const_buffer& front = buffers_[first_unwritten_];
+    if (bytes < front.size()) {
+      front += bytes;
+      return;
+    }
+    bytes -= front.size();
+    ++first_unwritten_;
+  }
 }
 
 void FrameBatch::Assign(std::vector<core::OutboundPacket>& packets, EncodeHeader encode) {

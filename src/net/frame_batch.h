@@ -19,6 +19,7 @@
 #include <boost/asio/buffer.hpp>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "core/session.h"
@@ -47,6 +48,12 @@ class FrameBatch {
   void Clear();
 
   const std::vector<boost::asio::const_buffer>& buffers() const { return buffers_; }
+  // What a partial write left: buffers() without the first `Consume`d bytes.
+  std::span<const boost::asio::const_buffer> unwritten() const {
+    return std::span(buffers_).subspan(first_unwritten_);
+  }
+  // Marks `bytes` more from the front as written (a writev's return).
+  void Consume(std::size_t bytes);
   std::size_t packet_count() const { return packets_.size(); }
   // How many of the packets are pushes (OutboundPacket::push), for metrics.
   std::size_t push_count() const { return push_count_; }
@@ -55,6 +62,7 @@ class FrameBatch {
   std::vector<core::OutboundPacket> packets_;
   std::vector<Header> headers_;
   std::vector<boost::asio::const_buffer> buffers_;
+  std::size_t first_unwritten_ = 0;  // into buffers_
   std::size_t push_count_ = 0;
 };
 

@@ -261,6 +261,14 @@ class TcpConnection final : public Connection {
   }
 
   asio::awaitable<void> RunWriter() {
+    // WritePlain must never block the thread; the reader sets this too,
+    // and either may run first.
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec) {
+      Abort("socket: " + ec.message());
+      co_return;
+    }
     std::vector<core::OutboundPacket> packets;
     while (!aborted()) {
       if (Handshaking()) {
@@ -297,20 +305,33 @@ class TcpConnection final : public Connection {
   }
 
   // One gather write of every queued frame: header and shared body per
-  // packet, no copy of the bodies (asio issues writev, up to 64 buffers each).
+  // packet, no copy of the bodies (writev, up to 64 buffers each).
   asio::awaitable<bool> WriteBatch(std::vector<core::OutboundPacket>& packets) {
     batch_.Assign(packets);
-    const std::span<const asio::const_buffer> buffers(batch_.buffers());
-    bool ok = false;
-    if (tls_) {
-      ok = co_await WriteTls(buffers);
-    } else {
-      auto [ec, n] = co_await asio::async_write(socket_, buffers, kToken);
-      ok = !ec;
-    }
+    const bool ok = tls_ ? co_await WriteTls(batch_.buffers()) : co_await WritePlain();
     OnPushesWritten(batch_.push_count(), ok);
     batch_.Clear();
     co_return ok;
+  }
+
+  // Writes on the non-blocking socket at once and waits for writability
+  // only when the send buffer is full. A batch usually goes in one writev,
+  // so it costs no trip through the scheduler: asio's async_write, even
+  // when its first attempt writes everything, posts its completion and
+  // resumes this coroutine from the event loop.
+  asio::awaitable<bool> WritePlain() {
+    boost::system::error_code ec;
+    while (!batch_.unwritten().empty()) {
+      const std::size_t n = socket_.write_some(batch_.unwritten(), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_write, kToken);
+        if (wait_ec) co_return false;
+        continue;
+      }
+      if (ec) co_return false;
+      batch_.Consume(n);
+    }
+    co_return true;
   }
 
   // TLS: the frames are copied into full records (a record per small

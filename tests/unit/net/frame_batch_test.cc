@@ -8,7 +8,7 @@
 namespace parley::net {
 namespace {
 
-std::string Concatenate(const std::vector<boost::asio::const_buffer>& buffers) {
+std::string Concatenate(std::span<const boost::asio::const_buffer> buffers) {
   std::string out;
   for (const auto& b : buffers) out.append(static_cast<const char*>(b.data()), b.size());
   return out;
@@ -54,6 +54,40 @@ TEST(FrameBatch, ReusedAcrossBatches) {
     EXPECT_TRUE(batch.buffers().empty());
     EXPECT_EQ(batch.push_count(), 0u);
   }
+}
+
+// A writev may take any number of bytes; what is left must be exactly the
+// rest of the stream, whatever the split and however many writes it took.
+TEST(FrameBatch, UnwrittenIsTheRestAfterPartialWrites) {
+  const auto make_packets = [] {
+    return std::vector<core::OutboundPacket>{
+        {0, std::make_shared<const std::string>("first")},
+        {7, std::make_shared<const std::string>()},
+        {5, std::make_shared<const std::string>(std::string(40, 'b'))},
+    };
+  };
+  FrameBatch batch;
+  std::vector<core::OutboundPacket> packets = make_packets();
+  batch.Assign(packets);
+  const std::string whole = Concatenate(batch.buffers());
+  for (std::size_t step = 1; step <= whole.size(); ++step) {
+    std::vector<core::OutboundPacket> again = make_packets();
+    batch.Assign(again);
+    std::size_t written = 0;
+    while (written < whole.size()) {
+      ASSERT_EQ(Concatenate(batch.unwritten()), whole.substr(written)) << "step " << step;
+      const std::size_t n = std::min(step, whole.size() - written);
+      batch.Consume(n);
+      written += n;
+    }
+    EXPECT_TRUE(batch.unwritten().empty()) << "step " << step;
+    batch.Consume(10);  // past the end: nothing left to drop
+    EXPECT_TRUE(batch.unwritten().empty());
+  }
+  batch.Clear();
+  std::vector<core::OutboundPacket> next = make_packets();
+  batch.Assign(next);
+  EXPECT_EQ(Concatenate(batch.unwritten()), whole);  // Clear forgets the progress
 }
 
 TEST(FrameBatch, HeadersFromTheCallersEncoder) {
