@@ -180,6 +180,12 @@ TEST_F(MetricsTest, FiguresMatchKnownTraffic) {
     EXPECT_EQ(m["parley_store_batch_size_sum"], 3 + kToBob + kToCarol);
     EXPECT_EQ(m["parley_store_batch_size_bucket{le=\"1\"}"], 3 + kToBob + kToCarol);
     EXPECT_EQ(m.count("parley_redis_bus_publishes_routed_total"), 0u);
+    // The store's memory: the messages just written sit in a memtable, and
+    // neither bounded part is past its bound (rocks_options.h).
+    EXPECT_GT(m["parley_store_memory_bytes{part=\"memtables\"}"], 0);
+    EXPECT_LE(m["parley_store_memory_bytes{part=\"memtables\"}"], 80 << 20);
+    EXPECT_LE(m["parley_store_memory_bytes{part=\"block_cache\"}"], 64 << 20);
+    EXPECT_EQ(m.count("parley_store_memory_bytes{part=\"table_readers\"}"), 1u);
   }
 }
 

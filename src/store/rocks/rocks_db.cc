@@ -92,6 +92,7 @@ std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
   // One writer thread writes every batch, so concurrent memtable inserts
   // would buy nothing; and our memtable (memtable_skiplist.h) has none.
   db_options.allow_concurrent_memtable_write = false;
+  db_options.db_write_buffer_size = options.memtable_budget_bytes;
 
   const auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   const rocksdb::ColumnFamilyOptions cf_options = CfOptions(options, cache);
@@ -120,6 +121,7 @@ std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
   if (!status.ok()) Fail(options, status.ToString());
 
   std::unique_ptr<RocksDb> out(new RocksDb());
+  out->block_cache_ = cache;
   out->db_.reset(raw);
   out->default_cf_ = handles[0];
   for (std::size_t i = 0; i < kCfCount; ++i) out->handles_[i] = handles[i + 1];
@@ -128,7 +130,20 @@ std::unique_ptr<RocksDb> RocksDb::Open(const RocksOptions& options) {
 
 RocksDb::~RocksDb() { Close(); }
 
+RocksMemory RocksDb::Memory() {
+  RocksMemory memory;
+  std::lock_guard lock(close_mu_);
+  if (!db_) return memory;
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &memory.memtables);
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem,
+                                &memory.table_readers);
+  // Not the per-family property: every family shares this one cache.
+  memory.block_cache = block_cache_->GetUsage();
+  return memory;
+}
+
 void RocksDb::Close() {
+  std::lock_guard lock(close_mu_);
   if (!db_) return;
   // Best effort: a failure here loses at most unsynced acks (messages were
   // synced when written), and the next Open replays whatever the WAL holds.

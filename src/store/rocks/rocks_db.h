@@ -7,7 +7,9 @@
 #include <rocksdb/db.h>
 
 #include <array>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "store/rocks/rocks_options.h"
@@ -30,6 +32,13 @@ enum class Cf {
   kOutbox,
 };
 
+// What RocksDB holds in memory, by its own accounting.
+struct RocksMemory {
+  std::uint64_t memtables = 0;      // active and flushing, every column family
+  std::uint64_t block_cache = 0;    // the shared block cache's charge
+  std::uint64_t table_readers = 0;  // index and filter blocks of open SST files
+};
+
 class RocksDb {
  public:
   // Creates the directory and the column families if missing. Throws
@@ -47,11 +56,17 @@ class RocksDb {
   // next Open has little WAL to replay, and releases the DB. Idempotent.
   void Close();
 
+  // Safe from any thread, also during or after Close (zeros once closed):
+  // /metrics reads it on scrape.
+  RocksMemory Memory();
+
   static constexpr std::size_t kCfCount = 13;
 
  private:
   RocksDb() = default;
 
+  std::mutex close_mu_;  // Memory against Close
+  std::shared_ptr<rocksdb::Cache> block_cache_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, kCfCount> handles_{};

@@ -21,6 +21,10 @@ struct RocksOptions {
   std::size_t max_batch_writes = 4096;
   // Memtable size per column family.
   std::size_t write_buffer_bytes = std::size_t{16} << 20;
+  // All column families' memtables together: past it RocksDB flushes the
+  // largest. Without it 14 column families could hold 14 full memtables (and
+  // as many being flushed), ~450 MiB, where a quiet family never flushes.
+  std::size_t memtable_budget_bytes = std::size_t{64} << 20;
   // Block cache shared by every column family.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
 

@@ -37,6 +37,20 @@ asio::awaitable<base::Result<T>> SubmitWrite(GroupCommitWriter& writer, Request 
   co_return result;
 }
 
+// parley_store_memory_bytes: where the embedded store's memory goes, so an
+// operator can tell RocksDB's bounded caches from a leak (docs/operations.md).
+void RenderMemory(const std::weak_ptr<RocksDb>& weak, std::string& out) {
+  const std::shared_ptr<RocksDb> db = weak.lock();
+  if (!db) return;
+  const RocksMemory memory = db->Memory();
+  base::AppendFamily(out, "parley_store_memory_bytes", "gauge",
+                     "Memory the embedded RocksDB store holds, by part.");
+  base::AppendSample(out, "parley_store_memory_bytes", "part=\"memtables\"", memory.memtables);
+  base::AppendSample(out, "parley_store_memory_bytes", "part=\"block_cache\"", memory.block_cache);
+  base::AppendSample(out, "parley_store_memory_bytes", "part=\"table_readers\"",
+                     memory.table_readers);
+}
+
 }  // namespace
 
 std::unique_ptr<RocksStore> RocksStore::Open(const RocksOptions& options, base::Metrics* metrics) {
@@ -65,6 +79,9 @@ RocksStore::RocksStore(const RocksOptions& options, base::Metrics& metrics)
     throw std::runtime_error("cannot recover the RocksDB store in '" + options.data_dir +
                              "': " + e.what());
   }
+  metrics.AddCollector([db = std::weak_ptr<RocksDb>(db_)](std::string& out) {
+    RenderMemory(db, out);
+  });
   metrics.store_batch_size_fed.store(true, std::memory_order_relaxed);
   metrics.store_commit_fed.store(true, std::memory_order_relaxed);
   outbox_ = std::make_unique<RocksOutbox>(*db_, clock_);

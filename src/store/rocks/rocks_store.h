@@ -117,7 +117,7 @@ class RocksStore final : public core::Store {
   const std::int64_t inbox_retention_ms_;
   // Destroyed in reverse: the writer stops before the counters, groups and
   // the DB go.
-  std::unique_ptr<RocksDb> db_;
+  std::shared_ptr<RocksDb> db_;  // shared: /metrics reads its memory (weakly)
   std::unique_ptr<SeqCounters> counters_;
   std::unique_ptr<GroupRegistry> groups_;
   std::unique_ptr<RocksOutbox> outbox_;
