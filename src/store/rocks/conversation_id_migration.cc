@@ -100,6 +100,11 @@ void MoveMessages(RocksDb& db, BatchWriter& out, ConversationIdMigrationStats& s
       if (!sender || !sender->is_string() || !msg_id || !msg_id->is_string()) {
         Fail("corrupt message " + std::to_string(*seq) + " of " + conversation_id);
       }
+      // The idempotency entry of (sender, msg_id) points at the message's
+      // key. Made before the rename below: inserting a field may move the
+      // object's storage, and `sender` and `msg_id` with it.
+      const std::string msgid_key =
+          keys::MsgIdKey(std::string_view(sender->get_string()), std::string_view(msg_id->get_string()));
       // Every other field stays as it was, in its order: the JSON is what
       // readers are served byte for byte.
       (*message)["conversation_id"] = *renamed;
@@ -107,9 +112,6 @@ void MoveMessages(RocksDb& db, BatchWriter& out, ConversationIdMigrationStats& s
       out.batch().Put(db.cf(Cf::kMessages), new_key, json::serialize(*message));
       out.batch().Delete(db.cf(Cf::kMessages), old_key);
 
-      // The idempotency entry of (sender, msg_id) points at the message's key.
-      const std::string msgid_key =
-          keys::MsgIdKey(std::string_view(sender->get_string()), std::string_view(msg_id->get_string()));
       std::string points_at;
       const rocksdb::Status found =
           db.db().Get(rocksdb::ReadOptions(), db.cf(Cf::kMsgId), msgid_key, &points_at);

@@ -21,7 +21,8 @@ TEST(InboxRunTest, RoundTrips) {
   builder.Add("private_a:b", 4, 1001);
   EXPECT_EQ(builder.last_inbox_seq(), 9);
 
-  const auto run = ParseInboxRun(9, builder.Value());
+  const std::string value = builder.Value();  // the parsed run points into it
+  const auto run = ParseInboxRun(9, value);
   ASSERT_TRUE(run);
   EXPECT_EQ(run->first_inbox_seq, 7);
   EXPECT_EQ(run->newest_send_time, 1002);
