@@ -324,6 +324,11 @@ TEST_F(MediaTest, PipelinedChatsKeepTheirOrderAroundAMediaChat) {
 }
 
 TEST_F(MediaTest, TwentyConcurrentUploadsKeepMemoryBounded) {
+#ifdef __SANITIZE_ADDRESS__
+  // ASan keeps freed memory in quarantine (256 MiB) and adds redzones: RSS
+  // says nothing about our bound there. The Release suite measures it.
+  GTEST_SKIP() << "RSS bound not measurable under AddressSanitizer";
+#endif
   const std::string warm = RandomBytes(5 * kMiB, 5);
   ASSERT_EQ(Upload("alice", warm).status, 200);  // threads, pools and buffers exist
   const std::int64_t before = RssOf(server_->pid());
