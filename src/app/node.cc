@@ -52,6 +52,10 @@ constexpr std::chrono::seconds kDrainTimeout{15};
 // How long a clean stop waits for the bus to remove this gateway's presence.
 constexpr std::chrono::seconds kBusStopTimeout{5};
 
+// How long the backend thread gets to finish the bus's last work once the
+// bus is gone (base/io_thread.h).
+constexpr std::chrono::milliseconds kBackendStopGrace{1000};
+
 // Cluster mode when the three cluster flags are given, embedded when none
 // is; throws when only some are.
 Node::Deployment DeploymentOf(const Config& config) {
@@ -315,11 +319,7 @@ BackupSources Node::BackupSourcesOf() const {
 
 void Node::OpenCluster() {
   const base::HostPort redis = ParseHostPortFlag(config_.redis, "--redis");
-  backend_io_ = std::make_unique<asio::io_context>(1);
-  backend_thread_ = std::thread([io = backend_io_.get()] {
-    auto guard = asio::make_work_guard(*io);
-    io->run();
-  });
+  backend_ = std::make_unique<base::IoThread>("cluster bus backend");
   try {
     auto mysql = mysql::ParseUrl(config_.mysql);
     if (!mysql) throw std::runtime_error("--mysql: " + mysql.error().message);
@@ -340,7 +340,7 @@ void Node::OpenCluster() {
     bus_options.redis_host = redis.host;
     bus_options.redis_port = redis.port;
     bus_options.redis.health = &metrics_.dependencies;
-    auto bus = cluster::RedisBus::Open(bus_options, backend_io_->get_executor());
+    auto bus = cluster::RedisBus::Open(bus_options, backend_->executor());
     if (!bus) throw std::runtime_error("cluster bus: " + bus.error().message);
     redis_bus_ = bus->get();
     bus_ = std::move(*bus);
@@ -433,9 +433,8 @@ bool Node::ClusterHealthy() const {
 }
 
 void Node::StopBackend() {
-  if (!backend_io_) return;
-  backend_io_->stop();
-  if (backend_thread_.joinable()) backend_thread_.join();
+  // The bus's last Redis work (its connections closing) runs first.
+  if (backend_) backend_->Stop(kBackendStopGrace);
 }
 
 Node::~Node() { Teardown(); }

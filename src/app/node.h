@@ -31,6 +31,7 @@
 #include "app/reload_actions.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/io_thread.h"
 #include "base/metrics.h"
 #include "core/media_service.h"
 #include "media/catalog.h"
@@ -122,8 +123,7 @@ class Node {
   // Cluster mode only: the backend io_context and its thread, and the
   // concrete store and bus (also held as store_ and bus_) for health and
   // shutdown.
-  std::unique_ptr<boost::asio::io_context> backend_io_;
-  std::thread backend_thread_;
+  std::unique_ptr<base::IoThread> backend_;
   store::RedisMysqlStore* cluster_store_ = nullptr;
   store::RocksStore* rocks_store_ = nullptr;  // embedded mode: store_, for backups
   std::filesystem::path media_dir_;            // with media: where its files are

@@ -61,9 +61,12 @@ bool Client::connected() const {
 }
 
 void Client::Close() {
-  if (closed_.exchange(true)) return;
-  std::shared_ptr<Connection> conn = Current();
-  SetCurrent(nullptr);
+  std::shared_ptr<Connection> conn;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_.exchange(true)) return;
+    conn = std::move(conn_);
+  }
   if (conn) conn->Close();
   asio::post(strand_, [self = shared_from_this()] { self->backoff_.cancel(); });
 }
@@ -76,6 +79,18 @@ std::shared_ptr<Connection> Client::Current() const {
 void Client::SetCurrent(std::shared_ptr<Connection> conn) {
   std::lock_guard lock(mu_);
   conn_ = std::move(conn);
+}
+
+bool Client::AdoptUnlessClosed(std::shared_ptr<Connection> conn) {
+  {
+    std::lock_guard lock(mu_);
+    if (!closed_) {
+      conn_ = std::move(conn);
+      return true;
+    }
+  }
+  conn->Close();
+  return false;
 }
 
 asio::awaitable<void> Client::Reconnect(std::shared_ptr<Client> /*keep_alive*/) {
@@ -104,11 +119,7 @@ asio::awaitable<void> Client::Reconnect(std::shared_ptr<Client> /*keep_alive*/) 
           co_await Connection::Connect(executor_, host_, port_, options_);
       if (next) {
         // Close() may have run while connecting; it would not see this one.
-        if (closed_) {
-          (*next)->Close();
-          co_return;
-        }
-        SetCurrent(std::move(*next));
+        if (!AdoptUnlessClosed(std::move(*next))) co_return;
         spdlog::debug("redis: reconnected to {}", where);
         if (options_.health) options_.health->ReportUp(base::Dependency::kRedis);
         break;

@@ -55,6 +55,10 @@ class Client : public std::enable_shared_from_this<Client> {
 
   std::shared_ptr<Connection> Current() const;
   void SetCurrent(std::shared_ptr<Connection> conn);
+  // Makes `conn` current, or closes it when Close() has run: both under mu_,
+  // so that a Close() between a check and the store cannot miss it (its
+  // loops would keep it open for good).
+  bool AdoptUnlessClosed(std::shared_ptr<Connection> conn);
   asio::awaitable<void> Reconnect(std::shared_ptr<Client> self);
 
   const asio::any_io_executor executor_;
@@ -63,7 +67,7 @@ class Client : public std::enable_shared_from_this<Client> {
   const Options options_;
   asio::strand<asio::any_io_executor> strand_;  // the reconnect loop's
   asio::steady_timer backoff_;
-  std::atomic<bool> closed_{false};
+  std::atomic<bool> closed_{false};  // set under mu_; read anywhere
   mutable std::mutex mu_;
   std::shared_ptr<Connection> conn_;  // guarded by mu_; null while disconnected
 };

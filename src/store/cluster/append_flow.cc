@@ -785,20 +785,20 @@ asio::awaitable<base::Result<void>> RedisMysqlStore::SeedGroup(std::string group
 void RedisMysqlStore::Forget(std::vector<std::string> keys) {
   redis::Args del = {"DEL"};
   del.insert(del.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
-  asio::co_spawn(backend_, SendAndForget(redis_, std::move(del)), asio::detached);
+  asio::co_spawn(backend_.executor(), SendAndForget(redis_, std::move(del)), asio::detached);
 }
 
 void RedisMysqlStore::KeepPending(const std::string& msgid_key, const std::string& pending) {
   redis::Args eval = {"EVAL", lua::ExpireIfEqualScript(), "1", msgid_key, pending,
                       std::to_string(options_.pending_ttl.count())};
-  asio::co_spawn(backend_, SendAndForget(redis_, std::move(eval)), asio::detached);
+  asio::co_spawn(backend_.executor(), SendAndForget(redis_, std::move(eval)), asio::detached);
 }
 
 void RedisMysqlStore::MarkCommitted(const std::string& sender_id, const std::string& msg_id,
                                     const MsgIdEntry& entry) {
   redis::Args set = {"SET", keys_.MsgId(sender_id, msg_id), MsgIdEntryValue(entry), "PX",
                      std::to_string(options_.msgid_ttl.count())};
-  asio::co_spawn(backend_, SendAndForget(redis_, std::move(set)), asio::detached);
+  asio::co_spawn(backend_.executor(), SendAndForget(redis_, std::move(set)), asio::detached);
 }
 
 }  // namespace parley::store

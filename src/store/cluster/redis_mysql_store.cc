@@ -36,6 +36,9 @@ constexpr std::chrono::milliseconds kProbePeriod{1000};
 // After a failed probe: soon again, so that the stale connections of a
 // restart are used up (each fails once and reconnects) well within the grace.
 constexpr std::chrono::milliseconds kReprobePeriod{250};
+// How long Close lets the backend thread finish its work: a Redis reconnect
+// under way may need its connect timeout.
+constexpr std::chrono::milliseconds kBackendStopGrace{1000};
 
 // Start-up only: runs `awaitable` on `io` (whose thread is running) and waits.
 template <class T>
@@ -87,7 +90,7 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
   const ClusterStoreOptions& o = store->options_;
   const std::string redis_at = o.redis_host + ":" + std::to_string(o.redis_port);
   base::Result<std::shared_ptr<redis::Client>> redis =
-      RunBlocking(store->backend_, redis::Client::Connect(store->backend_.get_executor(),
+      RunBlocking(store->backend_.context(), redis::Client::Connect(store->backend_.executor(),
                                                           o.redis_host, o.redis_port, o.redis));
   if (!redis) throw std::runtime_error("cannot connect to redis " + redis_at + ": " +
                                        redis.error().message);
@@ -96,7 +99,7 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
   store->pool_ = std::make_unique<mysql::Pool>(o.mysql);
   for (std::string_view statement : SchemaStatements()) {
     base::Result<mysql::QueryResult> created =
-        RunBlocking(store->backend_, store->pool_->Execute(std::string(statement)));
+        RunBlocking(store->backend_.context(), store->pool_->Execute(std::string(statement)));
     if (!created) {
       throw std::runtime_error("cannot create the schema in mysql " + o.mysql.host + ":" +
                                std::to_string(o.mysql.port) + "/" + o.mysql.database + ": " +
@@ -110,18 +113,18 @@ std::unique_ptr<RedisMysqlStore> RedisMysqlStore::Open(ClusterStoreOptions optio
         -> asio::awaitable<std::optional<base::Result<redis::Reply>>> {
       co_return co_await client->Command(std::move(a));
     };
-    return *RunBlocking(store->backend_, command(store->redis_, std::move(args)));
+    return *RunBlocking(store->backend_.context(), command(store->redis_, std::move(args)));
   };
   MigrateClusterConversationIds(o.mysql, redis_command, o.key_prefix);
-  base::Result<void> recorded = *RunBlocking(store->backend_,
+  base::Result<void> recorded = *RunBlocking(store->backend_.context(),
                                              store->RecordInboxStateOfAnOlderVersion());
   if (!recorded) {
     throw std::runtime_error("cannot record the inbox state in mysql: " +
                              recorded.error().message);
   }
   store->committer_ =
-      std::make_unique<GroupCommitter>(*store->pool_, store->backend_.get_executor(), o, *metrics);
-  asio::co_spawn(store->backend_, store->ProbeMysql(), asio::detached);
+      std::make_unique<GroupCommitter>(*store->pool_, store->backend_.executor(), o, *metrics);
+  asio::co_spawn(store->backend_.executor(), store->ProbeMysql(), asio::detached);
   return store;
 }
 
@@ -129,8 +132,6 @@ RedisMysqlStore::RedisMysqlStore(ClusterStoreOptions options, base::Metrics& met
     : options_(std::move(options)),
       metrics_(metrics),
       keys_(options_.key_prefix),
-      backend_work_(asio::make_work_guard(backend_)),
-      backend_thread_([this] { backend_.run(); }),
       append_script_(std::make_unique<redis::Script>(lua::AppendScript())),
       change_script_(std::make_unique<redis::Script>(lua::ChangeScript())),
       seed_group_script_(std::make_unique<redis::Script>(lua::SeedGroupScript())),
@@ -145,9 +146,10 @@ void RedisMysqlStore::Close() {
   if (committer_) committer_->Close();  // answers every queued append first
   if (redis_) redis_->Close();
   if (pool_) pool_->Close();
-  backend_work_.reset();
-  backend_.stop();
-  if (backend_thread_.joinable()) backend_thread_.join();
+  asio::post(probe_timer_.get_executor(), [this] { probe_timer_.cancel(); });
+  // What Close set going (the Redis connection answering its commands in
+  // flight, the reconnect loop ending) runs before the thread stops.
+  backend_.Stop(kBackendStopGrace);
 }
 
 bool RedisMysqlStore::Healthy() const {
@@ -156,14 +158,12 @@ bool RedisMysqlStore::Healthy() const {
 }
 
 asio::awaitable<void> RedisMysqlStore::ProbeMysql() {
-  const auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer timer(executor);
   while (!closed_) {
     base::Result<mysql::QueryResult> pong = co_await pool_->Execute("SELECT 1");
     if (closed_) co_return;  // "mysql pool closed" is no outage
     Note(pong);
-    timer.expires_after(pong ? kProbePeriod : kReprobePeriod);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    probe_timer_.expires_after(pong ? kProbePeriod : kReprobePeriod);
+    co_await probe_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 

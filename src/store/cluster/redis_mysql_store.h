@@ -38,15 +38,14 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
+#include "base/io_thread.h"
 #include "base/metrics.h"
 #include "core/store.h"
 #include "store/cluster/batch_writer.h"
@@ -215,9 +214,8 @@ class RedisMysqlStore final : public core::Store {
   std::atomic<bool> closed_{false};
 
   // The backend thread: Redis connection strands, the commit writer, probes.
-  asio::io_context backend_;
-  asio::executor_work_guard<asio::io_context::executor_type> backend_work_;
-  std::thread backend_thread_;
+  base::IoThread backend_{"cluster store backend"};
+  asio::steady_timer probe_timer_{backend_.executor()};  // ProbeMysql's; Close cancels it
 
   std::shared_ptr<redis::Client> redis_;
   std::unique_ptr<mysql::Pool> pool_;
