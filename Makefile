@@ -126,10 +126,14 @@ cluster-stop:
 # The suites under sanitizers, each in a build dir of its own (-O1 -g).
 # asan: AddressSanitizer + UndefinedBehaviorSanitizer, the unit and
 # integration suites (parleyd too runs instrumented). tsan: ThreadSanitizer,
-# the unit tests of the threaded parts (store writer, completion, bus, redis
-# and mysql clients, client library). TESTS narrows either to a ctest regex.
+# the tests of the threaded parts (store writers, completion, io threads,
+# bus, redis and mysql clients, client library), which it alone builds (the
+# Redis and MySQL ones start their servers, so ctest labels them
+# integration). TESTS narrows either to a ctest regex.
 SAN_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
-TSAN_TESTS ?= Completion|GroupCommit|RocksStore|Store.*rocks|LocalBus|RedisBus|RedisClient|MysqlPool|Client|Delivery|Sync|Receipt|RateLimiter|Typing
+TSAN_TESTS ?= Completion|IoThread|GroupCommit|RocksStore|Store.*rocks|LocalBus|RedisBus|RedisClient|MysqlPool|Client|Delivery|Sync|Receipt|RateLimiter|Typing|ClusterStore|ClusterFailure
+TSAN_TARGETS = base_test store_test store_conformance_rocks_test core_test client_test \
+  redis_client_test redis_bus_test mysql_client_test store_cluster_test
 TESTS ?=
 .PHONY: asan tsan asan-ci
 # CI's share (.ci/run): the unit tests of base, the protocol parsers and the
@@ -154,9 +158,9 @@ asan:
 tsan:
 	@bash scripts/bootstrap
 	cmake -S . -B build-tsan $(SAN_FLAGS) -DPARLEY_SANITIZE=thread $(CMAKE_FLAGS)
-	cmake --build build-tsan -j $(JOBS)
+	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -j $(JOBS) -L unit -R '$(or $(TESTS),$(TSAN_TESTS))'
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration' -R '$(or $(TESTS),$(TSAN_TESTS))'
 
 # Soak and chaos (tests/soak/soak_test.cc; docs/soak.md):
 # MINUTES of load on each BACKEND while parleyd, gateways, Redis, MariaDB
