@@ -159,7 +159,7 @@ tsan:
 	@bash scripts/bootstrap
 	cmake -S . -B build-tsan $(SAN_FLAGS) -DPARLEY_SANITIZE=thread $(CMAKE_FLAGS)
 	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration' -R '$(or $(TESTS),$(TSAN_TESTS))'
 
 # Soak and chaos (tests/soak/soak_test.cc; docs/soak.md):

@@ -38,12 +38,12 @@ void Pool::Submit(std::unique_ptr<detail::Job> job) {
       refusal = "mysql overloaded";
     } else {
       queue_.push_back(std::move(job));
+      // Under the lock: once it is released, Close() and the destructor may
+      // run to the end on another thread, and cv_ be gone (ThreadSanitizer).
+      cv_.notify_one();
     }
   }
-  if (!refusal) {
-    cv_.notify_one();
-    return;
-  }
+  if (!refusal) return;
   // Refused on the caller's thread; the Completion still resumes the caller
   // by posting, never inline.
   job->Run(base::MakeError(base::Code::kUnavailable, refusal), detail::Connection::kFresh);

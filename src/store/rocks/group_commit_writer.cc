@@ -45,12 +45,12 @@ void GroupCommitWriter::Submit(AnyWriteOp op) {
     } else {
       queue_.push_back(std::move(op));
       work_ready_.store(true, std::memory_order_release);
+      // Under the lock: once it is released, Close() and the destructor may
+      // run to the end on another thread, and wake_ be gone (ThreadSanitizer).
+      wake_.notify_one();
     }
   }
-  if (!refusal) {
-    wake_.notify_one();
-    return;
-  }
+  if (!refusal) return;
   std::visit(
       [&](auto& o) { std::move(o.done)(base::MakeError(base::Code::kUnavailable, refusal)); }, op);
 }

@@ -110,10 +110,10 @@ TEST_F(ClusterStoreTest, ConcurrentAppendsOnTwoGatewaysGetDenseSeqs) {
 // first transaction takes far longer than queueing the rest.
 TEST_F(ClusterStoreTest, AppendsStartedTogetherShareTransactions) {
   constexpr int kAppends = 64;
-  int stored = 0;
-  int finished = 0;
+  std::atomic<int> stored{0};
+  std::atomic<int> finished{0};
   std::promise<void> all_done;
-  // One coroutine per append, all on the caller's single thread.
+  // One coroutine per append, on the caller's threads.
   auto append = [&](std::string msg_id) -> asio::awaitable<void> {
     AppendRequest request = Chat("user0", "private_user0:user1", msg_id, {"user0", "user1"});
     base::Result<AppendResult> r = co_await store_->Append(std::move(request));
@@ -124,7 +124,7 @@ TEST_F(ClusterStoreTest, AppendsStartedTogetherShareTransactions) {
     asio::co_spawn(caller_.io(), append("m" + std::to_string(i)), asio::detached);
   }
   ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
-  EXPECT_EQ(stored, kAppends);
+  EXPECT_EQ(stored.load(), kAppends);
   EXPECT_LT(metrics_.store_batches_total.load(), static_cast<std::uint64_t>(kAppends / 2));
 }
 
