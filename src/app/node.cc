@@ -52,10 +52,6 @@ constexpr std::chrono::seconds kDrainTimeout{15};
 // How long a clean stop waits for the bus to remove this gateway's presence.
 constexpr std::chrono::seconds kBusStopTimeout{5};
 
-// How long the backend thread gets to finish the bus's last work once the
-// bus is gone (base/io_thread.h).
-constexpr std::chrono::milliseconds kBackendStopGrace{1000};
-
 // Cluster mode when the three cluster flags are given, embedded when none
 // is; throws when only some are.
 Node::Deployment DeploymentOf(const Config& config) {
@@ -434,7 +430,7 @@ bool Node::ClusterHealthy() const {
 
 void Node::StopBackend() {
   // The bus's last Redis work (its connections closing) runs first.
-  if (backend_) backend_->Stop(kBackendStopGrace);
+  if (backend_) backend_->Stop();
 }
 
 Node::~Node() { Teardown(); }

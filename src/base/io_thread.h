@@ -34,10 +34,13 @@ class IoThread {
   boost::asio::io_context& context() { return io_; }
   boost::asio::io_context::executor_type executor() { return io_.get_executor(); }
 
+  // What a backend gets to close its connections and answer their callers.
+  static constexpr std::chrono::milliseconds kStopGrace{1000};
+
   // Lets the loop finish its work for at most `grace`, then stops it and
   // joins the thread. The io_context stays (with what it still holds) until
   // this object is destroyed. Idempotent.
-  void Stop(std::chrono::milliseconds grace);
+  void Stop(std::chrono::milliseconds grace = kStopGrace);
 
  private:
   enum class State { kRunning, kStopped };

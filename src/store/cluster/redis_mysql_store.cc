@@ -36,9 +36,6 @@ constexpr std::chrono::milliseconds kProbePeriod{1000};
 // After a failed probe: soon again, so that the stale connections of a
 // restart are used up (each fails once and reconnects) well within the grace.
 constexpr std::chrono::milliseconds kReprobePeriod{250};
-// How long Close lets the backend thread finish its work: a Redis reconnect
-// under way may need its connect timeout.
-constexpr std::chrono::milliseconds kBackendStopGrace{1000};
 
 // Start-up only: runs `awaitable` on `io` (whose thread is running) and waits.
 template <class T>
@@ -149,7 +146,7 @@ void RedisMysqlStore::Close() {
   asio::post(probe_timer_.get_executor(), [this] { probe_timer_.cancel(); });
   // What Close set going (the Redis connection answering its commands in
   // flight, the reconnect loop ending) runs before the thread stops.
-  backend_.Stop(kBackendStopGrace);
+  backend_.Stop();
 }
 
 bool RedisMysqlStore::Healthy() const {
